@@ -83,8 +83,8 @@ impl ParseError {
             (Lang::Fr, BadMinutes) => format!("« {t} » a des minutes invalides : un ou deux chiffres de 00 à 59"),
             (Lang::En, MissingRangeEnd) => format!("the range starting at \"{t}\" has no end; write it like 22h00-6h00"),
             (Lang::Fr, MissingRangeEnd) => format!("la plage commençant à « {t} » n'a pas de fin ; écrivez-la comme 22h00-6h00"),
-            (Lang::En, MissingRangeSeparator) => format!("\"{t}\" follows a time without a range separator; write ranges like 22h00-6h00 (with -, à or to)"),
-            (Lang::Fr, MissingRangeSeparator) => format!("« {t} » suit une heure sans séparateur de plage ; écrivez les plages comme 22h00-6h00 (avec -, à ou to)"),
+            (Lang::En, MissingRangeSeparator) => format!("\"{t}\" follows a time without a range separator; write ranges like 22h30-6h30 (with -, à or to), minutes right after the h"),
+            (Lang::Fr, MissingRangeSeparator) => format!("« {t} » suit une heure sans séparateur de plage ; écrivez les plages comme 22h30-6h30 (avec -, à ou to), les minutes collées au h"),
             (Lang::En, EmptyRange) => format!("the range \"{t}\" starts where it ends, so it covers nothing; for the whole day write 0h00-24h00"),
             (Lang::Fr, EmptyRange) => format!("la plage « {t} » commence où elle finit et ne couvre rien ; pour toute la journée écrivez 0h00-24h00"),
             (Lang::En, MidnightUnderDay) => format!("the range \"{t}\" crosses midnight inside a day section, so it is unclear which day its morning part belongs to; split it, e.g. \"vendredi 22h00-24h00 samedi 0h00-6h00\""),
@@ -520,13 +520,14 @@ impl Parser {
         let is_separator = match &separator.tok {
             Tok::Dash => true,
             Tok::Word(w) => matches!(w.as_str(), "a" | "to" | "au"),
-            Tok::Time(_) => return Err(ParseError::new(ParseErrorKind::MissingRangeSeparator, &separator)),
             _ => false,
         };
         if !is_separator {
-            return Err(ParseError::new(ParseErrorKind::MissingRangeEnd, start_token));
+            return Err(ParseError::new(ParseErrorKind::MissingRangeSeparator, &separator));
         }
         let end = match self.next() {
+            // `23h-0h` ends at midnight: it does not cross it.
+            Some(Token { tok: Tok::Time(0), .. }) if start > 0 => DAY_MINUTES,
             Some(Token { tok: Tok::Time(end), .. }) => end,
             _ => return Err(ParseError::new(ParseErrorKind::MissingRangeEnd, start_token)),
         };

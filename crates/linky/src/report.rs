@@ -1,0 +1,53 @@
+//! How the binary speaks: results on stdout, errors on stderr in French and English.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use linky_core::{Lang, Localized};
+
+use crate::cli::LangArg;
+
+/// Where results and errors go, and in which language.
+pub struct Output {
+    lang: Option<Lang>,
+}
+
+impl Output {
+    /// Errors in `lang`, or in both languages when none is chosen.
+    pub fn new(lang: Option<LangArg>) -> Output {
+        Output { lang: lang.map(Lang::from) }
+    }
+
+    /// The language for results (French when none is chosen: the users are French).
+    pub fn lang(&self) -> Option<Lang> {
+        self.lang
+    }
+
+    /// Prints a command's result.
+    pub fn print(&self, text: &str) -> ExitCode {
+        let mut stdout = io::stdout().lock();
+        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            // A closed pipe (`linky holidays 2025 | head -1`) is not an error worth a message.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(_) => ExitCode::from(1),
+        }
+    }
+
+    /// Prints an error in the chosen language (or both) and returns exit code 2.
+    pub fn fail(&self, error: &dyn Localized) -> ExitCode {
+        let langs: &[Lang] = match &self.lang {
+            Some(l) => std::slice::from_ref(l),
+            None => &[Lang::Fr, Lang::En],
+        };
+        let mut stderr = io::stderr().lock();
+        for lang in langs {
+            let prefix = match lang {
+                Lang::Fr => "linky : erreur :",
+                Lang::En => "linky: error:",
+            };
+            let _ = writeln!(stderr, "{prefix} {}", error.localized(*lang));
+        }
+        ExitCode::from(2)
+    }
+}
