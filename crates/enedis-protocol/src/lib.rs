@@ -1,1 +1,53 @@
-//! placeholder
+//! The Enedis Data Connect wire formats, shared by the linky client, linky-proxy and enedis-sim.
+//!
+//! - [`v5`]: the metering responses of the v5 generation (`{"meter_reading": …}`), with
+//!   conversions to and from `linky-core` values.
+//! - [`error`]: the error catalogue (every documented code with its exact status and text) and a
+//!   reader for every error shape Enedis and its gateways send.
+//!
+//! Architecture invariant: only serde types and pure conversions live here. Nothing in this crate
+//! opens a socket or a file; the crates that talk HTTP use these types.
+
+pub mod error;
+pub mod v5;
+
+pub use error::{EnedisError, ErrorCode, ErrorKind};
+
+use linky_core::{Lang, Localized};
+
+/// A response body that does not hold what Enedis sends.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// Not JSON of the expected shape.
+    #[error("the Enedis response is not in the expected format ({detail}); it may come from a newer API version or a faulty gateway")]
+    Shape {
+        /// What the JSON parser said.
+        detail: String,
+    },
+    /// A field holds a value that makes no sense for it.
+    #[error("the Enedis response has an invalid {field} \"{value}\"")]
+    Value {
+        /// Which field.
+        field: &'static str,
+        /// The value as received.
+        value: String,
+    },
+    /// The points cannot be placed in time.
+    #[error(transparent)]
+    Curve(#[from] linky_core::LoadCurveError),
+}
+
+impl Localized for ProtocolError {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, _) => self.to_string(),
+            (Lang::Fr, ProtocolError::Shape { detail }) => format!(
+                "la réponse d'Enedis n'a pas le format attendu ({detail}) ; elle vient peut-être d'une version plus récente de l'API ou d'une passerelle défaillante"
+            ),
+            (Lang::Fr, ProtocolError::Value { field, value }) => {
+                format!("la réponse d'Enedis contient un champ {field} invalide « {value} »")
+            }
+            (Lang::Fr, ProtocolError::Curve(e)) => e.localized(lang),
+        }
+    }
+}
