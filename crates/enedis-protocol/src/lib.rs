@@ -2,12 +2,15 @@
 //!
 //! - [`v5`]: the metering responses of the v5 generation (`{"meter_reading": …}`), with
 //!   conversions to and from `linky-core` values.
+//! - [`customers`]: the v5 customers API (contracts with off-peak hours, addresses, identity,
+//!   contact).
 //! - [`error`]: the error catalogue (every documented code with its exact status and text) and a
 //!   reader for every error shape Enedis and its gateways send.
 //!
 //! Architecture invariant: only serde types and pure conversions live here. Nothing in this crate
 //! opens a socket or a file; the crates that talk HTTP use these types.
 
+pub mod customers;
 pub mod error;
 pub mod v5;
 

@@ -102,3 +102,23 @@ fn every_recorded_error_shape_is_understood() {
     let e = EnedisError::from_response(429, &sample("v5-errors/429_wso2_throttled_2026.json"), None);
     assert_eq!(e.next_access_time.as_deref(), Some("2026-Jul-17 05:00:00+0000 UTC"));
 }
+
+#[test]
+fn recorded_customer_bodies_round_trip() {
+    use enedis_protocol::customers::{ContactResponse, CustomerResponse, IdentityResponse};
+    for file in ["v5/eddie_contract-consumption.json", "v5/myelectricaldatapy_contract_two_offpeak_ranges.json", "v5/eddie_address.json"] {
+        let body = sample(file);
+        let parsed: CustomerResponse = serde_json::from_str(&body).unwrap();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::from_str::<Value>(&body).unwrap(), "{file}");
+    }
+    let contract: CustomerResponse = serde_json::from_str(&sample("v5/myelectricaldatapy_contract_two_offpeak_ranges.json")).unwrap();
+    let c = contract.customer.usage_points[0].contracts.as_ref().unwrap();
+    assert_eq!(c.subscribed_kva().unwrap(), 9);
+    assert_eq!(c.activation_date().unwrap(), date("2006-05-24"));
+    let schedule = linky_core::offpeak::OffPeakSchedule::from_enedis_contract(c.offpeak_hours.as_deref().unwrap()).unwrap();
+    assert_eq!(schedule.to_string(), "1h30-8h00 12h30-14h00");
+    let id: IdentityResponse = serde_json::from_str(&sample("v5/eddie_identity.json")).unwrap();
+    assert_eq!(id.identity.natural_person.unwrap().lastname, "Doe");
+    let contact: ContactResponse = serde_json::from_str(&sample("v5/eddie_contact.json")).unwrap();
+    assert_eq!(contact.contact_data.phone, "0512345678");
+}
