@@ -47,8 +47,10 @@ pub enum ErrorCode {
     StartMissing,
     /// 400: `end` missing.
     EndMissing,
-    /// 400: a date not in `YYYY-MM-DD`.
-    DateMalformed,
+    /// 400: `start` not in `YYYY-MM-DD`.
+    StartMalformed,
+    /// 400: `end` not in `YYYY-MM-DD` (text inferred from the documented `start` one).
+    EndMalformed,
     /// 400: `end` after today.
     EndInFuture,
     /// 400: `start` not before `end`.
@@ -73,12 +75,13 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::UsagePointMissing,
         ErrorCode::UsagePointMalformed,
         ErrorCode::StartMissing,
         ErrorCode::EndMissing,
-        ErrorCode::DateMalformed,
+        ErrorCode::StartMalformed,
+        ErrorCode::EndMalformed,
         ErrorCode::EndInFuture,
         ErrorCode::StartNotBeforeEnd,
         ErrorCode::BeforeActivation,
@@ -108,7 +111,8 @@ impl ErrorCode {
             ErrorCode::UsagePointMalformed => ("Invalid_request", "usage_point_id parameter must be 14 digits long.", false),
             ErrorCode::StartMissing => ("Invalid_request", "Start date parameter is required.", false),
             ErrorCode::EndMissing => ("Invalid_request", "End date parameter is required.", false),
-            ErrorCode::DateMalformed => ("Invalid_request", "Start date parameter must be in the format YYYY-MM-DD", false),
+            ErrorCode::StartMalformed => ("Invalid_request", "Start date parameter must be in the format YYYY-MM-DD", false),
+            ErrorCode::EndMalformed => ("Invalid_request", "End date parameter must be in the format YYYY-MM-DD", false),
             ErrorCode::EndInFuture => ("Invalid_request", "The end date parameter must be earlier than the current date", false),
             ErrorCode::StartNotBeforeEnd => ("Invalid_request", "Start date should be before end date.", false),
             ErrorCode::BeforeActivation => ("ADAM-ERR0123", "The requested period cannot be anterior to the meter's last activation date", true),

@@ -1,0 +1,162 @@
+//! The router: Enedis paths behind one gate (bearer check, quota, faults, request log), and the
+//! simulator's own `/_sim` paths beside them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use enedis_protocol::customers::paths;
+use enedis_protocol::error::ErrorCode;
+use enedis_protocol::v5::{MeterReadingResponse, Resource};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::faults::FaultSet;
+use crate::log::LoggedRequest;
+use crate::oauth::{self, ClientOfCall, TOKEN_PATH};
+use crate::quota::format_next_access;
+use crate::rules::Refusal;
+use crate::server::ConnectionReset;
+use crate::SimState;
+
+type Shared = State<Arc<SimState>>;
+type Params = Query<HashMap<String, String>>;
+
+/// Builds the whole router over a simulator's state.
+pub fn router(state: Arc<SimState>) -> Router {
+    let mut enedis = Router::new().route(TOKEN_PATH, post(token));
+    for resource in Resource::ALL {
+        enedis = enedis.route(resource.path(), get(move |s: Shared, q: Params| metering(s, q, resource)));
+    }
+    let enedis = enedis
+        .route(paths::CONTRACTS, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.contracts(&q))) }))
+        .route(paths::ADDRESSES, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.addresses(&q))) }))
+        .route(paths::IDENTITY, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.identity(&q))) }))
+        .route(paths::CONTACT, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.contact(&q))) }))
+        .layer(middleware::from_fn_with_state(state.clone(), gate));
+    let sim = Router::new()
+        .route("/_sim/health", get(|| async { Json(json!({"status": "ready"})) }))
+        .route("/_sim/requests", get(|s: Shared| async move { Json(s.requests()) }))
+        .route("/_sim/faults", get(|s: Shared| async move { Json(s.faults()) }).post(set_faults));
+    enedis.merge(sim).with_state(state)
+}
+
+async fn token(State(state): Shared, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    oauth::token(&state, &headers, uri.query().unwrap_or(""), &body)
+}
+
+async fn metering(State(state): Shared, Query(params): Params, resource: Resource) -> Response {
+    answer(state.world(|w| w.metering(resource, &params)).map(|meter_reading| MeterReadingResponse { meter_reading }))
+}
+
+fn answer<T: Serialize>(result: Result<T, Refusal>) -> Response {
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(refusal) => refused(&refusal),
+    }
+}
+
+fn refused(refusal: &Refusal) -> Response {
+    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, Json(&refusal.body)).into_response()
+}
+
+async fn set_faults(State(state): Shared, body: Bytes) -> Response {
+    let faults: FaultSet = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": format!("invalid fault set: {e}")}))).into_response(),
+    };
+    if let Err(e) = faults.validate() {
+        return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response();
+    }
+    state.set_faults(faults.clone());
+    Json(faults).into_response()
+}
+
+/// What happens before and after every Enedis call.
+async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
+    let now = state.now();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().unwrap_or("").to_owned();
+    let params: HashMap<String, String> = serde_urlencoded::from_str(&query).unwrap_or_default();
+    let pdl = params.get("usage_point_id").cloned();
+    let mut entry = LoggedRequest {
+        time: now,
+        client_id: None,
+        method: request.method().to_string(),
+        path: path.clone(),
+        query,
+        pdl: pdl.clone(),
+        status: 0,
+        fault: None,
+    };
+
+    if path != TOKEN_PATH {
+        let client = oauth::bearer(request.headers()).and_then(|t| state.token_client(t, now));
+        let Some(client) = client else {
+            return state.logged(entry, oauth::unauthorized());
+        };
+        entry.client_id = Some(client.clone());
+        if let Err(next_access) = state.admit(&client, now) {
+            let at = format_next_access(next_access);
+            let body = json!({
+                "code": "900804",
+                "message": "Message throttled out",
+                "description": format!("You have exceeded your quota .You can access API after {at}"),
+                "nextAccessTime": at,
+            });
+            entry.fault = Some("quota".to_owned());
+            return state.logged(entry, (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
+        }
+    }
+
+    let decision = state.decide_faults(pdl.as_deref(), &path, now);
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(decision.latency_ms)).await;
+    }
+    if decision.maintenance {
+        entry.fault = Some("maintenance".to_owned());
+        let response = (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable").into_response();
+        return state.logged(entry, response);
+    }
+    if decision.reset {
+        if let Some(reset) = request.extensions().get::<ConnectionReset>() {
+            entry.fault = Some("reset".to_owned());
+            state.record(entry);
+            reset.trigger();
+            // The connection is being torn down; this answer is never sent.
+            return std::future::pending().await;
+        }
+    }
+    if decision.error {
+        entry.fault = Some("error".to_owned());
+        return state.logged(entry, refused(&ErrorCode::TechnicalError.into()));
+    }
+
+    let mut response = next.run(request).await;
+    if let Some(ClientOfCall(c)) = response.extensions_mut().remove::<ClientOfCall>() {
+        entry.client_id = Some(c);
+    }
+    if decision.truncate {
+        entry.fault = Some("truncate".to_owned());
+        response = truncate(response).await;
+    }
+    state.logged(entry, response)
+}
+
+/// Sends the headers and half the body, then breaks the connection.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts.headers.insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body"))];
+    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+}
