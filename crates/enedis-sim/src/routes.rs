@@ -156,7 +156,12 @@ async fn truncate(response: Response) -> Response {
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
     parts.headers.insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body"))];
-    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+    use futures_util::StreamExt;
+    let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(half)]);
+    // Give the server time to flush the headers and the first half before breaking off.
+    let then_break = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body"))
+    });
+    Response::from_parts(parts, Body::from_stream(first.chain(then_break)))
 }
