@@ -132,6 +132,41 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// The body the 2026 generation sends for the same error. Only `ADAM-ERR0123` (French text)
+    /// and the `SGT404` not-found shape are reported from real 2026 traffic or third-party
+    /// fixtures; the other French texts are ours, in the same style, and the codes are v5's.
+    pub fn body_2026(self) -> serde_json::Value {
+        let text = match self {
+            ErrorCode::NoDataFound => {
+                return serde_json::json!({"code": "SGT404", "message": "Pas de mesure trouvée pour ce point"});
+            }
+            ErrorCode::UsagePointMissing => "Le paramètre pointId est obligatoire.",
+            ErrorCode::UsagePointMalformed => "Le paramètre pointId doit comporter 14 chiffres.",
+            ErrorCode::StartMissing => "Le paramètre dateDebut est obligatoire.",
+            ErrorCode::EndMissing => "Le paramètre dateFin est obligatoire.",
+            ErrorCode::StartMalformed => "Le paramètre dateDebut doit être au format AAAA-MM-JJ.",
+            ErrorCode::EndMalformed => "Le paramètre dateFin doit être au format AAAA-MM-JJ.",
+            ErrorCode::EndInFuture => "La date de fin doit être antérieure ou égale à la date du jour.",
+            ErrorCode::StartNotBeforeEnd => "La date de début doit être antérieure à la date de fin.",
+            ErrorCode::BeforeActivation => "La demande ne peut pas aboutir, la période demandée est antérieure à la date de dernière mise en service du point.",
+            ErrorCode::HistoryDeadline => "La demande ne peut pas aboutir, la date de début est antérieure à la profondeur d'historique autorisée.",
+            ErrorCode::LoadCurvePeriod => "La demande ne peut pas aboutir, la période demandée doit être inférieure à 7 jours pour la courbe de charge.",
+            ErrorCode::NoConsent => "Aucun consentement n'a été trouvé pour ce client et ce point.",
+            ErrorCode::TechnicalError => "Erreur technique. Veuillez réessayer plus tard.",
+            ErrorCode::WrongDirection | ErrorCode::NotHolder => {
+                let v5 = self.body();
+                return serde_json::json!({"error": v5.error, "error_description": v5.error_description});
+            }
+        };
+        let error = match self.body().error.as_str() {
+            "Invalid_request" => "invalid_request".to_owned(),
+            other => other.to_owned(),
+        };
+        serde_json::json!({"error": error, "error_description": text})
+    }
+}
+
 /// What an error means for the caller, whatever its shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {

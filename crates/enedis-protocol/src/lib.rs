@@ -4,6 +4,8 @@
 //!   conversions to and from `linky-core` values.
 //! - [`customers`]: the v5 customers API (contracts with off-peak hours, addresses, identity,
 //!   contact).
+//! - [`v2026`]: the 2026 generation: "mesure synchrone" v2 bodies, subscribed services,
+//!   contract APIs.
 //! - [`error`]: the error catalogue (every documented code with its exact status and text) and a
 //!   reader for every error shape Enedis and its gateways send.
 //!
@@ -12,6 +14,7 @@
 
 pub mod customers;
 pub mod error;
+pub mod v2026;
 pub mod v5;
 
 pub use error::{EnedisError, ErrorCode, ErrorKind};

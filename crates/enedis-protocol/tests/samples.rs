@@ -14,6 +14,10 @@ fn sample(path: &str) -> String {
     std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e} (shared/ must sit beside the repository)"))
 }
 
+fn json_sample(path: &str) -> Value {
+    serde_json::from_str(&sample(path)).unwrap()
+}
+
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -121,4 +125,46 @@ fn recorded_customer_bodies_round_trip() {
     assert_eq!(id.identity.natural_person.unwrap().lastname, "Doe");
     let contact: ContactResponse = serde_json::from_str(&sample("v5/eddie_contact.json")).unwrap();
     assert_eq!(contact.contact_data.phone, "0512345678");
+}
+
+#[test]
+fn recorded_2026_bodies_read_and_rebuild() {
+    use enedis_protocol::v2026::{MesureResponse, SubscribedServicesResponse};
+    let curve_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-cdc-consommation.json");
+    let parsed = MesureResponse::from_json(&serde_json::to_string(&curve_body).unwrap()).unwrap();
+    assert_eq!(serde_json::to_value(&parsed).unwrap(), curve_body);
+    let curve = parsed.to_load_curve().unwrap();
+    assert_eq!(curve.points().len(), 3);
+    let rebuilt = MesureResponse::from_load_curve(linky_core::Direction::Consumption, "99999999999999", date("2026-09-28"), date("2026-09-29"), curve.points());
+    assert_eq!(serde_json::to_value(&rebuilt).unwrap(), curve_body);
+
+    let daily_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-consommation-quotidienne.json");
+    let parsed = MesureResponse::from_json(&daily_body.to_string()).unwrap();
+    let days = parsed.to_daily_energy().unwrap();
+    assert_eq!(days.len(), 5);
+    let rebuilt = MesureResponse::from_daily_energy(linky_core::Direction::Consumption, "99999999999999", date("2026-09-25"), date("2026-09-30"), &days);
+    assert_eq!(serde_json::to_value(&rebuilt).unwrap(), daily_body);
+
+    let pmax_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-pmax-pma.json");
+    let parsed = MesureResponse::from_json(&pmax_body.to_string()).unwrap();
+    let peaks = parsed.to_max_power().unwrap();
+    assert_eq!(peaks.len(), 4, "the \"null\" day is left out");
+    let by_day: Vec<_> = date("2026-09-25").iter_days().take(5).map(|d| (d, peaks.iter().copied().find(|p| p.date == d))).collect();
+    let rebuilt = MesureResponse::from_max_power("99999999999999", date("2026-09-25"), date("2026-09-30"), "P1D", &by_day);
+    assert_eq!(serde_json::to_value(&rebuilt).unwrap(), pmax_body);
+
+    let services: SubscribedServicesResponse = serde_json::from_value(json_sample("v2026-thirdparty-fixtures/eddie_subscribed-services-response.json")).unwrap();
+    assert_eq!(services.active_points(), ["12345678901234", "98765432109876"]);
+
+    let recorded_error = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-error-400.json");
+    assert_eq!(ErrorCode::BeforeActivation.body_2026(), recorded_error);
+    let e = EnedisError::from_response(400, &recorded_error.to_string(), None);
+    assert_eq!(e.kind(), ErrorKind::BeforeActivation);
+    let e = EnedisError::from_response(404, &ErrorCode::NoDataFound.body_2026().to_string(), None);
+    assert_eq!(e.kind(), ErrorKind::NoData);
+    for code in ErrorCode::ALL {
+        let e = EnedisError::from_response(code.status(), &code.body_2026().to_string(), None);
+        let v5 = EnedisError::from_response(code.status(), &serde_json::to_string(&code.body()).unwrap(), None);
+        assert_eq!(e.kind(), v5.kind(), "{code:?}: both generations mean the same");
+    }
 }
