@@ -70,6 +70,10 @@ pub struct SimConfig {
     pub token_lifetime_seconds: i64,
     /// Faults to inject from the start.
     pub faults: FaultSet,
+    /// How long after a consent `subscribed_services` still answers empty, in seconds.
+    pub subscribed_services_delay_seconds: i64,
+    /// Whether the v5 APIs still answer (false: as after the autumn 2026 cut-off).
+    pub v5_enabled: bool,
 }
 
 impl Default for SimConfig {
@@ -85,6 +89,8 @@ impl Default for SimConfig {
             dst_stamps: DstStamps::default(),
             token_lifetime_seconds: 12_600,
             faults: FaultSet::default(),
+            subscribed_services_delay_seconds: 5,
+            v5_enabled: true,
         }
     }
 }

@@ -19,9 +19,11 @@
 pub mod catalog;
 pub mod clock;
 pub mod config;
+pub mod consent;
 pub mod faults;
 pub mod log;
 pub mod oauth;
+mod pages;
 pub mod quota;
 mod routes;
 pub mod rules;
@@ -44,6 +46,7 @@ pub use config::{Credentials, DstStamps, Quota, SimConfig};
 pub use faults::{Fault, FaultSet, Scope};
 pub use log::LoggedRequest;
 
+use crate::consent::{Consent, ConsentBook};
 use crate::faults::Decision;
 use crate::oauth::IssuedToken;
 use crate::quota::QuotaCounters;
@@ -65,6 +68,7 @@ pub struct SimState {
     rng: Mutex<u64>,
     log: Mutex<VecDeque<LoggedRequest>>,
     revoked: Mutex<HashSet<String>>,
+    consents: Mutex<ConsentBook>,
 }
 
 impl SimState {
@@ -73,9 +77,44 @@ impl SimState {
         self.clock.now()
     }
 
+    /// Today in Paris, by the simulator's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        paris::local_date(self.now())
+    }
+
     fn world<T>(&self, f: impl FnOnce(&World<'_>) -> T) -> T {
-        let revoked = lock(&self.revoked).clone();
-        f(&World { config: &self.config, synth: &self.synth, revoked: &revoked, now: self.now() })
+        let now = self.now();
+        let mut denied = lock(&self.consents).denied(now);
+        denied.extend(lock(&self.revoked).iter().cloned());
+        f(&World { config: &self.config, synth: &self.synth, denied: &denied, now })
+    }
+
+    fn new_consent_id(&self) -> u64 {
+        // Nine digits, like the autorisation ids seen in the wild; never reused.
+        let book = lock(&self.consents);
+        loop {
+            let id = 100_000_000 + (self.draw() * 899_999_999.0) as u64;
+            if book.get(id).is_none() {
+                return id;
+            }
+        }
+    }
+
+    fn add_consent(&self, consent: Consent) {
+        lock(&self.consents).add(consent);
+    }
+
+    fn consents(&self) -> Vec<Consent> {
+        lock(&self.consents).all().to_vec()
+    }
+
+    fn revoke(&self, id: u64) -> bool {
+        let now = self.now();
+        lock(&self.consents).revoke(id, now)
+    }
+
+    fn subscribed(&self, request: &enedis_protocol::v2026::SubscribedServicesRequest, delay: chrono::Duration) -> enedis_protocol::v2026::SubscribedServicesResponse {
+        lock(&self.consents).subscribed_services(request, self.now(), delay)
     }
 
     fn issue_token(&self, token: String, issued: IssuedToken) {
@@ -156,6 +195,7 @@ impl Simulator {
                 rng: Mutex::new(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
                 log: Mutex::default(),
                 revoked: Mutex::default(),
+                consents: Mutex::default(),
             }),
         }
     }
@@ -197,9 +237,14 @@ impl Simulator {
         self.state.requests()
     }
 
-    /// Revokes the consent for a PDL: its data calls then fail with 403 `ADAM-DC-0008`.
+    /// Revokes every consent for a PDL: its data calls then fail with 403 `ADAM-DC-0008`.
     pub fn revoke_consent(&self, pdl: &str) {
         lock(&self.state.revoked).insert(pdl.to_owned());
+    }
+
+    /// Every consent given through the pages.
+    pub fn consents(&self) -> Vec<Consent> {
+        self.state.consents()
     }
 }
 

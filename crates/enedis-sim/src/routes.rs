@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use enedis_protocol::customers::paths;
 use enedis_protocol::error::ErrorCode;
+use enedis_protocol::v2026::{contract_paths, Mesure};
 use enedis_protocol::v5::{MeterReadingResponse, Resource};
 use serde::Serialize;
 use serde_json::json;
@@ -21,7 +22,8 @@ use crate::faults::FaultSet;
 use crate::log::LoggedRequest;
 use crate::oauth::{self, ClientOfCall, TOKEN_PATH};
 use crate::quota::format_next_access;
-use crate::rules::Refusal;
+use crate::pages;
+use crate::rules::{ContractResource, Rejection};
 use crate::server::ConnectionReset;
 use crate::SimState;
 
@@ -30,41 +32,94 @@ type Params = Query<HashMap<String, String>>;
 
 /// Builds the whole router over a simulator's state.
 pub fn router(state: Arc<SimState>) -> Router {
-    let mut enedis = Router::new().route(TOKEN_PATH, post(token));
-    for resource in Resource::ALL {
-        enedis = enedis.route(resource.path(), get(move |s: Shared, q: Params| metering(s, q, resource)));
+    let mut enedis = Router::new()
+        .route(TOKEN_PATH, post(token))
+        .route("/subscribed_services/v1", post(pages::subscribed_services));
+    if state.config.v5_enabled {
+        for resource in Resource::ALL {
+            enedis = enedis.route(resource.path(), get(move |s: Shared, q: Params| metering_v5(s, q, resource)));
+        }
+        enedis = enedis
+            .route(paths::CONTRACTS, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contracts(&q))) }))
+            .route(paths::ADDRESSES, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.addresses(&q))) }))
+            .route(paths::IDENTITY, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.identity(&q))) }))
+            .route(paths::CONTACT, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contact(&q))) }));
+    } else {
+        // After the cut-off the API manager no longer knows these paths.
+        for path in Resource::ALL.iter().map(|r| r.path()).chain([paths::CONTRACTS, paths::ADDRESSES, paths::IDENTITY, paths::CONTACT]) {
+            enedis = enedis.route(path, get(retired));
+        }
     }
-    let enedis = enedis
-        .route(paths::CONTRACTS, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.contracts(&q))) }))
-        .route(paths::ADDRESSES, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.addresses(&q))) }))
-        .route(paths::IDENTITY, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.identity(&q))) }))
-        .route(paths::CONTACT, get(|s: Shared, q: Params| async move { answer(s.world(|w| w.contact(&q))) }))
-        .layer(middleware::from_fn_with_state(state.clone(), gate));
+    for mesure in Mesure::ALL {
+        enedis = enedis.route(mesure.path(), get(move |s: Shared, q: Params| metering_2026(s, q, mesure)));
+    }
+    for (base, resource) in [
+        (contract_paths::SITUATION, ContractResource::Situation),
+        (contract_paths::SYNTHESE, ContractResource::Synthese),
+        (contract_paths::COMPTAGE, ContractResource::Comptage),
+    ] {
+        enedis = enedis
+            .route(&format!("{base}/{{prm}}"), get(move |s: Shared, Path(prm): Path<String>| async move { contract_2026(s, &prm, resource) }))
+            // The PRM belongs in the path; without it the gateway fails (reported: 500).
+            .route(base, get(|| async { json_answer(500, ErrorCode::TechnicalError.body_2026()) }));
+    }
+    let enedis = enedis.layer(middleware::from_fn_with_state(state.clone(), gate));
+    let consent_pages = Router::new()
+        .route("/dataconnect/v1/oauth2/authorize", get(pages::authorize_v1))
+        .route("/dataconnect/v2/oauth2/authorize", get(pages::authorize_v2))
+        .route("/dataconnect/{version}/oauth2/authorize/decision", post(pages::decision))
+        .route("/dataconnect/consents", get(pages::my_consents))
+        .route("/dataconnect/consents/{id}/revoke", post(pages::revoke_from_page));
     let sim = Router::new()
         .route("/_sim/health", get(|| async { Json(json!({"status": "ready"})) }))
         .route("/_sim/requests", get(|s: Shared| async move { Json(s.requests()) }))
-        .route("/_sim/faults", get(|s: Shared| async move { Json(s.faults()) }).post(set_faults));
-    enedis.merge(sim).with_state(state)
+        .route("/_sim/faults", get(|s: Shared| async move { Json(s.faults()) }).post(set_faults))
+        .route("/_sim/consents", get(pages::list_sim))
+        .route("/_sim/consents/{id}/revoke", post(pages::revoke_sim));
+    enedis.merge(consent_pages).merge(sim).with_state(state)
 }
 
 async fn token(State(state): Shared, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     oauth::token(&state, &headers, uri.query().unwrap_or(""), &body)
 }
 
-async fn metering(State(state): Shared, Query(params): Params, resource: Resource) -> Response {
-    answer(state.world(|w| w.metering(resource, &params)).map(|meter_reading| MeterReadingResponse { meter_reading }))
+async fn metering_v5(State(state): Shared, Query(params): Params, resource: Resource) -> Response {
+    answer_v5(state.world(|w| w.metering_v5(resource, &params)).map(|meter_reading| MeterReadingResponse { meter_reading }))
 }
 
-fn answer<T: Serialize>(result: Result<T, Refusal>) -> Response {
-    match result {
+async fn metering_2026(State(state): Shared, Query(params): Params, mesure: Mesure) -> Response {
+    match state.world(|w| w.metering_2026(mesure, &params)) {
         Ok(body) => Json(body).into_response(),
-        Err(refusal) => refused(&refusal),
+        Err(rejection) => {
+            let (status, body) = rejection.v2026();
+            json_answer(status, body)
+        }
     }
 }
 
-fn refused(refusal: &Refusal) -> Response {
-    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
-    (status, Json(&refusal.body)).into_response()
+fn contract_2026(state: Shared, prm: &str, resource: ContractResource) -> Response {
+    match state.world(|w| w.contract_2026(resource, prm)) {
+        Ok(body) => Json(body).into_response(),
+        Err((status, body)) => json_answer(status, body),
+    }
+}
+
+async fn retired() -> Response {
+    json_answer(404, json!({"code": "404", "type": "Status report", "message": "Not Found", "description": "The requested resource is not available."}))
+}
+
+fn json_answer(status: u16, body: serde_json::Value) -> Response {
+    (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(body)).into_response()
+}
+
+fn answer_v5<T: Serialize>(result: Result<T, Rejection>) -> Response {
+    match result {
+        Ok(body) => Json(body).into_response(),
+        Err(rejection) => {
+            let (status, body) = rejection.v5();
+            json_answer(status, body)
+        }
+    }
 }
 
 async fn set_faults(State(state): Shared, body: Bytes) -> Response {
@@ -85,7 +140,11 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
     let params: HashMap<String, String> = serde_urlencoded::from_str(&query).unwrap_or_default();
-    let pdl = params.get("usage_point_id").cloned();
+    let pdl = params
+        .get("usage_point_id")
+        .or_else(|| params.get("pointId"))
+        .cloned()
+        .or_else(|| contract_prm(&path));
     let mut entry = LoggedRequest {
         time: now,
         client_id: None,
@@ -136,7 +195,12 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
     }
     if decision.error {
         entry.fault = Some("error".to_owned());
-        return state.logged(entry, refused(&ErrorCode::TechnicalError.into()));
+        let body = if path.starts_with("/metering_data") || path.starts_with("/customers") {
+            serde_json::to_value(ErrorCode::TechnicalError.body()).unwrap_or_default()
+        } else {
+            ErrorCode::TechnicalError.body_2026()
+        };
+        return state.logged(entry, json_answer(500, body));
     }
 
     let mut response = next.run(request).await;
@@ -148,6 +212,14 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
         response = truncate(response).await;
     }
     state.logged(entry, response)
+}
+
+/// The PRM at the end of a 2026 contract path.
+fn contract_prm(path: &str) -> Option<String> {
+    [contract_paths::SITUATION, contract_paths::SYNTHESE, contract_paths::COMPTAGE]
+        .iter()
+        .find_map(|base| path.strip_prefix(base)?.strip_prefix('/'))
+        .map(str::to_owned)
 }
 
 /// Sends the headers and half the body, then breaks the connection.

@@ -103,3 +103,30 @@ pub fn sample(path: &str) -> Value {
     let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
+
+impl Harness {
+    /// A client that does not follow redirects, to read where the consent pages send people.
+    pub fn no_redirect(&self) -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// POST JSON with the harness token.
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).bearer_auth(&self.token).json(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A 2026 metering call.
+    pub async fn mesure(&self, path: &str, pdl: &str, start: &str, end: &str) -> (u16, Value) {
+        let (s, _, v) = self.get(path, &[("pointId", pdl), ("dateDebut", start), ("dateFin", end)]).await;
+        (s, v)
+    }
+}
+
+/// The query parameters of a redirect's Location.
+pub fn location_params(response: &reqwest::Response) -> (String, std::collections::HashMap<String, String>) {
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let (base, query) = location.split_once('?').unwrap_or((&location, ""));
+    (base.to_owned(), serde_urlencoded::from_str(query).unwrap())
+}
