@@ -110,6 +110,12 @@ impl Harness {
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
     }
 
+    /// Moves the clock forward and takes a fresh token (tokens last 3 h 30).
+    pub async fn advance(&mut self, by: chrono::Duration) {
+        self.clock.advance(by);
+        self.token = self.new_token().await;
+    }
+
     /// POST JSON with the harness token.
     pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
         let r = self.http.post(self.url(path)).bearer_auth(&self.token).json(body).send().await.unwrap();
