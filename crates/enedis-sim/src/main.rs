@@ -66,6 +66,12 @@ struct Args {
     /// Share of answers cut halfway through the body (0 to 1).
     #[arg(long)]
     fault_truncate_rate: Option<f64>,
+    /// Seconds during which subscribed_services answers empty after a consent.
+    #[arg(long, default_value_t = 5)]
+    subscribed_services_delay: i64,
+    /// Answer 404 on the v5 paths, as after the autumn 2026 cut-off.
+    #[arg(long)]
+    no_v5: bool,
 }
 
 fn faults(args: &Args) -> anyhow::Result<FaultSet> {
@@ -120,6 +126,8 @@ async fn main() -> anyhow::Result<()> {
         publication_hour: args.publication_hour,
         dst_stamps: if args.dst_drop_duplicates { DstStamps::DropDuplicates } else { DstStamps::Repeat },
         faults: faults(&args)?,
+        subscribed_services_delay_seconds: args.subscribed_services_delay,
+        v5_enabled: !args.no_v5,
         ..SimConfig::default()
     };
     let clock = enedis_sim::clock::from_flags(args.now, args.freeze);

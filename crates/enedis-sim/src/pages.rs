@@ -24,6 +24,13 @@ fn bad(error: &str, description: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": error, "error_description": description}))).into_response()
 }
 
+/// An authorize request Enedis would refuse: error code and description.
+type Refused = (&'static str, &'static str);
+
+fn refused((error, description): Refused) -> Response {
+    bad(error, description)
+}
+
 fn redirect(to: &str, params: &[(&str, &str)]) -> Response {
     let query = serde_urlencoded::to_string(params).unwrap_or_default();
     let separator = if to.contains('?') { '&' } else { '?' };
@@ -31,38 +38,38 @@ fn redirect(to: &str, params: &[(&str, &str)]) -> Response {
 }
 
 /// Checks an authorize request as Enedis does, before showing anything.
-fn validate(state: &SimState, generation: Generation, params: &HashMap<String, String>) -> Result<AuthorizeRequest, Response> {
+fn validate(state: &SimState, generation: Generation, params: &HashMap<String, String>) -> Result<AuthorizeRequest, Refused> {
     let get = |k: &str| params.get(k).map(String::as_str).unwrap_or("");
     let client_id = get("client_id");
     if client_id.is_empty() {
-        return Err(bad("invalid_request", "client_id is required"));
+        return Err(("invalid_request", "client_id is required"));
     }
     if let Some(c) = &state.config.credentials {
         if c.client_id != client_id {
-            return Err(bad("invalid_client", "unknown client_id"));
+            return Err(("invalid_client", "unknown client_id"));
         }
     }
     if get("response_type") != "code" {
-        return Err(bad("unsupported_response_type", "response_type must be code"));
+        return Err(("unsupported_response_type", "response_type must be code"));
     }
     let state_param = get("state");
     if state_param.is_empty() || state_param.chars().count() > 100 {
-        return Err(bad("invalid_request", "state is required and must be at most 100 characters"));
+        return Err(("invalid_request", "state is required and must be at most 100 characters"));
     }
     let duration = get("duration");
     match consent::consent_end(state.today(), duration) {
         Ok(_) => {}
-        Err(DurationError::Format) => return Err(bad("invalid_duration_format", "duration must be an ISO 8601 duration such as P3Y, P36M or P1095D")),
-        Err(DurationError::TooLong) => return Err(bad("maximum_duration_exceeded", "duration must not exceed 3 years")),
+        Err(DurationError::Format) => return Err(("invalid_duration_format", "duration must be an ISO 8601 duration such as P3Y, P36M or P1095D")),
+        Err(DurationError::TooLong) => return Err(("maximum_duration_exceeded", "duration must not exceed 3 years")),
     }
     let asked = params.get("redirect_uri").filter(|u| !u.is_empty());
     let redirect_uri = match (&state.config.redirect_uri, asked) {
         (Some(registered), Some(asked)) if registered != asked => {
-            return Err(bad("invalid_request", "redirect_uri does not match the registered one"));
+            return Err(("invalid_request", "redirect_uri does not match the registered one"));
         }
         (Some(registered), _) => registered.clone(),
         (None, Some(asked)) => asked.clone(),
-        (None, None) => return Err(bad("invalid_request", "no redirect_uri is registered for this application")),
+        (None, None) => return Err(("invalid_request", "no redirect_uri is registered for this application")),
     };
     Ok(AuthorizeRequest { generation, client_id: client_id.to_owned(), state: state_param.to_owned(), duration: duration.to_owned(), redirect_uri })
 }
@@ -80,7 +87,7 @@ pub async fn authorize_v2(s: Shared, q: Query<HashMap<String, String>>, raw: Raw
 fn authorize(State(state): Shared, Query(params): Query<HashMap<String, String>>, RawQuery(raw): RawQuery, generation: Generation) -> Response {
     let request = match validate(&state, generation, &params) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(r) => return refused(r),
     };
     let chosen = params.get("customer").and_then(|c| c.parse().ok());
     let customer = consent::initial_customer(chosen, &request.state);
@@ -122,7 +129,7 @@ pub async fn decision(State(state): Shared, Path(version): Path<String>, body: B
     params.insert("response_type".to_owned(), "code".to_owned());
     let request = match validate(&state, generation, &params) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(r) => return refused(r),
     };
     let customer: u8 = params.get("customer").and_then(|c| c.parse().ok()).unwrap_or(0);
     let accept = params.get("decision").map(String::as_str) == Some("accept");

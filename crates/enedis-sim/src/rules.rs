@@ -302,10 +302,7 @@ impl World<'_> {
         let meter = self.customer_meter(params)?;
         let activation = meter.activation;
         // Dates carry the Paris offset of that day and no time: "2019-08-27+02:00".
-        let offset = |d: NaiveDate| {
-            let hours = (d.and_time(chrono::NaiveTime::MIN) - paris::day_start(d).naive_utc()).num_hours();
-            format!("{}{:+03}:00", d.format("%Y-%m-%d"), hours)
-        };
+        let offset = |d: NaiveDate| format!("{}{:+03}:00", d.format("%Y-%m-%d"), paris::offset_hours_at_midnight(d));
         let tariff_change = NaiveDate::from_ymd_opt(activation.year() + 3, 9, 13).unwrap_or(activation);
         let contract = Contract {
             segment: "C5".to_owned(),
@@ -394,10 +391,7 @@ impl World<'_> {
         }
         let meter = self.consented_meter(Some(prm)).map_err(|_| no_subscribed_service())?;
         let customer = customer_by_id(meter.customer);
-        let offset_stamp = |d: NaiveDate| {
-            let hours = (d.and_time(chrono::NaiveTime::MIN) - paris::day_start(d).naive_utc()).num_hours();
-            format!("{}T00:00:00{:+03}00", d.format("%Y-%m-%d"), hours)
-        };
+        let offset_stamp = |d: NaiveDate| format!("{}T00:00:00{:+03}00", d.format("%Y-%m-%d"), paris::offset_hours_at_midnight(d));
         let value = match resource {
             ContractResource::Comptage => serde_json::to_value(Comptage {
                 point_id: meter.pdl.to_owned(),

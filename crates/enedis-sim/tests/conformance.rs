@@ -112,7 +112,8 @@ async fn activation_date_of_customer_1() {
 async fn every_documented_rule_gives_its_documented_error() {
     let h = Harness::start(roomy(), NOW).await;
     let pdl = "22516914714270";
-    let cases: Vec<(&str, Vec<(&str, &str)>, u16, &str, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (DAILY, vec![("start", "2026-11-01"), ("end", "2026-11-02")], 400, "Invalid_request", "usage_point_id parameter is required."),
         (DAILY, vec![("usage_point_id", "123"), ("start", "2026-11-01"), ("end", "2026-11-02")], 400, "Invalid_request", "usage_point_id parameter must be 14 digits long."),
         (DAILY, vec![("usage_point_id", pdl), ("end", "2026-11-02")], 400, "Invalid_request", "Start date parameter is required."),

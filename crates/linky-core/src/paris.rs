@@ -48,6 +48,12 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
     }
 }
 
+/// The Paris offset from UTC, in whole hours, at the start of a day (+1 in winter, +2 in summer):
+/// what Enedis writes after dates such as `2019-08-27+02:00`.
+pub fn offset_hours_at_midnight(date: NaiveDate) -> i64 {
+    (date.and_time(NaiveTime::MIN) - day_start(date).naive_utc()).num_hours()
+}
+
 /// The half-open UTC range `[start, end)` covered by a Paris calendar day.
 pub fn day_bounds(date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let next = date.succ_opt().unwrap_or(date);
@@ -274,6 +280,13 @@ mod tests {
     }
 
     use chrono::Datelike;
+
+    #[test]
+    fn midnight_offsets() {
+        assert_eq!(offset_hours_at_midnight(date(2019, 8, 27)), 2);
+        assert_eq!(offset_hours_at_midnight(date(2015, 12, 1)), 1);
+        assert_eq!(offset_hours_at_midnight(date(2024, 3, 31)), 1, "the change happens at 02:00");
+    }
 
     #[test]
     fn end_stamps_follow_the_interval_offset() {
