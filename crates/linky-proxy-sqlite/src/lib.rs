@@ -331,6 +331,12 @@ impl ProxyStore for SqliteStore {
                 }
             };
             let grace_spent = matches!(outcome, RefreshOutcome::GraceReuse(_));
+            // A refresh token never outlives the consent behind its family.
+            let consent_end = match &outcome {
+                RefreshOutcome::Rotated(f) | RefreshOutcome::GraceReuse(f) => f.consent_expires_at,
+                _ => None,
+            };
+            let refresh = NewToken { expires_at: consent_end.map_or(refresh.expires_at, |end| end.min(refresh.expires_at)), ..refresh };
             tx.execute(
                 "UPDATE tokens SET replaced_at = COALESCE(replaced_at, ?), replaced_by = ?, grace_used = grace_used OR ? WHERE hash = ?",
                 params![secs(now), refresh.hash, grace_spent, old],

@@ -204,7 +204,8 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
 
     /// Presents a refresh token: rotates it, or applies the grace and reuse rules (see
-    /// [`RefreshOutcome`]), storing the new pair when the answer is a success.
+    /// [`RefreshOutcome`]), storing the new pair when the answer is a success. The new refresh
+    /// token never outlives the family's consent.
     fn refresh(
         &self,
         refresh_hash: &str,

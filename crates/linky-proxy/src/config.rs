@@ -1,0 +1,175 @@
+//! linky-proxy's settings: defaults in code, then a TOML file, then environment variables, then
+//! flags (the binary merges them; this module holds the result and checks it).
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use serde::Deserialize;
+
+/// Everything the proxy needs to run.
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxyConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `sqlite://<file>` (or `sqlite::memory:` for tests).
+    pub database: String,
+    /// The public base URL people and devices reach (`https://proxy.example`).
+    pub public_url: String,
+    /// Base URL of the Enedis APIs (token, metering, contracts, subscribed services).
+    pub enedis_api_url: String,
+    /// Base URL of the Enedis consent pages (`…/dataconnect/v2/oauth2/authorize` is appended).
+    pub enedis_consent_url: String,
+    /// The application's Enedis client id.
+    pub enedis_client_id: String,
+    /// The application's Enedis client secret. Never logged, never sent but to Enedis.
+    pub enedis_client_secret: String,
+    /// Consent duration asked of Enedis (ISO 8601, at most three years).
+    pub consent_duration: String,
+    /// Device client ids accepted; empty accepts any.
+    pub device_client_ids: Vec<String>,
+    /// Accept the v5 consent return (`code`, `usage_point_id`), which cannot be verified: anyone
+    /// could claim any meter. Only for sandbox use.
+    pub allow_unverified_v5_consent: bool,
+    /// A header carrying the real client address behind a reverse proxy (e.g.
+    /// `X-Forwarded-For`); without it, the socket's peer address counts.
+    pub client_ip_header: Option<String>,
+    /// Lifetime of device and user codes, in seconds.
+    pub device_code_lifetime_seconds: i64,
+    /// Minimum seconds between polls of the device-code grant.
+    pub poll_interval_seconds: i64,
+    /// Lifetime of access tokens, in seconds (Enedis' own: 12 600).
+    pub access_token_lifetime_seconds: i64,
+    /// How long a rotated refresh token still works once, in seconds.
+    pub refresh_grace_seconds: i64,
+    /// Failed user-code guesses allowed per client address per window.
+    pub guess_limit: u32,
+    /// The window of `guess_limit`, in seconds.
+    pub guess_window_seconds: i64,
+    /// How many times to ask `subscribed_services` while it answers empty.
+    pub subscribed_services_attempts: u32,
+    /// Milliseconds between those attempts.
+    pub subscribed_services_retry_ms: u64,
+}
+
+impl Default for ProxyConfig {
+    fn default() -> ProxyConfig {
+        ProxyConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: "sqlite://linky-proxy.db".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            enedis_api_url: "https://gw.ext.prod.api.enedis.fr".to_owned(),
+            enedis_consent_url: "https://mon-compte-particulier.enedis.fr".to_owned(),
+            enedis_client_id: String::new(),
+            enedis_client_secret: String::new(),
+            consent_duration: "P3Y".to_owned(),
+            device_client_ids: Vec::new(),
+            allow_unverified_v5_consent: false,
+            client_ip_header: None,
+            device_code_lifetime_seconds: 900,
+            poll_interval_seconds: 5,
+            access_token_lifetime_seconds: 12_600,
+            refresh_grace_seconds: 600,
+            guess_limit: 10,
+            guess_window_seconds: 600,
+            subscribed_services_attempts: 10,
+            subscribed_services_retry_ms: 1000,
+        }
+    }
+}
+
+impl fmt::Debug for ProxyConfig {
+    // The secret is masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProxyConfig")
+            .field("listen", &self.listen)
+            .field("database", &self.database)
+            .field("public_url", &self.public_url)
+            .field("enedis_api_url", &self.enedis_api_url)
+            .field("enedis_consent_url", &self.enedis_consent_url)
+            .field("enedis_client_id", &self.enedis_client_id)
+            .field("enedis_client_secret", &if self.enedis_client_secret.is_empty() { "" } else { "***" })
+            .field("consent_duration", &self.consent_duration)
+            .field("device_client_ids", &self.device_client_ids)
+            .field("allow_unverified_v5_consent", &self.allow_unverified_v5_consent)
+            .field("client_ip_header", &self.client_ip_header)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A setting that cannot work, with the key to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting {key}: {problem} (fix: {fix})")]
+pub struct ConfigError {
+    /// The setting's name (as in the TOML file; flags and variables say the same in their form).
+    pub key: &'static str,
+    /// What is wrong.
+    pub problem: String,
+    /// What to do.
+    pub fix: &'static str,
+}
+
+fn url_ok(url: &str) -> bool {
+    (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len()
+}
+
+impl ProxyConfig {
+    /// Checks the settings before anything starts.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |key, problem: String, fix| Err(ConfigError { key, problem, fix });
+        for (key, value) in [("public_url", &self.public_url), ("enedis_api_url", &self.enedis_api_url), ("enedis_consent_url", &self.enedis_consent_url)] {
+            if !url_ok(value) {
+                return err(key, format!("\"{value}\" is not an http(s) URL"), "give a full URL such as https://proxy.example.org");
+            }
+        }
+        if self.enedis_client_id.is_empty() || self.enedis_client_secret.is_empty() {
+            return err("enedis_client_id / enedis_client_secret", "missing".to_owned(), "give the Enedis application's client id and secret (the secret preferably through LINKY_PROXY_ENEDIS_CLIENT_SECRET)");
+        }
+        if !self.database.starts_with("sqlite:") {
+            return err("database", format!("\"{}\" is not a supported database URL", self.database), "use sqlite://<file>");
+        }
+        if !(self.consent_duration.starts_with('P') && self.consent_duration.len() > 1) {
+            return err("consent_duration", format!("\"{}\" is not an ISO 8601 duration", self.consent_duration), "use P3Y, P36M or P1095D (at most three years)");
+        }
+        if self.poll_interval_seconds < 1 || self.device_code_lifetime_seconds < 60 || self.access_token_lifetime_seconds < 60 {
+            return err("poll_interval_seconds / device_code_lifetime_seconds / access_token_lifetime_seconds", "too small".to_owned(), "use at least 1 s, 60 s and 60 s");
+        }
+        if self.guess_limit == 0 {
+            return err("guess_limit", "0 would refuse every code".to_owned(), "use a small number such as 10");
+        }
+        Ok(())
+    }
+
+    /// `public_url` without a trailing slash.
+    pub fn public_base(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
+    /// Where Enedis sends people back.
+    pub fn redirect_uri(&self) -> String {
+        format!("{}/auth/redirect", self.public_base())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> ProxyConfig {
+        ProxyConfig { enedis_client_id: "id".into(), enedis_client_secret: "very-secret".into(), ..ProxyConfig::default() }
+    }
+
+    #[test]
+    fn validation_names_the_key_and_the_fix() {
+        good().validate().unwrap();
+        let e = ProxyConfig { public_url: "proxy.example".into(), ..good() }.validate().unwrap_err();
+        assert_eq!(e.key, "public_url");
+        assert!(e.to_string().contains("fix:"));
+        assert_eq!(ProxyConfig::default().validate().unwrap_err().key, "enedis_client_id / enedis_client_secret");
+        assert_eq!(ProxyConfig { database: "mysql://x".into(), ..good() }.validate().unwrap_err().key, "database");
+        assert!(!format!("{:?}", good()).contains("very-secret"), "the secret is masked");
+        let parsed: ProxyConfig = toml::from_str("public_url = \"https://p.example/\"\nguess_limit = 3").unwrap();
+        assert_eq!((parsed.public_base(), parsed.guess_limit), ("https://p.example", 3));
+        assert!(toml::from_str::<ProxyConfig>("publik_url = \"x\"").is_err(), "unknown keys are errors");
+    }
+}

@@ -1,0 +1,114 @@
+//! linky-proxy: the device-flow consent proxy in front of Enedis Data Connect.
+//!
+//! Households have no Enedis contract. Their linky client asks this proxy for a device code
+//! (RFC 8628); the person enters the code on [`pages`], consents at Enedis, and comes back to
+//! `/auth/redirect`, where the proxy asks Enedis which meter the consent really covers
+//! (`subscribed_services`) before binding it to the device's grant. The device then gets tokens
+//! ([`device`]) that read only those meters through [`data`], which forwards an allow-list of
+//! Enedis paths with the application's own token ([`upstream`]).
+//!
+//! Architecture invariant: handlers never write SQL; they call a [`ProxyStore`]. Secrets are
+//! stored hashed ([`secrets`]) and never logged.
+
+pub mod config;
+pub mod data;
+pub mod device;
+pub mod pages;
+pub mod secrets;
+pub mod upstream;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use linky_core::Clock;
+use linky_proxy_store::ProxyStore;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+pub use config::{ConfigError, ProxyConfig};
+
+/// What every handler shares.
+pub struct AppState<S> {
+    /// Storage.
+    pub store: S,
+    /// Settings.
+    pub config: Arc<ProxyConfig>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// Enedis, with the application's credentials.
+    pub enedis: Arc<upstream::Enedis>,
+}
+
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState { store: self.store.clone(), config: self.config.clone(), clock: self.clock.clone(), enedis: self.enedis.clone() }
+    }
+}
+
+impl<S: ProxyStore> AppState<S> {
+    /// A state over a store, settings and a clock.
+    pub fn new(store: S, config: ProxyConfig, clock: Arc<dyn Clock>) -> Result<AppState<S>, upstream::UpstreamError> {
+        let enedis = upstream::Enedis::new(&config.enedis_api_url, &config.enedis_client_id, &config.enedis_client_secret, clock.clone())?;
+        Ok(AppState { store, config: Arc::new(config), clock, enedis: Arc::new(enedis) })
+    }
+
+    /// The address a request comes from: the configured header's first value behind a reverse
+    /// proxy, else the socket's peer.
+    pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        self.config
+            .client_ip_header
+            .as_deref()
+            .and_then(|name| headers.get(name))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| peer.ip().to_string())
+    }
+}
+
+/// An OAuth-style JSON error: `{"error", "error_description"}`.
+pub fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+}
+
+/// A storage failure: logged, and a generic 500 for the caller.
+pub fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "internal error");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the proxy failed; try again later")
+}
+
+/// The whole router.
+pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/device", get(pages::device::<S>))
+        .route("/auth/verify_code", get(pages::verify_code::<S>))
+        .route("/auth/redirect", get(pages::redirect::<S>))
+        .route("/device/code", post(device::code::<S>))
+        .route("/device/token", post(device::token::<S>))
+        .route("/device/revoke", post(device::revoke::<S>))
+        .route("/data/proxy/{*path}", get(data::proxy::<S>))
+        .route("/healthz", get(healthz::<S>))
+        .with_state(state)
+}
+
+async fn healthz<S: ProxyStore>(axum::extract::State(state): axum::extract::State<AppState<S>>) -> Response {
+    match state.store.health().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], Json(json!({"status": "database unavailable"}))).into_response()
+        }
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes; requests carry their peer address.
+pub async fn serve<S: ProxyStore>(listener: TcpListener, state: AppState<S>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

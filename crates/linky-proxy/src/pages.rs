@@ -1,0 +1,267 @@
+//! The pages a person sees: the code form, the jump to the Enedis consent page, and the return
+//! from Enedis, where the consent is checked before any meter is bound.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{Duration, NaiveDate};
+use linky_core::{paris, UsagePoint};
+use linky_proxy_store::{BindOutcome, Grant, ProxyStore};
+
+use crate::secrets::{hash, normalise_user_code, random_hex};
+use crate::AppState;
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// A page in French then English.
+fn page(status: StatusCode, title_fr: &str, title_en: &str, body_fr: &str, body_en: &str) -> Response {
+    let html = format!(
+        r#"<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title_fr} — linky</title>
+<style>body{{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
+input{{font-size:1.4rem;letter-spacing:.2rem;text-transform:uppercase;width:11ch}}button,.button{{font-size:1rem;padding:.5rem 1rem}}
+section+section{{border-top:1px solid #ccc;margin-top:1.5rem}}</style></head>
+<body>
+<section lang="fr"><h1>{title_fr}</h1>{body_fr}</section>
+<section lang="en"><h2>{title_en}</h2>{body_en}</section>
+</body></html>
+"#
+    );
+    (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn problem(status: StatusCode, fr: &str, en: &str) -> Response {
+    page(status, "Un problème est survenu", "Something went wrong", &format!("<p>{fr}</p>"), &format!("<p>{en}</p>"))
+}
+
+/// `GET /`.
+pub async fn index() -> Response {
+    page(
+        StatusCode::OK,
+        "Consentement Enedis pour linky",
+        "Enedis consent for linky",
+        "<p>Ce service permet à votre installation linky de lire les données de votre compteur Linky chez Enedis, avec votre accord. Lancez <code>linky login</code> et suivez l'adresse affichée.</p>",
+        "<p>This service lets your linky installation read your Linky meter's data at Enedis, with your consent. Run <code>linky login</code> and follow the address it shows.</p>",
+    )
+}
+
+/// `GET /device[?code=]`: the form where the person types the code.
+pub async fn device<S: ProxyStore>(Query(params): Query<HashMap<String, String>>) -> Response {
+    let code = escape(params.get("code").map(String::as_str).unwrap_or(""));
+    let form = format!(
+        r#"<form method="get" action="/auth/verify_code"><label>Code <input name="code" value="{code}" placeholder="XXXX-XXXX" autocomplete="off" autofocus required></label> <button type="submit">Continuer / Continue</button></form>"#
+    );
+    page(
+        StatusCode::OK,
+        "Entrez le code de votre appareil",
+        "Enter your device's code",
+        &format!("<p>Saisissez le code affiché par linky. Vous serez ensuite envoyé sur votre compte Enedis pour choisir le compteur et donner votre accord.</p>{form}"),
+        "<p>Type the code linky shows. You will then go to your Enedis account to pick the meter and give your consent.</p>",
+    )
+}
+
+/// `GET /auth/verify_code?code=`: checks the code (guesses are limited per address) and sends
+/// the person to Enedis with a fresh single-use `state`.
+pub async fn verify_code<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let now = state.clock.now();
+    let client = state.client_address(&headers, peer);
+    let since = now - Duration::seconds(state.config.guess_window_seconds);
+    match state.store.failed_guesses(&client, since).await {
+        Ok(n) if n >= state.config.guess_limit => {
+            tracing::warn!(client, "too many wrong user codes");
+            return problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Trop de codes erronés depuis votre adresse. Attendez quelques minutes, puis saisissez le code exactement comme linky l'affiche.",
+                "Too many wrong codes from your address. Wait a few minutes, then type the code exactly as linky shows it.",
+            );
+        }
+        Ok(_) => {}
+        Err(e) => return crate::internal(e),
+    }
+    let typed = params.get("code").map(String::as_str).unwrap_or("");
+    let grant = match normalise_user_code(typed) {
+        Some(code) => match state.store.grant_by_user_code(&code, now).await {
+            Ok(g) => g,
+            Err(e) => return crate::internal(e),
+        },
+        None => None,
+    };
+    let Some(grant) = grant else {
+        if let Err(e) = state.store.record_failed_guess(&client, now, since).await {
+            return crate::internal(e);
+        }
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Ce code n'est pas valide ou a expiré. Vérifiez-le, ou relancez <code>linky login</code> pour en obtenir un nouveau.",
+            "This code is not valid or has expired. Check it, or run <code>linky login</code> again for a new one.",
+        );
+    };
+    let consent_state = random_hex();
+    if let Err(e) = state.store.create_state(&hash(&consent_state), grant.id, grant.expires_at).await {
+        return crate::internal(e);
+    }
+    let query = serde_urlencoded::to_string([
+        ("client_id", state.config.enedis_client_id.as_str()),
+        ("response_type", "code"),
+        ("state", consent_state.as_str()),
+        ("duration", state.config.consent_duration.as_str()),
+        ("redirect_uri", state.config.redirect_uri().as_str()),
+    ])
+    .unwrap_or_default();
+    let url = format!("{}/dataconnect/v2/oauth2/authorize?{query}", state.config.enedis_consent_url.trim_end_matches('/'));
+    (StatusCode::FOUND, [(header::LOCATION, url)]).into_response()
+}
+
+fn consent_end_of<S>(state: &AppState<S>, ends: Option<NaiveDate>, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    match ends {
+        Some(date) => paris::day_start(date),
+        // Enedis did not say: assume the duration asked, at most three years.
+        None => {
+            let today = paris::local_date(now);
+            let years = state.config.consent_duration.trim_start_matches('P').trim_end_matches('Y').parse::<u32>().unwrap_or(3).min(3);
+            paris::day_start(today.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(today))
+        }
+    }
+}
+
+fn success(grant: &Grant, added: &[String]) -> Response {
+    let meters = added.iter().map(|m| format!("<strong>{}</strong>", escape(m))).collect::<Vec<_>>().join(", ");
+    let all = grant.meters.iter().map(|m| escape(m)).collect::<Vec<_>>().join(", ");
+    let again = format!("/auth/verify_code?code={}", escape(&grant.user_code));
+    page(
+        StatusCode::OK,
+        "Consentement obtenu",
+        "Consent obtained",
+        &format!(
+            "<p>Votre accord pour le compteur {meters} est enregistré. Votre appareil pourra lire : {all}. Vous pouvez fermer cette page : linky reçoit l'accès dans quelques secondes.</p>\
+             <p>Un autre compteur dans le foyer (production solaire, deuxième logement) ? Chaque accord Enedis couvre un compteur : <a class=\"button\" id=\"another\" href=\"{again}\">Ajouter un autre compteur</a></p>"
+        ),
+        &format!(
+            "<p>Your consent for meter {meters} is recorded. Your device may read: {all}. You can close this page: linky gets access within seconds.</p>\
+             <p>Another meter in the household (solar production, second home)? Each Enedis consent covers one meter: <a href=\"{again}\">Add another meter</a></p>"
+        ),
+    )
+}
+
+/// `GET /auth/redirect`: the return from Enedis.
+pub async fn redirect<S: ProxyStore>(State(state): State<AppState<S>>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let now = state.clock.now();
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let Some(consent_state) = get("state") else {
+        return problem(StatusCode::BAD_REQUEST, "Des paramètres manquent dans la requête : recommencez depuis le code de votre appareil.", "The request lacks parameters: start again from your device's code.");
+    };
+    let grant_id = match state.store.take_state(&hash(consent_state), now).await {
+        Ok(Some(id)) => id,
+        Ok(None) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Ce retour d'Enedis est inconnu, expiré ou déjà utilisé. Recommencez depuis le code affiché par linky.",
+                "This return from Enedis is unknown, expired or already used. Start again from the code linky shows.",
+            )
+        }
+        Err(e) => return crate::internal(e),
+    };
+    if let Some(error) = get("error") {
+        if let Err(e) = state.store.deny_grant(grant_id).await {
+            return crate::internal(e);
+        }
+        let description = escape(get("error_description").unwrap_or(""));
+        return page(
+            StatusCode::OK,
+            "Consentement non donné",
+            "Consent not given",
+            &format!("<p>Enedis indique : <code>{}</code> {description}. Aucun accès n'a été accordé. Pour réessayer, relancez <code>linky login</code>.</p>", escape(error)),
+            &format!("<p>Enedis says: <code>{}</code> {description}. No access was granted. To try again, run <code>linky login</code> again.</p>", escape(error)),
+        );
+    }
+    if let Some(id) = get("autorisation_id") {
+        let Ok(autorisation_id) = id.parse::<i64>() else {
+            return problem(StatusCode::BAD_REQUEST, "Identifiant d'autorisation invalide.", "Invalid authorisation id.");
+        };
+        return bind_2026(&state, grant_id, autorisation_id, now).await;
+    }
+    if let (Some(_code), Some(meters)) = (get("code"), get("usage_point_id")) {
+        return bind_v5(&state, grant_id, meters, now).await;
+    }
+    problem(StatusCode::BAD_REQUEST, "Des paramètres manquent dans la requête : recommencez depuis le code de votre appareil.", "The request lacks parameters: start again from your device's code.")
+}
+
+async fn bind_2026<S: ProxyStore>(state: &AppState<S>, grant_id: i64, autorisation_id: i64, now: chrono::DateTime<chrono::Utc>) -> Response {
+    // Enedis is reported to answer empty for a short while after the consent: ask again.
+    let mut subscribed = None;
+    for attempt in 0..state.config.subscribed_services_attempts.max(1) {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(state.config.subscribed_services_retry_ms)).await;
+        }
+        match state.enedis.subscribed(autorisation_id).await {
+            Ok(s) if !s.meters.is_empty() => {
+                subscribed = Some(s);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "subscribed_services failed");
+                return problem(
+                    StatusCode::BAD_GATEWAY,
+                    "Enedis n'a pas pu confirmer votre accord pour le moment. Réessayez dans quelques minutes en relançant <code>linky login</code>.",
+                    "Enedis could not confirm your consent right now. Try again in a few minutes by running <code>linky login</code> again.",
+                );
+            }
+        }
+    }
+    let Some(subscribed) = subscribed else {
+        return problem(
+            StatusCode::BAD_GATEWAY,
+            "Enedis ne signale encore aucun compteur pour cet accord. Attendez quelques minutes puis relancez <code>linky login</code>.",
+            "Enedis reports no meter for this consent yet. Wait a few minutes, then run <code>linky login</code> again.",
+        );
+    };
+    let end = consent_end_of(state, subscribed.ends, now);
+    match state.store.bind_consent(grant_id, Some(autorisation_id), &subscribed.meters, end, now).await {
+        Ok(BindOutcome::Bound(grant)) => {
+            tracing::info!(grant = grant.id, meters = subscribed.meters.len(), "consent bound");
+            success(&grant, &subscribed.meters)
+        }
+        Ok(BindOutcome::AlreadyBound) => {
+            tracing::warn!(autorisation_id, "autorisation_id presented twice");
+            problem(StatusCode::BAD_REQUEST, "Cet accord Enedis a déjà été utilisé.", "This Enedis consent was already used.")
+        }
+        Ok(BindOutcome::NoGrant) => problem(StatusCode::BAD_REQUEST, "Le code de votre appareil a expiré : relancez <code>linky login</code>.", "Your device's code expired: run <code>linky login</code> again."),
+        Err(e) => crate::internal(e),
+    }
+}
+
+async fn bind_v5<S: ProxyStore>(state: &AppState<S>, grant_id: i64, meters: &str, now: chrono::DateTime<chrono::Utc>) -> Response {
+    if !state.config.allow_unverified_v5_consent {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Ce proxy refuse le retour de consentement de l'ancienne génération (v5) : il ne peut pas être vérifié et permettrait à n'importe qui de réclamer n'importe quel compteur.",
+            "This proxy refuses the old-generation (v5) consent return: it cannot be verified and would let anyone claim any meter.",
+        );
+    }
+    tracing::warn!("accepting an unverified v5 consent return (allow_unverified_v5_consent is on)");
+    let mut pdls = Vec::new();
+    for m in meters.split([';', ',']).map(str::trim).filter(|m| !m.is_empty()) {
+        match m.parse::<UsagePoint>() {
+            Ok(p) => pdls.push(p.to_string()),
+            Err(_) => return problem(StatusCode::BAD_REQUEST, "Numéro de compteur invalide dans la réponse d'Enedis.", "Invalid meter number in Enedis' answer."),
+        }
+    }
+    let end = consent_end_of(state, None, now);
+    match state.store.bind_consent(grant_id, None, &pdls, end, now).await {
+        Ok(BindOutcome::Bound(grant)) => success(&grant, &pdls),
+        Ok(_) => problem(StatusCode::BAD_REQUEST, "Le code de votre appareil a expiré : relancez <code>linky login</code>.", "Your device's code expired: run <code>linky login</code> again."),
+        Err(e) => crate::internal(e),
+    }
+}

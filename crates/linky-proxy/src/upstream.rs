@@ -1,0 +1,165 @@
+//! The proxy's side of Enedis: the application token (client credentials, cached, renewed), the
+//! forwarded data calls, and `subscribed_services`.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use enedis_protocol::v2026::{SubscribedServicesRequest, SubscribedServicesResponse};
+use linky_core::Clock;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+/// Why Enedis could not be asked.
+#[derive(Debug, thiserror::Error)]
+pub enum UpstreamError {
+    /// No connection, timeout, broken answer.
+    #[error("Enedis could not be reached ({0})")]
+    Transport(String),
+    /// Enedis refused the application's credentials.
+    #[error("Enedis refused the proxy's application credentials (HTTP {0}); the operator must check them")]
+    Credentials(u16),
+    /// An answer that is not what Enedis sends.
+    #[error("unexpected answer from Enedis: {0}")]
+    Answer(String),
+}
+
+/// An answer passed through as it came.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    #[serde(default, deserialize_with = "number_or_string")]
+    expires_in: Option<i64>,
+}
+
+/// Enedis gives `expires_in` as a number, and its Swagger as a string.
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::Number(n) => n.as_i64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+struct AppToken {
+    value: String,
+    renew_after: DateTime<Utc>,
+}
+
+/// A client of Enedis holding the application's credentials.
+pub struct Enedis {
+    http: reqwest::Client,
+    base: String,
+    client_id: String,
+    client_secret: String,
+    clock: Arc<dyn Clock>,
+    token: Mutex<Option<AppToken>>,
+}
+
+impl Enedis {
+    /// A client for `base` (e.g. `https://gw.ext.prod.api.enedis.fr`).
+    pub fn new(base: &str, client_id: &str, client_secret: &str, clock: Arc<dyn Clock>) -> Result<Enedis, UpstreamError> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("linky-proxy/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| UpstreamError::Transport(e.to_string()))?;
+        Ok(Enedis {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+            clock,
+            token: Mutex::new(None),
+        })
+    }
+
+    /// The application token, from cache while it has more than a minute left.
+    async fn app_token(&self, renew: bool) -> Result<String, UpstreamError> {
+        let mut cached = self.token.lock().await;
+        let now = self.clock.now();
+        if let Some(t) = cached.as_ref().filter(|t| !renew && t.renew_after > now) {
+            return Ok(t.value.clone());
+        }
+        let response = self
+            .http
+            .post(format!("{}/oauth2/v3/token", self.base))
+            .basic_auth(&self.client_id, Some(&self.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
+        let status = response.status().as_u16();
+        if status == 400 || status == 401 || status == 403 {
+            return Err(UpstreamError::Credentials(status));
+        }
+        let body: TokenAnswer = response.json().await.map_err(|e| UpstreamError::Answer(format!("token endpoint: {}", e.without_url())))?;
+        let lifetime = body.expires_in.unwrap_or(3600).max(120);
+        *cached = Some(AppToken { value: body.access_token.clone(), renew_after: now + Duration::seconds(lifetime - 60) });
+        Ok(body.access_token)
+    }
+
+    async fn send(&self, make: impl Fn(&str) -> reqwest::RequestBuilder) -> Result<Forwarded, UpstreamError> {
+        let mut renew = false;
+        loop {
+            let token = self.app_token(renew).await?;
+            let response = make(&token).send().await.map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
+            let status = response.status().as_u16();
+            // The token may have been revoked or expired early: renew it once.
+            if (status == 401 || status == 403) && !renew {
+                renew = true;
+                continue;
+            }
+            let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = response.bytes().await.map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?.to_vec();
+            return Ok(Forwarded { status, content_type, body });
+        }
+    }
+
+    /// `GET <base><path_and_query>` with the application token.
+    pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
+        let url = format!("{}{}", self.base, path_and_query);
+        self.send(|token| self.http.get(&url).bearer_auth(token).header(reqwest::header::ACCEPT, "application/json")).await
+    }
+
+    /// Which meters an `autorisation_id` covers (empty while Enedis has not registered it yet),
+    /// and the earliest end of their services.
+    pub async fn subscribed(&self, autorisation_id: i64) -> Result<Subscribed, UpstreamError> {
+        let request = SubscribedServicesRequest {
+            autorisation_id: u64::try_from(autorisation_id).ok(),
+            autorisation: Some(true),
+            comptage: Some(false),
+            service_type: Some("ACCES".to_owned()),
+            etat_code: Some(vec!["ACTIF".to_owned(), "DEMANDE".to_owned()]),
+            point_id: None,
+        };
+        let url = format!("{}/subscribed_services/v1", self.base);
+        let answer = self.send(|token| self.http.post(&url).bearer_auth(token).json(&request)).await?;
+        if answer.status != 200 {
+            return Err(UpstreamError::Answer(format!("subscribed_services answered HTTP {}", answer.status)));
+        }
+        let services: SubscribedServicesResponse =
+            serde_json::from_slice(&answer.body).map_err(|e| UpstreamError::Answer(format!("subscribed_services: {e}")))?;
+        let ends = services.service_souscrit.iter().filter_map(|s| chrono::NaiveDate::parse_from_str(&s.date_fin, "%Y-%m-%d").ok()).min();
+        Ok(Subscribed { meters: services.active_points(), ends })
+    }
+}
+
+/// What a consent covers, according to Enedis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscribed {
+    /// The meters with an active or requested service.
+    pub meters: Vec<String>,
+    /// The earliest end of those services.
+    pub ends: Option<chrono::NaiveDate>,
+}
