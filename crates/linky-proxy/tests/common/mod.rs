@@ -1,0 +1,192 @@
+//! A proxy on loopback in front of an enedis-sim on loopback, and a person and a device that
+//! use them over real HTTP.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use enedis_sim::{Credentials, Quota, RunningSimulator, SimConfig, Simulator};
+use linky_core::{Clock, ManualClock};
+use linky_proxy::{AppState, ProxyConfig};
+use linky_proxy_sqlite::SqliteStore;
+use serde_json::Value;
+
+pub const APP_ID: &str = "linky-app";
+pub const APP_SECRET: &str = "app-secret-never-leaves";
+pub const DEVICE: &str = "d198fd52-61c0-4b77-8725-06a1ef90da9f";
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+}
+
+pub struct Setup {
+    pub sim: Simulator,
+    pub sim_running: RunningSimulator,
+    pub proxy_url: String,
+    pub proxy_clock: ManualClock,
+    pub http: reqwest::Client,
+    pub store: SqliteStore,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub struct Options {
+    pub sim_clock: Arc<dyn Clock>,
+    pub subscribed_delay: i64,
+    pub proxy: ProxyConfig,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            sim_clock: Arc::new(ManualClock::new(at("2026-11-28T10:00:00Z"))),
+            subscribed_delay: 0,
+            proxy: ProxyConfig { subscribed_services_attempts: 3, subscribed_services_retry_ms: 50, ..ProxyConfig::default() },
+        }
+    }
+}
+
+impl Setup {
+    pub async fn start() -> Setup {
+        Setup::with(Options::default()).await
+    }
+
+    pub async fn with(options: Options) -> Setup {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy_url = format!("http://{}", listener.local_addr().unwrap());
+        let sim = Simulator::new(
+            SimConfig {
+                credentials: Some(Credentials { client_id: APP_ID.into(), client_secret: APP_SECRET.into() }),
+                redirect_uri: Some(format!("{proxy_url}/auth/redirect")),
+                quota: Quota { per_second: 1000, per_hour: 100_000 },
+                subscribed_services_delay_seconds: options.subscribed_delay,
+                ..SimConfig::default()
+            },
+            options.sim_clock,
+        );
+        let sim_running = sim.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let config = ProxyConfig {
+            public_url: proxy_url.clone(),
+            enedis_api_url: sim_running.url(),
+            enedis_consent_url: sim_running.url(),
+            enedis_client_id: APP_ID.into(),
+            enedis_client_secret: APP_SECRET.into(),
+            database: "sqlite::memory:".into(),
+            ..options.proxy
+        };
+        config.validate().unwrap();
+        let store = SqliteStore::in_memory().unwrap();
+        let proxy_clock = ManualClock::new(at("2026-11-28T10:00:00Z"));
+        let state = AppState::new(store.clone(), config, Arc::new(proxy_clock.clone())).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(linky_proxy::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Setup { sim, sim_running, proxy_url, proxy_clock, http, store, stop: Some(stop) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.proxy_url)
+    }
+
+    /// `POST /device/code`.
+    pub async fn device_code(&self) -> Value {
+        let r = self.http.post(self.url("/device/code")).form(&[("client_id", DEVICE)]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json().await.unwrap()
+    }
+
+    /// One poll of the device-code grant: (status, body).
+    pub async fn poll(&self, device_code: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url("/device/token"))
+            .form(&[("client_id", DEVICE), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", device_code)])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// Moves the proxy's clock past the poll interval, then polls.
+    pub async fn poll_later(&self, device_code: &str) -> (u16, Value) {
+        self.proxy_clock.advance(Duration::seconds(30));
+        self.poll(device_code).await
+    }
+
+    /// The person: types the code, follows the proxy to the Enedis page, picks `customer` and
+    /// `pdl`, and accepts or refuses; returns the proxy's final page (status, HTML) and the
+    /// redirect it came through.
+    pub async fn person(&self, user_code: &str, customer: u8, pdl: &str, accept: bool) -> (u16, String, String) {
+        let r = self.http.get(self.url("/auth/verify_code")).query(&[("code", user_code)]).send().await.unwrap();
+        assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
+        let to_enedis = r.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to_enedis.starts_with(&format!("{}/dataconnect/v2/oauth2/authorize?", self.sim_running.url())), "{to_enedis}");
+        let page = self.http.get(&to_enedis).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let query: HashMap<String, String> = serde_urlencoded::from_str(to_enedis.split_once('?').unwrap().1).unwrap();
+        let customer = customer.to_string();
+        let form = [
+            ("client_id", query["client_id"].as_str()),
+            ("state", query["state"].as_str()),
+            ("duration", query["duration"].as_str()),
+            ("redirect_uri", query["redirect_uri"].as_str()),
+            ("customer", customer.as_str()),
+            ("pdl", pdl),
+            ("decision", if accept { "accept" } else { "refuse" }),
+        ];
+        let back = self.http.post(format!("{}/dataconnect/v2/oauth2/authorize/decision", self.sim_running.url())).form(&form).send().await.unwrap();
+        assert_eq!(back.status(), 302);
+        let to_proxy = back.headers()["location"].to_str().unwrap().to_owned();
+        assert!(to_proxy.starts_with(&self.url("/auth/redirect?")), "{to_proxy}");
+        let done = self.http.get(&to_proxy).send().await.unwrap();
+        let status = done.status().as_u16();
+        (status, done.text().await.unwrap(), to_proxy)
+    }
+
+    /// Device code, one consent per meter, tokens.
+    pub async fn login(&self, customer: u8, pdls: &[&str]) -> Value {
+        let code = self.device_code().await;
+        for pdl in pdls {
+            let (status, html, _) = self.person(code["user_code"].as_str().unwrap(), customer, pdl, true).await;
+            assert_eq!(status, 200, "{html}");
+        }
+        let (status, tokens) = self.poll_later(code["device_code"].as_str().unwrap()).await;
+        assert_eq!(status, 200, "{tokens}");
+        tokens
+    }
+
+    /// A data call through the proxy: (status, headers, body).
+    pub async fn data(&self, token: &str, path_and_query: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self.http.get(self.url(&format!("/data/proxy{path_and_query}"))).bearer_auth(token).send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.text().await.unwrap())
+    }
+
+    /// `POST /device/token` with the refresh grant.
+    pub async fn refresh(&self, refresh_token: &str, usage_points_id: Option<&str>) -> (u16, Value) {
+        let mut form = vec![("grant_type", "refresh_token"), ("client_id", DEVICE), ("refresh_token", refresh_token)];
+        if let Some(u) = usage_points_id {
+            form.push(("usage_points_id", u));
+        }
+        let r = self.http.post(self.url("/device/token")).form(&form).send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// Whether Enedis (the simulator) ever received a call naming this meter.
+    pub fn enedis_saw(&self, pdl: &str) -> bool {
+        self.sim.requests().iter().any(|r| r.pdl.as_deref() == Some(pdl))
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
