@@ -203,6 +203,7 @@ fn the_binary_prints_its_address_and_serves() {
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
     assert!(url.starts_with("http://127.0.0.1:"));
+    install_tls_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async { reqwest::get(format!("{url}/_sim/health")).await.unwrap().status().as_u16() });
     child.kill().unwrap();

@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    linky_proxy::upstream::install_tls_provider();
     let config = settings(Args::parse())?;
     if config.allow_unverified_v5_consent {
         tracing::warn!("allow_unverified_v5_consent is on: anyone can claim any meter through a forged v5 return; use it only against the Enedis sandbox");

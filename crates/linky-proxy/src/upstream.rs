@@ -23,6 +23,12 @@ pub enum UpstreamError {
     Answer(String),
 }
 
+/// Makes ring the process's TLS provider (reqwest is built without one, to avoid aws-lc's C
+/// build); harmless if one is already installed.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// An answer passed through as it came.
 #[derive(Debug, Clone)]
 pub struct Forwarded {
@@ -69,6 +75,7 @@ pub struct Enedis {
 impl Enedis {
     /// A client for `base` (e.g. `https://gw.ext.prod.api.enedis.fr`).
     pub fn new(base: &str, client_id: &str, client_secret: &str, clock: Arc<dyn Clock>) -> Result<Enedis, UpstreamError> {
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("linky-proxy/", env!("CARGO_PKG_VERSION")))
             .timeout(std::time::Duration::from_secs(60))

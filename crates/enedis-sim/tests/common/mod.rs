@@ -28,6 +28,7 @@ pub fn roomy() -> SimConfig {
 
 impl Harness {
     pub async fn start(config: SimConfig, now: &str) -> Harness {
+        install_tls_provider();
         let clock = ManualClock::new(at(now));
         let sim = Simulator::new(config, Arc::new(clock.clone()));
         let running = sim.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
@@ -135,4 +136,9 @@ pub fn location_params(response: &reqwest::Response) -> (String, std::collection
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (base, query) = location.split_once('?').unwrap_or((&location, ""));
     (base.to_owned(), serde_urlencoded::from_str(query).unwrap())
+}
+
+/// reqwest is built without a TLS provider (see the workspace manifest): install ring's.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

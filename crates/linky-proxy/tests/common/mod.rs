@@ -53,7 +53,7 @@ impl Setup {
     }
 
     pub async fn with(options: Options) -> Setup {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        linky_proxy::upstream::install_tls_provider();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let proxy_url = format!("http://{}", listener.local_addr().unwrap());
         let sim = Simulator::new(
