@@ -1,0 +1,546 @@
+//! linky's embedded store (SQLite): load-curve points at their native step, daily energy, daily
+//! peaks, contract facts, the completeness ledger and the history of sync runs.
+//!
+//! Instants are stored as UTC Unix seconds, days as Paris calendar dates (`YYYY-MM-DD`). A
+//! fetched window is written in one transaction ([`Store::record_window`]): its data and the
+//! ledger rows of its days together, so a kill at any moment leaves the store as before or as
+//! after that window, never in between, and running again completes it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, Step, UsagePoint};
+use rusqlite::{params, Connection, OptionalExtension};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("the data file cannot be used: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The file is newer than this linky.
+    #[error("the data file was written by a newer linky (schema {found}, this one knows {known}); upgrade linky")]
+    TooNew {
+        /// Schema version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        known: usize,
+    },
+    /// A stored value that makes no sense.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+impl linky_core::Localized for StoreError {
+    fn localized(&self, lang: linky_core::Lang) -> String {
+        match (lang, self) {
+            (linky_core::Lang::En, _) => self.to_string(),
+            (linky_core::Lang::Fr, StoreError::Database(e)) => format!("le fichier de données est inutilisable : {e}"),
+            (linky_core::Lang::Fr, StoreError::TooNew { found, known }) => {
+                format!("le fichier de données a été écrit par un linky plus récent (schéma {found}, celui-ci connaît {known}) ; mettez linky à jour")
+            }
+            (linky_core::Lang::Fr, StoreError::Corrupt(e)) => format!("valeur enregistrée corrompue : {e}"),
+        }
+    }
+}
+
+/// The three kinds of data Enedis gives per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// The load curve.
+    Curve,
+    /// Daily energy.
+    Daily,
+    /// Daily maximum power (consumption only).
+    MaxPower,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 3] = [Kind::Curve, Kind::Daily, Kind::MaxPower];
+
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Curve => "curve",
+            Kind::Daily => "daily",
+            Kind::MaxPower => "max_power",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Kind, StoreError> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| StoreError::Corrupt(format!("kind {s:?}")))
+    }
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Consumption => "consumption",
+        Direction::Production => "production",
+    }
+}
+
+fn parse_direction(s: &str) -> Result<Direction, StoreError> {
+    match s {
+        "consumption" => Ok(Direction::Consumption),
+        "production" => Ok(Direction::Production),
+        other => Err(StoreError::Corrupt(format!("direction {other:?}"))),
+    }
+}
+
+/// What is known of one day of one series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DayState {
+    /// Stored.
+    Fetched,
+    /// Asked before Enedis published it (D-1 before 08:00, or a late meter): ask again later.
+    NotPublished,
+    /// Enedis has nothing for it, for a reason: not asked again.
+    Absent,
+    /// Asking failed (Enedis error, network): ask again after `next_try_at`.
+    Failed,
+    /// Its daily total disagreed with its load curve by more than 1 %: fetched again once.
+    Refetch,
+    /// Still disagreeing after the second fetch: kept, flagged.
+    Mismatch,
+}
+
+impl DayState {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayState::Fetched => "fetched",
+            DayState::NotPublished => "not_published",
+            DayState::Absent => "absent",
+            DayState::Failed => "failed",
+            DayState::Refetch => "refetch",
+            DayState::Mismatch => "mismatch",
+        }
+    }
+
+    fn parse(s: &str) -> Result<DayState, StoreError> {
+        [DayState::Fetched, DayState::NotPublished, DayState::Absent, DayState::Failed, DayState::Refetch, DayState::Mismatch]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("day state {s:?}")))
+    }
+}
+
+/// A ledger row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// Where the day stands.
+    pub state: DayState,
+    /// Why, for absences and failures (e.g. `no_data_found`, `before_activation`).
+    pub reason: Option<String>,
+    /// How many times asking failed (or was repeated for a mismatch).
+    pub attempts: u32,
+    /// When to ask again, for retryable states.
+    pub next_try_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of one day of a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayOutcome {
+    /// The day.
+    pub day: NaiveDate,
+    /// Its new state.
+    pub state: DayState,
+    /// Why (absences, failures).
+    pub reason: Option<String>,
+    /// When to ask again (failures, not yet published).
+    pub next_try_at: Option<DateTime<Utc>>,
+}
+
+/// The data of a fetched window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowData {
+    /// Load-curve points.
+    Curve(Vec<LoadCurvePoint>),
+    /// Daily energies.
+    Daily(Vec<DailyEnergy>),
+    /// Daily peaks.
+    Peaks(Vec<MaxPower>),
+    /// Nothing (a failure or an absence).
+    Nothing,
+}
+
+/// A whole-series absence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absence {
+    /// Direction.
+    pub direction: Direction,
+    /// Kind.
+    pub kind: Kind,
+    /// Why (`wrong_direction`, `curve_not_enabled`).
+    pub reason: String,
+    /// When to check again.
+    pub recheck_at: DateTime<Utc>,
+}
+
+/// A meter and what is known of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeterRecord {
+    /// The PDL.
+    pub pdl: UsagePoint,
+    /// Last activation (nothing exists before it).
+    pub activation_date: Option<NaiveDate>,
+    /// Subscribed power, kVA.
+    pub subscribed_kva: Option<u32>,
+    /// The contract's off-peak hours, Enedis form (`HC (22H00-6H00)`).
+    pub contract_offpeak: Option<String>,
+    /// When the contract was last read.
+    pub contract_read_at: Option<DateTime<Utc>>,
+    /// When the consent ends.
+    pub consent_ends_at: Option<DateTime<Utc>>,
+    /// When Enedis said the consent was gone, and its words.
+    pub consent_lost: Option<(DateTime<Utc>, String)>,
+}
+
+/// Contract facts read from Enedis.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractFacts {
+    /// Last activation.
+    pub activation_date: Option<NaiveDate>,
+    /// Subscribed power, kVA.
+    pub subscribed_kva: Option<u32>,
+    /// Off-peak hours, Enedis form.
+    pub offpeak: Option<String>,
+}
+
+/// Counts of a series' days by state, for summaries.
+pub type StateCounts = BTreeMap<(DayState, Option<String>), u32>;
+
+fn ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+fn from_ts(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap_or_default()
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, StoreError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("day {s:?}")))
+}
+
+/// The store.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if missing) the store at `path`, readable by its owner only, and brings
+    /// its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a committed window survives a power cut, which matters more than speed here.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        Store::prepare(conn)
+    }
+
+    /// A store in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        Store::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut conn: Connection) -> Result<Store, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::TooNew { found: version, known: MIGRATIONS.len() });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(Store { conn })
+    }
+
+    /// Adds a meter (no effect if known).
+    pub fn add_meter(&self, pdl: &UsagePoint, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute("INSERT OR IGNORE INTO meters (pdl, added_at) VALUES (?, ?)", params![pdl.as_str(), ts(now)])?;
+        Ok(())
+    }
+
+    /// Every meter, in the order they were added.
+    pub fn meters(&self) -> Result<Vec<MeterRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT pdl, activation_date, subscribed_kva, contract_offpeak, contract_read_at, consent_ends_at, consent_lost_at, consent_lost_reason FROM meters ORDER BY added_at, pdl",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<u32>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (pdl, activation, kva, offpeak, read, consent, lost_at, lost_reason) = row?;
+            out.push(MeterRecord {
+                pdl: pdl.parse().map_err(|_| StoreError::Corrupt(format!("meter {pdl:?}")))?,
+                activation_date: activation.as_deref().map(parse_day).transpose()?,
+                subscribed_kva: kva,
+                contract_offpeak: offpeak,
+                contract_read_at: read.map(from_ts),
+                consent_ends_at: consent.map(from_ts),
+                consent_lost: lost_at.map(|t| (from_ts(t), lost_reason.unwrap_or_default())),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records contract facts.
+    pub fn set_contract(&self, pdl: &UsagePoint, facts: &ContractFacts, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE meters SET activation_date = COALESCE(?, activation_date), subscribed_kva = COALESCE(?, subscribed_kva), contract_offpeak = COALESCE(?, contract_offpeak), contract_read_at = ? WHERE pdl = ?",
+            params![facts.activation_date.map(day_text), facts.subscribed_kva, facts.offpeak, ts(now), pdl.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Records when the consent ends (and that it is in force again).
+    pub fn set_consent(&self, pdl: &UsagePoint, ends_at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE meters SET consent_ends_at = COALESCE(?, consent_ends_at), consent_lost_at = NULL, consent_lost_reason = NULL WHERE pdl = ?",
+            params![ends_at.map(ts), pdl.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Records that Enedis says the consent is gone.
+    pub fn mark_consent_lost(&self, pdl: &UsagePoint, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE meters SET consent_lost_at = ?, consent_lost_reason = ? WHERE pdl = ?", params![ts(now), reason, pdl.as_str()])?;
+        Ok(())
+    }
+
+    /// The ledger of a series between two days (inclusive).
+    pub fn ledger(&self, pdl: &UsagePoint, direction: Direction, kind: Kind, from: NaiveDate, to: NaiveDate) -> Result<BTreeMap<NaiveDate, LedgerEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT day, state, reason, attempts, next_try_at FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? AND day >= ? AND day <= ?",
+        )?;
+        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), kind.as_str(), day_text(from), day_text(to)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, u32>(3)?, r.get::<_, Option<i64>>(4)?))
+        })?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (day, state, reason, attempts, next) = row?;
+            out.insert(parse_day(&day)?, LedgerEntry { state: DayState::parse(&state)?, reason, attempts, next_try_at: next.map(from_ts) });
+        }
+        Ok(out)
+    }
+
+    /// Whole-series absences of a meter.
+    pub fn absences(&self, pdl: &UsagePoint) -> Result<Vec<Absence>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT direction, kind, reason, recheck_at FROM absences WHERE pdl = ?")?;
+        let rows = stmt.query_map([pdl.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (d, k, reason, at) = row?;
+            out.push(Absence { direction: parse_direction(&d)?, kind: Kind::parse(&k)?, reason, recheck_at: from_ts(at) });
+        }
+        Ok(out)
+    }
+
+    /// Records (or clears, with `None`) a whole-series absence.
+    pub fn set_absence(&self, pdl: &UsagePoint, direction: Direction, kind: Kind, absence: Option<(&str, DateTime<Utc>)>) -> Result<(), StoreError> {
+        match absence {
+            Some((reason, recheck_at)) => self.conn.execute(
+                "INSERT OR REPLACE INTO absences (pdl, direction, kind, reason, recheck_at) VALUES (?, ?, ?, ?, ?)",
+                params![pdl.as_str(), direction_str(direction), kind.as_str(), reason, ts(recheck_at)],
+            )?,
+            None => self.conn.execute("DELETE FROM absences WHERE pdl = ? AND direction = ? AND kind = ?", params![pdl.as_str(), direction_str(direction), kind.as_str()])?,
+        };
+        Ok(())
+    }
+
+    /// Writes a window in one transaction: its data (replacing what fetched days held) and the
+    /// ledger rows of its days. Failed and refetched days count an attempt.
+    pub fn record_window(&mut self, pdl: &UsagePoint, direction: Direction, kind: Kind, data: &WindowData, days: &[DayOutcome], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let (p, d) = (pdl.as_str(), direction_str(direction));
+        {
+            let mut delete_points = tx.prepare_cached("DELETE FROM curve_points WHERE pdl = ? AND direction = ? AND end_utc > ? AND end_utc <= ?")?;
+            for o in days.iter().filter(|o| o.state == DayState::Fetched || o.state == DayState::Mismatch) {
+                if kind == Kind::Curve {
+                    let (start, end) = paris::day_bounds(o.day);
+                    delete_points.execute(params![p, d, ts(start), ts(end)])?;
+                }
+            }
+            match data {
+                WindowData::Curve(points) => {
+                    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO curve_points (pdl, direction, end_utc, step_minutes, watts) VALUES (?, ?, ?, ?, ?)")?;
+                    for pt in points {
+                        insert.execute(params![p, d, ts(pt.end), pt.step.minutes(), pt.watts])?;
+                    }
+                }
+                WindowData::Daily(values) => {
+                    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO daily_energy (pdl, direction, day, wh) VALUES (?, ?, ?, ?)")?;
+                    for v in values {
+                        insert.execute(params![p, d, day_text(v.date), v.energy.wh_rounded()])?;
+                    }
+                }
+                WindowData::Peaks(values) => {
+                    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO max_power (pdl, day, at, va) VALUES (?, ?, ?, ?)")?;
+                    for v in values {
+                        insert.execute(params![p, day_text(v.date), v.at.format("%Y-%m-%d %H:%M:%S").to_string(), v.volt_amperes])?;
+                    }
+                }
+                WindowData::Nothing => {}
+            }
+            let mut ledger = tx.prepare_cached(
+                "INSERT INTO ledger (pdl, direction, kind, day, state, reason, attempts, next_try_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (pdl, direction, kind, day) DO UPDATE SET state = ?5, reason = ?6,
+                   attempts = CASE WHEN ?5 IN ('failed', 'refetch', 'mismatch') THEN ledger.attempts + 1 WHEN ?5 = 'fetched' THEN 0 ELSE ledger.attempts END,
+                   next_try_at = ?8, updated_at = ?9",
+            )?;
+            for o in days {
+                let first_attempts = u32::from(matches!(o.state, DayState::Failed | DayState::Refetch | DayState::Mismatch));
+                ledger.execute(params![p, d, kind.as_str(), day_text(o.day), o.state.as_str(), o.reason, first_attempts, o.next_try_at.map(ts), ts(now)])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stored load curve of a series over `[from, to)` (UTC instants of point ends).
+    pub fn curve(&self, pdl: &UsagePoint, direction: Direction, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<LoadCurve, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT end_utc, step_minutes, watts FROM curve_points WHERE pdl = ? AND direction = ? AND end_utc > ? AND end_utc <= ? ORDER BY end_utc",
+        )?;
+        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), ts(from), ts(to)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u16>(1)?, r.get::<_, u32>(2)?)))?;
+        let mut points = Vec::new();
+        for row in rows {
+            let (end, step, watts) = row?;
+            let step = Step::from_minutes(step).ok_or_else(|| StoreError::Corrupt(format!("step {step}")))?;
+            points.push(LoadCurvePoint { end: from_ts(end), step, watts });
+        }
+        LoadCurve::new(points).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    /// Stored daily energies over `[from, to]`.
+    pub fn daily(&self, pdl: &UsagePoint, direction: Direction, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyEnergy>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT day, wh FROM daily_energy WHERE pdl = ? AND direction = ? AND day >= ? AND day <= ? ORDER BY day")?;
+        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), day_text(from), day_text(to)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows.map(|row| {
+            let (day, wh) = row?;
+            Ok(DailyEnergy { date: parse_day(&day)?, energy: Energy::from_wh(wh) })
+        })
+        .collect()
+    }
+
+    /// Stored daily peaks over `[from, to]`.
+    pub fn max_power(&self, pdl: &UsagePoint, from: NaiveDate, to: NaiveDate) -> Result<Vec<MaxPower>, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT day, at, va FROM max_power WHERE pdl = ? AND day >= ? AND day <= ? ORDER BY day")?;
+        let rows = stmt.query_map(params![pdl.as_str(), day_text(from), day_text(to)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+        rows.map(|row| {
+            let (day, at, va) = row?;
+            let at = NaiveDateTime::parse_from_str(&at, "%Y-%m-%d %H:%M:%S").map_err(|_| StoreError::Corrupt(format!("time {at:?}")))?;
+            Ok(MaxPower { date: parse_day(&day)?, at, volt_amperes: va })
+        })
+        .collect()
+    }
+
+    /// Counts of a series' ledger rows by state and reason.
+    pub fn state_counts(&self, pdl: &UsagePoint, direction: Direction, kind: Kind) -> Result<StateCounts, StoreError> {
+        let mut stmt = self.conn.prepare_cached("SELECT state, reason, COUNT(*) FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? GROUP BY state, reason")?;
+        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), kind.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?)))?;
+        let mut out = StateCounts::new();
+        for row in rows {
+            let (state, reason, n) = row?;
+            out.insert((DayState::parse(&state)?, reason), n);
+        }
+        Ok(out)
+    }
+
+    /// Starts a sync run; returns its id.
+    pub fn begin_run(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.conn.execute("INSERT INTO sync_runs (started_at) VALUES (?)", [ts(now)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Ends a sync run.
+    pub fn finish_run(&self, id: i64, now: DateTime<Utc>, outcome: &str, calls: u32, details: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, details = ? WHERE id = ?", params![ts(now), outcome, calls, details, id])?;
+        Ok(())
+    }
+
+    /// The last finished run: when, outcome, calls.
+    pub fn last_run(&self) -> Result<Option<(DateTime<Utc>, String, u32)>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT finished_at, outcome, calls FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [], |r| {
+                Ok((from_ts(r.get(0)?), r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
+            })
+            .optional()?)
+    }
+
+    /// Counts rows of a table, for tests and diagnostics.
+    pub fn count(&self, table: StoredTable) -> Result<u64, StoreError> {
+        let sql = match table {
+            StoredTable::CurvePoints => "SELECT COUNT(*) FROM curve_points",
+            StoredTable::DailyEnergy => "SELECT COUNT(*) FROM daily_energy",
+            StoredTable::MaxPower => "SELECT COUNT(*) FROM max_power",
+            StoredTable::Ledger => "SELECT COUNT(*) FROM ledger",
+        };
+        Ok(self.conn.query_row(sql, [], |r| r.get(0))?)
+    }
+
+    /// Everything stored for the meters, as comparable text (tests compare two stores).
+    pub fn fingerprint(&self) -> Result<String, StoreError> {
+        let mut out = String::new();
+        for sql in [
+            "SELECT pdl || ' ' || direction || ' ' || end_utc || ' ' || step_minutes || ' ' || watts FROM curve_points ORDER BY 1",
+            "SELECT pdl || ' ' || direction || ' ' || day || ' ' || wh FROM daily_energy ORDER BY 1",
+            "SELECT pdl || ' ' || day || ' ' || at || ' ' || va FROM max_power ORDER BY 1",
+            "SELECT pdl || ' ' || direction || ' ' || kind || ' ' || day || ' ' || state || ' ' || COALESCE(reason, '') FROM ledger ORDER BY 1",
+        ] {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            for row in rows {
+                out.push_str(&row?);
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Tables that [`Store::count`] can count.
+#[derive(Debug, Clone, Copy)]
+pub enum StoredTable {
+    /// Load-curve points.
+    CurvePoints,
+    /// Daily energies.
+    DailyEnergy,
+    /// Daily peaks.
+    MaxPower,
+    /// Ledger rows.
+    Ledger,
+}
+
+#[cfg(test)]
+mod tests;
