@@ -1,0 +1,524 @@
+//! The runner: asks Enedis for the planned windows, maps every answer to an action (store,
+//! wait, retry, split, mark absent, stop), and checks daily totals against load curves.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use enedis_protocol::error::ErrorKind;
+use linky_core::{paris, Clock, Direction, Energy, LoadCurvePoint, UsagePoint};
+use linky_store::{DayOutcome, DayState, Kind, Store, StoreError, WindowData};
+
+use crate::plan::{order, series_windows, SeriesView, SyncSettings, Window};
+use crate::source::{FetchError, MeterSource};
+
+/// How the runner behaves when Enedis misbehaves.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// What to hold and how to ask.
+    pub plan: SyncSettings,
+    /// Immediate retries of a call that failed for a passing reason (500, 503, network).
+    pub max_retries: u32,
+    /// First wait before such a retry; doubled each time, with jitter.
+    pub backoff_base: StdDuration,
+    /// Longest wait for a quota to come back within a run; beyond it the run stops.
+    pub max_quota_wait: StdDuration,
+    /// When a day whose call kept failing is asked again.
+    pub failure_retry_after: Duration,
+    /// When a meter without a direction (no production...) is checked again.
+    pub direction_recheck: Duration,
+    /// When a meter whose load curve is not enabled is checked again.
+    pub curve_recheck: Duration,
+    /// When a day asked before publication is asked again.
+    pub unpublished_retry_after: Duration,
+    /// Minimum time between two calls (Enedis allows 5 per second to the whole application).
+    pub min_call_interval: StdDuration,
+    /// Windows that may keep failing in one run before the run stops (Enedis is down).
+    pub max_failed_windows: u32,
+    /// How old a contract reading may get before it is read again.
+    pub contract_max_age: Duration,
+    /// Relative difference between a daily total and its load curve that flags the day.
+    pub mismatch_tolerance: f64,
+}
+
+impl Default for RunSettings {
+    fn default() -> RunSettings {
+        RunSettings {
+            plan: SyncSettings::default(),
+            max_retries: 3,
+            backoff_base: StdDuration::from_secs(2),
+            max_quota_wait: StdDuration::from_secs(600),
+            failure_retry_after: Duration::hours(1),
+            direction_recheck: Duration::days(30),
+            curve_recheck: Duration::days(7),
+            unpublished_retry_after: Duration::hours(2),
+            min_call_interval: StdDuration::from_millis(250),
+            max_failed_windows: 5,
+            contract_max_age: Duration::days(30),
+            mismatch_tolerance: 0.01,
+        }
+    }
+}
+
+/// Told as the run goes, for progress bars.
+pub trait Progress: Send + Sync {
+    /// A round of `total` windows starts.
+    fn start(&self, total: usize);
+    /// One window is done.
+    fn advance(&self, window: &Window);
+    /// The run is over.
+    fn finish(&self);
+}
+
+/// No progress display.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _: usize) {}
+    fn advance(&self, _: &Window) {}
+    fn finish(&self) {}
+}
+
+/// Why a run stopped before the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// The quota is spent until this instant.
+    Quota(Option<DateTime<Utc>>),
+    /// The tokens are refused: sign in again.
+    Unauthorized(String),
+    /// Enedis keeps failing.
+    Unavailable(String),
+}
+
+/// One series at the end of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesSummary {
+    /// Meter.
+    pub pdl: UsagePoint,
+    /// Direction.
+    pub direction: Direction,
+    /// Kind.
+    pub kind: Kind,
+    /// The days to hold.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// Days stored.
+    pub fetched: u32,
+    /// Days never asked yet (or waiting for a later run).
+    pub missing: u32,
+    /// Days not yet published.
+    pub not_published: u32,
+    /// Days whose calls failed (asked again later).
+    pub failed: u32,
+    /// Days Enedis has nothing for, by reason.
+    pub absent: BTreeMap<String, u32>,
+    /// Days whose total disagrees with the load curve.
+    pub mismatch: u32,
+    /// The whole series is absent, and why (`wrong_direction`, `curve_not_enabled`).
+    pub whole_absence: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct SyncReport {
+    /// Enedis calls made.
+    pub calls: u32,
+    /// Windows asked.
+    pub windows: u32,
+    /// Meters whose consent Enedis says is gone, with Enedis' words.
+    pub consent_lost: Vec<(UsagePoint, String)>,
+    /// Why the run stopped early, if it did.
+    pub stopped: Option<Stop>,
+    /// Every series.
+    pub series: Vec<SeriesSummary>,
+}
+
+const ROUNDS: usize = 3;
+
+fn kinds_for(direction: Direction) -> &'static [Kind] {
+    match direction {
+        Direction::Consumption => &[Kind::Daily, Kind::MaxPower, Kind::Curve],
+        Direction::Production => &[Kind::Daily, Kind::Curve],
+    }
+}
+
+fn jitter(seed: u64) -> f64 {
+    let x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (seed >> 29);
+    0.5 + (x % 1000) as f64 / 1000.0
+}
+
+/// The runner of one sync.
+pub struct Runner<'a, S> {
+    store: &'a mut Store,
+    source: &'a S,
+    clock: &'a dyn Clock,
+    settings: &'a RunSettings,
+    progress: &'a dyn Progress,
+    last_call: Option<std::time::Instant>,
+    lost: HashSet<UsagePoint>,
+    report: SyncReport,
+    failed_windows: u32,
+    /// Days fetched this run, per meter and direction and kind, for the consistency check.
+    touched: BTreeSet<(UsagePoint, Direction, Kind, NaiveDate)>,
+    /// Days being fetched again because of a mismatch.
+    refetching: HashSet<(UsagePoint, Direction, NaiveDate)>,
+}
+
+impl<'a, S: MeterSource> Runner<'a, S> {
+    /// A runner over a store and a source.
+    pub fn new(store: &'a mut Store, source: &'a S, clock: &'a dyn Clock, settings: &'a RunSettings, progress: &'a dyn Progress) -> Runner<'a, S> {
+        Runner {
+            store,
+            source,
+            clock,
+            settings,
+            progress,
+            last_call: None,
+            lost: HashSet::new(),
+            report: SyncReport::default(),
+            failed_windows: 0,
+            touched: BTreeSet::new(),
+            refetching: HashSet::new(),
+        }
+    }
+
+    /// One sync of `meters`: contracts when stale, then rounds of planning and fetching until
+    /// nothing is left to ask (at most three rounds: the later ones only re-check what the
+    /// first one learnt, such as a mismatch).
+    pub async fn run(mut self, meters: &[UsagePoint]) -> Result<SyncReport, StoreError> {
+        let started = self.clock.now();
+        let run_id = self.store.begin_run(started)?;
+        let calls_before = self.source.calls();
+        for pdl in meters {
+            self.store.add_meter(pdl, started)?;
+        }
+        self.read_contracts(meters).await?;
+        for _ in 0..ROUNDS {
+            if self.report.stopped.is_some() {
+                break;
+            }
+            let windows = self.plan(meters)?;
+            if windows.is_empty() {
+                break;
+            }
+            self.progress.start(windows.len());
+            let mut queue: VecDeque<Window> = windows.into();
+            while let Some(window) = queue.pop_front() {
+                if self.report.stopped.is_some() {
+                    break;
+                }
+                if self.lost.contains(&window.pdl) {
+                    continue;
+                }
+                let result = self.fetch(&window).await;
+                self.report.windows += 1;
+                self.apply(&window, result, &mut queue)?;
+                self.progress.advance(&window);
+            }
+            self.check_consistency()?;
+        }
+        self.progress.finish();
+        self.report.calls = self.source.calls() - calls_before;
+        self.report.series = self.summaries(meters)?;
+        let outcome = match &self.report.stopped {
+            None if self.report.consent_lost.is_empty() => "ok",
+            None => "consent_lost",
+            Some(Stop::Quota(_)) => "quota",
+            Some(Stop::Unauthorized(_)) => "unauthorized",
+            Some(Stop::Unavailable(_)) => "unavailable",
+        };
+        self.store.finish_run(run_id, self.clock.now(), outcome, self.report.calls, &format!("{} windows", self.report.windows))?;
+        Ok(self.report)
+    }
+
+    async fn read_contracts(&mut self, meters: &[UsagePoint]) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let records = self.store.meters()?;
+        for pdl in meters {
+            let stale = records.iter().find(|m| &m.pdl == pdl).is_none_or(|m| m.contract_read_at.is_none_or(|t| now - t > self.settings.contract_max_age));
+            if !stale {
+                continue;
+            }
+            self.pace().await;
+            match self.source.contract(pdl).await {
+                Ok(facts) => self.store.set_contract(pdl, &facts, now)?,
+                Err(e) if e.kind() == ErrorKind::ConsentLost => self.lose(pdl, &e)?,
+                // A production-only meter has no contract data; the sync works without.
+                Err(e) => tracing::info!(%pdl, error = %e, "contract not read"),
+            }
+        }
+        Ok(())
+    }
+
+    fn lose(&mut self, pdl: &UsagePoint, e: &FetchError) -> Result<(), StoreError> {
+        let words = match e {
+            FetchError::Enedis(x) => format!("{} {}", x.code, x.description),
+            other => other.to_string(),
+        };
+        self.store.mark_consent_lost(pdl, &words, self.clock.now())?;
+        if self.lost.insert(pdl.clone()) {
+            self.report.consent_lost.push((pdl.clone(), words));
+        }
+        Ok(())
+    }
+
+    fn views(&self, meters: &[UsagePoint]) -> Result<Vec<SeriesView>, StoreError> {
+        let records = self.store.meters()?;
+        let now_local = paris::local(self.clock.now());
+        let mut views = Vec::new();
+        for pdl in meters.iter().filter(|p| !self.lost.contains(*p)) {
+            let record = records.iter().find(|m| &m.pdl == pdl);
+            let activation = record.and_then(|m| m.activation_date);
+            let absences = self.store.absences(pdl)?;
+            for direction in Direction::ALL {
+                for &kind in kinds_for(direction) {
+                    let ledger = match self.settings.plan.span(kind, now_local, activation) {
+                        Some((first, last)) => self.store.ledger(pdl, direction, kind, first, last)?,
+                        None => BTreeMap::new(),
+                    };
+                    let absence = absences.iter().find(|a| a.direction == direction && a.kind == kind).cloned();
+                    views.push(SeriesView { pdl: pdl.clone(), direction, kind, activation, absence, ledger });
+                }
+            }
+        }
+        Ok(views)
+    }
+
+    fn plan(&mut self, meters: &[UsagePoint]) -> Result<Vec<Window>, StoreError> {
+        let now = self.clock.now();
+        let now_local = paris::local(now);
+        let views = self.views(meters)?;
+        let mut windows = Vec::new();
+        for view in &views {
+            for (day, entry) in &view.ledger {
+                if entry.state == DayState::Refetch {
+                    self.refetching.insert((view.pdl.clone(), view.direction, *day));
+                }
+            }
+            windows.extend(series_windows(view, &self.settings.plan, now, now_local));
+        }
+        Ok(order(windows, now_local.date()))
+    }
+
+    /// Keeps the client under its own rate, whatever the proxy or Enedis allow.
+    async fn pace(&mut self) {
+        if let Some(last) = self.last_call {
+            let elapsed = last.elapsed();
+            if elapsed < self.settings.min_call_interval {
+                tokio::time::sleep(self.settings.min_call_interval - elapsed).await;
+            }
+        }
+        self.last_call = Some(std::time::Instant::now());
+    }
+
+    async fn fetch(&mut self, window: &Window) -> Result<WindowData, FetchError> {
+        let mut transient = 0u32;
+        let mut quota_waits = 0u32;
+        loop {
+            self.pace().await;
+            let result = self.source.fetch(window).await;
+            let Err(error) = result else { return result };
+            match error.kind() {
+                ErrorKind::Quota if quota_waits < 5 => {
+                    let now = self.clock.now();
+                    let wait = error.next_access().map_or(StdDuration::from_secs(1), |t| (t - now).to_std().unwrap_or(StdDuration::from_millis(200)));
+                    if wait > self.settings.max_quota_wait {
+                        return Err(error);
+                    }
+                    quota_waits += 1;
+                    tracing::info!(seconds = wait.as_secs_f64(), "quota reached, waiting");
+                    tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
+                }
+                ErrorKind::Unavailable if transient < self.settings.max_retries => {
+                    let factor = 2f64.powi(transient as i32) * jitter(u64::from(self.report.windows) * 31 + u64::from(transient));
+                    transient += 1;
+                    tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    fn days_with_data(kind: Kind, data: &WindowData) -> BTreeSet<NaiveDate> {
+        match (kind, data) {
+            (_, WindowData::Curve(points)) => points.iter().map(|p: &LoadCurvePoint| paris::local_date(p.start())).collect(),
+            (_, WindowData::Daily(days)) => days.iter().map(|d| d.date).collect(),
+            (_, WindowData::Peaks(peaks)) => peaks.iter().map(|p| p.date).collect(),
+            (_, WindowData::Nothing) => BTreeSet::new(),
+        }
+    }
+
+    /// Outcomes of the days of a window that came back without data for some days.
+    fn outcomes(&self, window: &Window, with_data: &BTreeSet<NaiveDate>) -> Vec<DayOutcome> {
+        let now = self.clock.now();
+        let last = self.settings.plan.last_published(paris::local(now));
+        let may_be_late_from = last - Duration::days(self.settings.plan.late_days - 1);
+        window
+            .days()
+            .map(|day| {
+                if with_data.contains(&day) {
+                    let refetched = self.refetching.contains(&(window.pdl.clone(), window.direction, day));
+                    DayOutcome { day, state: DayState::Fetched, reason: refetched.then(|| "refetched".to_owned()), next_try_at: None }
+                } else if day >= may_be_late_from {
+                    DayOutcome { day, state: DayState::NotPublished, reason: None, next_try_at: Some(now + self.settings.unpublished_retry_after) }
+                } else {
+                    DayOutcome { day, state: DayState::Absent, reason: Some("no_data_found".to_owned()), next_try_at: None }
+                }
+            })
+            .collect()
+    }
+
+    fn apply(&mut self, window: &Window, result: Result<WindowData, FetchError>, queue: &mut VecDeque<Window>) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let (pdl, direction, kind) = (&window.pdl, window.direction, window.kind);
+        let was_absent = self.store.absences(pdl)?.iter().any(|a| a.direction == direction && a.kind == kind);
+        match result {
+            Ok(data) => {
+                let with_data = Self::days_with_data(kind, &data);
+                let outcomes = self.outcomes(window, &with_data);
+                for o in outcomes.iter().filter(|o| o.state == DayState::Fetched) {
+                    self.touched.insert((pdl.clone(), direction, kind, o.day));
+                }
+                self.store.record_window(pdl, direction, kind, &data, &outcomes, now)?;
+                if was_absent {
+                    self.store.set_absence(pdl, direction, kind, None)?;
+                }
+                self.failed_windows = 0;
+            }
+            Err(error) => match error.kind() {
+                ErrorKind::NoData => {
+                    // A load curve that 404s where daily data exists is a curve not enabled.
+                    if kind == Kind::Curve && window.len() > 1 && !self.store.daily(pdl, direction, window.start, window.end - Duration::days(1))?.is_empty() {
+                        self.store.set_absence(pdl, direction, kind, Some(("curve_not_enabled", now + self.settings.curve_recheck)))?;
+                    } else if was_absent {
+                        let reason = self.store.absences(pdl)?.into_iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason).unwrap_or_default();
+                        self.store.set_absence(pdl, direction, kind, Some((&reason, now + self.settings.curve_recheck)))?;
+                    } else {
+                        let outcomes = self.outcomes(window, &BTreeSet::new());
+                        self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                    }
+                }
+                ErrorKind::WrongDirection => {
+                    // The meter does not measure this direction: no kind of it exists.
+                    for &k in kinds_for(direction) {
+                        self.store.set_absence(pdl, direction, k, Some(("wrong_direction", now + self.settings.direction_recheck)))?;
+                    }
+                }
+                ErrorKind::BeforeActivation | ErrorKind::BeyondHistory | ErrorKind::WindowTooLong if window.len() > 1 => {
+                    // Find the boundary: newer half first.
+                    let [newer, older] = window.halves();
+                    queue.push_front(older);
+                    queue.push_front(newer);
+                }
+                ErrorKind::BeforeActivation | ErrorKind::BeyondHistory | ErrorKind::WindowTooLong | ErrorKind::InvalidRequest | ErrorKind::Other => {
+                    let reason = match error.kind() {
+                        ErrorKind::BeforeActivation => "before_activation".to_owned(),
+                        ErrorKind::BeyondHistory => "beyond_history".to_owned(),
+                        _ => match &error {
+                            FetchError::Enedis(e) if !e.code.is_empty() => e.code.clone(),
+                            FetchError::Enedis(e) => format!("http_{}", e.status),
+                            other => other.to_string(),
+                        },
+                    };
+                    let outcomes: Vec<DayOutcome> = window.days().map(|day| DayOutcome { day, state: DayState::Absent, reason: Some(reason.clone()), next_try_at: None }).collect();
+                    self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                }
+                ErrorKind::ConsentLost => self.lose(pdl, &error)?,
+                ErrorKind::InvalidToken => self.report.stopped = Some(Stop::Unauthorized(error.to_string())),
+                ErrorKind::Quota => self.report.stopped = Some(Stop::Quota(error.next_access())),
+                ErrorKind::Unavailable => {
+                    let outcomes: Vec<DayOutcome> = window
+                        .days()
+                        .map(|day| DayOutcome { day, state: DayState::Failed, reason: Some(short_reason(&error)), next_try_at: Some(now + self.settings.failure_retry_after) })
+                        .collect();
+                    self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                    self.failed_windows += 1;
+                    if self.failed_windows >= self.settings.max_failed_windows {
+                        self.report.stopped = Some(Stop::Unavailable(error.to_string()));
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Daily totals against summed load curves for the days fetched this run: a difference over
+    /// the tolerance asks for the curve again once, then flags the day.
+    fn check_consistency(&mut self) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let touched: Vec<_> = self.touched.iter().filter(|(_, _, k, _)| *k == Kind::Curve).cloned().collect();
+        let mut flags: BTreeMap<(UsagePoint, Direction), Vec<DayOutcome>> = BTreeMap::new();
+        for (pdl, direction, _, day) in touched {
+            let Some(daily) = self.store.daily(&pdl, direction, day, day)?.first().copied() else { continue };
+            let (start, end) = paris::day_bounds(day);
+            let curve: Energy = self.store.curve(&pdl, direction, start, end)?.energy();
+            let expected = daily.energy.wh();
+            let difference = (curve.wh() - expected).abs();
+            if expected <= 0.0 || difference / expected <= self.settings.mismatch_tolerance || difference < 1.0 {
+                continue;
+            }
+            let again = self.refetching.contains(&(pdl.clone(), direction, day));
+            let state = if again { DayState::Mismatch } else { DayState::Refetch };
+            tracing::warn!(%pdl, %day, curve = curve.wh(), daily = expected, "daily total and load curve disagree");
+            flags.entry((pdl, direction)).or_default().push(DayOutcome { day, state, reason: Some("daily_total_differs".to_owned()), next_try_at: None });
+        }
+        for ((pdl, direction), outcomes) in flags {
+            self.store.record_window(&pdl, direction, Kind::Curve, &WindowData::Nothing, &outcomes, now)?;
+        }
+        self.touched.clear();
+        Ok(())
+    }
+
+    fn summaries(&self, meters: &[UsagePoint]) -> Result<Vec<SeriesSummary>, StoreError> {
+        let now_local = paris::local(self.clock.now());
+        let records = self.store.meters()?;
+        let mut out = Vec::new();
+        for pdl in meters {
+            let activation = records.iter().find(|m| &m.pdl == pdl).and_then(|m| m.activation_date);
+            let absences = self.store.absences(pdl)?;
+            for direction in Direction::ALL {
+                for &kind in kinds_for(direction) {
+                    let span = self.settings.plan.span(kind, now_local, activation);
+                    let mut s = SeriesSummary {
+                        pdl: pdl.clone(),
+                        direction,
+                        kind,
+                        span,
+                        fetched: 0,
+                        missing: 0,
+                        not_published: 0,
+                        failed: 0,
+                        absent: BTreeMap::new(),
+                        mismatch: 0,
+                        whole_absence: absences.iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason.clone()),
+                    };
+                    if let Some((first, last)) = span {
+                        let ledger = self.store.ledger(pdl, direction, kind, first, last)?;
+                        let total = (last - first).num_days() as u32 + 1;
+                        for entry in ledger.values() {
+                            match entry.state {
+                                DayState::Fetched => s.fetched += 1,
+                                DayState::NotPublished => s.not_published += 1,
+                                DayState::Failed | DayState::Refetch => s.failed += 1,
+                                DayState::Mismatch => s.mismatch += 1,
+                                DayState::Absent => *s.absent.entry(entry.reason.clone().unwrap_or_default()).or_default() += 1,
+                            }
+                        }
+                        s.missing = total.saturating_sub(ledger.len() as u32);
+                    }
+                    out.push(s);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn short_reason(error: &FetchError) -> String {
+    match error {
+        FetchError::Enedis(e) if !e.code.is_empty() => e.code.clone(),
+        FetchError::Enedis(e) => format!("http_{}", e.status),
+        FetchError::Transport(_) => "network".to_owned(),
+        FetchError::Unreadable(_) => "unreadable".to_owned(),
+        FetchError::Unauthorized(_) => "unauthorized".to_owned(),
+    }
+}
