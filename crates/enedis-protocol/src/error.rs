@@ -276,7 +276,8 @@ impl EnedisError {
             "adam-err0125" | "adam-dc-0016" => ErrorKind::BeyondHistory,
             "adam-err0126" | "adam-dc-0015" => ErrorKind::WindowTooLong,
             "adam-err0069" => ErrorKind::WrongDirection,
-            "adam-dc-0007" | "adam-dc-0008" | "adam-dc-0009" => ErrorKind::ConsentLost,
+            // `insufficient_scope` is linky-proxy's: the meter is not covered by the consent.
+            "adam-dc-0007" | "adam-dc-0008" | "adam-dc-0009" | "insufficient_scope" => ErrorKind::ConsentLost,
             "no_data_found" | "stm-err-0000014" | "stm-err-0000020" | "sgt404" => ErrorKind::NoData,
             "invalid_token" => ErrorKind::InvalidToken,
             "invalid_request" | "invalid_resquest" => ErrorKind::InvalidRequest,

@@ -11,6 +11,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum)]
     pub lang: Option<LangArg>,
 
+    /// Where linky keeps its data and tokens (default: $XDG_DATA_HOME/linky, or
+    /// ~/.local/share/linky).
+    #[arg(long, global = true, env = "LINKY_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,6 +48,71 @@ pub enum Command {
     },
     /// Print a year's French public holidays, one per line: date, then name.
     Holidays(HolidaysArgs),
+    /// Give consent for your meters through a consent proxy (device flow); run again to add
+    /// meters.
+    Login(LoginArgs),
+    /// Revoke and forget the tokens; the stored data stays.
+    Logout,
+    /// Download what is missing from Enedis, once.
+    Sync(SyncArgs),
+}
+
+/// `linky login`
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The consent proxy's address (linky-proxy or the original DomoticzLinky proxy).
+    #[arg(long, env = "LINKY_PROXY")]
+    pub proxy: String,
+    /// The device client id to present to the proxy.
+    #[arg(long, env = "LINKY_CLIENT_ID", default_value = "linky")]
+    pub client_id: String,
+}
+
+/// Which Enedis API generation to speak.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ApiArg {
+    /// The 2026 generation, or v5 where the 2026 paths are not served.
+    Auto,
+    /// The 2026 generation only.
+    #[value(name = "2026")]
+    V2026,
+    /// v5 only.
+    V5,
+}
+
+/// `linky sync`
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Days of load curve to hold (peak / off-peak split and hourly values), at most 730.
+    #[arg(long, env = "LINKY_HISTORY_DAYS", default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=730))]
+    pub history_days: u32,
+    /// Days of daily totals to hold (no off-peak split beyond the load curve), at most 1095.
+    #[arg(long, env = "LINKY_DAILY_DAYS", default_value_t = 1095, value_parser = clap::value_parser!(u32).range(1..=1095))]
+    pub daily_days: u32,
+    /// Days of daily maximum power to hold, at most 1095.
+    #[arg(long, env = "LINKY_MAX_POWER_DAYS", default_value_t = 1095, value_parser = clap::value_parser!(u32).range(1..=1095))]
+    pub max_power_days: u32,
+    /// API generation.
+    #[arg(long, env = "LINKY_API", value_enum, default_value = "auto")]
+    pub api: ApiArg,
+    /// Calls per second at most (Enedis allows 5 per second to a whole application).
+    #[arg(long, env = "LINKY_MAX_RATE", default_value_t = 4.0)]
+    pub max_rate: f64,
+    /// Direct mode: your own Enedis application's API address.
+    #[arg(long, env = "LINKY_ENEDIS_API_URL", requires = "enedis_client_id")]
+    pub enedis_api_url: Option<String>,
+    /// Direct mode: your Enedis application's client id.
+    #[arg(long, env = "LINKY_ENEDIS_CLIENT_ID", requires = "enedis_api_url")]
+    pub enedis_client_id: Option<String>,
+    /// Direct mode: the client secret (prefer the environment variable).
+    #[arg(long, env = "LINKY_ENEDIS_CLIENT_SECRET", hide_env_values = true)]
+    pub enedis_client_secret: Option<String>,
+    /// Direct mode: the meters to read, comma-separated 14-digit PDLs.
+    #[arg(long, env = "LINKY_METERS", value_delimiter = ',')]
+    pub meters: Vec<String>,
+    /// First wait before retrying a failing call, in milliseconds (doubled each time).
+    #[arg(long, env = "LINKY_RETRY_BASE_MS", default_value_t = 2000)]
+    pub retry_base_ms: u64,
 }
 
 /// `linky offpeak ...`

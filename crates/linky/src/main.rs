@@ -20,9 +20,31 @@ fn main() -> ExitCode {
             commands::offpeak::show(args, &linky_core::SystemClock, out.lang())
         }
         Command::Holidays(args) => commands::holidays::run(args, out.lang()),
+        Command::Login(_) | Command::Logout | Command::Sync(_) => networked(&cli, &out),
     };
     match result {
         Ok(text) => out.print(&text),
-        Err(error) => out.fail(error.message()),
+        Err(error) => out.fail_with(error.message(), error.code()),
     }
+}
+
+/// The commands that talk to a proxy or Enedis run on a Tokio runtime.
+fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let paths = commands::Paths::resolve(cli.data_dir.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| commands::Message {
+        fr: format!("impossible de démarrer : {e}"),
+        en: format!("cannot start: {e}"),
+    })?;
+    runtime.block_on(async {
+        match &cli.command {
+            Command::Login(args) => commands::account::login(args, &paths, out.lang()).await,
+            Command::Logout => commands::account::logout(&paths, out.lang()).await,
+            Command::Sync(args) => commands::sync::run(args, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            _ => Ok(String::new()),
+        }
+    })
 }

@@ -23,6 +23,14 @@ impl Output {
         self.lang
     }
 
+    /// The language for tables and reports: the chosen one, else the locale's.
+    pub fn display_lang(&self) -> Lang {
+        self.lang.unwrap_or_else(|| {
+            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())).unwrap_or_default();
+            Lang::from_locale(&locale)
+        })
+    }
+
     /// Prints a command's result.
     pub fn print(&self, text: &str) -> ExitCode {
         let mut stdout = io::stdout().lock();
@@ -34,8 +42,8 @@ impl Output {
         }
     }
 
-    /// Prints an error in the chosen language (or both) and returns exit code 2.
-    pub fn fail(&self, error: &dyn Localized) -> ExitCode {
+    /// Prints an error in the chosen language (or both) and returns `code`.
+    pub fn fail_with(&self, error: &dyn Localized, code: u8) -> ExitCode {
         let langs: &[Lang] = match &self.lang {
             Some(l) => std::slice::from_ref(l),
             None => &[Lang::Fr, Lang::En],
@@ -48,6 +56,6 @@ impl Output {
             };
             let _ = writeln!(stderr, "{prefix} {}", error.localized(*lang));
         }
-        ExitCode::from(2)
+        ExitCode::from(code)
     }
 }

@@ -1,20 +1,22 @@
 //! One module per command. Each returns the text to print, or an error that speaks both
 //! languages.
 
+pub mod account;
 pub mod holidays;
 pub mod offpeak;
+pub mod sync;
 
 use linky_core::{Lang, Localized};
 
 /// What a command returns: the text to print, or an error.
 pub type CommandResult = Result<String, CommandError>;
 
-/// Any error a command reports: something that speaks both languages.
-pub struct CommandError(Box<dyn Localized>);
+/// Any error a command reports: something that speaks both languages, and the exit code.
+pub struct CommandError(Box<dyn Localized>, u8);
 
 impl<E: Localized + 'static> From<E> for CommandError {
     fn from(e: E) -> CommandError {
-        CommandError(Box::new(e))
+        CommandError(Box::new(e), 2)
     }
 }
 
@@ -22,6 +24,70 @@ impl CommandError {
     /// The error, to be told to the user.
     pub fn message(&self) -> &dyn Localized {
         &*self.0
+    }
+
+    /// The exit code: 2 for bad input, 1 for work that could not be done.
+    pub fn code(&self) -> u8 {
+        self.1
+    }
+
+    /// An error about work that could not be done (exit code 1).
+    pub fn failed(e: impl Localized + 'static) -> CommandError {
+        CommandError(Box::new(e), 1)
+    }
+}
+
+/// A message in both languages.
+pub struct Message {
+    /// French.
+    pub fr: String,
+    /// English.
+    pub en: String,
+}
+
+impl Localized for Message {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => self.fr.clone(),
+            Lang::En => self.en.clone(),
+        }
+    }
+}
+
+/// Where linky keeps its files.
+pub struct Paths {
+    /// The directory.
+    pub dir: std::path::PathBuf,
+}
+
+impl Paths {
+    /// From `--data-dir`, else `$XDG_DATA_HOME/linky`, else `~/.local/share/linky`.
+    pub fn resolve(explicit: Option<&std::path::Path>) -> Result<Paths, CommandError> {
+        if let Some(dir) = explicit {
+            return Ok(Paths { dir: dir.to_owned() });
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share")));
+        match base {
+            Some(b) => Ok(Paths { dir: b.join("linky") }),
+            None => Err(Message {
+                fr: "impossible de trouver un dossier de données : donnez --data-dir ou LINKY_DATA_DIR".into(),
+                en: "no data directory found: give --data-dir or LINKY_DATA_DIR".into(),
+            }
+            .into()),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> std::path::PathBuf {
+        self.dir.join("linky.db")
+    }
+
+    /// The token file.
+    pub fn tokens(&self) -> std::path::PathBuf {
+        self.dir.join("tokens.json")
     }
 }
 

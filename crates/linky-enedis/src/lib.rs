@@ -1,0 +1,29 @@
+//! linky's way to Enedis.
+//!
+//! - [`tokens`]: the token file (owner-only, written atomically), one family per consent visit.
+//! - [`login`]: the device flow against linky-proxy or the original proxy.
+//! - [`source`]: [`EnedisSource`], the sync's `MeterSource` over HTTP, through a proxy or
+//!   directly with the user's own Enedis contract, in the 2026 generation or v5.
+
+pub mod login;
+pub mod source;
+pub mod tokens;
+
+pub use source::{Access, EnedisSource, Generation};
+
+/// Makes ring the process's TLS provider (reqwest is built without one); harmless if one is
+/// already installed.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An HTTP client with linky's user agent and timeouts.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .user_agent(concat!("linky/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(20))
+        .timeout(std::time::Duration::from_secs(90))
+        .build()
+        .map_err(|e| e.to_string())
+}

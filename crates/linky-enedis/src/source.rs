@@ -1,0 +1,303 @@
+//! The sync's `MeterSource` over HTTP: through a proxy (tokens from `linky login`) or directly
+//! with the user's own Enedis contract; in the 2026 generation, v5, or whichever answers.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use enedis_protocol::customers::{paths as customers, CustomerResponse};
+use enedis_protocol::error::EnedisError;
+use enedis_protocol::v2026::{contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat};
+use enedis_protocol::v5::{MeterReading, Resource};
+use linky_core::{Clock, Direction, UsagePoint};
+use linky_store::{ContractFacts, Kind, WindowData};
+use linky_sync::{FetchError, MeterSource, Window};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::login::DeviceFlow;
+use crate::tokens::{TokenFile, TokenFileError};
+
+/// Which API generation to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// 2026 first; v5 if the 2026 paths are unknown where we ask.
+    Auto,
+    /// The 2026 generation only.
+    V2026,
+    /// v5 only (until the cut-off).
+    V5,
+}
+
+/// How linky reaches Enedis.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Through a consent proxy, with the tokens `linky login` stored in this file.
+    Proxy {
+        /// The token file.
+        tokens: PathBuf,
+    },
+    /// Directly, with the user's own Enedis application.
+    Direct {
+        /// Enedis API base URL.
+        api_url: String,
+        /// Client id.
+        client_id: String,
+        /// Client secret (never logged).
+        client_secret: String,
+    },
+}
+
+struct AppToken {
+    value: String,
+    renew_after: DateTime<Utc>,
+}
+
+/// Enedis over HTTP.
+pub struct EnedisSource {
+    http: reqwest::Client,
+    access: Access,
+    tokens: Mutex<TokenFile>,
+    app_token: Mutex<Option<AppToken>>,
+    generation: Mutex<Generation>,
+    clock: Arc<dyn Clock>,
+    calls: AtomicU32,
+}
+
+fn transport(e: reqwest::Error) -> FetchError {
+    FetchError::Transport(e.without_url().to_string())
+}
+
+fn resource(kind: Kind, direction: Direction) -> Resource {
+    match (kind, direction) {
+        (Kind::Curve, Direction::Consumption) => Resource::ConsumptionLoadCurve,
+        (Kind::Curve, Direction::Production) => Resource::ProductionLoadCurve,
+        (Kind::Daily, Direction::Consumption) => Resource::DailyConsumption,
+        (Kind::Daily, Direction::Production) => Resource::DailyProduction,
+        (Kind::MaxPower, _) => Resource::ConsumptionMaxPower,
+    }
+}
+
+/// A 404 that means "this path does not exist here" (API manager or proxy), not "no data".
+fn unknown_path(status: u16, body: &str) -> bool {
+    #[derive(Deserialize)]
+    struct Body {
+        code: Option<serde_json::Value>,
+        message: Option<String>,
+        error: Option<String>,
+    }
+    status == 404
+        && serde_json::from_str::<Body>(body).is_ok_and(|b| {
+            b.error.as_deref() == Some("not_found") || (b.message.as_deref() == Some("Not Found") && b.code.is_some_and(|c| c == "404"))
+        })
+}
+
+fn date_prefix(text: &str) -> Option<NaiveDate> {
+    text.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+impl EnedisSource {
+    /// Through a proxy, with the token file of `linky login`.
+    pub fn proxy(tokens: PathBuf, generation: Generation, clock: Arc<dyn Clock>) -> Result<EnedisSource, TokenFileError> {
+        let file = TokenFile::load(&tokens)?;
+        Ok(EnedisSource::new(Access::Proxy { tokens }, file, generation, clock))
+    }
+
+    /// Directly with the user's own Enedis application.
+    pub fn direct(api_url: &str, client_id: &str, client_secret: &str, generation: Generation, clock: Arc<dyn Clock>) -> EnedisSource {
+        let access = Access::Direct { api_url: api_url.trim_end_matches('/').to_owned(), client_id: client_id.to_owned(), client_secret: client_secret.to_owned() };
+        EnedisSource::new(access, TokenFile::default(), generation, clock)
+    }
+
+    fn new(access: Access, tokens: TokenFile, generation: Generation, clock: Arc<dyn Clock>) -> EnedisSource {
+        let http = crate::http_client().unwrap_or_default();
+        EnedisSource { http, access, tokens: Mutex::new(tokens), app_token: Mutex::new(None), generation: Mutex::new(generation), clock, calls: AtomicU32::new(0) }
+    }
+
+    /// The meters the tokens cover (proxy mode).
+    pub async fn meters(&self) -> Vec<String> {
+        self.tokens.lock().await.meters()
+    }
+
+    /// When each meter's consent ends, as the proxy said (proxy mode).
+    pub async fn consent_ends(&self) -> Vec<(String, Option<DateTime<Utc>>)> {
+        let tokens = self.tokens.lock().await;
+        tokens.families.iter().flat_map(|f| f.meters.iter().map(move |m| (m.clone(), f.consent_expires_at))).collect()
+    }
+
+    /// Base URL and bearer token for a call about `pdl`; refreshes expiring proxy tokens.
+    async fn auth(&self, pdl: &str, force: bool) -> Result<(String, String), FetchError> {
+        match &self.access {
+            Access::Direct { api_url, client_id, client_secret } => {
+                let mut cached = self.app_token.lock().await;
+                let now = self.clock.now();
+                if let Some(t) = cached.as_ref().filter(|t| !force && t.renew_after > now) {
+                    return Ok((api_url.clone(), t.value.clone()));
+                }
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                let r = self
+                    .http
+                    .post(format!("{api_url}/oauth2/v3/token"))
+                    .basic_auth(client_id, Some(client_secret))
+                    .form(&[("grant_type", "client_credentials")])
+                    .send()
+                    .await
+                    .map_err(transport)?;
+                if !r.status().is_success() {
+                    return Err(FetchError::Unauthorized(format!("Enedis refused the client id and secret (HTTP {}); check them", r.status().as_u16())));
+                }
+                #[derive(Deserialize)]
+                struct T {
+                    access_token: String,
+                    expires_in: Option<serde_json::Value>,
+                }
+                let t: T = r.json().await.map_err(|e| FetchError::Unreadable(e.without_url().to_string()))?;
+                let lifetime = t.expires_in.and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(3600);
+                *cached = Some(AppToken { value: t.access_token.clone(), renew_after: now + Duration::seconds(lifetime - 60) });
+                Ok((api_url.clone(), t.access_token))
+            }
+            Access::Proxy { tokens: path } => {
+                let mut file = self.tokens.lock().await;
+                let index = file.family_of(pdl).ok_or_else(|| FetchError::Unauthorized(format!("no token covers meter {pdl}; run `linky login` to give consent for it")))?;
+                let now = self.clock.now();
+                let family = &file.families[index];
+                if force || family.expires_at - Duration::minutes(10) <= now {
+                    let flow = DeviceFlow { http: &self.http, proxy_url: &family.proxy_url, client_id: &family.client_id };
+                    let renewed = flow.refresh(family, now).await.map_err(|e| FetchError::Unauthorized(format!("{e}; run `linky login` again")))?;
+                    file.families[index] = renewed;
+                    file.save(path).map_err(|e| FetchError::Unauthorized(e.to_string()))?;
+                }
+                let family = &file.families[index];
+                Ok((format!("{}/data/proxy", family.proxy_url.trim_end_matches('/')), family.access_token.clone()))
+            }
+        }
+    }
+
+    /// GET with the right token; refreshes once on 401.
+    async fn get(&self, pdl: &str, path_and_query: &str) -> Result<(u16, String), FetchError> {
+        let mut force = false;
+        loop {
+            let (base, token) = self.auth(pdl, force).await?;
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let r = self.http.get(format!("{base}{path_and_query}")).bearer_auth(&token).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(transport)?;
+            let status = r.status().as_u16();
+            let www = r.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            let body = r.text().await.map_err(transport)?;
+            if status == 401 && !force {
+                force = true;
+                continue;
+            }
+            if status == 401 {
+                return Err(FetchError::Unauthorized(EnedisError::from_response(status, &body, www.as_deref()).description));
+            }
+            return Ok((status, body));
+        }
+    }
+
+    fn query(generation: Generation, resource: Resource, window: &Window) -> String {
+        let (start, end) = (window.start.format("%Y-%m-%d").to_string(), window.end.format("%Y-%m-%d").to_string());
+        match generation {
+            Generation::V5 => format!("{}?start={start}&end={end}&usage_point_id={}", resource.path(), window.pdl),
+            _ => format!("{}?pointId={}&dateDebut={start}&dateFin={end}", Mesure::from_v5(resource).path(), window.pdl),
+        }
+    }
+
+    fn parse(generation: Generation, window: &Window, body: &str) -> Result<WindowData, FetchError> {
+        let bad = |e: enedis_protocol::ProtocolError| FetchError::Unreadable(e.to_string());
+        let wrong_meter = |got: &str| FetchError::Unreadable(format!("the answer is about meter {got}, not {}", window.pdl));
+        if generation == Generation::V5 {
+            let r = MeterReading::from_json(body).map_err(bad)?;
+            if r.usage_point_id != window.pdl.as_str() {
+                return Err(wrong_meter(&r.usage_point_id));
+            }
+            return Ok(match window.kind {
+                Kind::Curve => WindowData::Curve(r.to_load_curve().map_err(bad)?.points().to_vec()),
+                Kind::Daily => WindowData::Daily(r.to_daily_energy().map_err(bad)?),
+                Kind::MaxPower => WindowData::Peaks(r.to_max_power().map_err(bad)?),
+            });
+        }
+        let r = MesureResponse::from_json(body).map_err(bad)?;
+        if r.id_prm != window.pdl.as_str() {
+            return Err(wrong_meter(&r.id_prm));
+        }
+        Ok(match window.kind {
+            Kind::Curve => WindowData::Curve(r.to_load_curve().map_err(bad)?.points().to_vec()),
+            Kind::Daily => WindowData::Daily(r.to_daily_energy().map_err(bad)?),
+            Kind::MaxPower => WindowData::Peaks(r.to_max_power().map_err(bad)?),
+        })
+    }
+
+    async fn current_generation(&self) -> Generation {
+        *self.generation.lock().await
+    }
+
+    async fn fall_back_to_v5(&self) {
+        tracing::info!("the 2026 paths are not served here; using v5");
+        *self.generation.lock().await = Generation::V5;
+    }
+
+    async fn contract_2026(&self, pdl: &UsagePoint) -> Result<Option<ContractFacts>, FetchError> {
+        let mut facts = ContractFacts::default();
+        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SYNTHESE)).await?;
+        if unknown_path(status, &body) {
+            return Ok(None);
+        }
+        if status != 200 {
+            return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+        }
+        if let Ok(s) = serde_json::from_str::<SyntheseContrat>(&body) {
+            facts.activation_date = s.consumption_last_activation_date.as_deref().or(s.generation_last_activation_date.as_deref()).and_then(date_prefix);
+        }
+        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::COMPTAGE)).await?;
+        if status == 200 {
+            facts.offpeak = serde_json::from_str::<Comptage>(&body).ok().and_then(|c| c.relais.plage_heures_creuses);
+        }
+        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SITUATION)).await?;
+        if status == 200 {
+            facts.subscribed_kva = serde_json::from_str::<Vec<SituationContrat>>(&body).ok().and_then(|c| c.first().and_then(|c| c.subscribed_power.value.parse().ok()));
+        }
+        Ok(Some(facts))
+    }
+}
+
+impl MeterSource for EnedisSource {
+    async fn fetch(&self, window: &Window) -> Result<WindowData, FetchError> {
+        let resource = resource(window.kind, window.direction);
+        loop {
+            let generation = self.current_generation().await;
+            let (status, body) = self.get(window.pdl.as_str(), &EnedisSource::query(generation, resource, window)).await?;
+            if generation == Generation::Auto && unknown_path(status, &body) {
+                self.fall_back_to_v5().await;
+                continue;
+            }
+            if status != 200 {
+                return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+            }
+            return EnedisSource::parse(generation, window, &body);
+        }
+    }
+
+    async fn contract(&self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+        if self.current_generation().await != Generation::V5 {
+            if let Some(facts) = self.contract_2026(pdl).await? {
+                return Ok(facts);
+            }
+            if self.current_generation().await == Generation::V2026 {
+                return Err(FetchError::Unreadable("the 2026 contract paths are not served".to_owned()));
+            }
+            self.fall_back_to_v5().await;
+        }
+        let (status, body) = self.get(pdl.as_str(), &format!("{}?usage_point_id={pdl}", customers::CONTRACTS)).await?;
+        if status != 200 {
+            return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+        }
+        let r: CustomerResponse = serde_json::from_str(&body).map_err(|e| FetchError::Unreadable(e.to_string()))?;
+        let contract = r.customer.usage_points.into_iter().find_map(|u| u.contracts).ok_or_else(|| FetchError::Unreadable("no contract in the answer".to_owned()))?;
+        Ok(ContractFacts { activation_date: contract.activation_date().ok(), subscribed_kva: contract.subscribed_kva().ok(), offpeak: contract.offpeak_hours })
+    }
+
+    fn calls(&self) -> u32 {
+        self.calls.load(Ordering::Relaxed)
+    }
+}

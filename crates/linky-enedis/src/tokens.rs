@@ -1,0 +1,172 @@
+//! The token file: what `linky login` obtained, readable by its owner only.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use linky_core::{Lang, Localized};
+use serde::{Deserialize, Serialize};
+
+/// Tokens from one consent visit: they read these meters.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFamily {
+    /// The proxy that issued them.
+    pub proxy_url: String,
+    /// The device client id used.
+    pub client_id: String,
+    /// Current access token.
+    pub access_token: String,
+    /// Current refresh token.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// The meters these tokens read.
+    pub meters: Vec<String>,
+    /// When the consent ends, if the proxy said.
+    #[serde(default)]
+    pub consent_expires_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for TokenFamily {
+    // Tokens never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenFamily")
+            .field("proxy_url", &self.proxy_url)
+            .field("meters", &self.meters)
+            .field("expires_at", &self.expires_at)
+            .field("consent_expires_at", &self.consent_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every family.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenFile {
+    /// One per consent visit.
+    pub families: Vec<TokenFamily>,
+}
+
+/// The token file cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenFileError {
+    /// File system.
+    #[error("cannot use the token file {path}: {error}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        error: String,
+    },
+    /// Not a token file.
+    #[error("the token file {path} is damaged ({error}); run `linky login` again")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        error: String,
+    },
+}
+
+impl Localized for TokenFileError {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, _) => self.to_string(),
+            (Lang::Fr, TokenFileError::Io { path, error }) => format!("impossible d'utiliser le fichier de jetons {} : {error}", path.display()),
+            (Lang::Fr, TokenFileError::Damaged { path, error }) => format!("le fichier de jetons {} est abîmé ({error}) ; relancez `linky login`", path.display()),
+        }
+    }
+}
+
+impl TokenFile {
+    /// Reads the file; an absent file is an empty one.
+    pub fn load(path: &Path) -> Result<TokenFile, TokenFileError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| TokenFileError::Damaged { path: path.to_owned(), error: e.to_string() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
+            Err(e) => Err(TokenFileError::Io { path: path.to_owned(), error: e.to_string() }),
+        }
+    }
+
+    /// Writes the file atomically (a temporary file renamed over it), mode 0600.
+    pub fn save(&self, path: &Path) -> Result<(), TokenFileError> {
+        let io = |e: std::io::Error| TokenFileError::Io { path: path.to_owned(), error: e.to_string() };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("tmp");
+        let text = serde_json::to_string_pretty(self).map_err(|e| TokenFileError::Io { path: path.to_owned(), error: e.to_string() })?;
+        {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp).map_err(io)?;
+            file.write_all(text.as_bytes()).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(())
+    }
+
+    /// Adds a family; a meter covered by an older family moves to the new one.
+    pub fn add(&mut self, family: TokenFamily) {
+        for old in &mut self.families {
+            old.meters.retain(|m| !family.meters.contains(m));
+        }
+        self.families.retain(|f| !f.meters.is_empty());
+        self.families.push(family);
+    }
+
+    /// Every meter covered, in order.
+    pub fn meters(&self) -> Vec<String> {
+        self.families.iter().flat_map(|f| f.meters.iter().cloned()).collect()
+    }
+
+    /// The family reading a meter.
+    pub fn family_of(&self, pdl: &str) -> Option<usize> {
+        self.families.iter().position(|f| f.meters.iter().any(|m| m == pdl))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family(meters: &[&str]) -> TokenFamily {
+        TokenFamily {
+            proxy_url: "http://p".into(),
+            client_id: "c".into(),
+            access_token: "secret-access".into(),
+            refresh_token: "secret-refresh".into(),
+            expires_at: DateTime::from_timestamp(0, 0).unwrap(),
+            meters: meters.iter().map(|m| m.to_string()).collect(),
+            consent_expires_at: None,
+        }
+    }
+
+    #[test]
+    fn families_merge_and_the_file_is_private() {
+        let mut f = TokenFile::default();
+        f.add(family(&["1", "2"]));
+        f.add(family(&["2", "3"]));
+        assert_eq!(f.meters(), ["1", "2", "3"]);
+        assert_eq!(f.family_of("2"), Some(1));
+        assert!(!format!("{:?}", f).contains("secret"), "tokens stay out of debug output");
+        let dir = std::env::temp_dir().join(format!("linky-tokens-{}", std::process::id()));
+        let path = dir.join("tokens.json");
+        f.save(&path).unwrap();
+        assert_eq!(TokenFile::load(&path).unwrap(), f);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::write(&path, "{").unwrap();
+        assert!(TokenFile::load(&path).unwrap_err().to_string().contains("linky login"));
+        assert_eq!(TokenFile::load(&dir.join("none.json")).unwrap(), TokenFile::default());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

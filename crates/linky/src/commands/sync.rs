@@ -1,0 +1,191 @@
+//! `linky sync`: one pass, with progress bars on long backfills and a summary table.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use linky_core::{Clock, Direction, Lang, SystemClock, UsagePoint};
+use linky_enedis::{EnedisSource, Generation};
+use linky_store::{Kind, Store};
+use linky_sync::{Progress, RunSettings, Runner, Stop, SyncReport, SyncSettings, Window};
+
+use super::{CommandError, CommandResult, Message, Paths};
+use crate::cli::{ApiArg, SyncArgs};
+
+/// A progress bar on stderr (hidden when stderr is not a terminal).
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_position(0);
+    }
+    fn advance(&self, window: &Window) {
+        self.0.set_message(format!("{} {} {}", window.pdl, window.kind.as_str(), window.start));
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+fn settings(args: &SyncArgs) -> RunSettings {
+    RunSettings {
+        plan: SyncSettings { curve_days: args.history_days, daily_days: args.daily_days, max_power_days: args.max_power_days, ..SyncSettings::default() },
+        min_call_interval: std::time::Duration::from_secs_f64(1.0 / args.max_rate.clamp(0.01, 1000.0)),
+        backoff_base: std::time::Duration::from_millis(args.retry_base_ms),
+        ..RunSettings::default()
+    }
+}
+
+/// `linky sync`.
+pub async fn run(args: &SyncArgs, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+    let generation = match args.api {
+        ApiArg::Auto => Generation::Auto,
+        ApiArg::V2026 => Generation::V2026,
+        ApiArg::V5 => Generation::V5,
+    };
+    let (source, meters) = match (&args.enedis_api_url, &args.enedis_client_id) {
+        (Some(url), Some(id)) => {
+            let secret = args.enedis_client_secret.clone().unwrap_or_default();
+            let meters = args.meters.iter().map(|m| m.parse::<UsagePoint>()).collect::<Result<Vec<_>, _>>()?;
+            if meters.is_empty() {
+                return Err(Message { fr: "mode direct : donnez vos compteurs avec --meters (ou LINKY_METERS)".into(), en: "direct mode: give your meters with --meters (or LINKY_METERS)".into() }.into());
+            }
+            (EnedisSource::direct(url, id, &secret, generation, clock.clone()), meters)
+        }
+        _ => {
+            let source = EnedisSource::proxy(paths.tokens(), generation, clock.clone())?;
+            let meters = source.meters().await.iter().filter_map(|m| m.parse().ok()).collect::<Vec<UsagePoint>>();
+            if meters.is_empty() {
+                return Err(Message {
+                    fr: "aucun compteur : lancez d'abord `linky login --proxy <adresse>` (ou le mode direct avec --enedis-api-url)".into(),
+                    en: "no meter yet: run `linky login --proxy <address>` first (or direct mode with --enedis-api-url)".into(),
+                }
+                .into());
+            }
+            (source, meters)
+        }
+    };
+    let mut store = Store::open(&paths.store())?;
+    for (pdl, ends) in source.consent_ends().await {
+        if let Ok(pdl) = pdl.parse::<UsagePoint>() {
+            store.add_meter(&pdl, clock.now())?;
+            if ends.is_some() {
+                store.set_consent(&pdl, ends)?;
+            }
+        }
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let progress = Bar(bar);
+    let run_settings = settings(args);
+    let report = Runner::new(&mut store, &source, clock.as_ref(), &run_settings, &progress).run(&meters).await?;
+    let text = summary(&report, lang);
+    match problem(&report) {
+        None => Ok(text),
+        Some(message) => {
+            print!("{text}");
+            Err(CommandError::failed(message))
+        }
+    }
+}
+
+fn problem(report: &SyncReport) -> Option<Message> {
+    if let Some(stop) = &report.stopped {
+        return Some(match stop {
+            Stop::Quota(until) => {
+                let at = until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
+                Message { fr: format!("quota Enedis atteint {at} : la suite sera téléchargée au prochain passage"), en: format!("Enedis quota reached {at}: the rest comes at the next run") }
+            }
+            Stop::Unauthorized(e) => Message { fr: format!("accès refusé ({e}) : relancez `linky login`"), en: format!("access refused ({e}): run `linky login` again") },
+            Stop::Unavailable(e) => Message { fr: format!("Enedis ne répond pas correctement ({e}) : nouvel essai au prochain passage"), en: format!("Enedis is failing ({e}): another try at the next run") },
+        });
+    }
+    (!report.consent_lost.is_empty()).then(|| {
+        let meters = report.consent_lost.iter().map(|(p, why)| format!("{p} ({why})")).collect::<Vec<_>>().join(", ");
+        Message {
+            fr: format!("Enedis n'a plus votre accord pour : {meters}. Redonnez-le avec `linky login`."),
+            en: format!("Enedis no longer has your consent for: {meters}. Give it again with `linky login`."),
+        }
+    })
+}
+
+fn label(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::Fr {
+        fr
+    } else {
+        en
+    }
+}
+
+fn reason_text(lang: Lang, reason: &str) -> String {
+    let (fr, en) = match reason {
+        "wrong_direction" => ("ce compteur ne mesure pas ce sens", "this meter does not measure this direction"),
+        "curve_not_enabled" => ("courbe de charge non activée : activez la collecte horaire sur votre compte Enedis et attendez 48 h", "load curve not enabled: enable hourly collection on your Enedis account and wait 48 h"),
+        "no_data_found" => ("pas de données chez Enedis", "no data at Enedis"),
+        "before_activation" => ("avant la mise en service", "before activation"),
+        "beyond_history" => ("au-delà de l'historique Enedis", "beyond Enedis' history"),
+        other => return other.to_owned(),
+    };
+    label(lang, fr, en).to_owned()
+}
+
+/// The summary table: per meter, direction and kind, the days present, missing, not yet
+/// published, failed and absent (with why), then the calls made.
+pub fn summary(report: &SyncReport, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {}",
+        "PDL",
+        label(lang, "sens", "direction"),
+        label(lang, "données", "data"),
+        label(lang, "présents", "present"),
+        label(lang, "manquants", "missing"),
+        label(lang, "non publiés", "unpublished"),
+        label(lang, "échecs", "failed"),
+        label(lang, "absents", "absent"),
+        label(lang, "pourquoi", "why"),
+    );
+    for s in &report.series {
+        let direction = match (s.direction, lang) {
+            (Direction::Consumption, Lang::Fr) => "consommation",
+            (Direction::Consumption, Lang::En) => "consumption",
+            (Direction::Production, _) => "production",
+        };
+        let kind = match s.kind {
+            Kind::Curve => label(lang, "courbe", "load curve"),
+            Kind::Daily => label(lang, "quotidien", "daily"),
+            Kind::MaxPower => label(lang, "puissance max", "max power"),
+        };
+        let absent: u32 = s.absent.values().sum();
+        let why = match &s.whole_absence {
+            Some(reason) => reason_text(lang, reason),
+            None => s.absent.keys().map(|r| reason_text(lang, r)).collect::<Vec<_>>().join(", "),
+        };
+        if s.whole_absence.is_some() {
+            let _ = writeln!(out, "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}", s.pdl.as_str(), direction, kind, "-", "-", "-", "-", "-");
+        } else {
+            let _ = writeln!(out, "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}", s.pdl.as_str(), direction, kind, s.fetched, s.missing, s.not_published, s.failed + s.mismatch, absent);
+        }
+    }
+    let _ = writeln!(out, "{} {}", label(lang, "Appels Enedis :", "Enedis calls:"), report.calls);
+    if report.series.iter().any(|s| s.kind == Kind::Daily && s.span.is_some()) {
+        let _ = writeln!(
+            out,
+            "{}",
+            label(
+                lang,
+                "Les totaux quotidiens au-delà de l'historique de la courbe de charge n'ont pas de partage heures pleines / heures creuses.",
+                "Daily totals older than the load-curve history have no peak / off-peak split."
+            )
+        );
+    }
+    out
+}
+
+/// The system clock, for the binary.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
