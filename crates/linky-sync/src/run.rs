@@ -161,6 +161,8 @@ pub struct Runner<'a, S> {
     touched: BTreeSet<(UsagePoint, Direction, Kind, NaiveDate)>,
     /// Days being fetched again because of a mismatch.
     refetching: HashSet<(UsagePoint, Direction, NaiveDate)>,
+    /// Series found absent during this run: their queued windows are dropped.
+    absent_now: HashSet<(UsagePoint, Direction, Kind)>,
 }
 
 impl<'a, S: MeterSource> Runner<'a, S> {
@@ -178,6 +180,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             failed_windows: 0,
             touched: BTreeSet::new(),
             refetching: HashSet::new(),
+            absent_now: HashSet::new(),
         }
     }
 
@@ -206,7 +209,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 if self.report.stopped.is_some() {
                     break;
                 }
-                if self.lost.contains(&window.pdl) {
+                if self.lost.contains(&window.pdl) || self.absent_now.contains(&(window.pdl.clone(), window.direction, window.kind)) {
                     continue;
                 }
                 let result = self.fetch(&window).await;
@@ -389,6 +392,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                     // A load curve that 404s where daily data exists is a curve not enabled.
                     if kind == Kind::Curve && window.len() > 1 && !self.store.daily(pdl, direction, window.start, window.end - Duration::days(1))?.is_empty() {
                         self.store.set_absence(pdl, direction, kind, Some(("curve_not_enabled", now + self.settings.curve_recheck)))?;
+                        self.absent_now.insert((pdl.clone(), direction, kind));
                     } else if was_absent {
                         let reason = self.store.absences(pdl)?.into_iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason).unwrap_or_default();
                         self.store.set_absence(pdl, direction, kind, Some((&reason, now + self.settings.curve_recheck)))?;
@@ -401,6 +405,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                     // The meter does not measure this direction: no kind of it exists.
                     for &k in kinds_for(direction) {
                         self.store.set_absence(pdl, direction, k, Some(("wrong_direction", now + self.settings.direction_recheck)))?;
+                        self.absent_now.insert((pdl.clone(), direction, k));
                     }
                 }
                 ErrorKind::BeforeActivation | ErrorKind::BeyondHistory | ErrorKind::WindowTooLong if window.len() > 1 => {
