@@ -242,6 +242,12 @@ impl Simulator {
         lock(&self.state.revoked).insert(pdl.to_owned());
     }
 
+    /// What a person's answer to the 2026 consent page at `authorize_url` would redirect to:
+    /// accept (or refuse) for `customer`'s meter `pdl`. The HTTP pages do the same.
+    pub fn answer_consent(&self, authorize_url: &str, customer: u8, pdl: &str, accept: bool) -> Result<String, String> {
+        pages::answer_v2(&self.state, authorize_url, customer, pdl, accept)
+    }
+
     /// Every consent given through the pages.
     pub fn consents(&self) -> Vec<Consent> {
         self.state.consents()

@@ -109,6 +109,21 @@ fn authorize(State(state): Shared, Query(params): Query<HashMap<String, String>>
     }
 }
 
+/// A person's answer to a 2026 consent page without a browser (for tests of the clients of the
+/// simulator): the redirect the page would send, or why the request is refused.
+pub fn answer_v2(state: &SimState, authorize_url: &str, customer: u8, pdl: &str, accept: bool) -> Result<String, String> {
+    let query = authorize_url.split_once('?').map_or("", |(_, q)| q);
+    let params: HashMap<String, String> = serde_urlencoded::from_str(query).map_err(|e| e.to_string())?;
+    let request = validate(state, Generation::V2, &params).map_err(|(e, d)| format!("{e}: {d}"))?;
+    let response = decide(state, &request, customer, &[pdl.to_owned()], accept);
+    response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the page answered HTTP {}", response.status().as_u16()))
+}
+
 /// `POST /dataconnect/{v1,v2}/oauth2/authorize/decision`: the person's answer.
 pub async fn decision(State(state): Shared, Path(version): Path<String>, body: Bytes) -> Response {
     let generation = match version.as_str() {

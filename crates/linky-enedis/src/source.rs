@@ -63,6 +63,8 @@ pub struct EnedisSource {
     generation: Mutex<Generation>,
     clock: Arc<dyn Clock>,
     calls: AtomicU32,
+    /// Minimum time between two HTTP requests, and when the last one left.
+    pace: Mutex<(std::time::Duration, Option<std::time::Instant>)>,
 }
 
 fn transport(e: reqwest::Error) -> FetchError {
@@ -112,7 +114,34 @@ impl EnedisSource {
 
     fn new(access: Access, tokens: TokenFile, generation: Generation, clock: Arc<dyn Clock>) -> EnedisSource {
         let http = crate::http_client().unwrap_or_default();
-        EnedisSource { http, access, tokens: Mutex::new(tokens), app_token: Mutex::new(None), generation: Mutex::new(generation), clock, calls: AtomicU32::new(0) }
+        EnedisSource {
+            http,
+            access,
+            tokens: Mutex::new(tokens),
+            app_token: Mutex::new(None),
+            generation: Mutex::new(generation),
+            clock,
+            calls: AtomicU32::new(0),
+            pace: Mutex::new((std::time::Duration::from_millis(250), None)),
+        }
+    }
+
+    /// Keeps at least `interval` between two requests (Enedis allows 5 per second to a whole
+    /// application: the default is 4 per second). Every request counts, contract reads included.
+    pub fn with_min_interval(self, interval: std::time::Duration) -> EnedisSource {
+        EnedisSource { pace: Mutex::new((interval, None)), ..self }
+    }
+
+    async fn wait_turn(&self) {
+        let mut pace = self.pace.lock().await;
+        let (interval, last) = *pace;
+        if let Some(last) = last {
+            let elapsed = last.elapsed();
+            if elapsed < interval {
+                tokio::time::sleep(interval - elapsed).await;
+            }
+        }
+        pace.1 = Some(std::time::Instant::now());
     }
 
     /// The meters the tokens cover (proxy mode).
@@ -135,6 +164,7 @@ impl EnedisSource {
                 if let Some(t) = cached.as_ref().filter(|t| !force && t.renew_after > now) {
                     return Ok((api_url.clone(), t.value.clone()));
                 }
+                self.wait_turn().await;
                 self.calls.fetch_add(1, Ordering::Relaxed);
                 let r = self
                     .http
@@ -179,6 +209,7 @@ impl EnedisSource {
         let mut force = false;
         loop {
             let (base, token) = self.auth(pdl, force).await?;
+            self.wait_turn().await;
             self.calls.fetch_add(1, Ordering::Relaxed);
             let r = self.http.get(format!("{base}{path_and_query}")).bearer_auth(&token).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(transport)?;
             let status = r.status().as_u16();

@@ -31,7 +31,7 @@ pub struct RunSettings {
     pub curve_recheck: Duration,
     /// When a day asked before publication is asked again.
     pub unpublished_retry_after: Duration,
-    /// Minimum time between two calls (Enedis allows 5 per second to the whole application).
+    /// Minimum time between two windows, on top of the source's own pacing of requests.
     pub min_call_interval: StdDuration,
     /// Windows that may keep failing in one run before the run stops (Enedis is down).
     pub max_failed_windows: u32,
@@ -52,7 +52,7 @@ impl Default for RunSettings {
             direction_recheck: Duration::days(30),
             curve_recheck: Duration::days(7),
             unpublished_retry_after: Duration::hours(2),
-            min_call_interval: StdDuration::from_millis(250),
+            min_call_interval: StdDuration::ZERO,
             max_failed_windows: 5,
             contract_max_age: Duration::days(30),
             mismatch_tolerance: 0.01,

@@ -32,7 +32,6 @@ impl Progress for Bar {
 fn settings(args: &SyncArgs) -> RunSettings {
     RunSettings {
         plan: SyncSettings { curve_days: args.history_days, daily_days: args.daily_days, max_power_days: args.max_power_days, ..SyncSettings::default() },
-        min_call_interval: std::time::Duration::from_secs_f64(1.0 / args.max_rate.clamp(0.01, 1000.0)),
         backoff_base: std::time::Duration::from_millis(args.retry_base_ms),
         ..RunSettings::default()
     }
@@ -67,6 +66,7 @@ pub async fn run(args: &SyncArgs, paths: &Paths, lang: Lang, clock: Arc<dyn Cloc
             (source, meters)
         }
     };
+    let source = source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / args.max_rate.clamp(0.01, 1000.0)));
     let mut store = Store::open(&paths.store())?;
     for (pdl, ends) in source.consent_ends().await {
         if let Ok(pdl) = pdl.parse::<UsagePoint>() {

@@ -1,0 +1,153 @@
+//! The whole chain in one process: enedis-sim and linky-proxy on loopback ports, wired to each
+//! other, and a scripted person who consents on the simulator's page. `linky demo` runs on it,
+//! and so do the end-to-end tests of the sync. It is not Enedis: every value is synthetic.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use enedis_sim::{Credentials, RunningSimulator, SimConfig, Simulator};
+use linky_core::Clock;
+use linky_enedis::login::{DeviceFlow, LoginError};
+use linky_enedis::tokens::TokenFamily;
+use linky_proxy::{AppState, ProxyConfig};
+use linky_proxy_sqlite::SqliteStore;
+
+/// The application credentials the stack's proxy holds at its simulator.
+pub const APP_ID: &str = "linky-stack-app";
+/// Its secret (a test value: the stack is never Enedis).
+pub const APP_SECRET: &str = "linky-stack-secret";
+/// The device client id the stack's logins use.
+pub const DEVICE_ID: &str = "linky";
+
+/// Why the stack could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// A socket could not be bound.
+    #[error("cannot listen on loopback: {0}")]
+    Listen(#[from] std::io::Error),
+    /// The proxy could not be set up.
+    #[error("cannot set up the proxy: {0}")]
+    Proxy(String),
+    /// The scripted person could not consent.
+    #[error("consent failed: {0}")]
+    Consent(String),
+    /// The device flow failed.
+    #[error(transparent)]
+    Login(#[from] LoginError),
+}
+
+/// How to build the stack.
+pub struct StackOptions {
+    /// The clock of the simulator and the proxy.
+    pub clock: Arc<dyn Clock>,
+    /// The simulator's settings (credentials and redirect URI are filled in).
+    pub sim: SimConfig,
+    /// The proxy's settings (URLs, credentials and database are filled in).
+    pub proxy: ProxyConfig,
+}
+
+impl StackOptions {
+    /// A stack on `clock`, with quotas and delays suited to tests and the demo.
+    pub fn new(clock: Arc<dyn Clock>) -> StackOptions {
+        StackOptions {
+            clock,
+            sim: SimConfig { subscribed_services_delay_seconds: 0, ..SimConfig::default() },
+            proxy: ProxyConfig { poll_interval_seconds: 1, subscribed_services_attempts: 5, subscribed_services_retry_ms: 100, ..ProxyConfig::default() },
+        }
+    }
+}
+
+/// The running chain.
+pub struct Stack {
+    /// The simulator.
+    pub sim: Simulator,
+    sim_running: RunningSimulator,
+    proxy_url: String,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Stack {
+    /// Starts the simulator and the proxy on free loopback ports.
+    pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
+        linky_enedis::install_tls_provider();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let proxy_url = format!("http://{}", listener.local_addr()?);
+        let sim_config = SimConfig {
+            credentials: Some(Credentials { client_id: APP_ID.into(), client_secret: APP_SECRET.into() }),
+            redirect_uri: Some(format!("{proxy_url}/auth/redirect")),
+            ..options.sim
+        };
+        let sim = Simulator::new(sim_config, options.clock.clone());
+        let sim_running = sim.bind("127.0.0.1:0".parse().map_err(|e| StackError::Proxy(format!("{e}")))?).await?;
+        let config = ProxyConfig {
+            public_url: proxy_url.clone(),
+            enedis_api_url: sim_running.url(),
+            enedis_consent_url: sim_running.url(),
+            enedis_client_id: APP_ID.into(),
+            enedis_client_secret: APP_SECRET.into(),
+            database: "sqlite::memory:".into(),
+            ..options.proxy
+        };
+        config.validate().map_err(|e| StackError::Proxy(e.to_string()))?;
+        let store = SqliteStore::in_memory().map_err(|e| StackError::Proxy(e.to_string()))?;
+        let state = AppState::new(store, config, options.clock.clone()).map_err(|e| StackError::Proxy(e.to_string()))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(linky_proxy::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
+        let http_no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or(http);
+        Ok(Stack { sim, sim_running, proxy_url, clock: options.clock, http: http_no_redirect, stop: Some(stop) })
+    }
+
+    /// The proxy's address.
+    pub fn proxy_url(&self) -> &str {
+        &self.proxy_url
+    }
+
+    /// The simulator's address.
+    pub fn sim_url(&self) -> String {
+        self.sim_running.url()
+    }
+
+    /// The scripted person: types `user_code` on the proxy, lands on the simulator's consent
+    /// page, accepts for `customer`'s meter `pdl`, and comes back to the proxy.
+    pub async fn consent(&self, user_code: &str, customer: u8, pdl: &str) -> Result<(), StackError> {
+        let fail = |e: reqwest::Error| StackError::Consent(e.to_string());
+        let r = self.http.get(format!("{}/auth/verify_code", self.proxy_url)).query(&[("code", user_code)]).send().await.map_err(fail)?;
+        let to_enedis = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned).ok_or_else(|| StackError::Consent(format!("the proxy answered HTTP {}", r.status().as_u16())))?;
+        let back = self.sim.answer_consent(&to_enedis, customer, pdl, true).map_err(StackError::Consent)?;
+        let r = self.http.get(&back).send().await.map_err(fail)?;
+        if !r.status().is_success() {
+            return Err(StackError::Consent(format!("the proxy's return page answered HTTP {}", r.status().as_u16())));
+        }
+        Ok(())
+    }
+
+    /// A whole `linky login` for `customer`'s meters `pdls`: device code, one consent per meter,
+    /// tokens.
+    pub async fn login(&self, customer: u8, pdls: &[&str]) -> Result<TokenFamily, StackError> {
+        let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
+        let flow = DeviceFlow { http: &http, proxy_url: &self.proxy_url, client_id: DEVICE_ID };
+        let code = flow.start().await?;
+        for pdl in pdls {
+            self.consent(&code.user_code, customer, pdl).await?;
+        }
+        Ok(flow.wait(&code, self.clock.as_ref()).await?)
+    }
+
+    /// How long the stack's tokens last before a refresh is due (for tests moving the clock).
+    pub fn access_token_lifetime() -> Duration {
+        Duration::seconds(12_600)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
