@@ -496,7 +496,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                         mismatch: 0,
                         whole_absence: absences.iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason.clone()),
                     };
-                    if let Some((first, last)) = span {
+                    // A series absent as a whole has no missing days: none will ever come.
+                    if let Some((first, last)) = span.filter(|_| s.whole_absence.is_none()) {
                         let ledger = self.store.ledger(pdl, direction, kind, first, last)?;
                         let total = (last - first).num_days() as u32 + 1;
                         for entry in ledger.values() {
