@@ -20,9 +20,44 @@ use crate::{Lang, Localized};
 /// The time zone of every Enedis date.
 pub const TZ: Tz = chrono_tz::Europe::Paris;
 
+thread_local! {
+    /// The offset of the last UTC hour converted. Paris changes offset only on whole UTC hours,
+    /// so consecutive conversions (a load curve, an aggregation) mostly skip the zone lookup.
+    static HOUR_OFFSET: std::cell::Cell<(i64, i32)> = const { std::cell::Cell::new((i64::MIN, 0)) };
+}
+
 /// The Paris wall-clock time of an instant.
 pub fn local(instant: DateTime<Utc>) -> NaiveDateTime {
-    instant.with_timezone(&TZ).naive_local()
+    let hour = instant.timestamp().div_euclid(3600);
+    let offset = HOUR_OFFSET.with(|cache| {
+        let (cached_hour, cached_offset) = cache.get();
+        if cached_hour == hour {
+            return cached_offset;
+        }
+        let offset = instant.with_timezone(&TZ).offset().fix().local_minus_utc();
+        cache.set((hour, offset));
+        offset
+    });
+    instant.naive_utc() + Duration::seconds(offset.into())
+}
+
+thread_local! {
+    /// Whether the last Paris date looked at keeps one offset all day, and which.
+    static DATE_OFFSET: std::cell::Cell<(Option<NaiveDate>, Option<i32>)> = const { std::cell::Cell::new((None, None)) };
+}
+
+/// The offset of a Paris date that keeps one offset all day (every date but the two
+/// daylight-saving days), or `None`.
+fn constant_offset(date: NaiveDate) -> Option<i32> {
+    DATE_OFFSET.with(|cache| {
+        let (cached_date, cached) = cache.get();
+        if cached_date == Some(date) {
+            return cached;
+        }
+        let offset = (day_hours(date) == 24).then(|| day_start(date).with_timezone(&TZ).offset().fix().local_minus_utc());
+        cache.set((Some(date), offset));
+        offset
+    })
 }
 
 /// The Paris calendar day of an instant.
@@ -116,6 +151,9 @@ impl Stamp {
     pub fn parse(text: &str) -> Result<Stamp, StampError> {
         let err = || StampError { text: text.to_owned() };
         let t = text.trim();
+        if let Some(fast) = Stamp::parse_plain(t) {
+            return Ok(Stamp::Local(fast));
+        }
         if t.len() < 16 || !t.is_char_boundary(10) || !t.is_char_boundary(11) {
             return Err(err());
         }
@@ -139,6 +177,23 @@ impl Stamp {
             }
         }
         Err(err())
+    }
+}
+
+impl Stamp {
+    /// `YYYY-MM-DD HH:MM:SS` (or with `T`): the form of every Enedis point, read without the
+    /// general parser.
+    fn parse_plain(t: &str) -> Option<NaiveDateTime> {
+        let b = t.as_bytes();
+        if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let num = |range: std::ops::Range<usize>| -> Option<u32> {
+            b[range].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+        };
+        let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+        Some(date.and_time(time))
     }
 }
 
@@ -208,6 +263,10 @@ impl EndStampResolver {
     fn place(&self, naive: NaiveDateTime) -> DateTime<Utc> {
         let second = Duration::seconds(1);
         let before = naive - second;
+        if let Some(offset) = constant_offset(before.date()) {
+            // An ordinary day: one candidate, no zone lookup.
+            return Utc.from_utc_datetime(&(naive - Duration::seconds(offset.into())));
+        }
         let candidates: Vec<DateTime<Utc>> = match TZ.from_local_datetime(&before) {
             LocalResult::Single(t) => vec![t.with_timezone(&Utc)],
             LocalResult::Ambiguous(a, b) => vec![a.with_timezone(&Utc), b.with_timezone(&Utc)],

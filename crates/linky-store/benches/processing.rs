@@ -11,7 +11,7 @@ use chrono::{Duration, NaiveDate};
 use enedis_protocol::v5::{MeterReading, MeterReadingResponse, Resource};
 use enedis_sim::catalog::meter_by_pdl;
 use enedis_sim::synth::Synth;
-use linky_core::aggregate::{aggregate, Period};
+use linky_core::aggregate::{aggregate, regroup, Period};
 use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::{Classifier, OffPeakSchedule};
 use linky_core::{paris, Direction};
@@ -44,22 +44,33 @@ fn main() {
 
     let mut best = f64::MAX;
     let mut points_seen = 0;
+    let mut phases = String::new();
     let rss_before = rss_kb("VmRSS:");
     for _ in 0..5 {
         let mut store = Store::in_memory().expect("store");
         let started = Instant::now();
+        let mut parse_time = 0.0;
+        let mut store_time = 0.0;
         for (start, end, body) in &bodies {
+            let t = Instant::now();
             let curve = MeterReading::from_json(body).expect("parse").to_load_curve().expect("curve");
+            parse_time += t.elapsed().as_secs_f64();
+            let t = Instant::now();
             let days: Vec<DayOutcome> = start.iter_days().take_while(|d| d < end).map(|day| DayOutcome { day, state: DayState::Fetched, reason: None, next_try_at: None }).collect();
             store.record_window(&pdl, Direction::Consumption, Kind::Curve, &WindowData::Curve(curve.points().to_vec()), &days, chrono::Utc::now()).expect("store");
+            store_time += t.elapsed().as_secs_f64();
         }
+        let t = Instant::now();
         let (from, _) = paris::day_bounds(first);
         let (_, to) = paris::day_bounds(first + Duration::days(729));
         let curve = store.curve(&pdl, Direction::Consumption, from, to).expect("read");
+        let read_time = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let classifier = Classifier::new(&schedule, Some(&pdl), Direction::Consumption, HolidayZone::Metropole);
         let hours = aggregate(curve.points(), Period::Hour, |p| classifier.is_offpeak(p));
-        let days = aggregate(curve.points(), Period::Day, |p| classifier.is_offpeak(p));
+        let days = regroup(&hours, Period::Day);
         black_box((&hours, &days));
+        phases = format!("parse {:.1} ms, store {:.1} ms, read {:.1} ms, aggregate {:.1} ms", parse_time * 1e3, store_time * 1e3, read_time * 1e3, t.elapsed().as_secs_f64() * 1e3);
         points_seen = curve.points().len();
         best = best.min(started.elapsed().as_secs_f64());
     }
@@ -69,6 +80,7 @@ fn main() {
         json_bytes as f64 / 1e6,
         best * 1000.0
     );
+    println!("last pass: {phases}");
     println!(
         "memory: resident {:.1} MB at the end (the JSON input alone is {:.1} MB), +{:.1} MB over the input, peak {:.1} MB",
         rss_after as f64 / 1024.0,

@@ -11,14 +11,22 @@ CREATE TABLE meters (
     consent_lost_reason TEXT
 );
 
--- Load-curve points at their native step: average power over (end - step, end].
-CREATE TABLE curve_points (
+-- A meter and a direction, by number.
+CREATE TABLE series (
+    id INTEGER PRIMARY KEY,
     pdl TEXT NOT NULL,
     direction TEXT NOT NULL CHECK (direction IN ('consumption', 'production')),
-    end_utc INTEGER NOT NULL,
-    step_minutes INTEGER NOT NULL,
-    watts INTEGER NOT NULL,
-    PRIMARY KEY (pdl, direction, end_utc)
+    UNIQUE (pdl, direction)
+);
+
+-- Load-curve points at their native step (average power over (end - step, end]), one row per
+-- series and Paris day holding that day's points packed (see src/points.rs): a day is fetched,
+-- replaced and read as a whole, and two years are 730 rows instead of 35 040.
+CREATE TABLE curve_days (
+    series INTEGER NOT NULL REFERENCES series(id),
+    day TEXT NOT NULL,
+    points BLOB NOT NULL,
+    PRIMARY KEY (series, day)
 ) WITHOUT ROWID;
 
 CREATE TABLE daily_energy (

@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, Step, UsagePoint};
 use rusqlite::{params, Connection, OptionalExtension};
 
+mod points;
+
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
 
 /// A storage failure.
@@ -383,18 +385,24 @@ impl Store {
         let tx = self.conn.transaction()?;
         let (p, d) = (pdl.as_str(), direction_str(direction));
         {
-            let mut delete_points = tx.prepare_cached("DELETE FROM curve_points WHERE pdl = ? AND direction = ? AND end_utc > ? AND end_utc <= ?")?;
-            for o in days.iter().filter(|o| o.state == DayState::Fetched || o.state == DayState::Mismatch) {
-                if kind == Kind::Curve {
-                    let (start, end) = paris::day_bounds(o.day);
-                    delete_points.execute(params![p, d, ts(start), ts(end)])?;
-                }
-            }
+            let series = if kind == Kind::Curve {
+                tx.execute("INSERT OR IGNORE INTO series (pdl, direction) VALUES (?, ?)", params![p, d])?;
+                tx.query_row("SELECT id FROM series WHERE pdl = ? AND direction = ?", params![p, d], |r| r.get::<_, i64>(0))?
+            } else {
+                0
+            };
             match data {
                 WindowData::Curve(points) => {
-                    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO curve_points (pdl, direction, end_utc, step_minutes, watts) VALUES (?, ?, ?, ?, ?)")?;
+                    // Each fetched day's row is replaced whole: a refetch at another step leaves
+                    // nothing of the old points.
+                    let mut upsert = tx.prepare_cached("INSERT OR REPLACE INTO curve_days (series, day, points) VALUES (?, ?, ?)")?;
+                    let mut by_day: BTreeMap<NaiveDate, Vec<LoadCurvePoint>> = BTreeMap::new();
                     for pt in points {
-                        insert.execute(params![p, d, ts(pt.end), pt.step.minutes(), pt.watts])?;
+                        by_day.entry(paris::local_date(pt.start())).or_default().push(*pt);
+                    }
+                    for o in days.iter().filter(|o| matches!(o.state, DayState::Fetched | DayState::Mismatch)) {
+                        let day_points = by_day.remove(&o.day).unwrap_or_default();
+                        upsert.execute(params![series, day_text(o.day), points::encode(paris::day_start(o.day), &day_points)])?;
                     }
                 }
                 WindowData::Daily(values) => {
@@ -426,18 +434,21 @@ impl Store {
         Ok(())
     }
 
-    /// The stored load curve of a series over `[from, to)` (UTC instants of point ends).
+    /// The stored load curve of a series: the points ending in `(from, to]`.
     pub fn curve(&self, pdl: &UsagePoint, direction: Direction, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<LoadCurve, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT end_utc, step_minutes, watts FROM curve_points WHERE pdl = ? AND direction = ? AND end_utc > ? AND end_utc <= ? ORDER BY end_utc",
+            "SELECT c.day, c.points FROM curve_days c JOIN series s ON s.id = c.series WHERE s.pdl = ? AND s.direction = ? AND c.day >= ? AND c.day <= ? ORDER BY c.day",
         )?;
-        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), ts(from), ts(to)], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u16>(1)?, r.get::<_, u32>(2)?)))?;
+        let first = day_text(paris::local_date(from - chrono::Duration::days(1)));
+        let last = day_text(paris::local_date(to));
+        let mut rows = stmt.query(params![pdl.as_str(), direction_str(direction), first, last])?;
         let mut points = Vec::new();
-        for row in rows {
-            let (end, step, watts) = row?;
-            let step = Step::from_minutes(step).ok_or_else(|| StoreError::Corrupt(format!("step {step}")))?;
-            points.push(LoadCurvePoint { end: from_ts(end), step, watts });
+        while let Some(row) = rows.next()? {
+            let day = parse_day(&row.get_ref(0)?.as_str().map_err(|e| StoreError::Corrupt(e.to_string()))?.to_owned())?;
+            let blob = row.get_ref(1)?.as_blob().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            points::decode(paris::day_start(day), blob, &mut points)?;
         }
+        points.retain(|p| p.end > from && p.end <= to);
         LoadCurve::new(points).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
 
@@ -501,7 +512,7 @@ impl Store {
     /// Counts rows of a table, for tests and diagnostics.
     pub fn count(&self, table: StoredTable) -> Result<u64, StoreError> {
         let sql = match table {
-            StoredTable::CurvePoints => "SELECT COUNT(*) FROM curve_points",
+            StoredTable::CurvePoints => "SELECT COALESCE(SUM((length(points) - 1) / 9), 0) FROM curve_days",
             StoredTable::DailyEnergy => "SELECT COUNT(*) FROM daily_energy",
             StoredTable::MaxPower => "SELECT COUNT(*) FROM max_power",
             StoredTable::Ledger => "SELECT COUNT(*) FROM ledger",
@@ -512,8 +523,17 @@ impl Store {
     /// Everything stored for the meters, as comparable text (tests compare two stores).
     pub fn fingerprint(&self) -> Result<String, StoreError> {
         let mut out = String::new();
+        let mut stmt = self.conn.prepare("SELECT s.pdl, s.direction, c.day, c.points FROM curve_days c JOIN series s ON s.id = c.series ORDER BY s.pdl, s.direction, c.day")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let (pdl, direction, day): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let mut points = Vec::new();
+            points::decode(paris::day_start(parse_day(&day)?), &row.get::<_, Vec<u8>>(3)?, &mut points)?;
+            for p in points {
+                out.push_str(&format!("{pdl} {direction} {} {} {}\n", ts(p.end), p.step.minutes(), p.watts));
+            }
+        }
         for sql in [
-            "SELECT pdl || ' ' || direction || ' ' || end_utc || ' ' || step_minutes || ' ' || watts FROM curve_points ORDER BY 1",
             "SELECT pdl || ' ' || direction || ' ' || day || ' ' || wh FROM daily_energy ORDER BY 1",
             "SELECT pdl || ' ' || day || ' ' || at || ' ' || va FROM max_power ORDER BY 1",
             "SELECT pdl || ' ' || direction || ' ' || kind || ' ' || day || ' ' || state || ' ' || COALESCE(reason, '') FROM ledger ORDER BY 1",
