@@ -57,3 +57,32 @@ impl Localized for ProtocolError {
         }
     }
 }
+
+/// Builds a load curve from one answer's points, in order: (end stamp text, step text, W).
+/// Shared by both generations' readers.
+pub(crate) fn curve_from_stamps<'a>(
+    items: impl Iterator<Item = Result<(&'a str, Option<&'a str>, u32), ProtocolError>>,
+) -> Result<linky_core::LoadCurve, ProtocolError> {
+    use linky_core::paris::Stamp;
+    use linky_core::Step;
+    let mut points = Vec::with_capacity(items.size_hint().0);
+    // Steps rarely change: parse each distinct text once.
+    let mut last_step: Option<(&str, Step)> = None;
+    for item in items {
+        let (date, step_text, watts) = item?;
+        let stamp = Stamp::parse(date).map_err(|_| ProtocolError::Value { field: "date", value: date.to_owned() })?;
+        let step = match step_text {
+            None => Step::PT30M,
+            Some(text) => match last_step {
+                Some((t, s)) if t == text => s,
+                _ => {
+                    let s: Step = text.parse().map_err(|_| ProtocolError::Value { field: "step", value: text.to_owned() })?;
+                    last_step = Some((text, s));
+                    s
+                }
+            },
+        };
+        points.push((stamp, step, watts));
+    }
+    Ok(linky_core::LoadCurve::from_stamped(points)?)
+}

@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use linky_core::paris::{self, Stamp};
-use linky_core::{DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, Step};
+use linky_core::{DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -193,18 +193,7 @@ impl MesureResponse {
     /// The load-curve points, placed in time (repeated autumn stamps by position).
     pub fn to_load_curve(&self) -> Result<LoadCurve, ProtocolError> {
         let Some(series) = self.main_series() else { return Ok(LoadCurve::default()) };
-        let mut points = Vec::with_capacity(series.points.len());
-        for p in &series.points {
-            let Some(watts) = scaled("v", &p.v, &series.unite)? else { continue };
-            let stamp = Stamp::parse(&p.d).map_err(|_| ProtocolError::Value { field: "d", value: p.d.clone() })?;
-            let step: Step = match &p.p {
-                Some(s) => s.parse().map_err(|_| ProtocolError::Value { field: "p", value: s.clone() })?,
-                None => Step::PT30M,
-            };
-            let watts = u32::try_from(watts).map_err(|_| ProtocolError::Value { field: "v", value: p.v.clone() })?;
-            points.push((stamp, step, watts));
-        }
-        Ok(LoadCurve::from_stamped(points)?)
+        curve_of(&series.unite, series.points.iter().map(|p| (p.v.as_str(), p.d.as_str(), p.p.as_deref())))
     }
 
     /// The daily energies (missing days are left out).
@@ -300,6 +289,53 @@ impl MesureResponse {
         let g = Grandeur { grandeur_metier: "CONS".to_owned(), grandeur_physique: "PMA".to_owned(), unite: "VA".to_owned(), points, calendrier: Vec::new() };
         MesureResponse { pas: Some(step.to_owned()), ..MesureResponse::envelope(pdl, start, end, g) }
     }
+}
+
+/// Points of one series, `"null"` values left out, `kW` scaled to `W`.
+fn curve_of<'a>(unit: &str, points: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>) -> Result<LoadCurve, ProtocolError> {
+    crate::curve_from_stamps(points.filter_map(|(v, d, p)| match scaled("v", v, unit) {
+        Ok(None) => None,
+        Ok(Some(w)) => Some(u32::try_from(w).map_err(|_| ProtocolError::Value { field: "v", value: v.to_owned() }).map(|w| (d, p, w))),
+        Err(e) => Some(Err(e)),
+    }))
+}
+
+#[derive(Deserialize)]
+struct BorrowedResponse<'a> {
+    #[serde(rename = "idPrm", borrow)]
+    id_prm: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    grandeur: Vec<BorrowedGrandeur<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BorrowedGrandeur<'a> {
+    #[serde(borrow)]
+    unite: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    points: Vec<BorrowedPoint<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BorrowedPoint<'a> {
+    #[serde(borrow)]
+    v: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    d: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    p: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Reads a 2026 load-curve body straight into a curve, without copying its strings: the meter it
+/// is about, and its points. Same result as [`MesureResponse::from_json`] then
+/// [`MesureResponse::to_load_curve`].
+pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolError> {
+    let r: BorrowedResponse<'_> = serde_json::from_str(body).map_err(|e| ProtocolError::Shape { detail: e.to_string() })?;
+    let curve = match r.grandeur.first() {
+        Some(g) => curve_of(&g.unite, g.points.iter().map(|p| (p.v.as_ref(), p.d.as_ref(), p.p.as_deref())))?,
+        None => LoadCurve::default(),
+    };
+    Ok((r.id_prm.into_owned(), curve))
 }
 
 fn format_local(t: NaiveDateTime) -> String {

@@ -168,3 +168,16 @@ fn recorded_2026_bodies_read_and_rebuild() {
         assert_eq!(e.kind(), v5.kind(), "{code:?}: both generations mean the same");
     }
 }
+
+#[test]
+fn the_fast_curve_reader_agrees_with_the_general_one() {
+    for file in ["consoapi-recorded/04_consumption_load_curve_2023-04-01_2023-04-02_HTTP200.json", "v5/eddie_consumption_load_curve_with_changing_resolution_2024-02-26_to_2024-02-27.json"] {
+        let body = sample(file);
+        let general = MeterReading::from_json(&body).unwrap();
+        let (pdl, curve) = enedis_protocol::v5::load_curve_from_json(&body).unwrap();
+        assert_eq!(pdl, general.usage_point_id);
+        assert_eq!(curve, general.to_load_curve().unwrap(), "{file}");
+    }
+    assert!(enedis_protocol::v5::load_curve_from_json("{\"meter_reading\":{}}").is_err());
+    assert!(enedis_protocol::v5::load_curve_from_json("{\"usage_point_id\":\"1\",\"interval_reading\":[{\"value\":\"x\",\"date\":\"2023-04-01 00:30:00\"}]}").is_err());
+}

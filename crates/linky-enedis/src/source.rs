@@ -237,6 +237,14 @@ impl EnedisSource {
     fn parse(generation: Generation, window: &Window, body: &str) -> Result<WindowData, FetchError> {
         let bad = |e: enedis_protocol::ProtocolError| FetchError::Unreadable(e.to_string());
         let wrong_meter = |got: &str| FetchError::Unreadable(format!("the answer is about meter {got}, not {}", window.pdl));
+        if window.kind == Kind::Curve {
+            // The bulk of a sync: read without copying strings.
+            let (pdl, curve) = if generation == Generation::V5 { enedis_protocol::v5::load_curve_from_json(body) } else { enedis_protocol::v2026::load_curve_from_json(body) }.map_err(bad)?;
+            if pdl != window.pdl.as_str() {
+                return Err(wrong_meter(&pdl));
+            }
+            return Ok(WindowData::Curve(curve.points().to_vec()));
+        }
         if generation == Generation::V5 {
             let r = MeterReading::from_json(body).map_err(bad)?;
             if r.usage_point_id != window.pdl.as_str() {

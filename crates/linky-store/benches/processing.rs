@@ -53,7 +53,7 @@ fn main() {
         let mut store_time = 0.0;
         for (start, end, body) in &bodies {
             let t = Instant::now();
-            let curve = MeterReading::from_json(body).expect("parse").to_load_curve().expect("curve");
+            let (_, curve) = enedis_protocol::v5::load_curve_from_json(body).expect("parse");
             parse_time += t.elapsed().as_secs_f64();
             let t = Instant::now();
             let days: Vec<DayOutcome> = start.iter_days().take_while(|d| d < end).map(|day| DayOutcome { day, state: DayState::Fetched, reason: None, next_try_at: None }).collect();

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, Step, UsagePoint};
+use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, UsagePoint};
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod points;
@@ -444,7 +444,7 @@ impl Store {
         let mut rows = stmt.query(params![pdl.as_str(), direction_str(direction), first, last])?;
         let mut points = Vec::new();
         while let Some(row) = rows.next()? {
-            let day = parse_day(&row.get_ref(0)?.as_str().map_err(|e| StoreError::Corrupt(e.to_string()))?.to_owned())?;
+            let day = parse_day(row.get_ref(0)?.as_str().map_err(|e| StoreError::Corrupt(e.to_string()))?)?;
             let blob = row.get_ref(1)?.as_blob().map_err(|e| StoreError::Corrupt(e.to_string()))?;
             points::decode(paris::day_start(day), blob, &mut points)?;
         }

@@ -1,5 +1,6 @@
 use super::*;
 use chrono::{Duration, TimeZone};
+use linky_core::Step;
 
 fn pdl() -> UsagePoint {
     "22516914714270".parse().unwrap()

@@ -23,10 +23,11 @@ fn day(s: &str) -> NaiveDate {
 }
 
 type Answer = Box<dyn Fn(&Window) -> Result<WindowData, FetchError> + Send + Sync>;
+type Rule = (fn(&Window) -> bool, Answer);
 
 /// Answers by script: the first matching rule answers; the default answers with full data.
 struct Scripted {
-    rules: Mutex<VecDeque<(fn(&Window) -> bool, Answer)>>,
+    rules: Mutex<VecDeque<Rule>>,
     calls: AtomicU32,
     asked: Mutex<Vec<Window>>,
     curve_watts: u32,
