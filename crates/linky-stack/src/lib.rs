@@ -42,8 +42,10 @@ pub struct StackOptions {
     pub clock: Arc<dyn Clock>,
     /// The simulator's settings (credentials and redirect URI are filled in).
     pub sim: SimConfig,
-    /// The proxy's settings (URLs, credentials and database are filled in).
+    /// The proxy's settings (URLs and credentials are filled in).
     pub proxy: ProxyConfig,
+    /// The proxy's database: `sqlite://<file>`, or in memory by default.
+    pub database: Option<String>,
 }
 
 impl StackOptions {
@@ -53,6 +55,7 @@ impl StackOptions {
             clock,
             sim: SimConfig { subscribed_services_delay_seconds: 0, ..SimConfig::default() },
             proxy: ProxyConfig { poll_interval_seconds: 1, subscribed_services_attempts: 5, subscribed_services_retry_ms: 100, ..ProxyConfig::default() },
+            database: None,
         }
     }
 }
@@ -87,11 +90,11 @@ impl Stack {
             enedis_consent_url: sim_running.url(),
             enedis_client_id: APP_ID.into(),
             enedis_client_secret: APP_SECRET.into(),
-            database: "sqlite::memory:".into(),
+            database: options.database.clone().unwrap_or_else(|| "sqlite::memory:".into()),
             ..options.proxy
         };
         config.validate().map_err(|e| StackError::Proxy(e.to_string()))?;
-        let store = SqliteStore::in_memory().map_err(|e| StackError::Proxy(e.to_string()))?;
+        let store = SqliteStore::from_url(&config.database).map_err(|e| StackError::Proxy(e.to_string()))?;
         let state = AppState::new(store, config, options.clock.clone()).map_err(|e| StackError::Proxy(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(linky_proxy::serve(listener, state, async {

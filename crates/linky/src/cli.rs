@@ -55,6 +55,19 @@ pub enum Command {
     Logout,
     /// Download what is missing from Enedis, once.
     Sync(SyncArgs),
+    /// Run the whole chain on simulated data (nothing to install or configure) and show it.
+    Demo(DemoArgs),
+}
+
+/// `linky demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Port of the page on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Days of load curve to download (the demo shows a two-year backfill).
+    #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=730))]
+    pub history_days: u32,
 }
 
 /// `linky login`

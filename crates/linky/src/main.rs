@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             commands::offpeak::show(args, &linky_core::SystemClock, out.lang())
         }
         Command::Holidays(args) => commands::holidays::run(args, out.lang()),
-        Command::Login(_) | Command::Logout | Command::Sync(_) => networked(&cli, &out),
+        Command::Login(_) | Command::Logout | Command::Sync(_) | Command::Demo(_) => networked(&cli, &out),
     };
     match result {
         Ok(text) => out.print(&text),
@@ -34,8 +34,12 @@ fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
-    let paths = commands::Paths::resolve(cli.data_dir.as_deref())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| commands::Message {
+    let paths = match &cli.command {
+        // The demo keeps everything in a temporary folder.
+        Command::Demo(_) => commands::Paths { dir: std::env::temp_dir() },
+        _ => commands::Paths::resolve(cli.data_dir.as_deref())?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| commands::Message {
         fr: format!("impossible de démarrer : {e}"),
         en: format!("cannot start: {e}"),
     })?;
@@ -44,6 +48,7 @@ fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
             Command::Login(args) => commands::account::login(args, &paths, out.lang()).await,
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
             Command::Sync(args) => commands::sync::run(args, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
             _ => Ok(String::new()),
         }
     })

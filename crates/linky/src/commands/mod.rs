@@ -2,6 +2,8 @@
 //! languages.
 
 pub mod account;
+pub mod demo;
+pub mod energy;
 pub mod holidays;
 pub mod offpeak;
 pub mod sync;
@@ -109,4 +111,19 @@ impl Localized for InputError {
             (Lang::Fr, InputError::Date(t)) => format!("« {t} » n'est pas une date : écrivez-la AAAA-MM-JJ (par exemple 2024-05-13)"),
         }
     }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
