@@ -12,9 +12,13 @@ pub struct Cli {
     pub lang: Option<LangArg>,
 
     /// Where linky keeps its data and tokens (default: $XDG_DATA_HOME/linky, or
-    /// ~/.local/share/linky).
-    #[arg(long, global = true, env = "LINKY_DATA_DIR", value_name = "DIR")]
+    /// ~/.local/share/linky; also LINKY_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<std::path::PathBuf>,
+
+    /// The settings file (default: $XDG_CONFIG_HOME/linky/config.toml; also LINKY_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -57,6 +61,18 @@ pub enum Command {
     Sync(SyncArgs),
     /// Run the whole chain on simulated data (nothing to install or configure) and show it.
     Demo(DemoArgs),
+    /// Show the effective settings.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// `linky config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective settings (file, then environment, then flags), secrets masked.
+    Show,
 }
 
 /// `linky demo`
@@ -73,59 +89,78 @@ pub struct DemoArgs {
 /// `linky login`
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The consent proxy's address (linky-proxy or the original DomoticzLinky proxy).
-    #[arg(long, env = "LINKY_PROXY")]
-    pub proxy: String,
+    /// The consent proxy's address (linky-proxy or the original DomoticzLinky proxy; also the
+    /// `proxy` setting or LINKY_PROXY).
+    #[arg(long)]
+    pub proxy: Option<String>,
     /// The device client id to present to the proxy.
     #[arg(long, env = "LINKY_CLIENT_ID", default_value = "linky")]
     pub client_id: String,
 }
 
-/// Which Enedis API generation to speak.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ApiArg {
-    /// The 2026 generation, or v5 where the 2026 paths are not served.
-    Auto,
-    /// The 2026 generation only.
-    #[value(name = "2026")]
-    V2026,
-    /// v5 only.
-    V5,
-}
-
-/// `linky sync`
+/// `linky sync` (each flag beats its setting and its environment variable).
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Days of load curve to hold (peak / off-peak split and hourly values), at most 730.
-    #[arg(long, env = "LINKY_HISTORY_DAYS", default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=730))]
-    pub history_days: u32,
+    /// Days of load curve to hold (peak / off-peak split and hourly values), 2 to 730.
+    #[arg(long)]
+    pub history_days: Option<u32>,
     /// Days of daily totals to hold (no off-peak split beyond the load curve), at most 1095.
-    #[arg(long, env = "LINKY_DAILY_DAYS", default_value_t = 1095, value_parser = clap::value_parser!(u32).range(1..=1095))]
-    pub daily_days: u32,
+    #[arg(long)]
+    pub daily_days: Option<u32>,
     /// Days of daily maximum power to hold, at most 1095.
-    #[arg(long, env = "LINKY_MAX_POWER_DAYS", default_value_t = 1095, value_parser = clap::value_parser!(u32).range(1..=1095))]
-    pub max_power_days: u32,
-    /// API generation.
-    #[arg(long, env = "LINKY_API", value_enum, default_value = "auto")]
-    pub api: ApiArg,
+    #[arg(long)]
+    pub max_power_days: Option<u32>,
+    /// API generation: auto, 2026 or v5.
+    #[arg(long)]
+    pub api: Option<String>,
     /// Calls per second at most (Enedis allows 5 per second to a whole application).
-    #[arg(long, env = "LINKY_MAX_RATE", default_value_t = 4.0)]
-    pub max_rate: f64,
+    #[arg(long)]
+    pub max_rate: Option<f64>,
     /// Direct mode: your own Enedis application's API address.
-    #[arg(long, env = "LINKY_ENEDIS_API_URL", requires = "enedis_client_id")]
+    #[arg(long)]
     pub enedis_api_url: Option<String>,
     /// Direct mode: your Enedis application's client id.
-    #[arg(long, env = "LINKY_ENEDIS_CLIENT_ID", requires = "enedis_api_url")]
+    #[arg(long)]
     pub enedis_client_id: Option<String>,
-    /// Direct mode: the client secret (prefer the environment variable).
-    #[arg(long, env = "LINKY_ENEDIS_CLIENT_SECRET", hide_env_values = true)]
-    pub enedis_client_secret: Option<String>,
     /// Direct mode: the meters to read, comma-separated 14-digit PDLs.
-    #[arg(long, env = "LINKY_METERS", value_delimiter = ',')]
-    pub meters: Vec<String>,
+    #[arg(long, value_delimiter = ',')]
+    pub meters: Option<Vec<String>>,
     /// First wait before retrying a failing call, in milliseconds (doubled each time).
-    #[arg(long, env = "LINKY_RETRY_BASE_MS", default_value_t = 2000)]
-    pub retry_base_ms: u64,
+    #[arg(long)]
+    pub retry_base_ms: Option<u64>,
+}
+
+impl SyncArgs {
+    /// Applies the flags given over the settings.
+    pub fn apply(&self, s: &mut crate::settings::Settings) {
+        if let Some(v) = self.history_days {
+            s.sync.history_days = v;
+        }
+        if let Some(v) = self.daily_days {
+            s.sync.daily_days = v;
+        }
+        if let Some(v) = self.max_power_days {
+            s.sync.max_power_days = v;
+        }
+        if let Some(v) = &self.api {
+            s.sync.api = v.clone();
+        }
+        if let Some(v) = self.max_rate {
+            s.sync.max_rate = v;
+        }
+        if let Some(v) = &self.enedis_api_url {
+            s.direct.api_url = Some(v.clone());
+        }
+        if let Some(v) = &self.enedis_client_id {
+            s.direct.client_id = Some(v.clone());
+        }
+        if let Some(v) = &self.meters {
+            s.direct.meters = v.clone();
+        }
+        if let Some(v) = self.retry_base_ms {
+            s.sync.retry_base_ms = v;
+        }
+    }
 }
 
 /// `linky offpeak ...`

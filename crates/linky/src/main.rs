@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod report;
+mod settings;
 
 use std::process::ExitCode;
 
@@ -13,23 +14,59 @@ use crate::cli::{Cli, Command, OffPeakCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = report::Output::new(cli.lang);
-    let result = match &cli.command {
-        Command::Offpeak { command: OffPeakCommand::Check(args) } => commands::offpeak::check(args),
-        Command::Offpeak { command: OffPeakCommand::Show(args) } => {
-            commands::offpeak::show(args, &linky_core::SystemClock, out.lang())
-        }
-        Command::Holidays(args) => commands::holidays::run(args, out.lang()),
-        Command::Login(_) | Command::Logout | Command::Sync(_) | Command::Demo(_) => networked(&cli, &out),
+    let flag_lang = cli.lang.map(linky_core::Lang::from);
+    let (result, lang) = match &cli.command {
+        Command::Offpeak { command: OffPeakCommand::Check(args) } => (commands::offpeak::check(args), flag_lang),
+        Command::Offpeak { command: OffPeakCommand::Show(args) } => (commands::offpeak::show(args, &linky_core::SystemClock, flag_lang), flag_lang),
+        Command::Holidays(args) => (commands::holidays::run(args, flag_lang), flag_lang),
+        _ => configured(&cli),
     };
+    let out = report::Output::from_lang(lang);
     match result {
         Ok(text) => out.print(&text),
         Err(error) => out.fail_with(error.message(), error.code()),
     }
 }
 
-/// The commands that talk to a proxy or Enedis run on a Tokio runtime.
-fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
+/// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
+/// environment, then the global flags; checked.
+fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::CommandError> {
+    let explicit = cli.config.clone().or_else(|| std::env::var_os("LINKY_CONFIG").filter(|v| !v.is_empty()).map(Into::into));
+    let mut s = match (&explicit, settings::Settings::default_path()) {
+        (Some(path), _) => settings::Settings::load(path, true)?,
+        (None, Some(path)) => settings::Settings::load(&path, false)?,
+        (None, None) => settings::Settings::default(),
+    };
+    s.apply_env(|name| std::env::var(name).ok())?;
+    if let Some(dir) = &cli.data_dir {
+        s.data_dir = Some(dir.clone());
+    }
+    if let Some(lang) = cli.lang {
+        s.lang = Some(linky_core::Lang::from(lang).to_string());
+    }
+    if let Command::Sync(args) = &cli.command {
+        args.apply(&mut s);
+    }
+    s.validate()?;
+    Ok(s)
+}
+
+/// The commands that use the settings (those that talk to a proxy or Enedis run on Tokio), with
+/// the language the settings chose.
+fn configured(cli: &Cli) -> (commands::CommandResult, Option<linky_core::Lang>) {
+    let settings = match effective_settings(cli) {
+        Ok(s) => s,
+        Err(e) => return (Err(e), cli.lang.map(linky_core::Lang::from)),
+    };
+    let lang = settings.language();
+    let out = report::Output::from_lang(lang);
+    if let Command::Config { .. } = &cli.command {
+        return (Ok(settings.show()), lang);
+    }
+    (networked(cli, &out, settings), lang)
+}
+
+fn networked(cli: &Cli, out: &report::Output, settings: settings::Settings) -> commands::CommandResult {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG").unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
@@ -37,7 +74,7 @@ fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
     let paths = match &cli.command {
         // The demo keeps everything in a temporary folder.
         Command::Demo(_) => commands::Paths { dir: std::env::temp_dir() },
-        _ => commands::Paths::resolve(cli.data_dir.as_deref())?,
+        _ => commands::Paths::resolve(settings.data_dir.as_deref())?,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| commands::Message {
         fr: format!("impossible de démarrer : {e}"),
@@ -45,9 +82,9 @@ fn networked(cli: &Cli, out: &report::Output) -> commands::CommandResult {
     })?;
     runtime.block_on(async {
         match &cli.command {
-            Command::Login(args) => commands::account::login(args, &paths, out.lang()).await,
+            Command::Login(args) => commands::account::login(args, settings.proxy.as_deref(), &paths, out.lang()).await,
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
-            Command::Sync(args) => commands::sync::run(args, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            Command::Sync(_) => commands::sync::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
             _ => Ok(String::new()),
         }

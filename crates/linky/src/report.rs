@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use linky_core::{Lang, Localized};
 
-use crate::cli::LangArg;
 
 /// Where results and errors go, and in which language.
 pub struct Output {
@@ -13,9 +12,9 @@ pub struct Output {
 }
 
 impl Output {
-    /// Errors in `lang`, or in both languages when none is chosen.
-    pub fn new(lang: Option<LangArg>) -> Output {
-        Output { lang: lang.map(Lang::from) }
+    /// The same, from a language already decided.
+    pub fn from_lang(lang: Option<Lang>) -> Output {
+        Output { lang }
     }
 
     /// The language for results (French when none is chosen: the users are French).

@@ -38,9 +38,16 @@ fn instructions(code: &DeviceCode, lang: Option<Lang>) -> String {
 }
 
 /// `linky login`: the device flow, then the tokens and meters saved.
-pub async fn login(args: &crate::cli::LoginArgs, paths: &Paths, lang: Option<Lang>) -> CommandResult {
+pub async fn login(args: &crate::cli::LoginArgs, configured_proxy: Option<&str>, paths: &Paths, lang: Option<Lang>) -> CommandResult {
+    let Some(proxy) = args.proxy.as_deref().or(configured_proxy) else {
+        return Err(Message {
+            fr: "quel proxy ? donnez --proxy <adresse> (ou le réglage proxy, ou LINKY_PROXY)".into(),
+            en: "which proxy? give --proxy <address> (or the proxy setting, or LINKY_PROXY)".into(),
+        }
+        .into());
+    };
     let http = linky_enedis::http_client().map_err(|e| Message { fr: format!("client HTTP impossible : {e}"), en: format!("cannot build the HTTP client: {e}") })?;
-    let flow = DeviceFlow { http: &http, proxy_url: args.proxy.trim_end_matches('/'), client_id: &args.client_id };
+    let flow = DeviceFlow { http: &http, proxy_url: proxy.trim_end_matches('/'), client_id: &args.client_id };
     let code = flow.start().await.map_err(CommandError::failed)?;
     let mut out = std::io::stdout().lock();
     let _ = write!(out, "{}", instructions(&code, lang));

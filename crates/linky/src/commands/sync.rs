@@ -10,7 +10,7 @@ use linky_store::{Kind, Store};
 use linky_sync::{Progress, RunSettings, Runner, Stop, SyncReport, SyncSettings, Window};
 
 use super::{CommandError, CommandResult, Message, Paths};
-use crate::cli::{ApiArg, SyncArgs};
+use crate::settings::Settings;
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
 struct Bar(ProgressBar);
@@ -29,25 +29,32 @@ impl Progress for Bar {
     }
 }
 
-fn settings(args: &SyncArgs) -> RunSettings {
+/// The run settings from linky's settings.
+pub fn run_settings(s: &Settings) -> RunSettings {
     RunSettings {
-        plan: SyncSettings { curve_days: args.history_days, daily_days: args.daily_days, max_power_days: args.max_power_days, ..SyncSettings::default() },
-        backoff_base: std::time::Duration::from_millis(args.retry_base_ms),
+        plan: SyncSettings { curve_days: s.sync.history_days, daily_days: s.sync.daily_days, max_power_days: s.sync.max_power_days, ..SyncSettings::default() },
+        backoff_base: std::time::Duration::from_millis(s.sync.retry_base_ms),
         ..RunSettings::default()
     }
 }
 
+/// The API generation setting.
+pub fn generation(s: &Settings) -> Generation {
+    match s.sync.api.as_str() {
+        "2026" => Generation::V2026,
+        "v5" => Generation::V5,
+        _ => Generation::Auto,
+    }
+}
+
 /// `linky sync`.
-pub async fn run(args: &SyncArgs, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
-    let generation = match args.api {
-        ApiArg::Auto => Generation::Auto,
-        ApiArg::V2026 => Generation::V2026,
-        ApiArg::V5 => Generation::V5,
-    };
-    let (source, meters) = match (&args.enedis_api_url, &args.enedis_client_id) {
+pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+    let generation = generation(settings);
+    let direct = &settings.direct;
+    let (source, meters) = match (&direct.api_url, &direct.client_id) {
         (Some(url), Some(id)) => {
-            let secret = args.enedis_client_secret.clone().unwrap_or_default();
-            let meters = args.meters.iter().map(|m| m.parse::<UsagePoint>()).collect::<Result<Vec<_>, _>>()?;
+            let secret = direct.client_secret.clone().unwrap_or_default();
+            let meters = direct.meters.iter().map(|m| m.parse::<UsagePoint>()).collect::<Result<Vec<_>, _>>()?;
             if meters.is_empty() {
                 return Err(Message { fr: "mode direct : donnez vos compteurs avec --meters (ou LINKY_METERS)".into(), en: "direct mode: give your meters with --meters (or LINKY_METERS)".into() }.into());
             }
@@ -66,7 +73,7 @@ pub async fn run(args: &SyncArgs, paths: &Paths, lang: Lang, clock: Arc<dyn Cloc
             (source, meters)
         }
     };
-    let source = source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / args.max_rate.clamp(0.01, 1000.0)));
+    let source = source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / settings.sync.max_rate.clamp(0.01, 1000.0)));
     let mut store = Store::open(&paths.store())?;
     for (pdl, ends) in source.consent_ends().await {
         if let Ok(pdl) = pdl.parse::<UsagePoint>() {
@@ -79,7 +86,7 @@ pub async fn run(args: &SyncArgs, paths: &Paths, lang: Lang, clock: Arc<dyn Cloc
     let bar = ProgressBar::new(0);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let progress = Bar(bar);
-    let run_settings = settings(args);
+    let run_settings = run_settings(settings);
     let report = Runner::new(&mut store, &source, clock.as_ref(), &run_settings, &progress).run(&meters).await?;
     let text = summary(&report, lang);
     match problem(&report) {

@@ -1,0 +1,393 @@
+//! linky's settings: built-in defaults, then a TOML file, then environment variables, then flags
+//! (the last wins). Every setting of the original plugin has a home here, with its default and
+//! limits. Checked at start: an error names the key, the problem and the fix, in both languages.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{Lang, Localized, UsagePoint};
+use serde::{Deserialize, Serialize};
+
+/// Every setting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Language of messages: `fr` or `en` (default: the locale's).
+    pub lang: Option<String>,
+    /// Where data and tokens live.
+    pub data_dir: Option<PathBuf>,
+    /// The consent proxy's address, for `linky login`.
+    pub proxy: Option<String>,
+    /// What to download.
+    pub sync: SyncSection,
+    /// Off-peak hours.
+    pub offpeak: OffPeakSection,
+    /// Dashboard values (the original's two options).
+    pub dashboard: DashboardSection,
+    /// Direct mode, for your own Enedis contract.
+    pub direct: DirectSection,
+    /// When the daemon runs.
+    pub daemon: DaemonSection,
+}
+
+/// `[sync]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSection {
+    /// Days of hourly values written to Domoticz' short log (the original's "hours view", 0–7).
+    pub hours_days: u32,
+    /// Days of load curve to hold (the original's "days to fetch", 2–730).
+    pub history_days: u32,
+    /// Days of daily totals (1–1095; no peak / off-peak split beyond the load curve).
+    pub daily_days: u32,
+    /// Days of daily maximum power (1–1095).
+    pub max_power_days: u32,
+    /// Calls per second at most (0.1–5).
+    pub max_rate: f64,
+    /// API generation: `auto`, `2026` or `v5`.
+    pub api: String,
+    /// First wait before retrying a failing call, milliseconds.
+    pub retry_base_ms: u64,
+}
+
+impl Default for SyncSection {
+    fn default() -> SyncSection {
+        SyncSection { hours_days: 7, history_days: 730, daily_days: 1095, max_power_days: 1095, max_rate: 4.0, api: "auto".into(), retry_base_ms: 2000 }
+    }
+}
+
+/// `[offpeak]`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OffPeakSection {
+    /// The schedule, in the original's syntax; empty: the contract's off-peak hours.
+    pub schedule: String,
+    /// Count Alsace-Moselle's two extra public holidays.
+    pub alsace_moselle: bool,
+}
+
+/// `[dashboard]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardSection {
+    /// Main display (the original's Mode5): a peak power period.
+    pub primary: String,
+    /// Secondary display (the original's Mode6): an energy value over a period.
+    pub secondary: String,
+}
+
+impl Default for DashboardSection {
+    fn default() -> DashboardSection {
+        DashboardSection { primary: "peak_day".into(), secondary: "value_day".into() }
+    }
+}
+
+/// `[direct]`
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectSection {
+    /// Enedis API address.
+    pub api_url: Option<String>,
+    /// Client id.
+    pub client_id: Option<String>,
+    /// Client secret (prefer `LINKY_ENEDIS_CLIENT_SECRET`).
+    pub client_secret: Option<String>,
+    /// The meters to read.
+    pub meters: Vec<String>,
+}
+
+impl std::fmt::Debug for DirectSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectSection").field("api_url", &self.api_url).field("client_id", &self.client_id).field("client_secret", &self.client_secret.as_ref().map(|_| "***")).field("meters", &self.meters).finish()
+    }
+}
+
+/// `[daemon]`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonSection {
+    /// Daily sync at a random time between these two Paris times.
+    pub window_start: String,
+    /// End of the daily window.
+    pub window_end: String,
+    /// No Enedis call from this Paris time...
+    pub night_start: String,
+    /// ...until this one.
+    pub night_end: String,
+    /// Hours after which a sync that left yesterday unpublished tries again.
+    pub late_retry_hours: u32,
+}
+
+impl Default for DaemonSection {
+    fn default() -> DaemonSection {
+        DaemonSection { window_start: "08:00".into(), window_end: "11:00".into(), night_start: "22:00".into(), night_end: "08:00".into(), late_retry_hours: 4 }
+    }
+}
+
+/// A setting that cannot work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingError {
+    /// The key, as in the file (`sync.history_days`).
+    pub key: String,
+    /// What is wrong, French.
+    pub problem_fr: String,
+    /// What is wrong, English.
+    pub problem_en: String,
+    /// What to do, French.
+    pub fix_fr: String,
+    /// What to do, English.
+    pub fix_en: String,
+}
+
+impl Localized for SettingError {
+    fn localized(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Fr => format!("réglage {} : {} ; {}", self.key, self.problem_fr, self.fix_fr),
+            Lang::En => format!("setting {}: {}; {}", self.key, self.problem_en, self.fix_en),
+        }
+    }
+}
+
+fn error(key: &str, problem: (String, String), fix: (&str, &str)) -> SettingError {
+    SettingError { key: key.to_owned(), problem_fr: problem.0, problem_en: problem.1, fix_fr: fix.0.to_owned(), fix_en: fix.1.to_owned() }
+}
+
+fn range<T: PartialOrd + std::fmt::Display + Copy>(key: &str, value: T, low: T, high: T) -> Result<(), SettingError> {
+    if value < low || value > high {
+        return Err(error(key, (format!("{value} est hors limites"), format!("{value} is out of range")), (&format!("donnez une valeur de {low} à {high}"), &format!("give a value from {low} to {high}"))));
+    }
+    Ok(())
+}
+
+fn time(key: &str, text: &str) -> Result<NaiveTime, SettingError> {
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| error(key, (format!("« {text} » n'est pas une heure"), format!("\"{text}\" is not a time")), ("écrivez HH:MM, par exemple 08:00", "write HH:MM, e.g. 08:00")))
+}
+
+fn url(key: &str, text: &str) -> Result<(), SettingError> {
+    if !(text.starts_with("http://") || text.starts_with("https://")) || text.len() < 10 {
+        return Err(error(key, (format!("« {text} » n'est pas une adresse http(s)"), format!("\"{text}\" is not an http(s) address")), ("donnez une adresse complète comme https://proxy.example.org", "give a full address such as https://proxy.example.org")));
+    }
+    Ok(())
+}
+
+/// The original's Mode5 choices.
+pub const PRIMARY: [&str; 6] = ["peak_day", "peak_cweek", "peak_lweek", "peak_cmonth", "peak_lmonth", "peak_year"];
+/// The original's Mode6 choices.
+pub const SECONDARY: [&str; 12] = [
+    "value_day", "value_cweek", "value_lweek", "value_cmonth", "max_day", "max_cweek", "max_lweek", "max_cmonth", "mean_day", "mean_cweek", "mean_lweek", "mean_cmonth",
+];
+
+impl Settings {
+    /// Reads the file at `path` (an absent file is fine unless `required`).
+    pub fn load(path: &Path, required: bool) -> Result<Settings, SettingError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Settings::default()),
+            Err(e) => {
+                return Err(error("--config", (format!("{} illisible ({e})", path.display()), format!("cannot read {} ({e})", path.display())), ("vérifiez le chemin et les droits", "check the path and permissions")));
+            }
+        };
+        toml::from_str(&text).map_err(|e| {
+            let message = e.message().to_owned();
+            error(&path.display().to_string(), (format!("fichier de réglages invalide : {message}"), format!("invalid settings file: {message}")), ("corrigez le fichier (voir `linky config show` pour la forme attendue)", "fix the file (see `linky config show` for the expected form)"))
+        })
+    }
+
+    /// The default file: `$XDG_CONFIG_HOME/linky/config.toml` or `~/.config/linky/config.toml`.
+    pub fn default_path() -> Option<PathBuf> {
+        std::env::var_os("XDG_CONFIG_HOME")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+            .map(|base| base.join("linky").join("config.toml"))
+    }
+
+    /// Checks every value.
+    pub fn validate(&self) -> Result<(), SettingError> {
+        if let Some(lang) = &self.lang {
+            if lang != "fr" && lang != "en" {
+                return Err(error("lang", (format!("« {lang} » n'est pas une langue connue"), format!("\"{lang}\" is not a known language")), ("écrivez fr ou en", "write fr or en")));
+            }
+        }
+        if let Some(p) = &self.proxy {
+            url("proxy", p)?;
+        }
+        let s = &self.sync;
+        range("sync.hours_days", s.hours_days, 0, 7)?;
+        range("sync.history_days", s.history_days, 2, 730)?;
+        range("sync.daily_days", s.daily_days, 1, 1095)?;
+        range("sync.max_power_days", s.max_power_days, 1, 1095)?;
+        range("sync.max_rate", s.max_rate, 0.1, 5.0)?;
+        if !["auto", "2026", "v5"].contains(&s.api.as_str()) {
+            return Err(error("sync.api", (format!("« {} » inconnu", s.api), format!("\"{}\" is unknown", s.api)), ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5")));
+        }
+        if let Err(e) = OffPeakSchedule::parse(&self.offpeak.schedule) {
+            return Err(SettingError {
+                key: "offpeak.schedule".into(),
+                problem_fr: e.localized(Lang::Fr),
+                problem_en: e.localized(Lang::En),
+                fix_fr: "vérifiez la grille avec `linky offpeak show --schedule \"...\"`".into(),
+                fix_en: "check the grid with `linky offpeak show --schedule \"...\"`".into(),
+            });
+        }
+        if !PRIMARY.contains(&self.dashboard.primary.as_str()) {
+            return Err(error("dashboard.primary", (format!("« {} » inconnu", self.dashboard.primary), format!("\"{}\" is unknown", self.dashboard.primary)), (&format!("choisissez parmi {}", PRIMARY.join(", ")), &format!("choose among {}", PRIMARY.join(", ")))));
+        }
+        if !SECONDARY.contains(&self.dashboard.secondary.as_str()) {
+            return Err(error("dashboard.secondary", (format!("« {} » inconnu", self.dashboard.secondary), format!("\"{}\" is unknown", self.dashboard.secondary)), (&format!("choisissez parmi {}", SECONDARY.join(", ")), &format!("choose among {}", SECONDARY.join(", ")))));
+        }
+        if let Some(u) = &self.direct.api_url {
+            url("direct.api_url", u)?;
+            if self.direct.client_id.is_none() {
+                return Err(error("direct.client_id", ("manquant en mode direct".into(), "missing in direct mode".into()), ("donnez l'identifiant de votre application Enedis", "give your Enedis application's client id")));
+            }
+            if self.direct.meters.is_empty() {
+                return Err(error("direct.meters", ("aucun compteur en mode direct".into(), "no meter in direct mode".into()), ("listez vos PDL de 14 chiffres", "list your 14-digit PDLs")));
+            }
+        }
+        for m in &self.direct.meters {
+            if let Err(e) = m.parse::<UsagePoint>() {
+                return Err(SettingError { key: "direct.meters".into(), problem_fr: e.localized(Lang::Fr), problem_en: e.localized(Lang::En), fix_fr: "corrigez le numéro".into(), fix_en: "fix the number".into() });
+            }
+        }
+        let d = &self.daemon;
+        let (ws, we) = (time("daemon.window_start", &d.window_start)?, time("daemon.window_end", &d.window_end)?);
+        time("daemon.night_start", &d.night_start)?;
+        time("daemon.night_end", &d.night_end)?;
+        if ws >= we {
+            return Err(error("daemon.window_end", ("la fenêtre quotidienne finit avant de commencer".into(), "the daily window ends before it starts".into()), ("donnez une fin après le début, par exemple 08:00 à 11:00", "give an end after the start, e.g. 08:00 to 11:00")));
+        }
+        range("daemon.late_retry_hours", d.late_retry_hours, 1, 12)?;
+        Ok(())
+    }
+
+    /// Applies the environment (stronger than the file): `LINKY_LANG`, `LINKY_DATA_DIR`,
+    /// `LINKY_PROXY`, `LINKY_HOURS_DAYS`, `LINKY_HISTORY_DAYS`, `LINKY_DAILY_DAYS`,
+    /// `LINKY_MAX_POWER_DAYS`, `LINKY_MAX_RATE`, `LINKY_API`, `LINKY_OFFPEAK`,
+    /// `LINKY_ENEDIS_API_URL`, `LINKY_ENEDIS_CLIENT_ID`, `LINKY_ENEDIS_CLIENT_SECRET`,
+    /// `LINKY_METERS` (comma-separated).
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
+        fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, SettingError> {
+            text.trim().parse().map_err(|_| error(name, (format!("« {text} » n'est pas un nombre"), format!("\"{text}\" is not a number")), ("donnez un nombre", "give a number")))
+        }
+        let get = |name: &str| var(name).filter(|v| !v.is_empty());
+        if let Some(v) = get("LINKY_LANG") {
+            self.lang = Some(v);
+        }
+        if let Some(v) = get("LINKY_DATA_DIR") {
+            self.data_dir = Some(v.into());
+        }
+        if let Some(v) = get("LINKY_PROXY") {
+            self.proxy = Some(v);
+        }
+        if let Some(v) = get("LINKY_HOURS_DAYS") {
+            self.sync.hours_days = number("LINKY_HOURS_DAYS", &v)?;
+        }
+        if let Some(v) = get("LINKY_HISTORY_DAYS") {
+            self.sync.history_days = number("LINKY_HISTORY_DAYS", &v)?;
+        }
+        if let Some(v) = get("LINKY_DAILY_DAYS") {
+            self.sync.daily_days = number("LINKY_DAILY_DAYS", &v)?;
+        }
+        if let Some(v) = get("LINKY_MAX_POWER_DAYS") {
+            self.sync.max_power_days = number("LINKY_MAX_POWER_DAYS", &v)?;
+        }
+        if let Some(v) = get("LINKY_MAX_RATE") {
+            self.sync.max_rate = number("LINKY_MAX_RATE", &v)?;
+        }
+        if let Some(v) = get("LINKY_API") {
+            self.sync.api = v;
+        }
+        if let Some(v) = get("LINKY_OFFPEAK") {
+            self.offpeak.schedule = v;
+        }
+        if let Some(v) = get("LINKY_ENEDIS_API_URL") {
+            self.direct.api_url = Some(v);
+        }
+        if let Some(v) = get("LINKY_ENEDIS_CLIENT_ID") {
+            self.direct.client_id = Some(v);
+        }
+        if let Some(v) = get("LINKY_ENEDIS_CLIENT_SECRET") {
+            self.direct.client_secret = Some(v);
+        }
+        if let Some(v) = get("LINKY_METERS") {
+            self.direct.meters = v.split(',').map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
+        }
+        Ok(())
+    }
+
+    /// The language of messages, if one is set.
+    pub fn language(&self) -> Option<Lang> {
+        match self.lang.as_deref() {
+            Some("fr") => Some(Lang::Fr),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The effective settings as TOML, secrets masked.
+    pub fn show(&self) -> String {
+        let mut shown = self.clone();
+        if shown.direct.client_secret.is_some() {
+            shown.direct.client_secret = Some("***".into());
+        }
+        toml::to_string(&shown).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_validation_error_names_its_key() {
+        let ok = Settings::default();
+        ok.validate().unwrap();
+        let cases: Vec<(Settings, &str)> = vec![
+            (Settings { lang: Some("de".into()), ..ok.clone() }, "lang"),
+            (Settings { proxy: Some("proxy.example".into()), ..ok.clone() }, "proxy"),
+            (Settings { sync: SyncSection { hours_days: 8, ..SyncSection::default() }, ..ok.clone() }, "sync.hours_days"),
+            (Settings { sync: SyncSection { history_days: 1, ..SyncSection::default() }, ..ok.clone() }, "sync.history_days"),
+            (Settings { sync: SyncSection { history_days: 731, ..SyncSection::default() }, ..ok.clone() }, "sync.history_days"),
+            (Settings { sync: SyncSection { daily_days: 2000, ..SyncSection::default() }, ..ok.clone() }, "sync.daily_days"),
+            (Settings { sync: SyncSection { max_power_days: 0, ..SyncSection::default() }, ..ok.clone() }, "sync.max_power_days"),
+            (Settings { sync: SyncSection { max_rate: 50.0, ..SyncSection::default() }, ..ok.clone() }, "sync.max_rate"),
+            (Settings { sync: SyncSection { api: "v4".into(), ..SyncSection::default() }, ..ok.clone() }, "sync.api"),
+            (Settings { offpeak: OffPeakSection { schedule: "fête 8h-9h".into(), alsace_moselle: false }, ..ok.clone() }, "offpeak.schedule"),
+            (Settings { dashboard: DashboardSection { primary: "peak_week".into(), ..DashboardSection::default() }, ..ok.clone() }, "dashboard.primary"),
+            (Settings { dashboard: DashboardSection { secondary: "value_year2".into(), ..DashboardSection::default() }, ..ok.clone() }, "dashboard.secondary"),
+            (Settings { direct: DirectSection { api_url: Some("ftp://x".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.api_url"),
+            (Settings { direct: DirectSection { api_url: Some("https://enedis.example".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.client_id"),
+            (Settings { direct: DirectSection { api_url: Some("https://enedis.example".into()), client_id: Some("id".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.meters"),
+            (Settings { direct: DirectSection { meters: vec!["123".into()], ..DirectSection::default() }, ..ok.clone() }, "direct.meters"),
+            (Settings { daemon: DaemonSection { window_start: "8h".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.window_start"),
+            (Settings { daemon: DaemonSection { window_start: "11:00".into(), window_end: "08:00".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.window_end"),
+            (Settings { daemon: DaemonSection { night_start: "25:00".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.night_start"),
+            (Settings { daemon: DaemonSection { late_retry_hours: 0, ..DaemonSection::default() }, ..ok.clone() }, "daemon.late_retry_hours"),
+        ];
+        for (settings, key) in cases {
+            let e = settings.validate().unwrap_err();
+            assert_eq!(e.key, key);
+            assert!(e.localized(Lang::Fr).starts_with(&format!("réglage {key} :")), "{}", e.localized(Lang::Fr));
+            assert!(e.localized(Lang::En).starts_with(&format!("setting {key}:")));
+        }
+    }
+
+    #[test]
+    fn files_parse_and_unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("linky-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.toml");
+        std::fs::write(&file, "proxy = \"https://p.example.org\"\n[sync]\nhistory_days = 365\n[offpeak]\nschedule = \"22h-6h\"\n").unwrap();
+        let s = Settings::load(&file, true).unwrap();
+        assert_eq!((s.sync.history_days, s.sync.daily_days, s.offpeak.schedule.as_str()), (365, 1095, "22h-6h"));
+        std::fs::write(&file, "[sync]\nhistroy_days = 3\n").unwrap();
+        assert!(Settings::load(&file, true).unwrap_err().localized(Lang::En).contains("histroy_days"));
+        assert_eq!(Settings::load(&dir.join("none.toml"), false).unwrap(), Settings::default());
+        assert!(Settings::load(&dir.join("none.toml"), true).is_err());
+        let shown = Settings { direct: DirectSection { client_secret: Some("hunter2".into()), ..DirectSection::default() }, ..Settings::default() }.show();
+        assert!(shown.contains("***") && !shown.contains("hunter2"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
