@@ -1,0 +1,53 @@
+//! `linky demo` as a process: it downloads, serves its page, and stops cleanly on Ctrl-C.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn demo_serves_then_stops_cleanly_on_ctrl_c() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linky"))
+        .args(["--lang", "en", "demo", "--port", "0", "--history-days", "30"])
+        .env_remove("LINKY_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut folder = None;
+    let mut page = None;
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(f) = line.trim().strip_prefix("temporary folder: ") {
+            folder = Some(std::path::PathBuf::from(f));
+        }
+        if let Some(url) = line.strip_prefix("Demo page: ") {
+            page = Some(url.trim().to_owned());
+            break;
+        }
+    }
+    let page = page.unwrap_or_else(|| panic!("no page line in:\n{seen}"));
+    let folder = folder.unwrap();
+    assert!(folder.exists());
+    assert!(seen.contains("12345678901234") && seen.contains("Enedis calls:"), "{seen}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) = rt.block_on(async {
+        linky_enedis::install_tls_provider();
+        let r = reqwest::get(&page).await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert_eq!(status, 200);
+    assert!(body.contains("12345678901234") && body.contains("HC kWh"), "{body}");
+    // Ctrl-C.
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(rest.iter().any(|l| l.contains("Demo stopped")), "{rest:?}");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(!folder.exists(), "the temporary folder is removed");
+}
