@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 mod points;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_state.sql")];
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -507,6 +507,30 @@ impl Store {
                 Ok((from_ts(r.get(0)?), r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
             })
             .optional()?)
+    }
+
+    /// A small fact kept between runs.
+    pub fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM state WHERE key = ?", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Keeps a small fact.
+    pub fn set_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", params![key, value])?;
+        Ok(())
+    }
+
+    /// The first and last fetched day of a series, and how many days are fetched.
+    pub fn fetched_range(&self, pdl: &UsagePoint, direction: Direction, kind: Kind) -> Result<Option<(NaiveDate, NaiveDate, u32)>, StoreError> {
+        let row: (Option<String>, Option<String>, u32) = self.conn.query_row(
+            "SELECT MIN(day), MAX(day), COUNT(*) FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? AND state IN ('fetched', 'mismatch')",
+            params![pdl.as_str(), direction_str(direction), kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        match row {
+            (Some(a), Some(b), n) => Ok(Some((parse_day(&a)?, parse_day(&b)?, n))),
+            _ => Ok(None),
+        }
     }
 
     /// Counts rows of a table, for tests and diagnostics.

@@ -91,6 +91,10 @@ fn meters_contracts_consents_absences_runs() {
     let peak = MaxPower { date: day("2026-11-20"), at: day("2026-11-20").and_hms_opt(19, 3, 2).unwrap(), volt_amperes: 6100 };
     s.record_window(&pdl(), Direction::Consumption, Kind::MaxPower, &WindowData::Peaks(vec![peak]), &[fetched(peak.date)], now()).unwrap();
     assert_eq!(s.max_power(&pdl(), peak.date, peak.date).unwrap(), vec![peak]);
+    s.set_state("daemon.next_sync", "2026-11-29T08:17:00Z").unwrap();
+    assert_eq!(s.state("daemon.next_sync").unwrap().as_deref(), Some("2026-11-29T08:17:00Z"));
+    assert_eq!(s.state("missing").unwrap(), None);
+    assert_eq!(s.fetched_range(&pdl(), Direction::Consumption, Kind::MaxPower).unwrap(), Some((peak.date, peak.date, 1)));
     let run = s.begin_run(now()).unwrap();
     s.finish_run(run, now(), "ok", 12, "{}").unwrap();
     assert_eq!(s.last_run().unwrap(), Some((now(), "ok".to_owned(), 12)));

@@ -61,6 +61,12 @@ pub enum Command {
     Sync(SyncArgs),
     /// Run the whole chain on simulated data (nothing to install or configure) and show it.
     Demo(DemoArgs),
+    /// Sync every day, unattended (the daemon; see the systemd unit in the repository).
+    Run,
+    /// What is stored, the last and next sync, the consents.
+    Status,
+    /// Check the configuration, the store, the proxy or Enedis, the tokens and each meter.
+    Doctor,
     /// Show the effective settings.
     Config {
         #[command(subcommand)]

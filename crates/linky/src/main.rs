@@ -63,6 +63,10 @@ fn configured(cli: &Cli) -> (commands::CommandResult, Option<linky_core::Lang>) 
     if let Command::Config { .. } = &cli.command {
         return (Ok(settings.show()), lang);
     }
+    if let Command::Status = &cli.command {
+        let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| commands::status::run(&settings, &paths, out.display_lang(), &linky_core::SystemClock));
+        return (result, lang);
+    }
     (networked(cli, &out, settings), lang)
 }
 
@@ -86,6 +90,8 @@ fn networked(cli: &Cli, out: &report::Output, settings: settings::Settings) -> c
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
             Command::Sync(_) => commands::sync::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
+            Command::Run => commands::daemon::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            Command::Doctor => commands::doctor::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
             _ => Ok(String::new()),
         }
     })

@@ -2,10 +2,13 @@
 //! languages.
 
 pub mod account;
+pub mod daemon;
 pub mod demo;
+pub mod doctor;
 pub mod energy;
 pub mod holidays;
 pub mod offpeak;
+pub mod status;
 pub mod sync;
 
 use linky_core::{Lang, Localized};

@@ -47,8 +47,9 @@ pub fn generation(s: &Settings) -> Generation {
     }
 }
 
-/// `linky sync`.
-pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+/// The source and meters the settings point to: direct mode when configured, else the proxy
+/// tokens of `linky login`.
+pub async fn source(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>) -> Result<(EnedisSource, Vec<UsagePoint>), CommandError> {
     let generation = generation(settings);
     let direct = &settings.direct;
     let (source, meters) = match (&direct.api_url, &direct.client_id) {
@@ -73,7 +74,12 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
             (source, meters)
         }
     };
-    let source = source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / settings.sync.max_rate.clamp(0.01, 1000.0)));
+    Ok((source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / settings.sync.max_rate.clamp(0.01, 1000.0))), meters))
+}
+
+/// One sync pass.
+pub async fn once(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>, progress: &dyn Progress) -> Result<SyncReport, CommandError> {
+    let (source, meters) = source(settings, paths, clock.clone()).await?;
     let mut store = Store::open(&paths.store())?;
     for (pdl, ends) in source.consent_ends().await {
         if let Ok(pdl) = pdl.parse::<UsagePoint>() {
@@ -83,11 +89,15 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
             }
         }
     }
+    let run_settings = run_settings(settings);
+    Ok(Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress).run(&meters).await?)
+}
+
+/// `linky sync`.
+pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
     let bar = ProgressBar::new(0);
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
-    let progress = Bar(bar);
-    let run_settings = run_settings(settings);
-    let report = Runner::new(&mut store, &source, clock.as_ref(), &run_settings, &progress).run(&meters).await?;
+    let report = once(settings, paths, clock, &Bar(bar)).await?;
     let text = summary(&report, lang);
     match problem(&report) {
         None => Ok(text),
@@ -98,7 +108,8 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
     }
 }
 
-fn problem(report: &SyncReport) -> Option<Message> {
+/// What went wrong in a run, for the user.
+pub fn problem(report: &SyncReport) -> Option<Message> {
     if let Some(stop) = &report.stopped {
         return Some(match stop {
             Stop::Quota(until) => {

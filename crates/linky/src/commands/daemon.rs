@@ -1,0 +1,97 @@
+//! `linky run`: the daemon. One sync a day at a random time in the window, a later attempt when
+//! yesterday is late, retries after failures, never at night; consent warnings 30 and 7 days
+//! before the end; clean stop on SIGTERM and Ctrl-C.
+
+use std::sync::Arc;
+
+use chrono::{NaiveTime, SecondsFormat};
+use linky_core::{Clock, Lang, UsagePoint};
+use linky_store::Store;
+use linky_sync::daemon::{consent_warnings, Daemon, DaemonSettings, Event, RealSleeper};
+use linky_sync::{Quiet, SyncReport};
+
+use super::{CommandResult, Paths};
+use crate::settings::Settings;
+
+/// The daemon's timing from the settings (already validated).
+pub fn daemon_settings(s: &Settings) -> DaemonSettings {
+    let t = |text: &str, default: NaiveTime| NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default);
+    let d = DaemonSettings::default();
+    DaemonSettings {
+        window_start: t(&s.daemon.window_start, d.window_start),
+        window_end: t(&s.daemon.window_end, d.window_end),
+        night_start: t(&s.daemon.night_start, d.night_start),
+        night_end: t(&s.daemon.night_end, d.night_end),
+        late_retry: chrono::Duration::hours(s.daemon.late_retry_hours.into()),
+        ..d
+    }
+}
+
+fn say(lang: Lang, fr: String, en: String) -> String {
+    if lang == Lang::Fr {
+        fr
+    } else {
+        en
+    }
+}
+
+/// Tells what a sync means for the household: lost consents, consents ending soon.
+fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock) {
+    tracing::info!(calls = report.calls, windows = report.windows, stopped = ?report.stopped, "sync done");
+    for (pdl, why) in &report.consent_lost {
+        eprintln!("{}", say(lang, format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
+    }
+    let Ok(store) = Store::open(&paths.store()) else { return };
+    let ends: Vec<(UsagePoint, _)> = store.meters().unwrap_or_default().into_iter().map(|m| (m.pdl, m.consent_ends_at)).collect();
+    let warned: Vec<String> = store.state("daemon.consent_warnings").ok().flatten().map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let warnings = consent_warnings(clock.now(), &ends, &warned);
+    let mut all = warned;
+    for (pdl, left, threshold) in warnings {
+        eprintln!("{}", say(lang, format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
+        all.push(format!("{pdl}:{threshold}"));
+    }
+    let _ = store.set_state("daemon.consent_warnings", &all.join(","));
+}
+
+/// `linky run`.
+pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+    let timing = daemon_settings(settings);
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
+    let daemon = Daemon { settings: &timing, clock: clock.as_ref(), seed };
+    let sleeper = RealSleeper(clock.as_ref());
+    eprintln!("{}", say(lang, "linky : démon démarré".into(), "linky: daemon started".into()));
+    daemon
+        .run(
+            &sleeper,
+            || {
+                let clock = clock.clone();
+                async move {
+                    match super::sync::once(settings, paths, clock, &Quiet).await {
+                        Ok(report) => report,
+                        Err(e) => {
+                            eprintln!("linky: {}", e.message().localized(lang));
+                            SyncReport { stopped: Some(linky_sync::Stop::Unauthorized(e.message().localized(Lang::En))), ..SyncReport::default() }
+                        }
+                    }
+                }
+            },
+            |event| match event {
+                Event::Planned(at) => {
+                    tracing::info!(next = %at, "next sync planned");
+                    if let Ok(store) = Store::open(&paths.store()) {
+                        let _ = store.set_state("daemon.next_sync", &at.to_rfc3339_opts(SecondsFormat::Secs, true));
+                    }
+                }
+                Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
+            },
+            super::shutdown_signal(),
+            None,
+        )
+        .await;
+    Ok(say(lang, "linky : démon arrêté\n".into(), "linky: daemon stopped\n".into()))
+}
+
+/// For the status: the planned next sync, if the daemon wrote one.
+pub fn planned(store: &Store) -> Option<String> {
+    store.state("daemon.next_sync").ok().flatten()
+}
