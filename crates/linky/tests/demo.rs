@@ -51,3 +51,30 @@ fn demo_serves_then_stops_cleanly_on_ctrl_c() {
     std::thread::sleep(Duration::from_millis(50));
     assert!(!folder.exists(), "the temporary folder is removed");
 }
+
+#[test]
+fn ctrl_c_during_the_backfill_also_stops_and_cleans_up() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_linky"))
+        .args(["--lang", "en", "demo", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut folder = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(f) = line.trim().strip_prefix("temporary folder: ") {
+            folder = Some(std::path::PathBuf::from(f));
+        }
+        if line.starts_with("Downloading") {
+            break;
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(child.wait().unwrap().success());
+    assert!(rest.iter().any(|l| l.contains("Demo stopped")), "{rest:?}");
+    assert!(!folder.unwrap().exists());
+}

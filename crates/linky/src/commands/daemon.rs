@@ -55,6 +55,7 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
 
 /// `linky run`.
 pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+    let stop = super::shutdown_signal();
     let timing = daemon_settings(settings);
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
     let daemon = Daemon { settings: &timing, clock: clock.as_ref(), seed };
@@ -84,7 +85,7 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
                 }
                 Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
             },
-            super::shutdown_signal(),
+            stop,
             None,
         )
         .await;

@@ -72,9 +72,20 @@ fn io_error(e: impl std::fmt::Display) -> Message {
     Message { fr: format!("la démonstration n'a pas pu démarrer : {e}"), en: format!("the demo could not start: {e}") }
 }
 
-/// `linky demo`.
+/// `linky demo`: Ctrl-C (or SIGTERM) stops it at any stage and removes the temporary folder.
 pub async fn run(args: &crate::cli::DemoArgs, lang: Lang) -> CommandResult {
+    let stop = super::shutdown_signal();
     let temp = TempDir::new().map_err(io_error)?;
+    let outcome = tokio::select! {
+        result = demo(args, lang, &temp) => result,
+        () = stop => Ok(()),
+    };
+    drop(temp);
+    outcome?;
+    Ok(format!("{}\n", say(lang, "Démonstration arrêtée, dossier temporaire effacé.", "Demo stopped, temporary folder removed.")))
+}
+
+async fn demo(args: &crate::cli::DemoArgs, lang: Lang, temp: &TempDir) -> Result<(), super::CommandError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut options = StackOptions::new(clock.clone());
     options.sim.quota = enedis_sim::Quota { per_second: 1000, per_hour: 1_000_000 };
@@ -111,11 +122,10 @@ pub async fn run(args: &crate::cli::DemoArgs, lang: Lang) -> CommandResult {
     let address = listener.local_addr().map_err(io_error)?;
     println!("{} http://{address}/", say(lang, "Page de démonstration :", "Demo page:"));
     println!("{}", say(lang, "Ctrl-C arrête tout et efface le dossier temporaire.", "Ctrl-C stops everything and removes the temporary folder."));
-    axum::serve(listener, app).with_graceful_shutdown(super::shutdown_signal()).await.map_err(io_error)?;
-    drop(store);
-    drop(stack);
-    drop(temp);
-    Ok(format!("{}\n", say(lang, "Démonstration arrêtée, dossier temporaire effacé.", "Demo stopped, temporary folder removed.")))
+    // Serves until the caller stops everything (the stack goes with this future).
+    axum::serve(listener, app).await.map_err(io_error)?;
+    drop((store, stack));
+    Ok(())
 }
 
 fn page(store: &Store, summary: &str, lang: Lang, clock: &dyn Clock) -> Result<String, linky_store::StoreError> {
