@@ -48,7 +48,8 @@ async fn one_sync_a_day_in_the_window_none_at_night_retries_after_failures() {
         ..RunSettings::default()
     };
     let timing = DaemonSettings::default();
-    let syncs: Arc<Mutex<Vec<(DateTime<Utc>, bool)>>> = Arc::default();
+    type Syncs = Arc<Mutex<Vec<(DateTime<Utc>, bool)>>>;
+    let syncs: Syncs = Arc::default();
     let day2 = start + Duration::days(1);
     let sync = || {
         let (clock, dir, settings, syncs, stack) = (clock.clone(), dir.clone(), settings.clone(), syncs.clone(), &stack);

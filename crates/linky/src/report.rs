@@ -58,3 +58,23 @@ impl Output {
         ExitCode::from(code)
     }
 }
+
+/// Writes a line to stdout, ignoring a closed pipe (a reader that went away must not crash a
+/// daemon or leave a store half-written).
+pub fn line_out(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// Writes a line to stderr, ignoring a closed pipe.
+pub fn line_err(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
+/// Writes text to stdout as is, ignoring a closed pipe.
+pub fn text_out(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}

@@ -39,7 +39,7 @@ fn say(lang: Lang, fr: String, en: String) -> String {
 fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock) {
     tracing::info!(calls = report.calls, windows = report.windows, stopped = ?report.stopped, "sync done");
     for (pdl, why) in &report.consent_lost {
-        eprintln!("{}", say(lang, format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
+        crate::report::line_err(&say(lang, format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
     }
     let Ok(store) = Store::open(&paths.store()) else { return };
     let ends: Vec<(UsagePoint, _)> = store.meters().unwrap_or_default().into_iter().map(|m| (m.pdl, m.consent_ends_at)).collect();
@@ -47,7 +47,7 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
     let warnings = consent_warnings(clock.now(), &ends, &warned);
     let mut all = warned;
     for (pdl, left, threshold) in warnings {
-        eprintln!("{}", say(lang, format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
+        crate::report::line_err(&say(lang, format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
         all.push(format!("{pdl}:{threshold}"));
     }
     let _ = store.set_state("daemon.consent_warnings", &all.join(","));
@@ -60,7 +60,7 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
     let daemon = Daemon { settings: &timing, clock: clock.as_ref(), seed };
     let sleeper = RealSleeper(clock.as_ref());
-    eprintln!("{}", say(lang, "linky : démon démarré".into(), "linky: daemon started".into()));
+    crate::report::line_err(&say(lang, "linky : démon démarré".into(), "linky: daemon started".into()));
     daemon
         .run(
             &sleeper,
@@ -70,7 +70,7 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
                     match super::sync::once(settings, paths, clock, &Quiet).await {
                         Ok(report) => report,
                         Err(e) => {
-                            eprintln!("linky: {}", e.message().localized(lang));
+                            crate::report::line_err(&format!("linky: {}", e.message().localized(lang)));
                             SyncReport { stopped: Some(linky_sync::Stop::Unauthorized(e.message().localized(Lang::En))), ..SyncReport::default() }
                         }
                     }

@@ -91,18 +91,18 @@ async fn demo(args: &crate::cli::DemoArgs, lang: Lang, temp: &TempDir) -> Result
     options.sim.quota = enedis_sim::Quota { per_second: 1000, per_hour: 1_000_000 };
     options.database = Some(format!("sqlite://{}", temp.0.join("proxy.db").display()));
     let stack = Stack::start(options).await.map_err(io_error)?;
-    println!("{}", say(lang, "Démonstration : simulateur Enedis (données fictives), proxy de consentement et linky dans ce seul processus.", "Demo: Enedis simulator (fictitious data), consent proxy and linky in this one process."));
-    println!("  {} {}", say(lang, "simulateur Enedis :", "Enedis simulator:"), stack.sim_url());
-    println!("  {} {}", say(lang, "proxy :", "proxy:"), stack.proxy_url());
-    println!("  {} {}", say(lang, "dossier temporaire :", "temporary folder:"), temp.0.display());
-    println!("{}", say(lang, "Consentement du foyer de démonstration (un compteur de consommation, un de production)…", "Consent of the demo household (a consumption meter and a production meter)…"));
+    crate::report::line_out(&say(lang, "Démonstration : simulateur Enedis (données fictives), proxy de consentement et linky dans ce seul processus.", "Demo: Enedis simulator (fictitious data), consent proxy and linky in this one process."));
+    crate::report::line_out(&format!("  {} {}", say(lang, "simulateur Enedis :", "Enedis simulator:"), stack.sim_url()));
+    crate::report::line_out(&format!("  {} {}", say(lang, "proxy :", "proxy:"), stack.proxy_url()));
+    crate::report::line_out(&format!("  {} {}", say(lang, "dossier temporaire :", "temporary folder:"), temp.0.display()));
+    crate::report::line_out(&say(lang, "Consentement du foyer de démonstration (un compteur de consommation, un de production)…", "Consent of the demo household (a consumption meter and a production meter)…"));
     let family = stack.login(CUSTOMER, &METERS).await.map_err(io_error)?;
     let tokens_path = temp.0.join("tokens.json");
     let mut tokens = TokenFile::default();
     tokens.add(family);
     tokens.save(&tokens_path)?;
 
-    println!("{}", say(lang, &format!("Téléchargement de {} jours d'historique…", args.history_days), &format!("Downloading {} days of history…", args.history_days)));
+    crate::report::line_out(&say(lang, &format!("Téléchargement de {} jours d'historique…", args.history_days), &format!("Downloading {} days of history…", args.history_days)));
     let source = EnedisSource::proxy(tokens_path, Generation::Auto, clock.clone())?.with_min_interval(std::time::Duration::from_millis(10));
     let mut store = Store::open(&temp.0.join("linky.db"))?;
     let meters: Vec<UsagePoint> = METERS.iter().filter_map(|m| m.parse().ok()).collect();
@@ -111,7 +111,7 @@ async fn demo(args: &crate::cli::DemoArgs, lang: Lang, temp: &TempDir) -> Result
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let report = Runner::new(&mut store, &source, clock.as_ref(), &settings, &Bar(bar)).run(&meters).await?;
     let summary = super::sync::summary(&report, lang);
-    print!("{summary}");
+    crate::report::text_out(&summary);
 
     let page = page(&store, &summary, lang, clock.as_ref())?;
     let app = Router::new().route("/", get(move || {
@@ -120,8 +120,8 @@ async fn demo(args: &crate::cli::DemoArgs, lang: Lang, temp: &TempDir) -> Result
     }));
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await.map_err(io_error)?;
     let address = listener.local_addr().map_err(io_error)?;
-    println!("{} http://{address}/", say(lang, "Page de démonstration :", "Demo page:"));
-    println!("{}", say(lang, "Ctrl-C arrête tout et efface le dossier temporaire.", "Ctrl-C stops everything and removes the temporary folder."));
+    crate::report::line_out(&format!("{} http://{address}/", say(lang, "Page de démonstration :", "Demo page:")));
+    crate::report::line_out(&say(lang, "Ctrl-C arrête tout et efface le dossier temporaire.", "Ctrl-C stops everything and removes the temporary folder."));
     // Serves until the caller stops everything (the stack goes with this future).
     axum::serve(listener, app).await.map_err(io_error)?;
     drop((store, stack));

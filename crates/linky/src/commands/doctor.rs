@@ -140,7 +140,7 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
     if c.problems == 0 {
         Ok(c.text)
     } else {
-        print!("{}", c.text);
+        crate::report::text_out(&c.text);
         Err(CommandError::failed(Message { fr: format!("{} problème(s) trouvé(s)", c.problems), en: format!("{} problem(s) found", c.problems) }))
     }
 }

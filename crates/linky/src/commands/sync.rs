@@ -102,7 +102,7 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
     match problem(&report) {
         None => Ok(text),
         Some(message) => {
-            print!("{text}");
+            crate::report::text_out(&text);
             Err(CommandError::failed(message))
         }
     }
