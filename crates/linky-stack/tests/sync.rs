@@ -172,6 +172,8 @@ async fn faults_end_in_the_same_store_as_a_clean_run() {
             Fault::Error { rate: 0.3, scope: scope() },
             Fault::Truncate { rate: 0.1, scope: scope() },
             Fault::Reset { rate: 0.1, scope: scope() },
+            // Maintenance (503) for the first hour and a half.
+            Fault::Maintenance { from: chrono::NaiveTime::from_hms_opt(11, 0, 0).unwrap(), to: chrono::NaiveTime::from_hms_opt(12, 30, 0).unwrap(), scope: scope() },
         ],
     });
     let mut runs = 0;
@@ -196,8 +198,10 @@ async fn faults_end_in_the_same_store_as_a_clean_run() {
     let a = Store::open(&clean_dir.0.join("linky.db")).unwrap().fingerprint().unwrap();
     let b = Store::open(&dir.0.join("linky.db")).unwrap().fingerprint().unwrap();
     assert_eq!(a, b, "same data, same ledger, no duplicate, after {runs} runs");
-    let faults = faulty.sim.requests().iter().filter(|r| r.fault.is_some()).count();
-    assert!(faults > 0, "faults were injected");
+    let log = faulty.sim.requests();
+    for kind in ["error", "maintenance"] {
+        assert!(log.iter().any(|r| r.fault.as_deref() == Some(kind)), "{kind} faults were injected");
+    }
 }
 
 #[tokio::test]

@@ -431,9 +431,16 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 ErrorKind::InvalidToken => self.report.stopped = Some(Stop::Unauthorized(error.to_string())),
                 ErrorKind::Quota => self.report.stopped = Some(Stop::Quota(error.next_access())),
                 ErrorKind::Unavailable => {
+                    // Each day waits longer after each failure: 1 h, 2 h, 4 h... up to 16 times.
+                    let last_day = window.end - Duration::days(1);
+                    let ledger = self.store.ledger(pdl, direction, kind, window.start, last_day)?;
                     let outcomes: Vec<DayOutcome> = window
                         .days()
-                        .map(|day| DayOutcome { day, state: DayState::Failed, reason: Some(short_reason(&error)), next_try_at: Some(now + self.settings.failure_retry_after) })
+                        .map(|day| {
+                            let attempts = ledger.get(&day).filter(|e| e.state == DayState::Failed).map_or(0, |e| e.attempts).min(4);
+                            let wait = self.settings.failure_retry_after * 2i32.pow(attempts);
+                            DayOutcome { day, state: DayState::Failed, reason: Some(short_reason(&error)), next_try_at: Some(now + wait) }
+                        })
                         .collect();
                     self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
                     self.failed_windows += 1;

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use enedis_protocol::error::{EnedisError, ErrorCode};
-use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurvePoint, ManualClock, Step, UsagePoint};
+use linky_core::{paris, Clock, DailyEnergy, Direction, Energy, LoadCurvePoint, ManualClock, Step, UsagePoint};
 use linky_store::{ContractFacts, DayState, Kind, Store, WindowData};
 use linky_sync::{FetchError, MeterSource, Quiet, RunSettings, Runner, Stop, SyncSettings, Window};
 
@@ -167,6 +167,16 @@ async fn transient_failures_retry_then_the_days_wait() {
     let report = sync(&mut store, &source, &clock, &settings()).await;
     let daily = report.series.iter().find(|s| s.kind == Kind::Daily && s.direction == Direction::Consumption).unwrap();
     assert_eq!((daily.fetched, daily.failed), (40, 0));
+    // A second failure waits twice as long.
+    let mut store = Store::in_memory().unwrap();
+    source.rule(|w| w.kind == Kind::Daily, Box::new(|_| Err(FetchError::Transport("connection reset".into()))));
+    let _ = sync(&mut store, &source, &clock, &settings()).await;
+    clock.advance(Duration::minutes(61));
+    let _ = sync(&mut store, &source, &clock, &settings()).await;
+    let d = day("2026-11-20");
+    let entry = &store.ledger(&pdl(), Direction::Consumption, Kind::Daily, d, d).unwrap()[&d];
+    assert_eq!(entry.attempts, 2);
+    assert_eq!(entry.next_try_at, Some(clock.now() + Duration::hours(2)));
 }
 
 #[tokio::test]
