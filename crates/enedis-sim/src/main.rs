@@ -28,7 +28,12 @@ struct Args {
     #[arg(long, requires = "client_secret")]
     client_id: Option<String>,
     /// The secret that goes with --client-id.
-    #[arg(long, env = "ENEDIS_SIM_CLIENT_SECRET", hide_env_values = true, requires = "client_id")]
+    #[arg(
+        long,
+        env = "ENEDIS_SIM_CLIENT_SECRET",
+        hide_env_values = true,
+        requires = "client_id"
+    )]
     client_secret: Option<String>,
     /// The application's registered redirect URI.
     #[arg(long)]
@@ -78,7 +83,10 @@ fn faults(args: &Args) -> anyhow::Result<FaultSet> {
     let scope = Scope::default;
     let mut faults = Vec::new();
     if let Some(rate) = args.fault_error_rate {
-        faults.push(Fault::Error { rate, scope: scope() });
+        faults.push(Fault::Error {
+            rate,
+            scope: scope(),
+        });
     }
     if let Some(window) = &args.fault_maintenance {
         let parse = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M");
@@ -89,16 +97,26 @@ fn faults(args: &Args) -> anyhow::Result<FaultSet> {
         let (Ok(from), Ok(to)) = (from, to) else {
             bail!("--fault-maintenance \"{window}\": expected HH:MM-HH:MM, e.g. 02:00-04:00");
         };
-        faults.push(Fault::Maintenance { from, to, scope: scope() });
+        faults.push(Fault::Maintenance {
+            from,
+            to,
+            scope: scope(),
+        });
     }
     if let Some(ms) = args.fault_latency_ms {
         faults.push(Fault::Latency { ms, scope: scope() });
     }
     if let Some(rate) = args.fault_reset_rate {
-        faults.push(Fault::Reset { rate, scope: scope() });
+        faults.push(Fault::Reset {
+            rate,
+            scope: scope(),
+        });
     }
     if let Some(rate) = args.fault_truncate_rate {
-        faults.push(Fault::Truncate { rate, scope: scope() });
+        faults.push(Fault::Truncate {
+            rate,
+            scope: scope(),
+        });
     }
     let set = FaultSet { faults };
     set.validate().map_err(anyhow::Error::msg)?;
@@ -109,22 +127,37 @@ fn faults(args: &Args) -> anyhow::Result<FaultSet> {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
+        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
+        // closed pipe: a log line must never stop the program.
+        .log_internal_errors(false)
         .init();
     let credentials = match (&args.client_id, &args.client_secret) {
-        (Some(id), Some(secret)) => Some(Credentials { client_id: id.clone(), client_secret: secret.clone() }),
+        (Some(id), Some(secret)) => Some(Credentials {
+            client_id: id.clone(),
+            client_secret: secret.clone(),
+        }),
         _ => None,
     };
     let config = SimConfig {
         seed: args.seed,
         credentials,
         redirect_uri: args.redirect_uri.clone(),
-        quota: Quota { per_second: args.quota_per_second, per_hour: args.quota_per_hour },
+        quota: Quota {
+            per_second: args.quota_per_second,
+            per_hour: args.quota_per_hour,
+        },
         max_curve_days: args.max_curve_days,
         max_daily_days: args.max_daily_days,
         publication_hour: args.publication_hour,
-        dst_stamps: if args.dst_drop_duplicates { DstStamps::DropDuplicates } else { DstStamps::Repeat },
+        dst_stamps: if args.dst_drop_duplicates {
+            DstStamps::DropDuplicates
+        } else {
+            DstStamps::Repeat
+        },
         faults: faults(&args)?,
         subscribed_services_delay_seconds: args.subscribed_services_delay,
         v5_enabled: !args.no_v5,
@@ -132,7 +165,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let clock = enedis_sim::clock::from_flags(args.now, args.freeze);
     let sim = Simulator::new(config, clock);
-    let running = sim.bind(args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+    let running = sim
+        .bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
     println!("listening on {}", running.url());
     std::io::stdout().flush()?;
     shutdown_signal().await;
@@ -144,13 +180,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::customers::{paths as customers, CustomerResponse};
 use enedis_protocol::error::EnedisError;
-use enedis_protocol::v2026::{contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat};
+use enedis_protocol::v2026::{
+    contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
+};
 use enedis_protocol::v5::{MeterReading, Resource};
 use linky_core::{Clock, Direction, UsagePoint};
 use linky_store::{ContractFacts, Kind, WindowData};
@@ -91,19 +93,26 @@ fn unknown_path(status: u16, body: &str) -> bool {
     }
     status == 404
         && serde_json::from_str::<Body>(body).is_ok_and(|b| {
-            b.error.as_deref() == Some("not_found") || (b.message.as_deref() == Some("Not Found") && b.code.is_some_and(|c| c == "404"))
+            b.error.as_deref() == Some("not_found")
+                || (b.message.as_deref() == Some("Not Found") && b.code.is_some_and(|c| c == "404"))
         })
 }
 
 /// A 429 without `nextAccessTime` but with `Retry-After: <seconds>` gets the equivalent
 /// `nextAccessTime`, so the sync waits the time asked whichever way it was said.
 fn with_retry_after(body: String, retry_after: Option<i64>, now: DateTime<Utc>) -> String {
-    let Some(seconds) = retry_after else { return body };
-    let mut value: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|_| serde_json::json!({"code": "429", "message": body}));
+    let Some(seconds) = retry_after else {
+        return body;
+    };
+    let mut value: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|_| serde_json::json!({"code": "429", "message": body}));
     if let Some(object) = value.as_object_mut() {
         if !object.contains_key("nextAccessTime") {
             let at = now + Duration::seconds(seconds.max(0));
-            object.insert("nextAccessTime".into(), serde_json::Value::String(at.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()));
+            object.insert(
+                "nextAccessTime".into(),
+                serde_json::Value::String(at.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()),
+            );
             if !object.contains_key("code") && !object.contains_key("error") {
                 object.insert("code".into(), serde_json::Value::String("429".into()));
             }
@@ -113,23 +122,48 @@ fn with_retry_after(body: String, retry_after: Option<i64>, now: DateTime<Utc>) 
 }
 
 fn date_prefix(text: &str) -> Option<NaiveDate> {
-    text.get(..10).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    text.get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
 }
 
 impl EnedisSource {
     /// Through a proxy, with the token file of `linky login`.
-    pub fn proxy(tokens: PathBuf, generation: Generation, clock: Arc<dyn Clock>) -> Result<EnedisSource, TokenFileError> {
+    pub fn proxy(
+        tokens: PathBuf,
+        generation: Generation,
+        clock: Arc<dyn Clock>,
+    ) -> Result<EnedisSource, TokenFileError> {
         let file = TokenFile::load(&tokens)?;
-        Ok(EnedisSource::new(Access::Proxy { tokens }, file, generation, clock))
+        Ok(EnedisSource::new(
+            Access::Proxy { tokens },
+            file,
+            generation,
+            clock,
+        ))
     }
 
     /// Directly with the user's own Enedis application.
-    pub fn direct(api_url: &str, client_id: &str, client_secret: &str, generation: Generation, clock: Arc<dyn Clock>) -> EnedisSource {
-        let access = Access::Direct { api_url: api_url.trim_end_matches('/').to_owned(), client_id: client_id.to_owned(), client_secret: client_secret.to_owned() };
+    pub fn direct(
+        api_url: &str,
+        client_id: &str,
+        client_secret: &str,
+        generation: Generation,
+        clock: Arc<dyn Clock>,
+    ) -> EnedisSource {
+        let access = Access::Direct {
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.to_owned(),
+        };
         EnedisSource::new(access, TokenFile::default(), generation, clock)
     }
 
-    fn new(access: Access, tokens: TokenFile, generation: Generation, clock: Arc<dyn Clock>) -> EnedisSource {
+    fn new(
+        access: Access,
+        tokens: TokenFile,
+        generation: Generation,
+        clock: Arc<dyn Clock>,
+    ) -> EnedisSource {
         let http = crate::http_client().unwrap_or_default();
         EnedisSource {
             http,
@@ -146,7 +180,10 @@ impl EnedisSource {
     /// Keeps at least `interval` between two requests (Enedis allows 5 per second to a whole
     /// application: the default is 4 per second). Every request counts, contract reads included.
     pub fn with_min_interval(self, interval: std::time::Duration) -> EnedisSource {
-        EnedisSource { pace: Mutex::new((interval, None)), ..self }
+        EnedisSource {
+            pace: Mutex::new((interval, None)),
+            ..self
+        }
     }
 
     async fn wait_turn(&self) {
@@ -169,13 +206,25 @@ impl EnedisSource {
     /// When each meter's consent ends, as the proxy said (proxy mode).
     pub async fn consent_ends(&self) -> Vec<(String, Option<DateTime<Utc>>)> {
         let tokens = self.tokens.lock().await;
-        tokens.families.iter().flat_map(|f| f.meters.iter().map(move |m| (m.clone(), f.consent_expires_at))).collect()
+        tokens
+            .families
+            .iter()
+            .flat_map(|f| {
+                f.meters
+                    .iter()
+                    .map(move |m| (m.clone(), f.consent_expires_at))
+            })
+            .collect()
     }
 
     /// Base URL and bearer token for a call about `pdl`; refreshes expiring proxy tokens.
     async fn auth(&self, pdl: &str, force: bool) -> Result<(String, String), FetchError> {
         match &self.access {
-            Access::Direct { api_url, client_id, client_secret } => {
+            Access::Direct {
+                api_url,
+                client_id,
+                client_secret,
+            } => {
                 let mut cached = self.app_token.lock().await;
                 let now = self.clock.now();
                 if let Some(t) = cached.as_ref().filter(|t| !force && t.renew_after > now) {
@@ -192,31 +241,60 @@ impl EnedisSource {
                     .await
                     .map_err(transport)?;
                 if !r.status().is_success() {
-                    return Err(FetchError::Unauthorized(format!("Enedis refused the client id and secret (HTTP {}); check them", r.status().as_u16())));
+                    return Err(FetchError::Unauthorized(format!(
+                        "Enedis refused the client id and secret (HTTP {}); check them",
+                        r.status().as_u16()
+                    )));
                 }
                 #[derive(Deserialize)]
                 struct T {
                     access_token: String,
                     expires_in: Option<serde_json::Value>,
                 }
-                let t: T = r.json().await.map_err(|e| FetchError::Unreadable(e.without_url().to_string()))?;
-                let lifetime = t.expires_in.and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(3600);
-                *cached = Some(AppToken { value: t.access_token.clone(), renew_after: now + Duration::seconds(lifetime - 60) });
+                let t: T = r
+                    .json()
+                    .await
+                    .map_err(|e| FetchError::Unreadable(e.without_url().to_string()))?;
+                let lifetime = t
+                    .expires_in
+                    .and_then(|v| {
+                        v.as_i64()
+                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    })
+                    .unwrap_or(3600);
+                *cached = Some(AppToken {
+                    value: t.access_token.clone(),
+                    renew_after: now + Duration::seconds(lifetime - 60),
+                });
                 Ok((api_url.clone(), t.access_token))
             }
             Access::Proxy { tokens: path } => {
                 let mut file = self.tokens.lock().await;
-                let index = file.family_of(pdl).ok_or_else(|| FetchError::Unauthorized(format!("no token covers meter {pdl}; run `linky login` to give consent for it")))?;
+                let index = file.family_of(pdl).ok_or_else(|| {
+                    FetchError::Unauthorized(format!(
+                        "no token covers meter {pdl}; run `linky login` to give consent for it"
+                    ))
+                })?;
                 let now = self.clock.now();
                 let family = &file.families[index];
                 if force || family.expires_at - Duration::minutes(10) <= now {
-                    let flow = DeviceFlow { http: &self.http, proxy_url: &family.proxy_url, client_id: &family.client_id };
-                    let renewed = flow.refresh(family, now).await.map_err(|e| FetchError::Unauthorized(format!("{e}; run `linky login` again")))?;
+                    let flow = DeviceFlow {
+                        http: &self.http,
+                        proxy_url: &family.proxy_url,
+                        client_id: &family.client_id,
+                    };
+                    let renewed = flow.refresh(family, now).await.map_err(|e| {
+                        FetchError::Unauthorized(format!("{e}; run `linky login` again"))
+                    })?;
                     file.families[index] = renewed;
-                    file.save(path).map_err(|e| FetchError::Unauthorized(e.to_string()))?;
+                    file.save(path)
+                        .map_err(|e| FetchError::Unauthorized(e.to_string()))?;
                 }
                 let family = &file.families[index];
-                Ok((format!("{}/data/proxy", family.proxy_url.trim_end_matches('/')), family.access_token.clone()))
+                Ok((
+                    format!("{}/data/proxy", family.proxy_url.trim_end_matches('/')),
+                    family.access_token.clone(),
+                ))
             }
         }
     }
@@ -228,11 +306,33 @@ impl EnedisSource {
             let (base, token) = self.auth(pdl, force).await?;
             self.wait_turn().await;
             self.calls.fetch_add(1, Ordering::Relaxed);
-            let r = self.http.get(format!("{base}{path_and_query}")).bearer_auth(&token).header(reqwest::header::ACCEPT, "application/json").send().await.map_err(transport)?;
+            let r = self
+                .http
+                .get(format!("{base}{path_and_query}"))
+                .bearer_auth(&token)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(transport)?;
             let status = r.status().as_u16();
-            let www = r.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let retry_after = r.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+            let www = r
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let retry_after = r
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok());
             let mut body = r.text().await.map_err(transport)?;
+            // The query holds only the meter and dates; the token stays out of the logs.
+            tracing::debug!(
+                path = path_and_query.split('?').next().unwrap_or_default(),
+                status,
+                bytes = body.len(),
+                "Enedis call"
+            );
             if status == 429 {
                 body = with_retry_after(body, retry_after, self.clock.now());
             }
@@ -241,26 +341,53 @@ impl EnedisSource {
                 continue;
             }
             if status == 401 {
-                return Err(FetchError::Unauthorized(EnedisError::from_response(status, &body, www.as_deref()).description));
+                return Err(FetchError::Unauthorized(
+                    EnedisError::from_response(status, &body, www.as_deref()).description,
+                ));
             }
             return Ok((status, body));
         }
     }
 
     fn query(generation: Generation, resource: Resource, window: &Window) -> String {
-        let (start, end) = (window.start.format("%Y-%m-%d").to_string(), window.end.format("%Y-%m-%d").to_string());
+        let (start, end) = (
+            window.start.format("%Y-%m-%d").to_string(),
+            window.end.format("%Y-%m-%d").to_string(),
+        );
         match generation {
-            Generation::V5 => format!("{}?start={start}&end={end}&usage_point_id={}", resource.path(), window.pdl),
-            _ => format!("{}?pointId={}&dateDebut={start}&dateFin={end}", Mesure::from_v5(resource).path(), window.pdl),
+            Generation::V5 => format!(
+                "{}?start={start}&end={end}&usage_point_id={}",
+                resource.path(),
+                window.pdl
+            ),
+            _ => format!(
+                "{}?pointId={}&dateDebut={start}&dateFin={end}",
+                Mesure::from_v5(resource).path(),
+                window.pdl
+            ),
         }
     }
 
-    fn parse(generation: Generation, window: &Window, body: &str) -> Result<WindowData, FetchError> {
+    fn parse(
+        generation: Generation,
+        window: &Window,
+        body: &str,
+    ) -> Result<WindowData, FetchError> {
         let bad = |e: enedis_protocol::ProtocolError| FetchError::Unreadable(e.to_string());
-        let wrong_meter = |got: &str| FetchError::Unreadable(format!("the answer is about meter {got}, not {}", window.pdl));
+        let wrong_meter = |got: &str| {
+            FetchError::Unreadable(format!(
+                "the answer is about meter {got}, not {}",
+                window.pdl
+            ))
+        };
         if window.kind == Kind::Curve {
             // The bulk of a sync: read without copying strings.
-            let (pdl, curve) = if generation == Generation::V5 { enedis_protocol::v5::load_curve_from_json(body) } else { enedis_protocol::v2026::load_curve_from_json(body) }.map_err(bad)?;
+            let (pdl, curve) = if generation == Generation::V5 {
+                enedis_protocol::v5::load_curve_from_json(body)
+            } else {
+                enedis_protocol::v2026::load_curve_from_json(body)
+            }
+            .map_err(bad)?;
             if pdl != window.pdl.as_str() {
                 return Err(wrong_meter(&pdl));
             }
@@ -299,23 +426,45 @@ impl EnedisSource {
 
     async fn contract_2026(&self, pdl: &UsagePoint) -> Result<Option<ContractFacts>, FetchError> {
         let mut facts = ContractFacts::default();
-        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SYNTHESE)).await?;
+        let (status, body) = self
+            .get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SYNTHESE))
+            .await?;
         if unknown_path(status, &body) {
             return Ok(None);
         }
         if status != 200 {
-            return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+            return Err(FetchError::Enedis(EnedisError::from_response(
+                status, &body, None,
+            )));
         }
         if let Ok(s) = serde_json::from_str::<SyntheseContrat>(&body) {
-            facts.activation_date = s.consumption_last_activation_date.as_deref().or(s.generation_last_activation_date.as_deref()).and_then(date_prefix);
+            facts.activation_date = s
+                .consumption_last_activation_date
+                .as_deref()
+                .or(s.generation_last_activation_date.as_deref())
+                .and_then(date_prefix);
         }
-        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::COMPTAGE)).await?;
+        let (status, body) = self
+            .get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::COMPTAGE))
+            .await?;
         if status == 200 {
-            facts.offpeak = serde_json::from_str::<Comptage>(&body).ok().and_then(|c| c.relais.plage_heures_creuses);
+            facts.offpeak = serde_json::from_str::<Comptage>(&body)
+                .ok()
+                .and_then(|c| c.relais.plage_heures_creuses);
         }
-        let (status, body) = self.get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SITUATION)).await?;
+        let (status, body) = self
+            .get(
+                pdl.as_str(),
+                &format!("{}/{pdl}", contract_paths::SITUATION),
+            )
+            .await?;
         if status == 200 {
-            facts.subscribed_kva = serde_json::from_str::<Vec<SituationContrat>>(&body).ok().and_then(|c| c.first().and_then(|c| c.subscribed_power.value.parse().ok()));
+            facts.subscribed_kva = serde_json::from_str::<Vec<SituationContrat>>(&body)
+                .ok()
+                .and_then(|c| {
+                    c.first()
+                        .and_then(|c| c.subscribed_power.value.parse().ok())
+                });
         }
         Ok(Some(facts))
     }
@@ -326,13 +475,20 @@ impl MeterSource for EnedisSource {
         let resource = resource(window.kind, window.direction);
         loop {
             let generation = self.current_generation().await;
-            let (status, body) = self.get(window.pdl.as_str(), &EnedisSource::query(generation, resource, window)).await?;
+            let (status, body) = self
+                .get(
+                    window.pdl.as_str(),
+                    &EnedisSource::query(generation, resource, window),
+                )
+                .await?;
             if generation == Generation::Auto && unknown_path(status, &body) {
                 self.fall_back_to_v5().await;
                 continue;
             }
             if status != 200 {
-                return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+                return Err(FetchError::Enedis(EnedisError::from_response(
+                    status, &body, None,
+                )));
             }
             return EnedisSource::parse(generation, window, &body);
         }
@@ -344,17 +500,36 @@ impl MeterSource for EnedisSource {
                 return Ok(facts);
             }
             if self.current_generation().await == Generation::V2026 {
-                return Err(FetchError::Unreadable("the 2026 contract paths are not served".to_owned()));
+                return Err(FetchError::Unreadable(
+                    "the 2026 contract paths are not served".to_owned(),
+                ));
             }
             self.fall_back_to_v5().await;
         }
-        let (status, body) = self.get(pdl.as_str(), &format!("{}?usage_point_id={pdl}", customers::CONTRACTS)).await?;
+        let (status, body) = self
+            .get(
+                pdl.as_str(),
+                &format!("{}?usage_point_id={pdl}", customers::CONTRACTS),
+            )
+            .await?;
         if status != 200 {
-            return Err(FetchError::Enedis(EnedisError::from_response(status, &body, None)));
+            return Err(FetchError::Enedis(EnedisError::from_response(
+                status, &body, None,
+            )));
         }
-        let r: CustomerResponse = serde_json::from_str(&body).map_err(|e| FetchError::Unreadable(e.to_string()))?;
-        let contract = r.customer.usage_points.into_iter().find_map(|u| u.contracts).ok_or_else(|| FetchError::Unreadable("no contract in the answer".to_owned()))?;
-        Ok(ContractFacts { activation_date: contract.activation_date().ok(), subscribed_kva: contract.subscribed_kva().ok(), offpeak: contract.offpeak_hours })
+        let r: CustomerResponse =
+            serde_json::from_str(&body).map_err(|e| FetchError::Unreadable(e.to_string()))?;
+        let contract = r
+            .customer
+            .usage_points
+            .into_iter()
+            .find_map(|u| u.contracts)
+            .ok_or_else(|| FetchError::Unreadable("no contract in the answer".to_owned()))?;
+        Ok(ContractFacts {
+            activation_date: contract.activation_date().ok(),
+            subscribed_kva: contract.subscribed_kva().ok(),
+            offpeak: contract.offpeak_hours,
+        })
     }
 
     fn calls(&self) -> u32 {
@@ -368,11 +543,20 @@ mod tests {
 
     #[test]
     fn retry_after_becomes_next_access_time() {
-        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let body = with_retry_after("Too Many Requests".into(), Some(30), now);
         let e = EnedisError::from_response(429, &body, None);
-        assert_eq!(e.next_access_time.as_deref(), Some("2026-Nov-28 10:00:30+0000 UTC"));
-        let kept = with_retry_after(r#"{"nextAccessTime":"2026-Nov-28 11:00:00+0000 UTC"}"#.into(), Some(30), now);
+        assert_eq!(
+            e.next_access_time.as_deref(),
+            Some("2026-Nov-28 10:00:30+0000 UTC")
+        );
+        let kept = with_retry_after(
+            r#"{"nextAccessTime":"2026-Nov-28 11:00:00+0000 UTC"}"#.into(),
+            Some(30),
+            now,
+        );
         assert!(kept.contains("11:00:00"), "the body's own time wins");
         assert_eq!(with_retry_after("x".into(), None, now), "x");
     }

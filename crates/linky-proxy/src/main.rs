@@ -57,15 +57,27 @@ struct Args {
 fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
     let mut config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the settings file {}", path.display()))?;
-            toml::from_str::<ProxyConfig>(&text).with_context(|| format!("settings file {}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+            toml::from_str::<ProxyConfig>(&text)
+                .with_context(|| format!("settings file {}", path.display()))?
         }
         None => ProxyConfig::default(),
     };
     macro_rules! take {
         ($($field:ident),*) => { $( if let Some(v) = args.$field { config.$field = v; } )* };
     }
-    take!(listen, database, public_url, enedis_api_url, enedis_consent_url, enedis_client_id, enedis_client_secret, consent_duration, device_client_ids);
+    take!(
+        listen,
+        database,
+        public_url,
+        enedis_api_url,
+        enedis_consent_url,
+        enedis_client_id,
+        enedis_client_secret,
+        consent_duration,
+        device_client_ids
+    );
     if args.client_ip_header.is_some() {
         config.client_ip_header = args.client_ip_header;
     }
@@ -77,18 +89,27 @@ fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
+        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
+        // closed pipe: a log line must never stop the program.
+        .log_internal_errors(false)
         .init();
     linky_proxy::upstream::install_tls_provider();
     let config = settings(Args::parse())?;
     if config.allow_unverified_v5_consent {
         tracing::warn!("allow_unverified_v5_consent is on: anyone can claim any meter through a forged v5 return; use it only against the Enedis sandbox");
     }
-    let store = SqliteStore::from_url(&config.database).with_context(|| format!("cannot open the database {}", config.database))?;
+    let store = SqliteStore::from_url(&config.database)
+        .with_context(|| format!("cannot open the database {}", config.database))?;
     let listen = config.listen;
-    let state = AppState::new(store.clone(), config, Arc::new(SystemClock)).context("cannot prepare the Enedis client")?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let state = AppState::new(store.clone(), config, Arc::new(SystemClock))
+        .context("cannot prepare the Enedis client")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "linky-proxy listening");
     println!("listening on http://{}", listener.local_addr()?);
     // Expired grants, states and tokens go once an hour.

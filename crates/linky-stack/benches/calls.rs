@@ -26,7 +26,12 @@ const PDL: &str = "22516914714270";
 
 fn settings() -> RunSettings {
     RunSettings {
-        plan: SyncSettings { curve_days: 730, daily_days: 1095, max_power_days: 1095, ..SyncSettings::default() },
+        plan: SyncSettings {
+            curve_days: 730,
+            daily_days: 1095,
+            max_power_days: 1095,
+            ..SyncSettings::default()
+        },
         backoff_base: std::time::Duration::from_millis(1),
         ..RunSettings::default()
     }
@@ -48,9 +53,18 @@ impl Household {
     }
 
     async fn sync(&self, clock: &Arc<dyn Clock>) -> SyncReport {
-        let source = EnedisSource::proxy(self.dir.join("tokens.json"), Generation::Auto, clock.clone()).expect("source").with_min_interval(std::time::Duration::ZERO);
+        let source = EnedisSource::proxy(
+            self.dir.join("tokens.json"),
+            Generation::Auto,
+            clock.clone(),
+        )
+        .expect("source")
+        .with_min_interval(std::time::Duration::ZERO);
         let mut store = Store::open(&self.dir.join("linky.db")).expect("store");
-        Runner::new(&mut store, &source, clock.as_ref(), &settings(), &Quiet).run(&[PDL.parse().expect("pdl")]).await.expect("run")
+        Runner::new(&mut store, &source, clock.as_ref(), &settings(), &Quiet)
+            .run(&[PDL.parse().expect("pdl")])
+            .await
+            .expect("run")
     }
 }
 
@@ -61,7 +75,11 @@ impl Drop for Household {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let start: DateTime<Utc> = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").expect("date").to_utc();
         let manual = ManualClock::new(start);

@@ -53,8 +53,16 @@ impl StackOptions {
     pub fn new(clock: Arc<dyn Clock>) -> StackOptions {
         StackOptions {
             clock,
-            sim: SimConfig { subscribed_services_delay_seconds: 0, ..SimConfig::default() },
-            proxy: ProxyConfig { poll_interval_seconds: 1, subscribed_services_attempts: 5, subscribed_services_retry_ms: 100, ..ProxyConfig::default() },
+            sim: SimConfig {
+                subscribed_services_delay_seconds: 0,
+                ..SimConfig::default()
+            },
+            proxy: ProxyConfig {
+                poll_interval_seconds: 1,
+                subscribed_services_attempts: 5,
+                subscribed_services_retry_ms: 100,
+                ..ProxyConfig::default()
+            },
             database: None,
         }
     }
@@ -78,31 +86,57 @@ impl Stack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let proxy_url = format!("http://{}", listener.local_addr()?);
         let sim_config = SimConfig {
-            credentials: Some(Credentials { client_id: APP_ID.into(), client_secret: APP_SECRET.into() }),
+            credentials: Some(Credentials {
+                client_id: APP_ID.into(),
+                client_secret: APP_SECRET.into(),
+            }),
             redirect_uri: Some(format!("{proxy_url}/auth/redirect")),
             ..options.sim
         };
         let sim = Simulator::new(sim_config, options.clock.clone());
-        let sim_running = sim.bind("127.0.0.1:0".parse().map_err(|e| StackError::Proxy(format!("{e}")))?).await?;
+        let sim_running = sim
+            .bind(
+                "127.0.0.1:0"
+                    .parse()
+                    .map_err(|e| StackError::Proxy(format!("{e}")))?,
+            )
+            .await?;
         let config = ProxyConfig {
             public_url: proxy_url.clone(),
             enedis_api_url: sim_running.url(),
             enedis_consent_url: sim_running.url(),
             enedis_client_id: APP_ID.into(),
             enedis_client_secret: APP_SECRET.into(),
-            database: options.database.clone().unwrap_or_else(|| "sqlite::memory:".into()),
+            database: options
+                .database
+                .clone()
+                .unwrap_or_else(|| "sqlite::memory:".into()),
             ..options.proxy
         };
-        config.validate().map_err(|e| StackError::Proxy(e.to_string()))?;
-        let store = SqliteStore::from_url(&config.database).map_err(|e| StackError::Proxy(e.to_string()))?;
-        let state = AppState::new(store, config, options.clock.clone()).map_err(|e| StackError::Proxy(e.to_string()))?;
+        config
+            .validate()
+            .map_err(|e| StackError::Proxy(e.to_string()))?;
+        let store = SqliteStore::from_url(&config.database)
+            .map_err(|e| StackError::Proxy(e.to_string()))?;
+        let state = AppState::new(store, config, options.clock.clone())
+            .map_err(|e| StackError::Proxy(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(linky_proxy::serve(listener, state, async {
             let _ = stopped.await;
         }));
         let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
-        let http_no_redirect = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or(http);
-        Ok(Stack { sim, sim_running, proxy_url, clock: options.clock, http: http_no_redirect, stop: Some(stop) })
+        let http_no_redirect = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or(http);
+        Ok(Stack {
+            sim,
+            sim_running,
+            proxy_url,
+            clock: options.clock,
+            http: http_no_redirect,
+            stop: Some(stop),
+        })
     }
 
     /// The proxy's address.
@@ -117,14 +151,38 @@ impl Stack {
 
     /// The scripted person: types `user_code` on the proxy, lands on the simulator's consent
     /// page, accepts for `customer`'s meter `pdl`, and comes back to the proxy.
-    pub async fn consent(&self, user_code: &str, customer: u8, pdl: &str) -> Result<(), StackError> {
+    pub async fn consent(
+        &self,
+        user_code: &str,
+        customer: u8,
+        pdl: &str,
+    ) -> Result<(), StackError> {
         let fail = |e: reqwest::Error| StackError::Consent(e.to_string());
-        let r = self.http.get(format!("{}/auth/verify_code", self.proxy_url)).query(&[("code", user_code)]).send().await.map_err(fail)?;
-        let to_enedis = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned).ok_or_else(|| StackError::Consent(format!("the proxy answered HTTP {}", r.status().as_u16())))?;
-        let back = self.sim.answer_consent(&to_enedis, customer, pdl, true).map_err(StackError::Consent)?;
+        let r = self
+            .http
+            .get(format!("{}/auth/verify_code", self.proxy_url))
+            .query(&[("code", user_code)])
+            .send()
+            .await
+            .map_err(fail)?;
+        let to_enedis = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                StackError::Consent(format!("the proxy answered HTTP {}", r.status().as_u16()))
+            })?;
+        let back = self
+            .sim
+            .answer_consent(&to_enedis, customer, pdl, true)
+            .map_err(StackError::Consent)?;
         let r = self.http.get(&back).send().await.map_err(fail)?;
         if !r.status().is_success() {
-            return Err(StackError::Consent(format!("the proxy's return page answered HTTP {}", r.status().as_u16())));
+            return Err(StackError::Consent(format!(
+                "the proxy's return page answered HTTP {}",
+                r.status().as_u16()
+            )));
         }
         Ok(())
     }
@@ -133,7 +191,11 @@ impl Stack {
     /// tokens.
     pub async fn login(&self, customer: u8, pdls: &[&str]) -> Result<TokenFamily, StackError> {
         let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
-        let flow = DeviceFlow { http: &http, proxy_url: &self.proxy_url, client_id: DEVICE_ID };
+        let flow = DeviceFlow {
+            http: &http,
+            proxy_url: &self.proxy_url,
+            client_id: DEVICE_ID,
+        };
         let code = flow.start().await?;
         for pdl in pdls {
             self.consent(&code.user_code, customer, pdl).await?;
@@ -144,6 +206,34 @@ impl Stack {
     /// How long the stack's tokens last before a refresh is due (for tests moving the clock).
     pub fn access_token_lifetime() -> Duration {
         Duration::seconds(12_600)
+    }
+}
+
+/// A folder of its own under the system's temporary folder, removed with everything in it when
+/// dropped: the demo's working folder, and the tests'.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// A new empty folder whose name starts with `prefix`.
+    pub fn new(prefix: &str) -> std::io::Result<TempDir> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

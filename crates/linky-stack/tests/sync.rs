@@ -1,7 +1,6 @@
 //! The sync end to end: linky-enedis through linky-proxy to enedis-sim, into the store, for each
 //! sandbox customer, under injected faults, under the real quota, and in direct mode.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -14,32 +13,26 @@ use linky_stack::{Stack, StackOptions};
 use linky_store::{Kind, Store};
 use linky_sync::{Quiet, RunSettings, Runner, SeriesSummary, SyncReport, SyncSettings};
 
+type Dir = linky_stack::TempDir;
+
+fn dir(name: &str) -> Dir {
+    Dir::new(&format!("linky-e2e-{name}")).expect("temporary folder")
+}
+
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
 }
 
 const NOW: &str = "2026-11-28T10:00:00Z";
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("linky-e2e-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn short() -> RunSettings {
     RunSettings {
-        plan: SyncSettings { curve_days: 14, daily_days: 30, max_power_days: 30, ..SyncSettings::default() },
+        plan: SyncSettings {
+            curve_days: 14,
+            daily_days: 30,
+            max_power_days: 30,
+            ..SyncSettings::default()
+        },
         backoff_base: std::time::Duration::from_millis(2),
         min_call_interval: std::time::Duration::ZERO,
         ..RunSettings::default()
@@ -48,26 +41,46 @@ fn short() -> RunSettings {
 
 async fn stack(clock: Arc<dyn Clock>) -> Stack {
     let mut options = StackOptions::new(clock);
-    options.sim.quota = Quota { per_second: 100_000, per_hour: 1_000_000 };
+    options.sim.quota = Quota {
+        per_second: 100_000,
+        per_hour: 1_000_000,
+    };
     Stack::start(options).await.unwrap()
 }
 
 async fn login(stack: &Stack, dir: &Dir, customer: u8, pdls: &[&str]) {
     let family = stack.login(customer, pdls).await.unwrap();
-    let mut file = TokenFile::load(&dir.0.join("tokens.json")).unwrap();
+    let mut file = TokenFile::load(&dir.path().join("tokens.json")).unwrap();
     file.add(family);
-    file.save(&dir.0.join("tokens.json")).unwrap();
+    file.save(&dir.path().join("tokens.json")).unwrap();
 }
 
 async fn sync(dir: &Dir, clock: Arc<dyn Clock>, settings: &RunSettings) -> SyncReport {
-    let source = EnedisSource::proxy(dir.0.join("tokens.json"), Generation::Auto, clock.clone()).unwrap().with_min_interval(settings.min_call_interval);
-    let meters = source.meters().await.iter().map(|m| m.parse().unwrap()).collect::<Vec<_>>();
-    let mut store = Store::open(&dir.0.join("linky.db")).unwrap();
-    Runner::new(&mut store, &source, clock.as_ref(), settings, &Quiet).run(&meters).await.unwrap()
+    let source = EnedisSource::proxy(
+        dir.path().join("tokens.json"),
+        Generation::Auto,
+        clock.clone(),
+    )
+    .unwrap()
+    .with_min_interval(settings.min_call_interval);
+    let meters = source
+        .meters()
+        .await
+        .iter()
+        .map(|m| m.parse().unwrap())
+        .collect::<Vec<_>>();
+    let mut store = Store::open(&dir.path().join("linky.db")).unwrap();
+    Runner::new(&mut store, &source, clock.as_ref(), settings, &Quiet)
+        .run(&meters)
+        .await
+        .unwrap()
 }
 
 fn series<'a>(r: &'a SyncReport, pdl: &str, direction: Direction, kind: Kind) -> &'a SeriesSummary {
-    r.series.iter().find(|s| s.pdl.as_str() == pdl && s.direction == direction && s.kind == kind).unwrap()
+    r.series
+        .iter()
+        .find(|s| s.pdl.as_str() == pdl && s.direction == direction && s.kind == kind)
+        .unwrap()
 }
 
 fn complete(r: &SyncReport, pdl: &str, direction: Direction) {
@@ -77,13 +90,26 @@ fn complete(r: &SyncReport, pdl: &str, direction: Direction) {
     };
     for &(kind, days) in kinds {
         let s = series(r, pdl, direction, kind);
-        assert_eq!((s.fetched, s.missing, s.failed, s.whole_absence.as_deref()), (days, 0, 0, None), "{pdl} {direction} {kind:?}: {s:?}");
+        assert_eq!(
+            (s.fetched, s.missing, s.failed, s.whole_absence.as_deref()),
+            (days, 0, 0, None),
+            "{pdl} {direction} {kind:?}: {s:?}"
+        );
     }
 }
 
 fn absent(r: &SyncReport, pdl: &str, direction: Direction, reason: &str) {
-    for s in r.series.iter().filter(|s| s.pdl.as_str() == pdl && s.direction == direction) {
-        assert_eq!(s.whole_absence.as_deref(), Some(reason), "{pdl} {direction} {:?}", s.kind);
+    for s in r
+        .series
+        .iter()
+        .filter(|s| s.pdl.as_str() == pdl && s.direction == direction)
+    {
+        assert_eq!(
+            s.whole_absence.as_deref(),
+            Some(reason),
+            "{pdl} {direction} {:?}",
+            s.kind
+        );
     }
 }
 
@@ -102,29 +128,59 @@ async fn every_sandbox_customer_gets_the_right_data_and_absences() {
         (7, &["64975835695673", "63695879465986", "22315546958763"]),
     ];
     for (customer, pdls) in cases {
-        let dir = Dir::new(&format!("customer{customer}"));
+        let dir = dir(&format!("customer{customer}"));
         login(&s, &dir, *customer, pdls).await;
         let r = sync(&dir, clock.clone(), &short()).await;
-        assert!(r.stopped.is_none() && r.consent_lost.is_empty(), "customer {customer}: {r:?}");
+        assert!(
+            r.stopped.is_none() && r.consent_lost.is_empty(),
+            "customer {customer}: {r:?}"
+        );
         match customer {
             0 | 1 => {
                 complete(&r, pdls[0], Direction::Consumption);
                 absent(&r, pdls[0], Direction::Production, "wrong_direction");
             }
             2 => {
-                assert_eq!(series(&r, pdls[0], Direction::Consumption, Kind::Curve).whole_absence.as_deref(), Some("curve_not_enabled"));
-                assert_eq!(series(&r, pdls[0], Direction::Consumption, Kind::Daily).fetched, 30);
+                assert_eq!(
+                    series(&r, pdls[0], Direction::Consumption, Kind::Curve)
+                        .whole_absence
+                        .as_deref(),
+                    Some("curve_not_enabled")
+                );
+                assert_eq!(
+                    series(&r, pdls[0], Direction::Consumption, Kind::Daily).fetched,
+                    30
+                );
             }
             3 => {
                 complete(&r, "12345678901234", Direction::Consumption);
-                absent(&r, "12345678901234", Direction::Production, "wrong_direction");
+                absent(
+                    &r,
+                    "12345678901234",
+                    Direction::Production,
+                    "wrong_direction",
+                );
                 complete(&r, "10284856584123", Direction::Production);
-                absent(&r, "10284856584123", Direction::Consumption, "wrong_direction");
+                absent(
+                    &r,
+                    "10284856584123",
+                    Direction::Consumption,
+                    "wrong_direction",
+                );
             }
             4 => {
-                let holes = NaiveDate::from_ymd_opt(2026, 10, 29).unwrap().iter_days().take(30).filter(|d| matches!(d.weekday(), Weekday::Tue | Weekday::Wed)).count() as u32;
+                let holes = NaiveDate::from_ymd_opt(2026, 10, 29)
+                    .unwrap()
+                    .iter_days()
+                    .take(30)
+                    .filter(|d| matches!(d.weekday(), Weekday::Tue | Weekday::Wed))
+                    .count() as u32;
                 let daily = series(&r, pdls[0], Direction::Consumption, Kind::Daily);
-                assert_eq!((daily.fetched, daily.absent.get("no_data_found").copied()), (30 - holes, Some(holes)), "{daily:?}");
+                assert_eq!(
+                    (daily.fetched, daily.absent.get("no_data_found").copied()),
+                    (30 - holes, Some(holes)),
+                    "{daily:?}"
+                );
             }
             5 => {
                 complete(&r, pdls[0], Direction::Production);
@@ -141,9 +197,12 @@ async fn every_sandbox_customer_gets_the_right_data_and_absences() {
             }
         }
         // The contract was read: activation and off-peak hours.
-        let store = Store::open(&dir.0.join("linky.db")).unwrap();
+        let store = Store::open(&dir.path().join("linky.db")).unwrap();
         let meters = store.meters().unwrap();
-        assert!(meters.iter().all(|m| m.activation_date.is_some()), "customer {customer}: {meters:?}");
+        assert!(
+            meters.iter().all(|m| m.activation_date.is_some()),
+            "customer {customer}: {meters:?}"
+        );
         // A second run right away asks nothing.
         let again = sync(&dir, clock.clone(), &short()).await;
         assert_eq!(again.calls, 0, "customer {customer}");
@@ -157,30 +216,44 @@ async fn every_sandbox_customer_gets_the_right_data_and_absences() {
 async fn faults_end_in_the_same_store_as_a_clean_run() {
     let clean_clock = Arc::new(ManualClock::new(at(NOW)));
     let clean = stack(clean_clock.clone()).await;
-    let clean_dir = Dir::new("clean");
+    let clean_dir = dir("clean");
     login(&clean, &clean_dir, 6, &["12655648759651"]).await;
     let r = sync(&clean_dir, clean_clock.clone(), &short()).await;
     assert!(r.stopped.is_none());
 
     let clock = Arc::new(ManualClock::new(at(NOW)));
     let faulty = stack(clock.clone()).await;
-    let dir = Dir::new("faulty");
+    let dir = dir("faulty");
     login(&faulty, &dir, 6, &["12655648759651"]).await;
     let scope = Scope::default;
     faulty.sim.set_faults(FaultSet {
         faults: vec![
-            Fault::Error { rate: 0.3, scope: scope() },
-            Fault::Truncate { rate: 0.1, scope: scope() },
-            Fault::Reset { rate: 0.1, scope: scope() },
+            Fault::Error {
+                rate: 0.3,
+                scope: scope(),
+            },
+            Fault::Truncate {
+                rate: 0.1,
+                scope: scope(),
+            },
+            Fault::Reset {
+                rate: 0.1,
+                scope: scope(),
+            },
             // Maintenance (503) for the first hour and a half.
-            Fault::Maintenance { from: chrono::NaiveTime::from_hms_opt(11, 0, 0).unwrap(), to: chrono::NaiveTime::from_hms_opt(12, 30, 0).unwrap(), scope: scope() },
+            Fault::Maintenance {
+                from: chrono::NaiveTime::from_hms_opt(11, 0, 0).unwrap(),
+                to: chrono::NaiveTime::from_hms_opt(12, 30, 0).unwrap(),
+                scope: scope(),
+            },
         ],
     });
     let mut runs = 0;
     loop {
         runs += 1;
         let r = sync(&dir, clock.clone(), &short()).await;
-        let unfinished = r.series.iter().any(|s| s.failed > 0 || s.missing > 0) || r.stopped.is_some();
+        let unfinished =
+            r.series.iter().any(|s| s.failed > 0 || s.missing > 0) || r.stopped.is_some();
         if !unfinished {
             break;
         }
@@ -195,12 +268,24 @@ async fn faults_end_in_the_same_store_as_a_clean_run() {
     // Bring the clean store to the same time (a day passing would add days).
     let _ = sync(&clean_dir, clean_clock.clone(), &short()).await;
     let _ = sync(&dir, clock.clone(), &short()).await;
-    let a = Store::open(&clean_dir.0.join("linky.db")).unwrap().fingerprint().unwrap();
-    let b = Store::open(&dir.0.join("linky.db")).unwrap().fingerprint().unwrap();
-    assert_eq!(a, b, "same data, same ledger, no duplicate, after {runs} runs");
+    let a = Store::open(&clean_dir.path().join("linky.db"))
+        .unwrap()
+        .fingerprint()
+        .unwrap();
+    let b = Store::open(&dir.path().join("linky.db"))
+        .unwrap()
+        .fingerprint()
+        .unwrap();
+    assert_eq!(
+        a, b,
+        "same data, same ledger, no duplicate, after {runs} runs"
+    );
     let log = faulty.sim.requests();
     for kind in ["error", "maintenance"] {
-        assert!(log.iter().any(|r| r.fault.as_deref() == Some(kind)), "{kind} faults were injected");
+        assert!(
+            log.iter().any(|r| r.fault.as_deref() == Some(kind)),
+            "{kind} faults were injected"
+        );
     }
 }
 
@@ -209,32 +294,57 @@ async fn a_503_window_and_quota_waits() {
     // Real time here: the per-second quota resets as the seconds pass.
     let clock: Arc<dyn Clock> = Arc::new(OffsetClock::starting_at(at(NOW)));
     let mut options = StackOptions::new(clock.clone());
-    options.sim.quota = Quota { per_second: 3, per_hour: 10_000 };
+    options.sim.quota = Quota {
+        per_second: 3,
+        per_hour: 10_000,
+    };
     let s = Stack::start(options).await.unwrap();
-    let dir = Dir::new("quota");
+    let dir = dir("quota");
     login(&s, &dir, 0, &["22516914714270"]).await;
     // The client goes faster than the quota allows: it must wait on each 429, not give up.
     let r = sync(&dir, clock.clone(), &short()).await;
     assert!(r.stopped.is_none(), "{r:?}");
     complete(&r, "22516914714270", Direction::Consumption);
-    assert!(s.sim.requests().iter().any(|r| r.status == 429), "the quota was hit and waited out");
+    assert!(
+        s.sim.requests().iter().any(|r| r.status == 429),
+        "the quota was hit and waited out"
+    );
 }
 
 #[tokio::test]
 async fn the_real_quota_is_never_wasted() {
     let clock: Arc<dyn Clock> = Arc::new(OffsetClock::starting_at(at(NOW)));
-    let s = Stack::start(StackOptions::new(clock.clone())).await.unwrap();
-    let dir = Dir::new("realquota");
+    let s = Stack::start(StackOptions::new(clock.clone()))
+        .await
+        .unwrap();
+    let dir = dir("realquota");
     login(&s, &dir, 3, &["12345678901234", "10284856584123"]).await;
-    let settings = RunSettings { min_call_interval: std::time::Duration::from_millis(250), ..short() };
+    let settings = RunSettings {
+        min_call_interval: std::time::Duration::from_millis(250),
+        ..short()
+    };
     let before = s.sim.requests().len();
     let r = sync(&dir, clock.clone(), &settings).await;
     assert!(r.stopped.is_none());
     let log = s.sim.requests()[before..].to_vec();
-    assert!(log.iter().all(|e| e.status != 429), "never over 5 requests per second: {:?}", log.iter().map(|e| (&e.time, &e.path, e.status)).collect::<Vec<_>>());
-    let data_calls = log.iter().filter(|e| e.path.starts_with("/mesure") || e.path.starts_with("/metering")).count();
+    assert!(
+        log.iter().all(|e| e.status != 429),
+        "never over 5 requests per second: {:?}",
+        log.iter()
+            .map(|e| (&e.time, &e.path, e.status))
+            .collect::<Vec<_>>()
+    );
+    let data_calls = log
+        .iter()
+        .filter(|e| e.path.starts_with("/mesure") || e.path.starts_with("/metering"))
+        .count();
     // Per meter: daily, max power and 2 curve windows for the direction it has, one probe for the other.
-    assert_eq!(data_calls, 2 * (1 + 1 + 2) - 1 + 2, "{:?}", log.iter().map(|e| (&e.path, &e.query)).collect::<Vec<_>>());
+    assert_eq!(
+        data_calls,
+        2 * (1 + 1 + 2) - 1 + 2,
+        "{:?}",
+        log.iter().map(|e| (&e.path, &e.query)).collect::<Vec<_>>()
+    );
     let again = sync(&dir, clock.clone(), &settings).await;
     assert_eq!(again.calls, 0, "nothing asked twice");
 }
@@ -245,20 +355,47 @@ async fn direct_mode_in_both_generations_stores_the_same() {
     let s = stack(clock.clone()).await;
     let mut fingerprints = Vec::new();
     for generation in [Generation::V2026, Generation::V5] {
-        let source = EnedisSource::direct(&s.sim_url(), linky_stack::APP_ID, linky_stack::APP_SECRET, generation, clock.clone()).with_min_interval(std::time::Duration::ZERO);
+        let source = EnedisSource::direct(
+            &s.sim_url(),
+            linky_stack::APP_ID,
+            linky_stack::APP_SECRET,
+            generation,
+            clock.clone(),
+        )
+        .with_min_interval(std::time::Duration::ZERO);
         let mut store = Store::in_memory().unwrap();
         let meters = ["12655648759651".parse().unwrap()];
-        let r = Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet).run(&meters).await.unwrap();
+        let r = Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet)
+            .run(&meters)
+            .await
+            .unwrap();
         complete(&r, "12655648759651", Direction::Consumption);
         complete(&r, "12655648759651", Direction::Production);
         fingerprints.push(store.fingerprint().unwrap());
-        assert!(store.meters().unwrap()[0].contract_offpeak.is_some(), "{generation:?} reads the contract's off-peak hours");
+        assert!(
+            store.meters().unwrap()[0].contract_offpeak.is_some(),
+            "{generation:?} reads the contract's off-peak hours"
+        );
     }
     assert_eq!(fingerprints[0], fingerprints[1]);
     // Customer 8's consent is gone: the sync says so and stops asking for that meter.
-    let source = EnedisSource::direct(&s.sim_url(), linky_stack::APP_ID, linky_stack::APP_SECRET, Generation::Auto, clock.clone()).with_min_interval(std::time::Duration::ZERO);
+    let source = EnedisSource::direct(
+        &s.sim_url(),
+        linky_stack::APP_ID,
+        linky_stack::APP_SECRET,
+        Generation::Auto,
+        clock.clone(),
+    )
+    .with_min_interval(std::time::Duration::ZERO);
     let mut store = Store::in_memory().unwrap();
-    let r = Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet).run(&["26584978546985".parse().unwrap()]).await.unwrap();
+    let r = Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet)
+        .run(&["26584978546985".parse().unwrap()])
+        .await
+        .unwrap();
     assert_eq!(r.consent_lost.len(), 1);
-    assert!(r.consent_lost[0].1.contains("ADAM-DC-0008") || r.consent_lost[0].1.contains("Bad request"), "{:?}", r.consent_lost);
+    assert!(
+        r.consent_lost[0].1.contains("ADAM-DC-0008") || r.consent_lost[0].1.contains("Bad request"),
+        "{:?}",
+        r.consent_lost
+    );
 }

@@ -16,8 +16,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let flag_lang = cli.lang.map(linky_core::Lang::from);
     let (result, lang) = match &cli.command {
-        Command::Offpeak { command: OffPeakCommand::Check(args) } => (commands::offpeak::check(args), flag_lang),
-        Command::Offpeak { command: OffPeakCommand::Show(args) } => (commands::offpeak::show(args, &linky_core::SystemClock, flag_lang), flag_lang),
+        Command::Offpeak {
+            command: OffPeakCommand::Check(args),
+        } => (commands::offpeak::check(args), flag_lang),
+        Command::Offpeak {
+            command: OffPeakCommand::Show(args),
+        } => (
+            commands::offpeak::show(args, &linky_core::SystemClock, flag_lang),
+            flag_lang,
+        ),
         Command::Holidays(args) => (commands::holidays::run(args, flag_lang), flag_lang),
         _ => configured(&cli),
     };
@@ -31,7 +38,11 @@ fn main() -> ExitCode {
 /// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
 /// environment, then the global flags; checked.
 fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::CommandError> {
-    let explicit = cli.config.clone().or_else(|| std::env::var_os("LINKY_CONFIG").filter(|v| !v.is_empty()).map(Into::into));
+    let explicit = cli.config.clone().or_else(|| {
+        std::env::var_os("LINKY_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
+    });
     let mut s = match (&explicit, settings::Settings::default_path()) {
         (Some(path), _) => settings::Settings::load(path, true)?,
         (None, Some(path)) => settings::Settings::load(&path, false)?,
@@ -64,34 +75,82 @@ fn configured(cli: &Cli) -> (commands::CommandResult, Option<linky_core::Lang>) 
         return (Ok(settings.show()), lang);
     }
     if let Command::Status = &cli.command {
-        let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| commands::status::run(&settings, &paths, out.display_lang(), &linky_core::SystemClock));
+        let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| {
+            commands::status::run(
+                &settings,
+                &paths,
+                out.display_lang(),
+                &linky_core::SystemClock,
+            )
+        });
         return (result, lang);
     }
     (networked(cli, &out, settings), lang)
 }
 
-fn networked(cli: &Cli, out: &report::Output, settings: settings::Settings) -> commands::CommandResult {
+fn networked(
+    cli: &Cli,
+    out: &report::Output,
+    settings: settings::Settings,
+) -> commands::CommandResult {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
+        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
+        // closed pipe: a log line must never stop the program.
+        .log_internal_errors(false)
         .init();
     let paths = match &cli.command {
         // The demo keeps everything in a temporary folder.
-        Command::Demo(_) => commands::Paths { dir: std::env::temp_dir() },
+        Command::Demo(_) => commands::Paths {
+            dir: std::env::temp_dir(),
+        },
         _ => commands::Paths::resolve(settings.data_dir.as_deref())?,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| commands::Message {
-        fr: format!("impossible de démarrer : {e}"),
-        en: format!("cannot start: {e}"),
-    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| commands::Message {
+            fr: format!("impossible de démarrer : {e}"),
+            en: format!("cannot start: {e}"),
+        })?;
     runtime.block_on(async {
         match &cli.command {
-            Command::Login(args) => commands::account::login(args, settings.proxy.as_deref(), &paths, out.lang()).await,
+            Command::Login(args) => {
+                commands::account::login(args, settings.proxy.as_deref(), &paths, out.lang()).await
+            }
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
-            Command::Sync(_) => commands::sync::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            Command::Sync(_) => {
+                commands::sync::run(
+                    &settings,
+                    &paths,
+                    out.display_lang(),
+                    commands::sync::system_clock(),
+                )
+                .await
+            }
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
-            Command::Run => commands::daemon::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
-            Command::Doctor => commands::doctor::run(&settings, &paths, out.display_lang(), commands::sync::system_clock()).await,
+            Command::Run => {
+                commands::daemon::run(
+                    &settings,
+                    &paths,
+                    out.display_lang(),
+                    commands::sync::system_clock(),
+                )
+                .await
+            }
+            Command::Doctor => {
+                commands::doctor::run(
+                    &settings,
+                    &paths,
+                    out.display_lang(),
+                    commands::sync::system_clock(),
+                )
+                .await
+            }
             _ => Ok(String::new()),
         }
     })

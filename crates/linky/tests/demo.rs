@@ -7,7 +7,15 @@ use std::time::Duration;
 #[test]
 fn demo_serves_then_stops_cleanly_on_ctrl_c() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_linky"))
-        .args(["--lang", "en", "demo", "--port", "0", "--history-days", "30"])
+        .args([
+            "--lang",
+            "en",
+            "demo",
+            "--port",
+            "0",
+            "--history-days",
+            "30",
+        ])
         .env_remove("LINKY_CONFIG")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -32,7 +40,10 @@ fn demo_serves_then_stops_cleanly_on_ctrl_c() {
     let page = page.unwrap_or_else(|| panic!("no page line in:\n{seen}"));
     let folder = folder.unwrap();
     assert!(folder.exists());
-    assert!(seen.contains("12345678901234") && seen.contains("Enedis calls:"), "{seen}");
+    assert!(
+        seen.contains("12345678901234") && seen.contains("Enedis calls:"),
+        "{seen}"
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (status, body) = rt.block_on(async {
         linky_enedis::install_tls_provider();
@@ -40,10 +51,17 @@ fn demo_serves_then_stops_cleanly_on_ctrl_c() {
         (r.status().as_u16(), r.text().await.unwrap())
     });
     assert_eq!(status, 200);
-    assert!(body.contains("12345678901234") && body.contains("HC kWh"), "{body}");
+    assert!(
+        body.contains("12345678901234") && body.contains("HC kWh"),
+        "{body}"
+    );
     // Ctrl-C.
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
@@ -72,7 +90,11 @@ fn ctrl_c_during_the_backfill_also_stops_and_cleans_up() {
         }
     }
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(child.wait().unwrap().success());
     assert!(rest.iter().any(|l| l.contains("Demo stopped")), "{rest:?}");

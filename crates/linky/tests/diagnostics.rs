@@ -1,7 +1,7 @@
 //! `linky doctor`, `linky status` and `linky run` as processes against broken and working set-ups.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
@@ -9,19 +9,10 @@ use linky_core::SystemClock;
 use linky_enedis::tokens::TokenFile;
 use linky_stack::{Stack, StackOptions};
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+type Dir = linky_stack::TempDir;
 
 fn dir(name: &str) -> Dir {
-    let d = std::env::temp_dir().join(format!("linky-diag-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    Dir(d)
+    Dir::new(&format!("linky-diag-{name}")).expect("temporary folder")
 }
 
 fn linky(dir: &Path, args: &[&str]) -> Command {
@@ -31,25 +22,40 @@ fn linky(dir: &Path, args: &[&str]) -> Command {
             c.env_remove(k);
         }
     }
-    c.env("HOME", dir).arg("--lang").arg("en").arg("--data-dir").arg(dir).args(args);
+    c.env("HOME", dir)
+        .arg("--lang")
+        .arg("en")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args);
     c
 }
 
 fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     let o: Output = linky(dir, args).output().unwrap();
-    (o.status.code(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    (
+        o.status.code(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
 }
 
 async fn stack() -> Stack {
     let mut options = StackOptions::new(Arc::new(SystemClock));
-    options.sim.quota = enedis_sim::Quota { per_second: 1000, per_hour: 100_000 };
+    options.sim.quota = enedis_sim::Quota {
+        per_second: 1000,
+        per_hour: 100_000,
+    };
     Stack::start(options).await.unwrap()
 }
 
 async fn logged_in(s: &Stack, d: &Dir, customer: u8, pdls: &[&str]) {
     let mut t = TokenFile::default();
     t.add(s.login(customer, pdls).await.unwrap());
-    t.save(&d.0.join("tokens.json")).unwrap();
+    t.save(&d.path().join("tokens.json")).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,46 +66,80 @@ async fn doctor_finds_each_broken_set_up_and_says_what_to_do() {
     let ok = dir("ok");
     logged_in(&s, &ok, 0, &["22516914714270"]).await;
     let (code, out) = tokio::task::spawn_blocking({
-        let p = ok.0.clone();
+        let p = ok.path().to_path_buf();
         move || run(&p, &["doctor"])
     })
     .await
     .unwrap();
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("contract read") && out.contains("no production (normal without solar panels)") && out.contains("clock on time"), "{out}");
+    assert!(
+        out.contains("contract read")
+            && out.contains("no production (normal without solar panels)")
+            && out.contains("clock on time"),
+        "{out}"
+    );
 
     // Load curve not enabled.
     let curve = dir("curve");
     logged_in(&s, &curve, 2, &["32320647321714"]).await;
-    let p = curve.0.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"])).await.unwrap();
+    let p = curve.path().to_path_buf();
+    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"]))
+        .await
+        .unwrap();
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("load curve (hourly data) is not collected") && out.contains("enable hourly collection") && out.contains("48 h"), "{out}");
+    assert!(
+        out.contains("load curve (hourly data) is not collected")
+            && out.contains("enable hourly collection")
+            && out.contains("48 h"),
+        "{out}"
+    );
 
     // Consent revoked at Enedis.
     let revoked = dir("revoked");
     logged_in(&s, &revoked, 1, &["11453290002823"]).await;
-    let id = s.sim.consents().into_iter().find(|c| c.pdls == ["11453290002823"]).unwrap().id;
-    reqwest::Client::new().post(format!("{}/_sim/consents/{id}/revoke", s.sim_url())).send().await.unwrap();
-    let p = revoked.0.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"])).await.unwrap();
+    let id = s
+        .sim
+        .consents()
+        .into_iter()
+        .find(|c| c.pdls == ["11453290002823"])
+        .unwrap()
+        .id;
+    reqwest::Client::new()
+        .post(format!("{}/_sim/consents/{id}/revoke", s.sim_url()))
+        .send()
+        .await
+        .unwrap();
+    let p = revoked.path().to_path_buf();
+    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"]))
+        .await
+        .unwrap();
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("give your consent again with `linky login`"), "{out}");
+    assert!(
+        out.contains("give your consent again with `linky login`"),
+        "{out}"
+    );
 
     // A wrong proxy address.
     let wrong = dir("wrong");
-    let mut t = TokenFile::load(&ok.0.join("tokens.json")).unwrap();
+    let mut t = TokenFile::load(&ok.path().join("tokens.json")).unwrap();
     t.families[0].proxy_url = "http://127.0.0.1:9".into();
-    t.save(&wrong.0.join("tokens.json")).unwrap();
-    let p = wrong.0.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"])).await.unwrap();
+    t.save(&wrong.path().join("tokens.json")).unwrap();
+    let p = wrong.path().to_path_buf();
+    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"]))
+        .await
+        .unwrap();
     assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("unreachable") && out.contains("check the address"), "{out}");
+    assert!(
+        out.contains("unreachable") && out.contains("check the address"),
+        "{out}"
+    );
 
     // Nothing set up at all.
     let empty = dir("empty");
-    let p = empty.0.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"])).await.unwrap();
+    let p = empty.path().to_path_buf();
+    let (code, out) = tokio::task::spawn_blocking(move || run(&p, &["doctor"]))
+        .await
+        .unwrap();
     assert_eq!(code, Some(1));
     assert!(out.contains("run `linky login --proxy <address>`"), "{out}");
 }
@@ -110,9 +150,13 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
     let d = dir("status");
     logged_in(&s, &d, 0, &["22516914714270"]).await;
     // The settings file in the (test) home directory serves every command.
-    std::fs::create_dir_all(d.0.join(".config/linky")).unwrap();
-    std::fs::write(d.0.join(".config/linky/config.toml"), "[sync]\nhistory_days = 14\ndaily_days = 30\nmax_power_days = 30\nmax_rate = 5.0\n").unwrap();
-    let p = d.0.clone();
+    std::fs::create_dir_all(d.path().join(".config/linky")).unwrap();
+    std::fs::write(
+        d.path().join(".config/linky/config.toml"),
+        "[sync]\nhistory_days = 14\ndaily_days = 30\nmax_power_days = 30\nmax_rate = 5.0\n",
+    )
+    .unwrap();
+    let p = d.path().to_path_buf();
     let (code, out) = tokio::task::spawn_blocking(move || {
         let _ = run(&p, &["sync"]);
         run(&p, &["status"])
@@ -120,35 +164,98 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
     .await
     .unwrap();
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("Meter 22516914714270 — consent until"), "{out}");
-    assert!(out.contains("consumption / load curve") && out.contains("14 days, 0 missing"), "{out}");
-    assert!(out.contains("production / daily") && out.contains("this meter does not measure this direction"), "{out}");
-    assert!(out.contains("Last sync:") && out.contains("(ok,") && out.contains("none planned"), "{out}");
+    assert!(
+        out.contains("Meter 22516914714270 — consent until"),
+        "{out}"
+    );
+    assert!(
+        out.contains("consumption / load curve") && out.contains("14 days, 0 missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("production / daily")
+            && out.contains("this meter does not measure this direction"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Last sync:") && out.contains("(ok,") && out.contains("none planned"),
+        "{out}"
+    );
 
     // The daemon: starts, plans a sync (right away by day, in the morning at night), and stops
     // cleanly on SIGTERM, even in the middle of a sync.
-    let mut child = linky(&d.0, &["run"]).env("LINKY_LOG", "info").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = linky(d.path(), &["run"])
+        .env("LINKY_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let stderr = child.stderr.take().unwrap();
+    // The reader keeps reading to the end: a closed pipe is not what a service manager does.
+    let (planned_tx, planned_rx) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
         let mut seen = String::new();
+        let mut planned = Some(planned_tx);
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             seen.push_str(&line);
             seen.push('\n');
             // At night the first sync waits for the morning: the plan is enough.
             if line.contains("next sync planned") {
-                break;
+                if let Some(tx) = planned.take() {
+                    let _ = tx.send(());
+                }
             }
         }
         seen
     });
-    let seen = tokio::task::spawn_blocking(move || reader.join().unwrap()).await.unwrap();
-    assert!(seen.contains("daemon started") && seen.contains("next sync planned"), "{seen}");
+    let planned = tokio::task::spawn_blocking(move || {
+        planned_rx.recv_timeout(std::time::Duration::from_secs(120))
+    })
+    .await
+    .unwrap();
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
-    assert!(output.status.success(), "{output:?}");
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let seen = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    assert!(planned.is_ok(), "no sync planned: {seen}");
+    assert!(
+        seen.contains("daemon started") && seen.contains("next sync planned"),
+        "{seen}"
+    );
+    assert!(output.status.success(), "{output:?} {seen}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("daemon stopped"));
-    let p = d.0.clone();
-    let (_, out) = tokio::task::spawn_blocking(move || run(&p, &["status"])).await.unwrap();
-    assert!(out.contains("Next sync:") && !out.contains("none planned"), "the daemon's plan is shown: {out}");
+    // Logs to a closed stderr (a reader that went away) never stop a sync.
+    let closed = dir("closed-stderr");
+    std::fs::copy(
+        d.path().join("tokens.json"),
+        closed.path().join("tokens.json"),
+    )
+    .unwrap();
+    let mut child = linky(closed.path(), &["sync", "--history-days", "2"])
+        .env("LINKY_LOG", "debug")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let p = d.path().to_path_buf();
+    let (_, out) = tokio::task::spawn_blocking(move || run(&p, &["status"]))
+        .await
+        .unwrap();
+    assert!(
+        out.contains("Next sync:") && !out.contains("none planned"),
+        "the daemon's plan is shown: {out}"
+    );
 }

@@ -13,7 +13,7 @@ use super::{CommandError, CommandResult, Message, Paths};
 use crate::settings::Settings;
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
-struct Bar(ProgressBar);
+pub struct Bar(pub ProgressBar);
 
 impl Progress for Bar {
     fn start(&self, total: usize) {
@@ -21,7 +21,12 @@ impl Progress for Bar {
         self.0.set_position(0);
     }
     fn advance(&self, window: &Window) {
-        self.0.set_message(format!("{} {} {}", window.pdl, window.kind.as_str(), window.start));
+        self.0.set_message(format!(
+            "{} {} {}",
+            window.pdl,
+            window.kind.as_str(),
+            window.start
+        ));
         self.0.inc(1);
     }
     fn finish(&self) {
@@ -32,7 +37,12 @@ impl Progress for Bar {
 /// The run settings from linky's settings.
 pub fn run_settings(s: &Settings) -> RunSettings {
     RunSettings {
-        plan: SyncSettings { curve_days: s.sync.history_days, daily_days: s.sync.daily_days, max_power_days: s.sync.max_power_days, ..SyncSettings::default() },
+        plan: SyncSettings {
+            curve_days: s.sync.history_days,
+            daily_days: s.sync.daily_days,
+            max_power_days: s.sync.max_power_days,
+            ..SyncSettings::default()
+        },
         backoff_base: std::time::Duration::from_millis(s.sync.retry_base_ms),
         ..RunSettings::default()
     }
@@ -49,21 +59,41 @@ pub fn generation(s: &Settings) -> Generation {
 
 /// The source and meters the settings point to: direct mode when configured, else the proxy
 /// tokens of `linky login`.
-pub async fn source(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>) -> Result<(EnedisSource, Vec<UsagePoint>), CommandError> {
+pub async fn source(
+    settings: &Settings,
+    paths: &Paths,
+    clock: Arc<dyn Clock>,
+) -> Result<(EnedisSource, Vec<UsagePoint>), CommandError> {
     let generation = generation(settings);
     let direct = &settings.direct;
     let (source, meters) = match (&direct.api_url, &direct.client_id) {
         (Some(url), Some(id)) => {
             let secret = direct.client_secret.clone().unwrap_or_default();
-            let meters = direct.meters.iter().map(|m| m.parse::<UsagePoint>()).collect::<Result<Vec<_>, _>>()?;
+            let meters = direct
+                .meters
+                .iter()
+                .map(|m| m.parse::<UsagePoint>())
+                .collect::<Result<Vec<_>, _>>()?;
             if meters.is_empty() {
-                return Err(Message { fr: "mode direct : donnez vos compteurs avec --meters (ou LINKY_METERS)".into(), en: "direct mode: give your meters with --meters (or LINKY_METERS)".into() }.into());
+                return Err(Message {
+                    fr: "mode direct : donnez vos compteurs avec --meters (ou LINKY_METERS)".into(),
+                    en: "direct mode: give your meters with --meters (or LINKY_METERS)".into(),
+                }
+                .into());
             }
-            (EnedisSource::direct(url, id, &secret, generation, clock.clone()), meters)
+            (
+                EnedisSource::direct(url, id, &secret, generation, clock.clone()),
+                meters,
+            )
         }
         _ => {
             let source = EnedisSource::proxy(paths.tokens(), generation, clock.clone())?;
-            let meters = source.meters().await.iter().filter_map(|m| m.parse().ok()).collect::<Vec<UsagePoint>>();
+            let meters = source
+                .meters()
+                .await
+                .iter()
+                .filter_map(|m| m.parse().ok())
+                .collect::<Vec<UsagePoint>>();
             if meters.is_empty() {
                 return Err(Message {
                     fr: "aucun compteur : lancez d'abord `linky login --proxy <adresse>` (ou le mode direct avec --enedis-api-url)".into(),
@@ -74,11 +104,21 @@ pub async fn source(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>) -
             (source, meters)
         }
     };
-    Ok((source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / settings.sync.max_rate.clamp(0.01, 1000.0))), meters))
+    Ok((
+        source.with_min_interval(std::time::Duration::from_secs_f64(
+            1.0 / settings.sync.max_rate.clamp(0.01, 1000.0),
+        )),
+        meters,
+    ))
 }
 
 /// One sync pass.
-pub async fn once(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>, progress: &dyn Progress) -> Result<SyncReport, CommandError> {
+pub async fn once(
+    settings: &Settings,
+    paths: &Paths,
+    clock: Arc<dyn Clock>,
+    progress: &dyn Progress,
+) -> Result<SyncReport, CommandError> {
     let (source, meters) = source(settings, paths, clock.clone()).await?;
     let mut store = Store::open(&paths.store())?;
     for (pdl, ends) in source.consent_ends().await {
@@ -90,13 +130,25 @@ pub async fn once(settings: &Settings, paths: &Paths, clock: Arc<dyn Clock>, pro
         }
     }
     let run_settings = run_settings(settings);
-    Ok(Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress).run(&meters).await?)
+    Ok(
+        Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress)
+            .run(&meters)
+            .await?,
+    )
 }
 
 /// `linky sync`.
-pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+pub async fn run(
+    settings: &Settings,
+    paths: &Paths,
+    lang: Lang,
+    clock: Arc<dyn Clock>,
+) -> CommandResult {
     let bar = ProgressBar::new(0);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let report = once(settings, paths, clock, &Bar(bar)).await?;
     let text = summary(&report, lang);
     match problem(&report) {
@@ -113,11 +165,26 @@ pub fn problem(report: &SyncReport) -> Option<Message> {
     if let Some(stop) = &report.stopped {
         return Some(match stop {
             Stop::Quota(until) => {
-                let at = until.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default();
-                Message { fr: format!("quota Enedis atteint {at} : la suite sera téléchargée au prochain passage"), en: format!("Enedis quota reached {at}: the rest comes at the next run") }
+                let at = until
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                Message {
+                    fr: format!(
+                        "quota Enedis atteint {at} : la suite sera téléchargée au prochain passage"
+                    ),
+                    en: format!("Enedis quota reached {at}: the rest comes at the next run"),
+                }
             }
-            Stop::Unauthorized(e) => Message { fr: format!("accès refusé ({e}) : relancez `linky login`"), en: format!("access refused ({e}): run `linky login` again") },
-            Stop::Unavailable(e) => Message { fr: format!("Enedis ne répond pas correctement ({e}) : nouvel essai au prochain passage"), en: format!("Enedis is failing ({e}): another try at the next run") },
+            Stop::Unauthorized(e) => Message {
+                fr: format!("accès refusé ({e}) : relancez `linky login`"),
+                en: format!("access refused ({e}): run `linky login` again"),
+            },
+            Stop::Unavailable(e) => Message {
+                fr: format!(
+                    "Enedis ne répond pas correctement ({e}) : nouvel essai au prochain passage"
+                ),
+                en: format!("Enedis is failing ({e}): another try at the next run"),
+            },
         });
     }
     (!report.consent_lost.is_empty()).then(|| {
@@ -180,16 +247,52 @@ pub fn summary(report: &SyncReport, lang: Lang) -> String {
         let absent: u32 = s.absent.values().sum();
         let why = match &s.whole_absence {
             Some(reason) => reason_text(lang, reason),
-            None => s.absent.keys().map(|r| reason_text(lang, r)).collect::<Vec<_>>().join(", "),
+            None => s
+                .absent
+                .keys()
+                .map(|r| reason_text(lang, r))
+                .collect::<Vec<_>>()
+                .join(", "),
         };
         if s.whole_absence.is_some() {
-            let _ = writeln!(out, "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}", s.pdl.as_str(), direction, kind, "-", "-", "-", "-", "-");
+            let _ = writeln!(
+                out,
+                "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}",
+                s.pdl.as_str(),
+                direction,
+                kind,
+                "-",
+                "-",
+                "-",
+                "-",
+                "-"
+            );
         } else {
-            let _ = writeln!(out, "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}", s.pdl.as_str(), direction, kind, s.fetched, s.missing, s.not_published, s.failed + s.mismatch, absent);
+            let _ = writeln!(
+                out,
+                "{:<15} {:<13} {:<13} {:>8} {:>9} {:>12} {:>7} {:>8}  {why}",
+                s.pdl.as_str(),
+                direction,
+                kind,
+                s.fetched,
+                s.missing,
+                s.not_published,
+                s.failed + s.mismatch,
+                absent
+            );
         }
     }
-    let _ = writeln!(out, "{} {}", label(lang, "Appels Enedis :", "Enedis calls:"), report.calls);
-    if report.series.iter().any(|s| s.kind == Kind::Daily && s.span.is_some()) {
+    let _ = writeln!(
+        out,
+        "{} {}",
+        label(lang, "Appels Enedis :", "Enedis calls:"),
+        report.calls
+    );
+    if report
+        .series
+        .iter()
+        .any(|s| s.kind == Kind::Daily && s.span.is_some())
+    {
         let _ = writeln!(
             out,
             "{}",
