@@ -88,7 +88,10 @@ impl Contract {
             .split_whitespace()
             .next()
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| ProtocolError::Value { field: "subscribed_power", value: self.subscribed_power.clone() })
+            .ok_or_else(|| ProtocolError::Value {
+                field: "subscribed_power",
+                value: self.subscribed_power.clone(),
+            })
     }
 
     /// The last activation date (the offset is dropped: it is a calendar day).
@@ -96,7 +99,10 @@ impl Contract {
         self.last_activation_date
             .get(..10)
             .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            .ok_or_else(|| ProtocolError::Value { field: "last_activation_date", value: self.last_activation_date.clone() })
+            .ok_or_else(|| ProtocolError::Value {
+                field: "last_activation_date",
+                value: self.last_activation_date.clone(),
+            })
     }
 }
 

@@ -107,22 +107,82 @@ impl ErrorCode {
     /// The body Enedis sends, to the letter.
     pub fn body(self) -> ErrorBody {
         let (error, description, uri) = match self {
-            ErrorCode::UsagePointMissing => ("Invalid_request", "usage_point_id parameter is required.", false),
-            ErrorCode::UsagePointMalformed => ("Invalid_request", "usage_point_id parameter must be 14 digits long.", false),
-            ErrorCode::StartMissing => ("Invalid_request", "Start date parameter is required.", false),
+            ErrorCode::UsagePointMissing => (
+                "Invalid_request",
+                "usage_point_id parameter is required.",
+                false,
+            ),
+            ErrorCode::UsagePointMalformed => (
+                "Invalid_request",
+                "usage_point_id parameter must be 14 digits long.",
+                false,
+            ),
+            ErrorCode::StartMissing => (
+                "Invalid_request",
+                "Start date parameter is required.",
+                false,
+            ),
             ErrorCode::EndMissing => ("Invalid_request", "End date parameter is required.", false),
-            ErrorCode::StartMalformed => ("Invalid_request", "Start date parameter must be in the format YYYY-MM-DD", false),
-            ErrorCode::EndMalformed => ("Invalid_request", "End date parameter must be in the format YYYY-MM-DD", false),
-            ErrorCode::EndInFuture => ("Invalid_request", "The end date parameter must be earlier than the current date", false),
-            ErrorCode::StartNotBeforeEnd => ("Invalid_request", "Start date should be before end date.", false),
-            ErrorCode::BeforeActivation => ("ADAM-ERR0123", "The requested period cannot be anterior to the meter's last activation date", true),
-            ErrorCode::HistoryDeadline => ("ADAM-ERR0125", "The start date must be greater than the history deadline.", false),
-            ErrorCode::LoadCurvePeriod => ("ADAM-ERR0126", "The requested period must be less than 7 days for an access to the load curve.", true),
-            ErrorCode::WrongDirection => ("ADAM-ERR0069", "Le sens de la mesure ne correspond pas pour le PRM demandé.", false),
-            ErrorCode::NotHolder => ("ADAM-DC-0007", "Le client n'est pas titulaire du point demandé.", false),
-            ErrorCode::NoConsent => ("ADAM-DC-0008", "No consent can be found for this customer and this usage point.", false),
-            ErrorCode::NoDataFound => ("no_data_found", "no measure found for this usage point", true),
-            ErrorCode::TechnicalError => ("technical_error", "Technical error. Please try later.", false),
+            ErrorCode::StartMalformed => (
+                "Invalid_request",
+                "Start date parameter must be in the format YYYY-MM-DD",
+                false,
+            ),
+            ErrorCode::EndMalformed => (
+                "Invalid_request",
+                "End date parameter must be in the format YYYY-MM-DD",
+                false,
+            ),
+            ErrorCode::EndInFuture => (
+                "Invalid_request",
+                "The end date parameter must be earlier than the current date",
+                false,
+            ),
+            ErrorCode::StartNotBeforeEnd => (
+                "Invalid_request",
+                "Start date should be before end date.",
+                false,
+            ),
+            ErrorCode::BeforeActivation => (
+                "ADAM-ERR0123",
+                "The requested period cannot be anterior to the meter's last activation date",
+                true,
+            ),
+            ErrorCode::HistoryDeadline => (
+                "ADAM-ERR0125",
+                "The start date must be greater than the history deadline.",
+                false,
+            ),
+            ErrorCode::LoadCurvePeriod => (
+                "ADAM-ERR0126",
+                "The requested period must be less than 7 days for an access to the load curve.",
+                true,
+            ),
+            ErrorCode::WrongDirection => (
+                "ADAM-ERR0069",
+                "Le sens de la mesure ne correspond pas pour le PRM demandé.",
+                false,
+            ),
+            ErrorCode::NotHolder => (
+                "ADAM-DC-0007",
+                "Le client n'est pas titulaire du point demandé.",
+                false,
+            ),
+            ErrorCode::NoConsent => (
+                "ADAM-DC-0008",
+                "No consent can be found for this customer and this usage point.",
+                false,
+            ),
+            ErrorCode::NoDataFound => (
+                "no_data_found",
+                "no measure found for this usage point",
+                true,
+            ),
+            ErrorCode::TechnicalError => (
+                "technical_error",
+                "Technical error. Please try later.",
+                false,
+            ),
         };
         ErrorBody {
             error: error.to_owned(),
@@ -197,7 +257,10 @@ pub enum ErrorKind {
 impl ErrorKind {
     /// Whether asking the same thing later may succeed.
     pub fn is_retryable(self) -> bool {
-        matches!(self, ErrorKind::Quota | ErrorKind::Unavailable | ErrorKind::InvalidToken)
+        matches!(
+            self,
+            ErrorKind::Quota | ErrorKind::Unavailable | ErrorKind::InvalidToken
+        )
     }
 }
 
@@ -239,7 +302,12 @@ impl EnedisError {
     /// `fault.*`, then `error="…"` in the header. An unreadable body still gives an error with
     /// the status (and no code), never a failure.
     pub fn from_response(status: u16, body: &str, www_authenticate: Option<&str>) -> EnedisError {
-        let mut out = EnedisError { status, code: String::new(), description: String::new(), next_access_time: None };
+        let mut out = EnedisError {
+            status,
+            code: String::new(),
+            description: String::new(),
+            next_access_time: None,
+        };
         if let Ok(shape) = serde_json::from_str::<AnyShape>(body) {
             let shape = match shape.fault {
                 Some(fault) if shape.error.is_none() && shape.code.is_none() => *fault,
@@ -255,7 +323,11 @@ impl EnedisError {
                 out.description = shape.error_description.clone().unwrap_or_default();
             } else if let Some(c) = &shape.code {
                 out.code = text(c);
-                out.description = shape.description.clone().or(shape.message.clone()).unwrap_or_default();
+                out.description = shape
+                    .description
+                    .clone()
+                    .or(shape.message.clone())
+                    .unwrap_or_default();
             }
             out.next_access_time = shape.next_access_time;
         }
@@ -277,7 +349,9 @@ impl EnedisError {
             "adam-err0126" | "adam-dc-0015" => ErrorKind::WindowTooLong,
             "adam-err0069" => ErrorKind::WrongDirection,
             // `insufficient_scope` is linky-proxy's: the meter is not covered by the consent.
-            "adam-dc-0007" | "adam-dc-0008" | "adam-dc-0009" | "insufficient_scope" => ErrorKind::ConsentLost,
+            "adam-dc-0007" | "adam-dc-0008" | "adam-dc-0009" | "insufficient_scope" => {
+                ErrorKind::ConsentLost
+            }
             "no_data_found" | "stm-err-0000014" | "stm-err-0000020" | "sgt404" => ErrorKind::NoData,
             "invalid_token" => ErrorKind::InvalidToken,
             "invalid_request" | "invalid_resquest" => ErrorKind::InvalidRequest,
@@ -300,7 +374,9 @@ fn parse_www_authenticate(header: &str) -> Option<(String, String)> {
     let mut code = None;
     let mut description = String::new();
     for item in params.split(',') {
-        let Some((key, value)) = item.split_once('=') else { continue };
+        let Some((key, value)) = item.split_once('=') else {
+            continue;
+        };
         let value = value.trim().trim_matches('"').to_owned();
         match key.trim() {
             "error" => code = Some(value),
@@ -336,8 +412,15 @@ mod tests {
 
     #[test]
     fn header_only_401_and_odd_bodies() {
-        let e = EnedisError::from_response(401, "", Some("Bearer realm=\"x\", error=\"invalid_token\", error_description=\"expired\""));
-        assert_eq!((e.code.as_str(), e.description.as_str(), e.kind()), ("invalid_token", "expired", ErrorKind::InvalidToken));
+        let e = EnedisError::from_response(
+            401,
+            "",
+            Some("Bearer realm=\"x\", error=\"invalid_token\", error_description=\"expired\""),
+        );
+        assert_eq!(
+            (e.code.as_str(), e.description.as_str(), e.kind()),
+            ("invalid_token", "expired", ErrorKind::InvalidToken)
+        );
         let e = EnedisError::from_response(401, "<html>", Some("Bearer garbage"));
         assert_eq!(e.kind(), ErrorKind::InvalidToken);
         let e = EnedisError::from_response(503, "Service Unavailable", None);

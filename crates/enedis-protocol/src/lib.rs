@@ -70,13 +70,19 @@ pub(crate) fn curve_from_stamps<'a>(
     let mut last_step: Option<(&str, Step)> = None;
     for item in items {
         let (date, step_text, watts) = item?;
-        let stamp = Stamp::parse(date).map_err(|_| ProtocolError::Value { field: "date", value: date.to_owned() })?;
+        let stamp = Stamp::parse(date).map_err(|_| ProtocolError::Value {
+            field: "date",
+            value: date.to_owned(),
+        })?;
         let step = match step_text {
             None => Step::PT30M,
             Some(text) => match last_step {
                 Some((t, s)) if t == text => s,
                 _ => {
-                    let s: Step = text.parse().map_err(|_| ProtocolError::Value { field: "step", value: text.to_owned() })?;
+                    let s: Step = text.parse().map_err(|_| ProtocolError::Value {
+                        field: "step",
+                        value: text.to_owned(),
+                    })?;
                     last_step = Some((text, s));
                     s
                 }

@@ -42,10 +42,16 @@ impl Mesure {
     pub fn path(self) -> &'static str {
         match self {
             Mesure::ConsommationQuotidienne => "/mesure_synchrone_auto/v2/consommation_quotidienne",
-            Mesure::CourbeDeChargeConsommation => "/mesure_synchrone_auto/v2/courbe_de_charge_consommation",
-            Mesure::PuissanceConsoMaxQuotidienne => "/mesure_synchrone_auto/v2/puissance_conso_max_quotidienne",
+            Mesure::CourbeDeChargeConsommation => {
+                "/mesure_synchrone_auto/v2/courbe_de_charge_consommation"
+            }
+            Mesure::PuissanceConsoMaxQuotidienne => {
+                "/mesure_synchrone_auto/v2/puissance_conso_max_quotidienne"
+            }
             Mesure::ProductionQuotidienne => "/mesure_synchrone_auto/v2/production_quotidienne",
-            Mesure::CourbeDeChargeProduction => "/mesure_synchrone_auto/v2/courbe_de_charge_production",
+            Mesure::CourbeDeChargeProduction => {
+                "/mesure_synchrone_auto/v2/courbe_de_charge_production"
+            }
         }
     }
 
@@ -100,7 +106,11 @@ pub struct MesureResponse {
     /// The period asked.
     pub periode: Periode,
     /// `GLOBALE` on daily energies.
-    #[serde(rename = "typeValeur", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "typeValeur",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub type_valeur: Option<String>,
     /// `MESURE` or `DIFF.INDEX`.
     #[serde(rename = "modeCalcul")]
@@ -170,7 +180,10 @@ fn scaled(field: &'static str, text: &str, unit: &str) -> Result<Option<u64>, Pr
     if t.eq_ignore_ascii_case("null") || t.is_empty() {
         return Ok(None);
     }
-    let bad = || ProtocolError::Value { field, value: text.to_owned() };
+    let bad = || ProtocolError::Value {
+        field,
+        value: text.to_owned(),
+    };
     let factor = if unit.starts_with('k') { 1000.0 } else { 1.0 };
     let number: f64 = t.parse().map_err(|_| bad())?;
     if !number.is_finite() || number < 0.0 {
@@ -182,51 +195,94 @@ fn scaled(field: &'static str, text: &str, unit: &str) -> Result<Option<u64>, Pr
 impl MesureResponse {
     /// Reads an answer body.
     pub fn from_json(body: &str) -> Result<MesureResponse, ProtocolError> {
-        serde_json::from_str(body).map_err(|e| ProtocolError::Shape { detail: e.to_string() })
+        serde_json::from_str(body).map_err(|e| ProtocolError::Shape {
+            detail: e.to_string(),
+        })
     }
 
     fn main_series(&self) -> Option<&Grandeur> {
         // With grandeurPhysique=TOUT there is one series per quantity; PMA is the one we use.
-        self.grandeur.iter().find(|g| g.grandeur_physique == "PMA").or_else(|| self.grandeur.first())
+        self.grandeur
+            .iter()
+            .find(|g| g.grandeur_physique == "PMA")
+            .or_else(|| self.grandeur.first())
     }
 
     /// The load-curve points, placed in time (repeated autumn stamps by position).
     pub fn to_load_curve(&self) -> Result<LoadCurve, ProtocolError> {
-        let Some(series) = self.main_series() else { return Ok(LoadCurve::default()) };
-        curve_of(&series.unite, series.points.iter().map(|p| (p.v.as_str(), p.d.as_str(), p.p.as_deref())))
+        let Some(series) = self.main_series() else {
+            return Ok(LoadCurve::default());
+        };
+        curve_of(
+            &series.unite,
+            series
+                .points
+                .iter()
+                .map(|p| (p.v.as_str(), p.d.as_str(), p.p.as_deref())),
+        )
     }
 
     /// The daily energies (missing days are left out).
     pub fn to_daily_energy(&self) -> Result<Vec<DailyEnergy>, ProtocolError> {
-        let Some(series) = self.main_series() else { return Ok(Vec::new()) };
+        let Some(series) = self.main_series() else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         for p in &series.points {
-            let Some(wh) = scaled("v", &p.v, &series.unite)? else { continue };
-            let date = p.d.get(..10).and_then(|d| NaiveDate::parse_from_str(d, DATE).ok()).ok_or_else(|| ProtocolError::Value { field: "d", value: p.d.clone() })?;
-            let wh = i64::try_from(wh).map_err(|_| ProtocolError::Value { field: "v", value: p.v.clone() })?;
-            out.push(DailyEnergy { date, energy: Energy::from_wh(wh) });
+            let Some(wh) = scaled("v", &p.v, &series.unite)? else {
+                continue;
+            };
+            let date =
+                p.d.get(..10)
+                    .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok())
+                    .ok_or_else(|| ProtocolError::Value {
+                        field: "d",
+                        value: p.d.clone(),
+                    })?;
+            let wh = i64::try_from(wh).map_err(|_| ProtocolError::Value {
+                field: "v",
+                value: p.v.clone(),
+            })?;
+            out.push(DailyEnergy {
+                date,
+                energy: Energy::from_wh(wh),
+            });
         }
         Ok(out)
     }
 
     /// The maximum powers (days answered `"null"` are left out).
     pub fn to_max_power(&self) -> Result<Vec<MaxPower>, ProtocolError> {
-        let Some(series) = self.main_series() else { return Ok(Vec::new()) };
+        let Some(series) = self.main_series() else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::new();
         for p in &series.points {
-            let Some(va) = scaled("v", &p.v, &series.unite)? else { continue };
+            let Some(va) = scaled("v", &p.v, &series.unite)? else {
+                continue;
+            };
             let at = match Stamp::parse(&p.d) {
                 Ok(Stamp::Local(t)) => t,
                 Ok(Stamp::Exact(t)) => paris::local(t),
-                Err(_) => p
-                    .d
-                    .get(..10)
-                    .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok())
-                    .map(|d| d.and_time(chrono::NaiveTime::MIN))
-                    .ok_or_else(|| ProtocolError::Value { field: "d", value: p.d.clone() })?,
+                Err(_) => {
+                    p.d.get(..10)
+                        .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok())
+                        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+                        .ok_or_else(|| ProtocolError::Value {
+                            field: "d",
+                            value: p.d.clone(),
+                        })?
+                }
             };
-            let volt_amperes = u32::try_from(va).map_err(|_| ProtocolError::Value { field: "v", value: p.v.clone() })?;
-            out.push(MaxPower { date: at.date(), at, volt_amperes });
+            let volt_amperes = u32::try_from(va).map_err(|_| ProtocolError::Value {
+                field: "v",
+                value: p.v.clone(),
+            })?;
+            out.push(MaxPower {
+                date: at.date(),
+                at,
+                volt_amperes,
+            });
         }
         Ok(out)
     }
@@ -235,7 +291,10 @@ impl MesureResponse {
         MesureResponse {
             id_prm: pdl.to_owned(),
             etape_metier: "BRUT".to_owned(),
-            periode: Periode { date_debut: start.format(DATE).to_string(), date_fin: end.format(DATE).to_string() },
+            periode: Periode {
+                date_debut: start.format(DATE).to_string(),
+                date_fin: end.format(DATE).to_string(),
+            },
             type_valeur: None,
             mode_calcul: "MESURE".to_owned(),
             pas: None,
@@ -245,7 +304,13 @@ impl MesureResponse {
     }
 
     /// The answer for a load curve.
-    pub fn from_load_curve(direction: Direction, pdl: &str, start: NaiveDate, end: NaiveDate, points: &[LoadCurvePoint]) -> MesureResponse {
+    pub fn from_load_curve(
+        direction: Direction,
+        pdl: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        points: &[LoadCurvePoint],
+    ) -> MesureResponse {
         let points = points
             .iter()
             .map(|p| Point {
@@ -257,17 +322,42 @@ impl MesureResponse {
                 ec: Some("0".to_owned()),
             })
             .collect();
-        let g = Grandeur { grandeur_metier: metier(direction).to_owned(), grandeur_physique: "PA".to_owned(), unite: "W".to_owned(), points, calendrier: Vec::new() };
+        let g = Grandeur {
+            grandeur_metier: metier(direction).to_owned(),
+            grandeur_physique: "PA".to_owned(),
+            unite: "W".to_owned(),
+            points,
+            calendrier: Vec::new(),
+        };
         MesureResponse::envelope(pdl, start, end, g)
     }
 
     /// The answer for daily energies.
-    pub fn from_daily_energy(direction: Direction, pdl: &str, start: NaiveDate, end: NaiveDate, days: &[DailyEnergy]) -> MesureResponse {
+    pub fn from_daily_energy(
+        direction: Direction,
+        pdl: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        days: &[DailyEnergy],
+    ) -> MesureResponse {
         let points = days
             .iter()
-            .map(|d| Point { v: d.energy.wh_rounded().to_string(), d: d.date.format(DATE).to_string(), p: None, n: None, iv: None, ec: None })
+            .map(|d| Point {
+                v: d.energy.wh_rounded().to_string(),
+                d: d.date.format(DATE).to_string(),
+                p: None,
+                n: None,
+                iv: None,
+                ec: None,
+            })
             .collect();
-        let g = Grandeur { grandeur_metier: metier(direction).to_owned(), grandeur_physique: "EA".to_owned(), unite: "Wh".to_owned(), points, calendrier: Vec::new() };
+        let g = Grandeur {
+            grandeur_metier: metier(direction).to_owned(),
+            grandeur_physique: "EA".to_owned(),
+            unite: "Wh".to_owned(),
+            points,
+            calendrier: Vec::new(),
+        };
         MesureResponse {
             type_valeur: Some("GLOBALE".to_owned()),
             mode_calcul: "DIFF.INDEX".to_owned(),
@@ -278,25 +368,66 @@ impl MesureResponse {
 
     /// The answer for maximum powers: one point per day (`P1D`) or per month (`P1M`); a day
     /// without a value reads `"null"` at midnight, as the fixtures show.
-    pub fn from_max_power(pdl: &str, start: NaiveDate, end: NaiveDate, step: &str, points: &[(NaiveDate, Option<MaxPower>)]) -> MesureResponse {
+    pub fn from_max_power(
+        pdl: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        step: &str,
+        points: &[(NaiveDate, Option<MaxPower>)],
+    ) -> MesureResponse {
         let points = points
             .iter()
             .map(|(date, peak)| match peak {
-                Some(m) => Point { v: m.volt_amperes.to_string(), d: format_local(m.at), p: None, n: None, iv: None, ec: None },
-                None => Point { v: "null".to_owned(), d: format_local(date.and_time(chrono::NaiveTime::MIN)), p: None, n: None, iv: None, ec: None },
+                Some(m) => Point {
+                    v: m.volt_amperes.to_string(),
+                    d: format_local(m.at),
+                    p: None,
+                    n: None,
+                    iv: None,
+                    ec: None,
+                },
+                None => Point {
+                    v: "null".to_owned(),
+                    d: format_local(date.and_time(chrono::NaiveTime::MIN)),
+                    p: None,
+                    n: None,
+                    iv: None,
+                    ec: None,
+                },
             })
             .collect();
-        let g = Grandeur { grandeur_metier: "CONS".to_owned(), grandeur_physique: "PMA".to_owned(), unite: "VA".to_owned(), points, calendrier: Vec::new() };
-        MesureResponse { pas: Some(step.to_owned()), ..MesureResponse::envelope(pdl, start, end, g) }
+        let g = Grandeur {
+            grandeur_metier: "CONS".to_owned(),
+            grandeur_physique: "PMA".to_owned(),
+            unite: "VA".to_owned(),
+            points,
+            calendrier: Vec::new(),
+        };
+        MesureResponse {
+            pas: Some(step.to_owned()),
+            ..MesureResponse::envelope(pdl, start, end, g)
+        }
     }
 }
 
 /// Points of one series, `"null"` values left out, `kW` scaled to `W`.
-fn curve_of<'a>(unit: &str, points: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>) -> Result<LoadCurve, ProtocolError> {
-    crate::curve_from_stamps(points.filter_map(|(v, d, p)| match scaled("v", v, unit) {
-        Ok(None) => None,
-        Ok(Some(w)) => Some(u32::try_from(w).map_err(|_| ProtocolError::Value { field: "v", value: v.to_owned() }).map(|w| (d, p, w))),
-        Err(e) => Some(Err(e)),
+fn curve_of<'a>(
+    unit: &str,
+    points: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+) -> Result<LoadCurve, ProtocolError> {
+    crate::curve_from_stamps(points.filter_map(|(v, d, p)| {
+        match scaled("v", v, unit) {
+            Ok(None) => None,
+            Ok(Some(w)) => Some(
+                u32::try_from(w)
+                    .map_err(|_| ProtocolError::Value {
+                        field: "v",
+                        value: v.to_owned(),
+                    })
+                    .map(|w| (d, p, w)),
+            ),
+            Err(e) => Some(Err(e)),
+        }
     }))
 }
 
@@ -330,9 +461,16 @@ struct BorrowedPoint<'a> {
 /// is about, and its points. Same result as [`MesureResponse::from_json`] then
 /// [`MesureResponse::to_load_curve`].
 pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolError> {
-    let r: BorrowedResponse<'_> = serde_json::from_str(body).map_err(|e| ProtocolError::Shape { detail: e.to_string() })?;
+    let r: BorrowedResponse<'_> = serde_json::from_str(body).map_err(|e| ProtocolError::Shape {
+        detail: e.to_string(),
+    })?;
     let curve = match r.grandeur.first() {
-        Some(g) => curve_of(&g.unite, g.points.iter().map(|p| (p.v.as_ref(), p.d.as_ref(), p.p.as_deref())))?,
+        Some(g) => curve_of(
+            &g.unite,
+            g.points
+                .iter()
+                .map(|p| (p.v.as_ref(), p.d.as_ref(), p.p.as_deref())),
+        )?,
         None => LoadCurve::default(),
     };
     Ok((r.id_prm.into_owned(), curve))
@@ -347,7 +485,11 @@ fn format_local(t: NaiveDateTime) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubscribedServicesRequest {
     /// The consent returned to the redirect URI.
-    #[serde(rename = "autorisationId", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "autorisationId",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub autorisation_id: Option<u64>,
     /// `true` to search by consent.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -356,7 +498,11 @@ pub struct SubscribedServicesRequest {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub comptage: Option<bool>,
     /// `ACCES`.
-    #[serde(rename = "serviceType", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "serviceType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub service_type: Option<String>,
     /// States wanted, e.g. `["ACTIF","DEMANDE"]`.
     #[serde(rename = "etatCode", skip_serializing_if = "Option::is_none", default)]
@@ -412,7 +558,11 @@ pub struct SubscribedService {
     #[serde(rename = "etatCode")]
     pub etat_code: String,
     /// Label of the state.
-    #[serde(rename = "etatLibelle", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "etatLibelle",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub etat_libelle: Option<String>,
     /// The meter.
     #[serde(rename = "pointId")]
@@ -424,7 +574,11 @@ pub struct SubscribedService {
     #[serde(rename = "mesuresPas")]
     pub mesures_pas: String,
     /// How often data is sent.
-    #[serde(rename = "periodiciteTransmission", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "periodiciteTransmission",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub periodicite_transmission: Option<String>,
     /// The consent.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -438,10 +592,18 @@ pub struct ServiceAutorisation {
     #[serde(rename = "autorisationId")]
     pub autorisation_id: u64,
     /// Its label.
-    #[serde(rename = "autorisationLibelle", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "autorisationLibelle",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub autorisation_libelle: Option<String>,
     /// `EXPLICITE` for a person's consent.
-    #[serde(rename = "autorisationType", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "autorisationType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub autorisation_type: Option<String>,
 }
 
@@ -469,7 +631,11 @@ pub struct Comptage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Relais {
     /// `HC (22H00-6H00)`; absent without off-peak hours.
-    #[serde(rename = "plageHeuresCreuses", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "plageHeuresCreuses",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub plage_heures_creuses: Option<String>,
 }
 

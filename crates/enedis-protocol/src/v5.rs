@@ -58,13 +58,20 @@ impl Resource {
 
     /// Whether it is a load curve (7-day windows, 24-month history).
     pub fn is_load_curve(self) -> bool {
-        matches!(self, Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve)
+        matches!(
+            self,
+            Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve
+        )
     }
 
     fn reading_type(self) -> ReadingType {
         let (unit, kind, aggregate, period) = match self {
-            Resource::DailyConsumption | Resource::DailyProduction => ("Wh", "energy", "sum", Some("P1D")),
-            Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve => ("W", "power", "average", None),
+            Resource::DailyConsumption | Resource::DailyProduction => {
+                ("Wh", "energy", "sum", Some("P1D"))
+            }
+            Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve => {
+                ("W", "power", "average", None)
+            }
             Resource::ConsumptionMaxPower => ("VA", "power", "maximum", Some("P1D")),
         };
         ReadingType {
@@ -134,7 +141,10 @@ const DATE: &str = "%Y-%m-%d";
 const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 fn value<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, ProtocolError> {
-    text.trim().parse().map_err(|_| ProtocolError::Value { field, value: text.to_owned() })
+    text.trim().parse().map_err(|_| ProtocolError::Value {
+        field,
+        value: text.to_owned(),
+    })
 }
 
 fn date(field: &'static str, text: &str) -> Result<NaiveDate, ProtocolError> {
@@ -142,14 +152,19 @@ fn date(field: &'static str, text: &str) -> Result<NaiveDate, ProtocolError> {
     // Dates sometimes carry an offset (`2017-07-15+02:00`): the first ten characters are the day.
     t.get(..10)
         .and_then(|d| NaiveDate::parse_from_str(d, DATE).ok())
-        .ok_or_else(|| ProtocolError::Value { field, value: text.to_owned() })
+        .ok_or_else(|| ProtocolError::Value {
+            field,
+            value: text.to_owned(),
+        })
 }
 
 impl MeterReading {
     /// Reads a response body: the Enedis envelope `{"meter_reading": …}`, or the bare reading
     /// that gateways such as Conso API return.
     pub fn from_json(body: &str) -> Result<MeterReading, ProtocolError> {
-        let shape = |e: serde_json::Error| ProtocolError::Shape { detail: e.to_string() };
+        let shape = |e: serde_json::Error| ProtocolError::Shape {
+            detail: e.to_string(),
+        };
         match serde_json::from_str::<MeterReadingResponse>(body) {
             Ok(r) => Ok(r.meter_reading),
             Err(_) => serde_json::from_str::<MeterReading>(body).map_err(shape),
@@ -158,14 +173,25 @@ impl MeterReading {
 
     /// The load-curve points, placed in time (repeated autumn stamps by position).
     pub fn to_load_curve(&self) -> Result<LoadCurve, ProtocolError> {
-        crate::curve_from_stamps(self.interval_reading.iter().map(|r| Ok((r.date.as_str(), r.interval_length.as_deref(), value::<u32>("value", &r.value)?))))
+        crate::curve_from_stamps(self.interval_reading.iter().map(|r| {
+            Ok((
+                r.date.as_str(),
+                r.interval_length.as_deref(),
+                value::<u32>("value", &r.value)?,
+            ))
+        }))
     }
 
     /// The daily energies.
     pub fn to_daily_energy(&self) -> Result<Vec<DailyEnergy>, ProtocolError> {
         self.interval_reading
             .iter()
-            .map(|r| Ok(DailyEnergy { date: date("date", &r.date)?, energy: Energy::from_wh(value("value", &r.value)?) }))
+            .map(|r| {
+                Ok(DailyEnergy {
+                    date: date("date", &r.date)?,
+                    energy: Energy::from_wh(value("value", &r.value)?),
+                })
+            })
             .collect()
     }
 
@@ -180,12 +206,22 @@ impl MeterReading {
                     // A date-only value (seen in the wild) puts the peak at midnight.
                     Err(_) => date("date", &r.date)?.and_time(chrono::NaiveTime::MIN),
                 };
-                Ok(MaxPower { date: at.date(), at, volt_amperes: value("value", &r.value)? })
+                Ok(MaxPower {
+                    date: at.date(),
+                    at,
+                    volt_amperes: value("value", &r.value)?,
+                })
             })
             .collect()
     }
 
-    fn envelope(resource: Resource, usage_point: &str, start: NaiveDate, end: NaiveDate, interval_reading: Vec<IntervalReading>) -> MeterReading {
+    fn envelope(
+        resource: Resource,
+        usage_point: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        interval_reading: Vec<IntervalReading>,
+    ) -> MeterReading {
         MeterReading {
             usage_point_id: usage_point.to_owned(),
             start: start.format(DATE).to_string(),
@@ -197,7 +233,13 @@ impl MeterReading {
     }
 
     /// The response Enedis gives for a load curve.
-    pub fn from_load_curve(resource: Resource, usage_point: &str, start: NaiveDate, end: NaiveDate, points: &[LoadCurvePoint]) -> MeterReading {
+    pub fn from_load_curve(
+        resource: Resource,
+        usage_point: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        points: &[LoadCurvePoint],
+    ) -> MeterReading {
         let readings = points
             .iter()
             .map(|p| IntervalReading {
@@ -211,7 +253,13 @@ impl MeterReading {
     }
 
     /// The response Enedis gives for daily energies.
-    pub fn from_daily_energy(resource: Resource, usage_point: &str, start: NaiveDate, end: NaiveDate, days: &[DailyEnergy]) -> MeterReading {
+    pub fn from_daily_energy(
+        resource: Resource,
+        usage_point: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        days: &[DailyEnergy],
+    ) -> MeterReading {
         let readings = days
             .iter()
             .map(|d| IntervalReading {
@@ -225,7 +273,12 @@ impl MeterReading {
     }
 
     /// The response Enedis gives for daily maximum powers.
-    pub fn from_max_power(usage_point: &str, start: NaiveDate, end: NaiveDate, peaks: &[MaxPower]) -> MeterReading {
+    pub fn from_max_power(
+        usage_point: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        peaks: &[MaxPower],
+    ) -> MeterReading {
         let readings = peaks
             .iter()
             .map(|m| IntervalReading {
@@ -235,7 +288,13 @@ impl MeterReading {
                 measure_type: None,
             })
             .collect();
-        MeterReading::envelope(Resource::ConsumptionMaxPower, usage_point, start, end, readings)
+        MeterReading::envelope(
+            Resource::ConsumptionMaxPower,
+            usage_point,
+            start,
+            end,
+            readings,
+        )
     }
 }
 
@@ -268,12 +327,20 @@ struct BorrowedPoint<'a> {
 /// is about, and its points. Same result as [`MeterReading::from_json`] then
 /// [`MeterReading::to_load_curve`], several times faster.
 pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolError> {
-    let shape = |e: serde_json::Error| ProtocolError::Shape { detail: e.to_string() };
+    let shape = |e: serde_json::Error| ProtocolError::Shape {
+        detail: e.to_string(),
+    };
     let reading = match serde_json::from_str::<BorrowedEnvelope<'_>>(body) {
         Ok(e) => e.meter_reading,
         Err(_) => serde_json::from_str::<BorrowedReading<'_>>(body).map_err(shape)?,
     };
-    let curve = crate::curve_from_stamps(reading.interval_reading.iter().map(|r| Ok((r.date.as_ref(), r.interval_length.as_deref(), value::<u32>("value", &r.value)?))))?;
+    let curve = crate::curve_from_stamps(reading.interval_reading.iter().map(|r| {
+        Ok((
+            r.date.as_ref(),
+            r.interval_length.as_deref(),
+            value::<u32>("value", &r.value)?,
+        ))
+    }))?;
     Ok((reading.usage_point_id.into_owned(), curve))
 }
 

@@ -10,8 +10,10 @@ use linky_core::Energy;
 use serde_json::Value;
 
 fn sample(path: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/enedis-samples");
-    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e} (shared/ must sit beside the repository)"))
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/enedis-samples");
+    std::fs::read_to_string(root.join(path))
+        .unwrap_or_else(|e| panic!("{path}: {e} (shared/ must sit beside the repository)"))
 }
 
 fn json_sample(path: &str) -> Value {
@@ -24,65 +26,148 @@ fn date(s: &str) -> NaiveDate {
 
 #[test]
 fn recorded_load_curve_reads_and_rebuilds_identically() {
-    let body = sample("consoapi-recorded/04_consumption_load_curve_2023-04-01_2023-04-02_HTTP200.json");
+    let body =
+        sample("consoapi-recorded/04_consumption_load_curve_2023-04-01_2023-04-02_HTTP200.json");
     let reading = MeterReading::from_json(&body).unwrap();
     let curve = reading.to_load_curve().unwrap();
     assert_eq!(curve.points().len(), 48);
-    let rebuilt = MeterReading::from_load_curve(Resource::ConsumptionLoadCurve, "11111111111111", date("2023-04-01"), date("2023-04-02"), curve.points());
+    let rebuilt = MeterReading::from_load_curve(
+        Resource::ConsumptionLoadCurve,
+        "11111111111111",
+        date("2023-04-01"),
+        date("2023-04-02"),
+        curve.points(),
+    );
     let original: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(serde_json::to_value(&rebuilt).unwrap(), original);
     // With the Enedis envelope put back, as Enedis sends it.
-    let enveloped = serde_json::to_string(&MeterReadingResponse { meter_reading: rebuilt }).unwrap();
-    assert!(enveloped.starts_with("{\"meter_reading\":{\"usage_point_id\":\"11111111111111\",\"start\":\"2023-04-01\""));
-    assert_eq!(MeterReading::from_json(&enveloped).unwrap().to_load_curve().unwrap(), curve);
+    let enveloped = serde_json::to_string(&MeterReadingResponse {
+        meter_reading: rebuilt,
+    })
+    .unwrap();
+    assert!(enveloped.starts_with(
+        "{\"meter_reading\":{\"usage_point_id\":\"11111111111111\",\"start\":\"2023-04-01\""
+    ));
+    assert_eq!(
+        MeterReading::from_json(&enveloped)
+            .unwrap()
+            .to_load_curve()
+            .unwrap(),
+        curve
+    );
 }
 
 #[test]
 fn recorded_daily_and_max_power_read_and_rebuild_identically() {
     for (file, resource) in [
-        ("consoapi-recorded/02_daily_consumption_2023-04-01_2023-04-04_HTTP200.json", Resource::DailyConsumption),
-        ("consoapi-recorded/07_daily_production_2023-04-01_2023-04-04_HTTP200.json", Resource::DailyProduction),
+        (
+            "consoapi-recorded/02_daily_consumption_2023-04-01_2023-04-04_HTTP200.json",
+            Resource::DailyConsumption,
+        ),
+        (
+            "consoapi-recorded/07_daily_production_2023-04-01_2023-04-04_HTTP200.json",
+            Resource::DailyProduction,
+        ),
     ] {
         let body = sample(file);
         let reading = MeterReading::from_json(&body).unwrap();
         let days = reading.to_daily_energy().unwrap();
         assert_eq!(days.len(), 3);
-        let rebuilt = MeterReading::from_daily_energy(resource, "11111111111111", date("2023-04-01"), date("2023-04-04"), &days);
-        assert_eq!(serde_json::to_value(&rebuilt).unwrap(), serde_json::from_str::<Value>(&body).unwrap(), "{file}");
+        let rebuilt = MeterReading::from_daily_energy(
+            resource,
+            "11111111111111",
+            date("2023-04-01"),
+            date("2023-04-04"),
+            &days,
+        );
+        assert_eq!(
+            serde_json::to_value(&rebuilt).unwrap(),
+            serde_json::from_str::<Value>(&body).unwrap(),
+            "{file}"
+        );
     }
     let body = sample("consoapi-recorded/02_daily_consumption_2023-04-01_2023-04-04_HTTP200.json");
-    let days = MeterReading::from_json(&body).unwrap().to_daily_energy().unwrap();
+    let days = MeterReading::from_json(&body)
+        .unwrap()
+        .to_daily_energy()
+        .unwrap();
     assert_eq!(days[0].energy, Energy::from_wh(11776));
 
-    let body = sample("consoapi-recorded/05_consumption_max_power_2023-04-01_2023-04-04_HTTP200.json");
-    let peaks = MeterReading::from_json(&body).unwrap().to_max_power().unwrap();
-    assert_eq!((peaks[0].volt_amperes, peaks[0].at.to_string().as_str()), (4638, "2023-04-01 12:06:20"));
-    let rebuilt = MeterReading::from_max_power("11111111111111", date("2023-04-01"), date("2023-04-04"), &peaks);
-    assert_eq!(serde_json::to_value(&rebuilt).unwrap(), serde_json::from_str::<Value>(&body).unwrap());
+    let body =
+        sample("consoapi-recorded/05_consumption_max_power_2023-04-01_2023-04-04_HTTP200.json");
+    let peaks = MeterReading::from_json(&body)
+        .unwrap()
+        .to_max_power()
+        .unwrap();
+    assert_eq!(
+        (peaks[0].volt_amperes, peaks[0].at.to_string().as_str()),
+        (4638, "2023-04-01 12:06:20")
+    );
+    let rebuilt = MeterReading::from_max_power(
+        "11111111111111",
+        date("2023-04-01"),
+        date("2023-04-04"),
+        &peaks,
+    );
+    assert_eq!(
+        serde_json::to_value(&rebuilt).unwrap(),
+        serde_json::from_str::<Value>(&body).unwrap()
+    );
 }
 
 #[test]
 fn third_party_v5_shapes_read() {
-    let body = sample("v5/eddie_consumption_load_curve_with_changing_resolution_2024-02-26_to_2024-02-27.json");
-    let curve = MeterReading::from_json(&body).unwrap().to_load_curve().unwrap();
-    let steps: std::collections::BTreeSet<u16> = curve.points().iter().map(|p| p.step.minutes()).collect();
+    let body = sample(
+        "v5/eddie_consumption_load_curve_with_changing_resolution_2024-02-26_to_2024-02-27.json",
+    );
+    let curve = MeterReading::from_json(&body)
+        .unwrap()
+        .to_load_curve()
+        .unwrap();
+    let steps: std::collections::BTreeSet<u16> =
+        curve.points().iter().map(|p| p.step.minutes()).collect();
     assert_eq!(steps.into_iter().collect::<Vec<_>>(), [10, 15, 30, 60]);
 }
 
 #[test]
 fn catalogue_bodies_match_the_recorded_errors() {
     for (file, code) in [
-        ("v5-errors/400_ADAM-ERR0123_before_activation.json", ErrorCode::BeforeActivation),
-        ("v5-errors/400_ADAM-ERR0125_history_deadline.json", ErrorCode::HistoryDeadline),
-        ("v5-errors/400_ADAM-ERR0126_load_curve_period.json", ErrorCode::LoadCurvePeriod),
-        ("v5-errors/400_invalid_request_start_after_end.json", ErrorCode::StartNotBeforeEnd),
-        ("v5-errors/400_ADAM-DC-0007_not_holder_2026.json", ErrorCode::NotHolder),
-        ("v5-errors/403_ADAM-DC-0008_no_consent.json", ErrorCode::NoConsent),
+        (
+            "v5-errors/400_ADAM-ERR0123_before_activation.json",
+            ErrorCode::BeforeActivation,
+        ),
+        (
+            "v5-errors/400_ADAM-ERR0125_history_deadline.json",
+            ErrorCode::HistoryDeadline,
+        ),
+        (
+            "v5-errors/400_ADAM-ERR0126_load_curve_period.json",
+            ErrorCode::LoadCurvePeriod,
+        ),
+        (
+            "v5-errors/400_invalid_request_start_after_end.json",
+            ErrorCode::StartNotBeforeEnd,
+        ),
+        (
+            "v5-errors/400_ADAM-DC-0007_not_holder_2026.json",
+            ErrorCode::NotHolder,
+        ),
+        (
+            "v5-errors/403_ADAM-DC-0008_no_consent.json",
+            ErrorCode::NoConsent,
+        ),
         ("v5-errors/404_no_data_found.json", ErrorCode::NoDataFound),
-        ("v5-errors/500_technical_error.json", ErrorCode::TechnicalError),
+        (
+            "v5-errors/500_technical_error.json",
+            ErrorCode::TechnicalError,
+        ),
     ] {
         let recorded: Value = serde_json::from_str(&sample(file)).unwrap();
-        assert_eq!(serde_json::to_value(code.body()).unwrap(), recorded, "{file}");
+        assert_eq!(
+            serde_json::to_value(code.body()).unwrap(),
+            recorded,
+            "{file}"
+        );
         let status: u16 = file[10..13].parse().unwrap();
         assert_eq!(code.status(), status, "{file}");
     }
@@ -93,33 +178,70 @@ fn every_recorded_error_shape_is_understood() {
     for (file, status, kind) in [
         ("v5-errors/429_quota_Q4_v4era.json", 429, ErrorKind::Quota),
         ("v5-errors/429_wso2_fault_2026.json", 429, ErrorKind::Quota),
-        ("v5-errors/429_wso2_throttled_2026.json", 429, ErrorKind::Quota),
-        ("v5-errors/403_ADAM-DC-0008_no_consent.json", 403, ErrorKind::ConsentLost),
-        ("v5-errors/400_ADAM-DC-0007_not_holder_2026.json", 400, ErrorKind::ConsentLost),
+        (
+            "v5-errors/429_wso2_throttled_2026.json",
+            429,
+            ErrorKind::Quota,
+        ),
+        (
+            "v5-errors/403_ADAM-DC-0008_no_consent.json",
+            403,
+            ErrorKind::ConsentLost,
+        ),
+        (
+            "v5-errors/400_ADAM-DC-0007_not_holder_2026.json",
+            400,
+            ErrorKind::ConsentLost,
+        ),
         ("v5-errors/404_no_data_found.json", 404, ErrorKind::NoData),
-        ("consoapi-recorded/01_daily_consumption_2023-04-02_2023-04-01_HTTP400.json", 400, ErrorKind::InvalidRequest),
+        (
+            "consoapi-recorded/01_daily_consumption_2023-04-02_2023-04-01_HTTP400.json",
+            400,
+            ErrorKind::InvalidRequest,
+        ),
     ] {
         let e = EnedisError::from_response(status, &sample(file), None);
         assert_eq!(e.kind(), kind, "{file}: {e:?}");
         assert!(!e.description.is_empty(), "{file}");
     }
-    let e = EnedisError::from_response(429, &sample("v5-errors/429_wso2_throttled_2026.json"), None);
-    assert_eq!(e.next_access_time.as_deref(), Some("2026-Jul-17 05:00:00+0000 UTC"));
+    let e =
+        EnedisError::from_response(429, &sample("v5-errors/429_wso2_throttled_2026.json"), None);
+    assert_eq!(
+        e.next_access_time.as_deref(),
+        Some("2026-Jul-17 05:00:00+0000 UTC")
+    );
 }
 
 #[test]
 fn recorded_customer_bodies_round_trip() {
     use enedis_protocol::customers::{ContactResponse, CustomerResponse, IdentityResponse};
-    for file in ["v5/eddie_contract-consumption.json", "v5/myelectricaldatapy_contract_two_offpeak_ranges.json", "v5/eddie_address.json"] {
+    for file in [
+        "v5/eddie_contract-consumption.json",
+        "v5/myelectricaldatapy_contract_two_offpeak_ranges.json",
+        "v5/eddie_address.json",
+    ] {
         let body = sample(file);
         let parsed: CustomerResponse = serde_json::from_str(&body).unwrap();
-        assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::from_str::<Value>(&body).unwrap(), "{file}");
+        assert_eq!(
+            serde_json::to_value(&parsed).unwrap(),
+            serde_json::from_str::<Value>(&body).unwrap(),
+            "{file}"
+        );
     }
-    let contract: CustomerResponse = serde_json::from_str(&sample("v5/myelectricaldatapy_contract_two_offpeak_ranges.json")).unwrap();
-    let c = contract.customer.usage_points[0].contracts.as_ref().unwrap();
+    let contract: CustomerResponse = serde_json::from_str(&sample(
+        "v5/myelectricaldatapy_contract_two_offpeak_ranges.json",
+    ))
+    .unwrap();
+    let c = contract.customer.usage_points[0]
+        .contracts
+        .as_ref()
+        .unwrap();
     assert_eq!(c.subscribed_kva().unwrap(), 9);
     assert_eq!(c.activation_date().unwrap(), date("2006-05-24"));
-    let schedule = linky_core::offpeak::OffPeakSchedule::from_enedis_contract(c.offpeak_hours.as_deref().unwrap()).unwrap();
+    let schedule = linky_core::offpeak::OffPeakSchedule::from_enedis_contract(
+        c.offpeak_hours.as_deref().unwrap(),
+    )
+    .unwrap();
     assert_eq!(schedule.to_string(), "1h30-8h00 12h30-14h00");
     let id: IdentityResponse = serde_json::from_str(&sample("v5/eddie_identity.json")).unwrap();
     assert_eq!(id.identity.natural_person.unwrap().lastname, "Doe");
@@ -130,31 +252,61 @@ fn recorded_customer_bodies_round_trip() {
 #[test]
 fn recorded_2026_bodies_read_and_rebuild() {
     use enedis_protocol::v2026::{MesureResponse, SubscribedServicesResponse};
-    let curve_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-cdc-consommation.json");
+    let curve_body =
+        json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-cdc-consommation.json");
     let parsed = MesureResponse::from_json(&serde_json::to_string(&curve_body).unwrap()).unwrap();
     assert_eq!(serde_json::to_value(&parsed).unwrap(), curve_body);
     let curve = parsed.to_load_curve().unwrap();
     assert_eq!(curve.points().len(), 3);
-    let rebuilt = MesureResponse::from_load_curve(linky_core::Direction::Consumption, "99999999999999", date("2026-09-28"), date("2026-09-29"), curve.points());
+    let rebuilt = MesureResponse::from_load_curve(
+        linky_core::Direction::Consumption,
+        "99999999999999",
+        date("2026-09-28"),
+        date("2026-09-29"),
+        curve.points(),
+    );
     assert_eq!(serde_json::to_value(&rebuilt).unwrap(), curve_body);
 
-    let daily_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-consommation-quotidienne.json");
+    let daily_body =
+        json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-consommation-quotidienne.json");
     let parsed = MesureResponse::from_json(&daily_body.to_string()).unwrap();
     let days = parsed.to_daily_energy().unwrap();
     assert_eq!(days.len(), 5);
-    let rebuilt = MesureResponse::from_daily_energy(linky_core::Direction::Consumption, "99999999999999", date("2026-09-25"), date("2026-09-30"), &days);
+    let rebuilt = MesureResponse::from_daily_energy(
+        linky_core::Direction::Consumption,
+        "99999999999999",
+        date("2026-09-25"),
+        date("2026-09-30"),
+        &days,
+    );
     assert_eq!(serde_json::to_value(&rebuilt).unwrap(), daily_body);
 
     let pmax_body = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-pmax-pma.json");
     let parsed = MesureResponse::from_json(&pmax_body.to_string()).unwrap();
     let peaks = parsed.to_max_power().unwrap();
     assert_eq!(peaks.len(), 4, "the \"null\" day is left out");
-    let by_day: Vec<_> = date("2026-09-25").iter_days().take(5).map(|d| (d, peaks.iter().copied().find(|p| p.date == d))).collect();
-    let rebuilt = MesureResponse::from_max_power("99999999999999", date("2026-09-25"), date("2026-09-30"), "P1D", &by_day);
+    let by_day: Vec<_> = date("2026-09-25")
+        .iter_days()
+        .take(5)
+        .map(|d| (d, peaks.iter().copied().find(|p| p.date == d)))
+        .collect();
+    let rebuilt = MesureResponse::from_max_power(
+        "99999999999999",
+        date("2026-09-25"),
+        date("2026-09-30"),
+        "P1D",
+        &by_day,
+    );
     assert_eq!(serde_json::to_value(&rebuilt).unwrap(), pmax_body);
 
-    let services: SubscribedServicesResponse = serde_json::from_value(json_sample("v2026-thirdparty-fixtures/eddie_subscribed-services-response.json")).unwrap();
-    assert_eq!(services.active_points(), ["12345678901234", "98765432109876"]);
+    let services: SubscribedServicesResponse = serde_json::from_value(json_sample(
+        "v2026-thirdparty-fixtures/eddie_subscribed-services-response.json",
+    ))
+    .unwrap();
+    assert_eq!(
+        services.active_points(),
+        ["12345678901234", "98765432109876"]
+    );
 
     let recorded_error = json_sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-error-400.json");
     assert_eq!(ErrorCode::BeforeActivation.body_2026(), recorded_error);
@@ -164,14 +316,25 @@ fn recorded_2026_bodies_read_and_rebuild() {
     assert_eq!(e.kind(), ErrorKind::NoData);
     for code in ErrorCode::ALL {
         let e = EnedisError::from_response(code.status(), &code.body_2026().to_string(), None);
-        let v5 = EnedisError::from_response(code.status(), &serde_json::to_string(&code.body()).unwrap(), None);
-        assert_eq!(e.kind(), v5.kind(), "{code:?}: both generations mean the same");
+        let v5 = EnedisError::from_response(
+            code.status(),
+            &serde_json::to_string(&code.body()).unwrap(),
+            None,
+        );
+        assert_eq!(
+            e.kind(),
+            v5.kind(),
+            "{code:?}: both generations mean the same"
+        );
     }
 }
 
 #[test]
 fn the_fast_curve_reader_agrees_with_the_general_one() {
-    for file in ["consoapi-recorded/04_consumption_load_curve_2023-04-01_2023-04-02_HTTP200.json", "v5/eddie_consumption_load_curve_with_changing_resolution_2024-02-26_to_2024-02-27.json"] {
+    for file in [
+        "consoapi-recorded/04_consumption_load_curve_2023-04-01_2023-04-02_HTTP200.json",
+        "v5/eddie_consumption_load_curve_with_changing_resolution_2024-02-26_to_2024-02-27.json",
+    ] {
         let body = sample(file);
         let general = MeterReading::from_json(&body).unwrap();
         let (pdl, curve) = enedis_protocol::v5::load_curve_from_json(&body).unwrap();

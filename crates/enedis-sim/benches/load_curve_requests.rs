@@ -15,7 +15,11 @@ const MAX_TIME: Duration = Duration::from_secs(8);
 
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z").expect("valid").to_utc();
         let config = SimConfig { quota: Quota { per_second: u32::MAX, per_hour: u32::MAX }, ..SimConfig::default() };

@@ -118,10 +118,13 @@ const OURS_ACTIVATION: NaiveDate = match NaiveDate::from_ymd_opt(2020, 1, 1) {
     None => panic!("valid date"),
 };
 const STEP_CHANGE_AT: NaiveDateTime = match NaiveDate::from_ymd_opt(2025, 6, 15) {
-    Some(d) => NaiveDateTime::new(d, match NaiveTime::from_hms_opt(12, 0, 0) {
-        Some(t) => t,
-        None => panic!("valid time"),
-    }),
+    Some(d) => NaiveDateTime::new(
+        d,
+        match NaiveTime::from_hms_opt(12, 0, 0) {
+            Some(t) => t,
+            None => panic!("valid time"),
+        },
+    ),
     None => panic!("valid date"),
 };
 
@@ -187,7 +190,10 @@ pub const CUSTOMERS: [Customer; 14] = [
     customer(5, "1358019315", "M.", "Jules", "Richard"),
     customer(6, "1358019316", "Mme", "Manon", "Petit"),
     customer(7, "1358019317", "M.", "Gabriel", "Durand"),
-    Customer { revokes_consent: true, ..customer(8, "1358019318", "Mme", "Inès", "Leroy") },
+    Customer {
+        revokes_consent: true,
+        ..customer(8, "1358019318", "Mme", "Inès", "Leroy")
+    },
     customer(10, "1358019320", "M.", "Arthur", "Moreau"),
     customer(11, "1358019321", "Mme", "Jade", "Simon"),
     customer(12, "1358019322", "M.", "Léo", "Laurent"),
@@ -195,8 +201,21 @@ pub const CUSTOMERS: [Customer; 14] = [
     customer(14, "1358019324", "M.", "Raphaël", "Michel"),
 ];
 
-const fn customer(id: u8, customer_id: &'static str, title: &'static str, firstname: &'static str, lastname: &'static str) -> Customer {
-    Customer { id, customer_id, title, firstname, lastname, revokes_consent: false }
+const fn customer(
+    id: u8,
+    customer_id: &'static str,
+    title: &'static str,
+    firstname: &'static str,
+    lastname: &'static str,
+) -> Customer {
+    Customer {
+        id,
+        customer_id,
+        title,
+        firstname,
+        lastname,
+        revokes_consent: false,
+    }
 }
 
 /// The meter with this PDL.

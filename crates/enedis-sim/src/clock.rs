@@ -15,7 +15,9 @@ pub struct OffsetClock {
 impl OffsetClock {
     /// A clock that reads `now` at this moment and advances in real time.
     pub fn starting_at(now: DateTime<Utc>) -> OffsetClock {
-        OffsetClock { offset: now - SystemClock.now() }
+        OffsetClock {
+            offset: now - SystemClock.now(),
+        }
     }
 }
 

@@ -16,7 +16,10 @@ pub struct Credentials {
 impl fmt::Debug for Credentials {
     // The secret never reaches a log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("client_id", &self.client_id).field("client_secret", &"***").finish()
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .finish()
     }
 }
 
@@ -32,7 +35,10 @@ pub struct Quota {
 
 impl Default for Quota {
     fn default() -> Quota {
-        Quota { per_second: 5, per_hour: 10_000 }
+        Quota {
+            per_second: 5,
+            per_hour: 10_000,
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
-use enedis_protocol::v2026::{ServiceAutorisation, SubscribedService, SubscribedServicesRequest, SubscribedServicesResponse};
+use enedis_protocol::v2026::{
+    ServiceAutorisation, SubscribedService, SubscribedServicesRequest, SubscribedServicesResponse,
+};
 use linky_core::paris;
 use serde::Serialize;
 
@@ -100,7 +102,12 @@ impl ConsentBook {
 
     /// The subscribed-services answer for a request. A consent shows no service until `delay`
     /// after it was given (Enedis is reported to answer empty right after the redirect).
-    pub fn subscribed_services(&self, request: &SubscribedServicesRequest, now: DateTime<Utc>, delay: Duration) -> SubscribedServicesResponse {
+    pub fn subscribed_services(
+        &self,
+        request: &SubscribedServicesRequest,
+        now: DateTime<Utc>,
+        delay: Duration,
+    ) -> SubscribedServicesResponse {
         let mut services = Vec::new();
         for c in &self.consents {
             if request.autorisation_id.is_some_and(|id| id != c.id) || now < c.created_at + delay {
@@ -112,17 +119,30 @@ impl ConsentBook {
                 (None, true) => ("ACTIF", "Actif"),
             };
             for pdl in &c.pdls {
-                if request.point_id.as_ref().is_some_and(|ids| !ids.contains(pdl)) {
+                if request
+                    .point_id
+                    .as_ref()
+                    .is_some_and(|ids| !ids.contains(pdl))
+                {
                     continue;
                 }
-                let Some(meter) = meter_by_pdl(pdl) else { continue };
+                let Some(meter) = meter_by_pdl(pdl) else {
+                    continue;
+                };
                 let step = meter.steps.at(paris::local(now)).to_string();
                 let mut kinds: Vec<(bool, &str, String)> = Vec::new();
                 if meter.consumption {
-                    kinds.extend([(false, "CDC", step.clone()), (false, "ENERGIE", "P1D".to_owned()), (false, "PMAX", "P1D".to_owned())]);
+                    kinds.extend([
+                        (false, "CDC", step.clone()),
+                        (false, "ENERGIE", "P1D".to_owned()),
+                        (false, "PMAX", "P1D".to_owned()),
+                    ]);
                 }
                 if meter.production {
-                    kinds.extend([(true, "CDC", step.clone()), (true, "ENERGIE", "P1D".to_owned())]);
+                    kinds.extend([
+                        (true, "CDC", step.clone()),
+                        (true, "ENERGIE", "P1D".to_owned()),
+                    ]);
                 }
                 for (injection, kind, pas) in kinds {
                     services.push(SubscribedService {
@@ -150,7 +170,10 @@ impl ConsentBook {
         if let Some(states) = &request.etat_code {
             services.retain(|s| states.contains(&s.etat_code));
         }
-        SubscribedServicesResponse { nb_total_services: services.len() as u32, service_souscrit: services }
+        SubscribedServicesResponse {
+            nb_total_services: services.len() as u32,
+            service_souscrit: services,
+        }
     }
 }
 
@@ -190,12 +213,17 @@ pub fn consent_end(start: NaiveDate, duration: &str) -> Result<NaiveDate, Durati
     if !number.is_empty() {
         return Err(DurationError::Format);
     }
-    let total_months = years.checked_mul(12).and_then(|y| y.checked_add(months)).ok_or(DurationError::TooLong)?;
+    let total_months = years
+        .checked_mul(12)
+        .and_then(|y| y.checked_add(months))
+        .ok_or(DurationError::TooLong)?;
     let end = start
         .checked_add_months(Months::new(total_months))
         .and_then(|d| d.checked_add_signed(Duration::days(days)))
         .ok_or(DurationError::TooLong)?;
-    let limit = start.checked_add_months(Months::new(36)).ok_or(DurationError::TooLong)?;
+    let limit = start
+        .checked_add_months(Months::new(36))
+        .ok_or(DurationError::TooLong)?;
     if end > limit {
         return Err(DurationError::TooLong);
     }
@@ -241,7 +269,13 @@ pub struct AuthorizeRequest {
 pub fn initial_customer(chosen: Option<u8>, state: &str) -> u8 {
     chosen
         .filter(|c| customer_by_id(*c).is_some())
-        .or_else(|| state.chars().last().and_then(|c| c.to_digit(10)).map(|d| d as u8))
+        .or_else(|| {
+            state
+                .chars()
+                .last()
+                .and_then(|c| c.to_digit(10))
+                .map(|d| d as u8)
+        })
         .filter(|c| customer_by_id(*c).is_some())
         .unwrap_or(0)
 }
@@ -254,7 +288,11 @@ pub fn page(request: &AuthorizeRequest, customer: u8, query_without_customer: &s
     };
     let mut customers = String::new();
     for c in &CUSTOMERS {
-        let selected = if c.id == customer { " aria-current=\"true\" class=\"current\"" } else { "" };
+        let selected = if c.id == customer {
+            " aria-current=\"true\" class=\"current\""
+        } else {
+            ""
+        };
         customers.push_str(&format!(
             "<li><a href=\"?{}&amp;customer={}\"{selected}>{} — {} {} {}</a></li>\n",
             escape(query_without_customer),
@@ -267,14 +305,23 @@ pub fn page(request: &AuthorizeRequest, customer: u8, query_without_customer: &s
     }
     let mut meters = String::new();
     for (i, m) in meters_of(customer).enumerate() {
-        let (kind, checked) = if multiple { ("checkbox", " checked") } else { ("radio", if i == 0 { " checked" } else { "" }) };
+        let (kind, checked) = if multiple {
+            ("checkbox", " checked")
+        } else {
+            ("radio", if i == 0 { " checked" } else { "" })
+        };
         meters.push_str(&format!(
             "<li><label><input type=\"{kind}\" name=\"pdl\" value=\"{pdl}\"{checked}> {pdl} — {desc}</label></li>\n",
             pdl = m.pdl,
             desc = escape(m.description)
         ));
     }
-    let hidden = |name: &str, value: &str| format!("<input type=\"hidden\" name=\"{name}\" value=\"{}\">", escape(value));
+    let hidden = |name: &str, value: &str| {
+        format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        )
+    };
     format!(
         r#"<!doctype html>
 <html lang="fr">
@@ -366,7 +413,10 @@ mod tests {
         assert_eq!(consent_end(start, "P3Y1D"), Err(DurationError::TooLong));
         assert_eq!(consent_end(start, "P1096D"), Ok(d("2029-11-28")));
         assert_eq!(consent_end(start, "P1097D"), Err(DurationError::TooLong));
-        assert_eq!(consent_end(start, "P99999999999Y"), Err(DurationError::Format));
+        assert_eq!(
+            consent_end(start, "P99999999999Y"),
+            Err(DurationError::Format)
+        );
         for bad in ["", "3Y", "P", "PT1H", "P1X", "P1", "P0D", "PY"] {
             assert_eq!(consent_end(start, bad), Err(DurationError::Format), "{bad}");
         }
@@ -383,9 +433,17 @@ mod tests {
 
     #[test]
     fn pages_escape_what_they_echo() {
-        let r = AuthorizeRequest { generation: Generation::V2, client_id: "<script>".into(), state: "\"><img>".into(), duration: "P1Y".into(), redirect_uri: "https://x/cb".into() };
+        let r = AuthorizeRequest {
+            generation: Generation::V2,
+            client_id: "<script>".into(),
+            state: "\"><img>".into(),
+            duration: "P1Y".into(),
+            redirect_uri: "https://x/cb".into(),
+        };
         let html = page(&r, 3, "a=<b>");
-        assert!(!html.contains("<script>") && !html.contains("\"><img>") && !html.contains("a=<b>"));
+        assert!(
+            !html.contains("<script>") && !html.contains("\"><img>") && !html.contains("a=<b>")
+        );
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("12345678901234") && html.contains("10284856584123"));
     }

@@ -16,7 +16,8 @@ pub struct Scope {
 
 impl Scope {
     fn matches(&self, pdl: Option<&str>, path: &str) -> bool {
-        self.pdl.as_deref().is_none_or(|p| Some(p) == pdl) && self.path.as_deref().is_none_or(|p| p == path)
+        self.pdl.as_deref().is_none_or(|p| Some(p) == pdl)
+            && self.path.as_deref().is_none_or(|p| p == path)
     }
 }
 
@@ -95,14 +96,23 @@ impl FaultSet {
     /// Checks rates and times; the error names the offending fault.
     pub fn validate(&self) -> Result<(), String> {
         for (i, f) in self.faults.iter().enumerate() {
-            if let Fault::Error { rate, .. } | Fault::Reset { rate, .. } | Fault::Truncate { rate, .. } = f {
+            if let Fault::Error { rate, .. }
+            | Fault::Reset { rate, .. }
+            | Fault::Truncate { rate, .. } = f
+            {
                 if !(0.0..=1.0).contains(rate) {
-                    return Err(format!("fault #{}: rate {rate} is not between 0 and 1", i + 1));
+                    return Err(format!(
+                        "fault #{}: rate {rate} is not between 0 and 1",
+                        i + 1
+                    ));
                 }
             }
             if let Fault::Latency { ms, .. } = f {
                 if *ms > 120_000 {
-                    return Err(format!("fault #{}: latency {ms} ms is more than 2 minutes", i + 1));
+                    return Err(format!(
+                        "fault #{}: latency {ms} ms is more than 2 minutes",
+                        i + 1
+                    ));
                 }
             }
         }
@@ -110,18 +120,34 @@ impl FaultSet {
     }
 
     /// Decides the fate of a call. `draw` gives a fresh number in `[0, 1)` for each random choice.
-    pub fn decide(&self, pdl: Option<&str>, path: &str, local_time: NaiveTime, mut draw: impl FnMut() -> f64) -> Decision {
+    pub fn decide(
+        &self,
+        pdl: Option<&str>,
+        path: &str,
+        local_time: NaiveTime,
+        mut draw: impl FnMut() -> f64,
+    ) -> Decision {
         let mut d = Decision::default();
         for fault in &self.faults {
             match fault {
-                Fault::Error { rate, scope } if scope.matches(pdl, path) => d.error |= draw() < *rate,
+                Fault::Error { rate, scope } if scope.matches(pdl, path) => {
+                    d.error |= draw() < *rate
+                }
                 Fault::Maintenance { from, to, scope } if scope.matches(pdl, path) => {
-                    let inside = if from <= to { *from <= local_time && local_time < *to } else { local_time >= *from || local_time < *to };
+                    let inside = if from <= to {
+                        *from <= local_time && local_time < *to
+                    } else {
+                        local_time >= *from || local_time < *to
+                    };
                     d.maintenance |= inside;
                 }
                 Fault::Latency { ms, scope } if scope.matches(pdl, path) => d.latency_ms += ms,
-                Fault::Reset { rate, scope } if scope.matches(pdl, path) => d.reset |= draw() < *rate,
-                Fault::Truncate { rate, scope } if scope.matches(pdl, path) => d.truncate |= draw() < *rate,
+                Fault::Reset { rate, scope } if scope.matches(pdl, path) => {
+                    d.reset |= draw() < *rate
+                }
+                Fault::Truncate { rate, scope } if scope.matches(pdl, path) => {
+                    d.truncate |= draw() < *rate
+                }
                 _ => {}
             }
         }
@@ -148,9 +174,19 @@ mod tests {
         set.validate().unwrap();
         let d = set.decide(Some("22516914714270"), "/x", t(23, 30), || 0.5);
         assert!(d.maintenance && d.error && d.latency_ms == 0);
-        let d = set.decide(Some("11453290002823"), "/metering_data_dc/v5/daily_consumption", t(12, 0), || 0.5);
+        let d = set.decide(
+            Some("11453290002823"),
+            "/metering_data_dc/v5/daily_consumption",
+            t(12, 0),
+            || 0.5,
+        );
         assert!(!d.maintenance && !d.error && d.latency_ms == 50);
-        let bad = FaultSet { faults: vec![Fault::Reset { rate: 2.0, scope: Scope::default() }] };
+        let bad = FaultSet {
+            faults: vec![Fault::Reset {
+                rate: 2.0,
+                scope: Scope::default(),
+            }],
+        };
         assert!(bad.validate().unwrap_err().contains("fault #1"));
     }
 }

@@ -86,7 +86,12 @@ impl SimState {
         let now = self.now();
         let mut denied = lock(&self.consents).denied(now);
         denied.extend(lock(&self.revoked).iter().cloned());
-        f(&World { config: &self.config, synth: &self.synth, denied: &denied, now })
+        f(&World {
+            config: &self.config,
+            synth: &self.synth,
+            denied: &denied,
+            now,
+        })
     }
 
     fn new_consent_id(&self) -> u64 {
@@ -113,7 +118,11 @@ impl SimState {
         lock(&self.consents).revoke(id, now)
     }
 
-    fn subscribed(&self, request: &enedis_protocol::v2026::SubscribedServicesRequest, delay: chrono::Duration) -> enedis_protocol::v2026::SubscribedServicesResponse {
+    fn subscribed(
+        &self,
+        request: &enedis_protocol::v2026::SubscribedServicesRequest,
+        delay: chrono::Duration,
+    ) -> enedis_protocol::v2026::SubscribedServicesResponse {
         lock(&self.consents).subscribed_services(request, self.now(), delay)
     }
 
@@ -125,7 +134,10 @@ impl SimState {
     }
 
     fn token_client(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
-        lock(&self.tokens).get(token).filter(|t| t.expires_at > now).map(|t| t.client_id.clone())
+        lock(&self.tokens)
+            .get(token)
+            .filter(|t| t.expires_at > now)
+            .map(|t| t.client_id.clone())
     }
 
     fn admit(&self, client: &str, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
@@ -142,12 +154,19 @@ impl SimState {
     }
 
     fn decide_faults(&self, pdl: Option<&str>, path: &str, now: DateTime<Utc>) -> Decision {
-        let faults = self.faults.read().unwrap_or_else(PoisonError::into_inner).clone();
+        let faults = self
+            .faults
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
         faults.decide(pdl, path, paris::local(now).time(), || self.draw())
     }
 
     fn faults(&self) -> FaultSet {
-        self.faults.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.faults
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     fn set_faults(&self, faults: FaultSet) {
@@ -244,7 +263,13 @@ impl Simulator {
 
     /// What a person's answer to the 2026 consent page at `authorize_url` would redirect to:
     /// accept (or refuse) for `customer`'s meter `pdl`. The HTTP pages do the same.
-    pub fn answer_consent(&self, authorize_url: &str, customer: u8, pdl: &str, accept: bool) -> Result<String, String> {
+    pub fn answer_consent(
+        &self,
+        authorize_url: &str,
+        customer: u8,
+        pdl: &str,
+        accept: bool,
+    ) -> Result<String, String> {
         pages::answer_v2(&self.state, authorize_url, customer, pdl, accept)
     }
 

@@ -37,10 +37,15 @@ struct TokenResponse {
 pub struct ClientOfCall(pub String);
 
 fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({ "error": error, "error_description": description }))).into_response()
+    (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response()
 }
 
-const BAD_CREDENTIALS: &str = "Valid authentication credentials are mandatory to access the resource";
+const BAD_CREDENTIALS: &str =
+    "Valid authentication credentials are mandatory to access the resource";
 
 /// A fresh random token: 32 bytes from the system's generator, hex.
 pub fn random_token() -> String {
@@ -56,8 +61,12 @@ pub fn random_token() -> String {
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     Some((id.to_owned(), secret.to_owned()))
@@ -71,18 +80,37 @@ pub fn token(state: &SimState, headers: &HeaderMap, query: &str, body: &[u8]) ->
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form && !body.is_empty() {
-        return token_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_request", "Content-Type must be application/x-www-form-urlencoded");
+        return token_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "invalid_request",
+            "Content-Type must be application/x-www-form-urlencoded",
+        );
     }
     let mut params: HashMap<String, String> = serde_urlencoded::from_str(query).unwrap_or_default();
     params.extend(serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default());
     match params.get("grant_type").map(String::as_str) {
-        None => return token_error(StatusCode::BAD_REQUEST, "invalid_request", "The request is missing a required parameter: grant_type"),
+        None => {
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "The request is missing a required parameter: grant_type",
+            )
+        }
         Some("client_credentials") => {}
-        Some(_) => return token_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server"),
+        Some(_) => {
+            return token_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server",
+            )
+        }
     }
     let (client_id, secret) = match basic_credentials(headers) {
         Some(pair) => pair,
-        None => (params.get("client_id").cloned().unwrap_or_default(), params.get("client_secret").cloned().unwrap_or_default()),
+        None => (
+            params.get("client_id").cloned().unwrap_or_default(),
+            params.get("client_secret").cloned().unwrap_or_default(),
+        ),
     };
     let accepted = match &state.config.credentials {
         Some(c) => c.client_id == client_id && c.client_secret == secret,
@@ -95,8 +123,20 @@ pub fn token(state: &SimState, headers: &HeaderMap, query: &str, body: &[u8]) ->
     }
     let access_token = random_token();
     let lifetime = state.config.token_lifetime_seconds;
-    state.issue_token(access_token.clone(), IssuedToken { client_id: client_id.clone(), expires_at: state.now() + Duration::seconds(lifetime) });
-    let mut response = Json(TokenResponse { access_token, token_type: "Bearer", expires_in: lifetime, scope: "" }).into_response();
+    state.issue_token(
+        access_token.clone(),
+        IssuedToken {
+            client_id: client_id.clone(),
+            expires_at: state.now() + Duration::seconds(lifetime),
+        },
+    );
+    let mut response = Json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: lifetime,
+        scope: "",
+    })
+    .into_response();
     response.extensions_mut().insert(ClientOfCall(client_id));
     response
 }
@@ -116,5 +156,8 @@ pub fn unauthorized() -> Response {
 /// The bearer token of a request, if any.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim)
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
 }

@@ -24,7 +24,12 @@ pub struct QuotaCounters {
 impl QuotaCounters {
     /// Counts a call; `Err(next_access)` when it is over a limit, with the instant access
     /// comes back (the next second, or the top of the next hour).
-    pub fn admit(&mut self, client_id: &str, now: DateTime<Utc>, quota: Quota) -> Result<(), DateTime<Utc>> {
+    pub fn admit(
+        &mut self,
+        client_id: &str,
+        now: DateTime<Utc>,
+        quota: Quota,
+    ) -> Result<(), DateTime<Utc>> {
         let c = self.clients.entry(client_id.to_owned()).or_default();
         let second = now.timestamp();
         let hour = second.div_euclid(3600);
@@ -63,7 +68,10 @@ mod tests {
     #[test]
     fn per_second_then_per_hour() {
         let mut q = QuotaCounters::default();
-        let quota = Quota { per_second: 2, per_hour: 3 };
+        let quota = Quota {
+            per_second: 2,
+            per_hour: 3,
+        };
         let t = Utc.with_ymd_and_hms(2026, 7, 17, 4, 10, 0).unwrap();
         assert!(q.admit("a", t, quota).is_ok());
         assert!(q.admit("a", t, quota).is_ok());
@@ -72,8 +80,14 @@ mod tests {
         let later = t + Duration::seconds(5);
         assert!(q.admit("a", later, quota).is_ok());
         let next_hour = Utc.with_ymd_and_hms(2026, 7, 17, 5, 0, 0).unwrap();
-        assert_eq!(q.admit("a", later + Duration::seconds(5), quota), Err(next_hour));
-        assert_eq!(format_next_access(next_hour), "2026-Jul-17 05:00:00+0000 UTC");
+        assert_eq!(
+            q.admit("a", later + Duration::seconds(5), quota),
+            Err(next_hour)
+        );
+        assert_eq!(
+            format_next_access(next_hour),
+            "2026-Jul-17 05:00:00+0000 UTC"
+        );
         assert!(q.admit("a", next_hour, quota).is_ok());
     }
 }

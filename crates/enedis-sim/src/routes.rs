@@ -21,8 +21,8 @@ use serde_json::json;
 use crate::faults::FaultSet;
 use crate::log::LoggedRequest;
 use crate::oauth::{self, ClientOfCall, TOKEN_PATH};
-use crate::quota::format_next_access;
 use crate::pages;
+use crate::quota::format_next_access;
 use crate::rules::{ContractResource, Rejection};
 use crate::server::ConnectionReset;
 use crate::SimState;
@@ -37,21 +37,44 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/subscribed_services/v1", post(pages::subscribed_services));
     if state.config.v5_enabled {
         for resource in Resource::ALL {
-            enedis = enedis.route(resource.path(), get(move |s: Shared, q: Params| metering_v5(s, q, resource)));
+            enedis = enedis.route(
+                resource.path(),
+                get(move |s: Shared, q: Params| metering_v5(s, q, resource)),
+            );
         }
         enedis = enedis
-            .route(paths::CONTRACTS, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contracts(&q))) }))
-            .route(paths::ADDRESSES, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.addresses(&q))) }))
-            .route(paths::IDENTITY, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.identity(&q))) }))
-            .route(paths::CONTACT, get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contact(&q))) }));
+            .route(
+                paths::CONTRACTS,
+                get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contracts(&q))) }),
+            )
+            .route(
+                paths::ADDRESSES,
+                get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.addresses(&q))) }),
+            )
+            .route(
+                paths::IDENTITY,
+                get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.identity(&q))) }),
+            )
+            .route(
+                paths::CONTACT,
+                get(|s: Shared, q: Params| async move { answer_v5(s.world(|w| w.contact(&q))) }),
+            );
     } else {
         // After the cut-off the API manager no longer knows these paths.
-        for path in Resource::ALL.iter().map(|r| r.path()).chain([paths::CONTRACTS, paths::ADDRESSES, paths::IDENTITY, paths::CONTACT]) {
+        for path in Resource::ALL.iter().map(|r| r.path()).chain([
+            paths::CONTRACTS,
+            paths::ADDRESSES,
+            paths::IDENTITY,
+            paths::CONTACT,
+        ]) {
             enedis = enedis.route(path, get(retired));
         }
     }
     for mesure in Mesure::ALL {
-        enedis = enedis.route(mesure.path(), get(move |s: Shared, q: Params| metering_2026(s, q, mesure)));
+        enedis = enedis.route(
+            mesure.path(),
+            get(move |s: Shared, q: Params| metering_2026(s, q, mesure)),
+        );
     }
     for (base, resource) in [
         (contract_paths::SITUATION, ContractResource::Situation),
@@ -59,21 +82,44 @@ pub fn router(state: Arc<SimState>) -> Router {
         (contract_paths::COMPTAGE, ContractResource::Comptage),
     ] {
         enedis = enedis
-            .route(&format!("{base}/{{prm}}"), get(move |s: Shared, Path(prm): Path<String>| async move { contract_2026(s, &prm, resource) }))
+            .route(
+                &format!("{base}/{{prm}}"),
+                get(move |s: Shared, Path(prm): Path<String>| async move {
+                    contract_2026(s, &prm, resource)
+                }),
+            )
             // The PRM belongs in the path; without it the gateway fails (reported: 500).
-            .route(base, get(|| async { json_answer(500, ErrorCode::TechnicalError.body_2026()) }));
+            .route(
+                base,
+                get(|| async { json_answer(500, ErrorCode::TechnicalError.body_2026()) }),
+            );
     }
     let enedis = enedis.layer(middleware::from_fn_with_state(state.clone(), gate));
     let consent_pages = Router::new()
         .route("/dataconnect/v1/oauth2/authorize", get(pages::authorize_v1))
         .route("/dataconnect/v2/oauth2/authorize", get(pages::authorize_v2))
-        .route("/dataconnect/{version}/oauth2/authorize/decision", post(pages::decision))
+        .route(
+            "/dataconnect/{version}/oauth2/authorize/decision",
+            post(pages::decision),
+        )
         .route("/dataconnect/consents", get(pages::my_consents))
-        .route("/dataconnect/consents/{id}/revoke", post(pages::revoke_from_page));
+        .route(
+            "/dataconnect/consents/{id}/revoke",
+            post(pages::revoke_from_page),
+        );
     let sim = Router::new()
-        .route("/_sim/health", get(|| async { Json(json!({"status": "ready"})) }))
-        .route("/_sim/requests", get(|s: Shared| async move { Json(s.requests()) }))
-        .route("/_sim/faults", get(|s: Shared| async move { Json(s.faults()) }).post(set_faults))
+        .route(
+            "/_sim/health",
+            get(|| async { Json(json!({"status": "ready"})) }),
+        )
+        .route(
+            "/_sim/requests",
+            get(|s: Shared| async move { Json(s.requests()) }),
+        )
+        .route(
+            "/_sim/faults",
+            get(|s: Shared| async move { Json(s.faults()) }).post(set_faults),
+        )
         .route("/_sim/consents", get(pages::list_sim))
         .route("/_sim/consents/{id}/revoke", post(pages::revoke_sim));
     enedis.merge(consent_pages).merge(sim).with_state(state)
@@ -84,7 +130,11 @@ async fn token(State(state): Shared, uri: Uri, headers: HeaderMap, body: Bytes) 
 }
 
 async fn metering_v5(State(state): Shared, Query(params): Params, resource: Resource) -> Response {
-    answer_v5(state.world(|w| w.metering_v5(resource, &params)).map(|meter_reading| MeterReadingResponse { meter_reading }))
+    answer_v5(
+        state
+            .world(|w| w.metering_v5(resource, &params))
+            .map(|meter_reading| MeterReadingResponse { meter_reading }),
+    )
 }
 
 async fn metering_2026(State(state): Shared, Query(params): Params, mesure: Mesure) -> Response {
@@ -105,11 +155,18 @@ fn contract_2026(state: Shared, prm: &str, resource: ContractResource) -> Respon
 }
 
 async fn retired() -> Response {
-    json_answer(404, json!({"code": "404", "type": "Status report", "message": "Not Found", "description": "The requested resource is not available."}))
+    json_answer(
+        404,
+        json!({"code": "404", "type": "Status report", "message": "Not Found", "description": "The requested resource is not available."}),
+    )
 }
 
 fn json_answer(status: u16, body: serde_json::Value) -> Response {
-    (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(body)).into_response()
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        Json(body),
+    )
+        .into_response()
 }
 
 fn answer_v5<T: Serialize>(result: Result<T, Rejection>) -> Response {
@@ -125,7 +182,13 @@ fn answer_v5<T: Serialize>(result: Result<T, Rejection>) -> Response {
 async fn set_faults(State(state): Shared, body: Bytes) -> Response {
     let faults: FaultSet = match serde_json::from_slice(&body) {
         Ok(f) => f,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": format!("invalid fault set: {e}")}))).into_response(),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": format!("invalid fault set: {e}")})),
+            )
+                .into_response()
+        }
     };
     if let Err(e) = faults.validate() {
         return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response();
@@ -171,7 +234,10 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
                 "nextAccessTime": at,
             });
             entry.fault = Some("quota".to_owned());
-            return state.logged(entry, (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response());
+            return state.logged(
+                entry,
+                (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response(),
+            );
         }
     }
 
@@ -216,24 +282,35 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
 
 /// The PRM at the end of a 2026 contract path.
 fn contract_prm(path: &str) -> Option<String> {
-    [contract_paths::SITUATION, contract_paths::SYNTHESE, contract_paths::COMPTAGE]
-        .iter()
-        .find_map(|base| path.strip_prefix(base)?.strip_prefix('/'))
-        .map(str::to_owned)
+    [
+        contract_paths::SITUATION,
+        contract_paths::SYNTHESE,
+        contract_paths::COMPTAGE,
+    ]
+    .iter()
+    .find_map(|base| path.strip_prefix(base)?.strip_prefix('/'))
+    .map(str::to_owned)
 }
 
 /// Sends the headers and half the body, then breaks the connection.
 async fn truncate(response: Response) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     let half = bytes.slice(..bytes.len() / 2);
-    parts.headers.insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
+    parts
+        .headers
+        .insert(axum::http::header::CONTENT_LENGTH, bytes.len().into());
     use futures_util::StreamExt;
     let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(half)]);
     // Give the server time to flush the headers and the first half before breaking off.
     let then_break = futures_util::stream::once(async {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "simulated truncated body"))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "simulated truncated body",
+        ))
     });
     Response::from_parts(parts, Body::from_stream(first.chain(then_break)))
 }

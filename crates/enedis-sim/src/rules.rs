@@ -6,11 +6,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Timelike, Utc};
 use enedis_protocol::customers::{
-    Address, ContactData, ContactResponse, Contract, CustomerResponse, CustomerUsagePoints, Identity, IdentityResponse,
-    NaturalPerson, UsagePointEntry, UsagePointInfo,
+    Address, ContactData, ContactResponse, Contract, CustomerResponse, CustomerUsagePoints,
+    Identity, IdentityResponse, NaturalPerson, UsagePointEntry, UsagePointInfo,
 };
 use enedis_protocol::error::ErrorCode;
-use enedis_protocol::v2026::{Comptage, Mesure, MesureResponse, Quantity, Relais, Segment, SituationContrat, SyntheseContrat};
+use enedis_protocol::v2026::{
+    Comptage, Mesure, MesureResponse, Quantity, Relais, Segment, SituationContrat, SyntheseContrat,
+};
 use enedis_protocol::v5::{MeterReading, Resource};
 use linky_core::{paris, DailyEnergy, Direction, LoadCurvePoint, MaxPower};
 use serde_json::{json, Value};
@@ -41,11 +43,18 @@ impl Rejection {
     /// Status and body in the v5 form.
     pub fn v5(self) -> (u16, Value) {
         match self {
-            Rejection::Code(code) => (code.status(), serde_json::to_value(code.body()).unwrap_or_default()),
-            Rejection::DailyWindowTooLong(max) => {
-                (400, json!({"error": "Invalid_request", "error_description": format!("The requested period must be less than {max} days.")}))
-            }
-            Rejection::BadParameter(text) => (400, json!({"error": "Invalid_request", "error_description": text})),
+            Rejection::Code(code) => (
+                code.status(),
+                serde_json::to_value(code.body()).unwrap_or_default(),
+            ),
+            Rejection::DailyWindowTooLong(max) => (
+                400,
+                json!({"error": "Invalid_request", "error_description": format!("The requested period must be less than {max} days.")}),
+            ),
+            Rejection::BadParameter(text) => (
+                400,
+                json!({"error": "Invalid_request", "error_description": text}),
+            ),
         }
     }
 
@@ -57,7 +66,10 @@ impl Rejection {
                 400,
                 json!({"error": "invalid_request", "error_description": format!("La période demandée doit être inférieure à {max} jours.")}),
             ),
-            Rejection::BadParameter(text) => (400, json!({"error": "invalid_request", "error_description": text})),
+            Rejection::BadParameter(text) => (
+                400,
+                json!({"error": "invalid_request", "error_description": text}),
+            ),
         }
     }
 }
@@ -110,7 +122,10 @@ pub struct World<'a> {
 }
 
 fn param<'p>(params: &'p HashMap<String, String>, name: &str) -> Option<&'p str> {
-    params.get(name).map(String::as_str).filter(|v| !v.is_empty())
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
 }
 
 impl World<'_> {
@@ -130,12 +145,15 @@ impl World<'_> {
 
     /// The meter a call is about, once its consent is checked.
     fn consented_meter(&self, pdl: Option<&str>) -> Result<&'static Meter, Rejection> {
-        let pdl = pdl.filter(|p| !p.is_empty()).ok_or(ErrorCode::UsagePointMissing)?;
+        let pdl = pdl
+            .filter(|p| !p.is_empty())
+            .ok_or(ErrorCode::UsagePointMissing)?;
         if pdl.len() != 14 || !pdl.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ErrorCode::UsagePointMalformed.into());
         }
         let meter = meter_by_pdl(pdl).ok_or(ErrorCode::NoConsent)?;
-        let revoked = customer_by_id(meter.customer).is_some_and(|c| c.revokes_consent) || self.denied.contains(pdl);
+        let revoked = customer_by_id(meter.customer).is_some_and(|c| c.revokes_consent)
+            || self.denied.contains(pdl);
         if revoked {
             return Err(ErrorCode::NoConsent.into());
         }
@@ -144,12 +162,24 @@ impl World<'_> {
 
     /// Answers a metering call of either generation: every documented check in Enedis' order,
     /// then the data published by now.
-    pub fn measure(&self, resource: Resource, query: MeterQuery<'_>) -> Result<Measurement, Rejection> {
+    pub fn measure(
+        &self,
+        resource: Resource,
+        query: MeterQuery<'_>,
+    ) -> Result<Measurement, Rejection> {
         let meter = self.consented_meter(query.pdl)?;
-        let start_text = query.start.filter(|s| !s.is_empty()).ok_or(ErrorCode::StartMissing)?;
-        let end_text = query.end.filter(|s| !s.is_empty()).ok_or(ErrorCode::EndMissing)?;
-        let start = NaiveDate::parse_from_str(start_text, "%Y-%m-%d").map_err(|_| ErrorCode::StartMalformed)?;
-        let end = NaiveDate::parse_from_str(end_text, "%Y-%m-%d").map_err(|_| ErrorCode::EndMalformed)?;
+        let start_text = query
+            .start
+            .filter(|s| !s.is_empty())
+            .ok_or(ErrorCode::StartMissing)?;
+        let end_text = query
+            .end
+            .filter(|s| !s.is_empty())
+            .ok_or(ErrorCode::EndMissing)?;
+        let start = NaiveDate::parse_from_str(start_text, "%Y-%m-%d")
+            .map_err(|_| ErrorCode::StartMalformed)?;
+        let end =
+            NaiveDate::parse_from_str(end_text, "%Y-%m-%d").map_err(|_| ErrorCode::EndMalformed)?;
         if start >= end {
             return Err(ErrorCode::StartNotBeforeEnd.into());
         }
@@ -158,7 +188,10 @@ impl World<'_> {
             return Err(ErrorCode::EndInFuture.into());
         }
         let months = if resource.is_load_curve() { 24 } else { 36 };
-        let deadline = today.checked_sub_months(Months::new(months)).unwrap_or(today) - Duration::days(15);
+        let deadline = today
+            .checked_sub_months(Months::new(months))
+            .unwrap_or(today)
+            - Duration::days(15);
         if start < deadline {
             return Err(ErrorCode::HistoryDeadline.into());
         }
@@ -182,13 +215,24 @@ impl World<'_> {
         let last = self.last_published_day(meter).min(end - Duration::days(1));
         let dates: Vec<NaiveDate> = start.iter_days().take_while(|d| *d <= last).collect();
         let data = match resource {
-            Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve => {
-                Measured::Curve(dates.iter().flat_map(|d| self.synth.day_curve(meter, direction, *d)).collect())
-            }
-            Resource::DailyConsumption | Resource::DailyProduction => {
-                Measured::Daily(dates.iter().filter_map(|d| self.synth.daily_energy(meter, direction, *d)).collect())
-            }
-            Resource::ConsumptionMaxPower => Measured::Peaks(dates.iter().map(|d| (*d, self.synth.max_power(meter, *d))).collect()),
+            Resource::ConsumptionLoadCurve | Resource::ProductionLoadCurve => Measured::Curve(
+                dates
+                    .iter()
+                    .flat_map(|d| self.synth.day_curve(meter, direction, *d))
+                    .collect(),
+            ),
+            Resource::DailyConsumption | Resource::DailyProduction => Measured::Daily(
+                dates
+                    .iter()
+                    .filter_map(|d| self.synth.daily_energy(meter, direction, *d))
+                    .collect(),
+            ),
+            Resource::ConsumptionMaxPower => Measured::Peaks(
+                dates
+                    .iter()
+                    .map(|d| (*d, self.synth.max_power(meter, *d)))
+                    .collect(),
+            ),
         };
         let empty = match &data {
             Measured::Curve(p) => p.is_empty(),
@@ -198,12 +242,25 @@ impl World<'_> {
         if empty {
             return Err(ErrorCode::NoDataFound.into());
         }
-        Ok(Measurement { meter, start, end, data })
+        Ok(Measurement {
+            meter,
+            start,
+            end,
+            data,
+        })
     }
 
     /// Answers a v5 metering call with its v5 body.
-    pub fn metering_v5(&self, resource: Resource, params: &HashMap<String, String>) -> Result<MeterReading, Rejection> {
-        let query = MeterQuery { pdl: param(params, "usage_point_id"), start: param(params, "start"), end: param(params, "end") };
+    pub fn metering_v5(
+        &self,
+        resource: Resource,
+        params: &HashMap<String, String>,
+    ) -> Result<MeterReading, Rejection> {
+        let query = MeterQuery {
+            pdl: param(params, "usage_point_id"),
+            start: param(params, "start"),
+            end: param(params, "end"),
+        };
         let m = self.measure(resource, query)?;
         let pdl = m.meter.pdl;
         Ok(match m.data {
@@ -215,7 +272,9 @@ impl World<'_> {
                 }
                 r
             }
-            Measured::Daily(days) => MeterReading::from_daily_energy(resource, pdl, m.start, m.end, &days),
+            Measured::Daily(days) => {
+                MeterReading::from_daily_energy(resource, pdl, m.start, m.end, &days)
+            }
             Measured::Peaks(peaks) => {
                 let peaks: Vec<MaxPower> = peaks.into_iter().filter_map(|(_, p)| p).collect();
                 MeterReading::from_max_power(pdl, m.start, m.end, &peaks)
@@ -224,16 +283,33 @@ impl World<'_> {
     }
 
     /// Answers a 2026 metering call with its 2026 body.
-    pub fn metering_2026(&self, mesure: Mesure, params: &HashMap<String, String>) -> Result<MesureResponse, Rejection> {
-        let query = MeterQuery { pdl: param(params, "pointId"), start: param(params, "dateDebut"), end: param(params, "dateFin") };
+    pub fn metering_2026(
+        &self,
+        mesure: Mesure,
+        params: &HashMap<String, String>,
+    ) -> Result<MesureResponse, Rejection> {
+        let query = MeterQuery {
+            pdl: param(params, "pointId"),
+            start: param(params, "dateDebut"),
+            end: param(params, "dateFin"),
+        };
         let monthly = if mesure == Mesure::PuissanceConsoMaxQuotidienne {
             let monthly = match param(params, "mesuresPas") {
                 None | Some("P1D") => false,
                 Some("P1M") => true,
-                Some(_) => return Err(Rejection::BadParameter("Le paramètre mesuresPas doit valoir P1D ou P1M.")),
+                Some(_) => {
+                    return Err(Rejection::BadParameter(
+                        "Le paramètre mesuresPas doit valoir P1D ou P1M.",
+                    ))
+                }
             };
-            if !matches!(param(params, "grandeurPhysique"), None | Some("PMA") | Some("TOUT")) {
-                return Err(Rejection::BadParameter("Le paramètre grandeurPhysique doit valoir PMA ou TOUT."));
+            if !matches!(
+                param(params, "grandeurPhysique"),
+                None | Some("PMA") | Some("TOUT")
+            ) {
+                return Err(Rejection::BadParameter(
+                    "Le paramètre grandeurPhysique doit valoir PMA ou TOUT.",
+                ));
             }
             monthly
         } else {
@@ -243,7 +319,8 @@ impl World<'_> {
         let (pdl, direction) = (m.meter.pdl, mesure.v5().direction());
         Ok(match m.data {
             Measured::Curve(points) => {
-                let mut r = MesureResponse::from_load_curve(direction, pdl, m.start, m.end, &points);
+                let mut r =
+                    MesureResponse::from_load_curve(direction, pdl, m.start, m.end, &points);
                 if self.config.dst_stamps == DstStamps::DropDuplicates {
                     for g in &mut r.grandeur {
                         let mut seen = HashSet::new();
@@ -252,7 +329,9 @@ impl World<'_> {
                 }
                 r
             }
-            Measured::Daily(days) => MesureResponse::from_daily_energy(direction, pdl, m.start, m.end, &days),
+            Measured::Daily(days) => {
+                MesureResponse::from_daily_energy(direction, pdl, m.start, m.end, &days)
+            }
             Measured::Peaks(peaks) if monthly => {
                 // The month's highest daily peak, stamped with its own moment.
                 let mut months: Vec<(NaiveDate, Option<MaxPower>)> = Vec::new();
@@ -260,7 +339,9 @@ impl World<'_> {
                     let first = date.with_day(1).unwrap_or(date);
                     match months.last_mut() {
                         Some((m, best)) if *m == first => {
-                            if peak.is_some_and(|p| best.is_none_or(|b| p.volt_amperes > b.volt_amperes)) {
+                            if peak.is_some_and(|p| {
+                                best.is_none_or(|b| p.volt_amperes > b.volt_amperes)
+                            }) {
                                 *best = peak;
                             }
                         }
@@ -270,13 +351,18 @@ impl World<'_> {
                 months.retain(|(_, p)| p.is_some());
                 MesureResponse::from_max_power(pdl, m.start, m.end, "P1M", &months)
             }
-            Measured::Peaks(peaks) => MesureResponse::from_max_power(pdl, m.start, m.end, "P1D", &peaks),
+            Measured::Peaks(peaks) => {
+                MesureResponse::from_max_power(pdl, m.start, m.end, "P1D", &peaks)
+            }
         })
     }
 
     /// The meter a customers call is about: consented, and a consumption meter (production-only
     /// meters have no customer data).
-    fn customer_meter(&self, params: &HashMap<String, String>) -> Result<&'static Meter, Rejection> {
+    fn customer_meter(
+        &self,
+        params: &HashMap<String, String>,
+    ) -> Result<&'static Meter, Rejection> {
         let meter = self.consented_meter(param(params, "usage_point_id"))?;
         if !meter.measures(Direction::Consumption) {
             return Err(ErrorCode::NoDataFound.into());
@@ -298,12 +384,22 @@ impl World<'_> {
     }
 
     /// `customers_upc/v5/usage_points/contracts`.
-    pub fn contracts(&self, params: &HashMap<String, String>) -> Result<CustomerResponse, Rejection> {
+    pub fn contracts(
+        &self,
+        params: &HashMap<String, String>,
+    ) -> Result<CustomerResponse, Rejection> {
         let meter = self.customer_meter(params)?;
         let activation = meter.activation;
         // Dates carry the Paris offset of that day and no time: "2019-08-27+02:00".
-        let offset = |d: NaiveDate| format!("{}{:+03}:00", d.format("%Y-%m-%d"), paris::offset_hours_at_midnight(d));
-        let tariff_change = NaiveDate::from_ymd_opt(activation.year() + 3, 9, 13).unwrap_or(activation);
+        let offset = |d: NaiveDate| {
+            format!(
+                "{}{:+03}:00",
+                d.format("%Y-%m-%d"),
+                paris::offset_hours_at_midnight(d)
+            )
+        };
+        let tariff_change =
+            NaiveDate::from_ymd_opt(activation.year() + 3, 9, 13).unwrap_or(activation);
         let contract = Contract {
             segment: "C5".to_owned(),
             subscribed_power: format!("{} kVA", meter.subscribed_kva),
@@ -317,13 +413,19 @@ impl World<'_> {
         Ok(CustomerResponse {
             customer: CustomerUsagePoints {
                 customer_id: World::customer_id(meter),
-                usage_points: vec![UsagePointEntry { usage_point: World::usage_point_info(meter, None), contracts: Some(contract) }],
+                usage_points: vec![UsagePointEntry {
+                    usage_point: World::usage_point_info(meter, None),
+                    contracts: Some(contract),
+                }],
             },
         })
     }
 
     /// `customers_upa/v5/usage_points/addresses`.
-    pub fn addresses(&self, params: &HashMap<String, String>) -> Result<CustomerResponse, Rejection> {
+    pub fn addresses(
+        &self,
+        params: &HashMap<String, String>,
+    ) -> Result<CustomerResponse, Rejection> {
         let meter = self.customer_meter(params)?;
         let address = Address {
             street: format!("{} rue des Compteurs", 1 + u32::from(meter.customer)),
@@ -336,19 +438,29 @@ impl World<'_> {
         Ok(CustomerResponse {
             customer: CustomerUsagePoints {
                 customer_id: World::customer_id(meter),
-                usage_points: vec![UsagePointEntry { usage_point: World::usage_point_info(meter, Some(address)), contracts: None }],
+                usage_points: vec![UsagePointEntry {
+                    usage_point: World::usage_point_info(meter, Some(address)),
+                    contracts: None,
+                }],
             },
         })
     }
 
     /// `customers_i/v5/identity`.
-    pub fn identity(&self, params: &HashMap<String, String>) -> Result<IdentityResponse, Rejection> {
+    pub fn identity(
+        &self,
+        params: &HashMap<String, String>,
+    ) -> Result<IdentityResponse, Rejection> {
         let meter = self.customer_meter(params)?;
         let c = customer_by_id(meter.customer).ok_or(ErrorCode::NoDataFound)?;
         Ok(IdentityResponse {
             customer_id: c.customer_id.to_owned(),
             identity: Identity {
-                natural_person: Some(NaturalPerson { title: c.title.to_owned(), firstname: c.firstname.to_owned(), lastname: c.lastname.to_owned() }),
+                natural_person: Some(NaturalPerson {
+                    title: c.title.to_owned(),
+                    firstname: c.firstname.to_owned(),
+                    lastname: c.lastname.to_owned(),
+                }),
             },
         })
     }
@@ -361,7 +473,11 @@ impl World<'_> {
             customer_id: c.customer_id.to_owned(),
             contact_data: ContactData {
                 phone: format!("01234567{:02}", c.id),
-                email: format!("{}.{}@example.invalid", c.firstname.to_lowercase(), c.lastname.to_lowercase()),
+                email: format!(
+                    "{}.{}@example.invalid",
+                    c.firstname.to_lowercase(),
+                    c.lastname.to_lowercase()
+                ),
             },
         })
     }
@@ -380,27 +496,53 @@ pub enum ContractResource {
 
 /// The ITC APIs' refusal when there is no consent, as reported.
 fn no_subscribed_service() -> (u16, Value) {
-    (400, json!({"error": "Bad request", "error_description": "Pas de services souscrits, le flux est stoppé."}))
+    (
+        400,
+        json!({"error": "Bad request", "error_description": "Pas de services souscrits, le flux est stoppé."}),
+    )
 }
 
 impl World<'_> {
     /// Answers a 2026 contract call (PRM in the path).
-    pub fn contract_2026(&self, resource: ContractResource, prm: &str) -> Result<Value, (u16, Value)> {
+    pub fn contract_2026(
+        &self,
+        resource: ContractResource,
+        prm: &str,
+    ) -> Result<Value, (u16, Value)> {
         if prm.len() != 14 || !prm.bytes().all(|b| b.is_ascii_digit()) {
-            return Err((400, json!({"error": "invalid_request", "error_description": "Le PRM doit comporter 14 chiffres."})));
+            return Err((
+                400,
+                json!({"error": "invalid_request", "error_description": "Le PRM doit comporter 14 chiffres."}),
+            ));
         }
-        let meter = self.consented_meter(Some(prm)).map_err(|_| no_subscribed_service())?;
+        let meter = self
+            .consented_meter(Some(prm))
+            .map_err(|_| no_subscribed_service())?;
         let customer = customer_by_id(meter.customer);
-        let offset_stamp = |d: NaiveDate| format!("{}T00:00:00{:+03}00", d.format("%Y-%m-%d"), paris::offset_hours_at_midnight(d));
+        let offset_stamp = |d: NaiveDate| {
+            format!(
+                "{}T00:00:00{:+03}00",
+                d.format("%Y-%m-%d"),
+                paris::offset_hours_at_midnight(d)
+            )
+        };
         let value = match resource {
             ContractResource::Comptage => serde_json::to_value(Comptage {
                 point_id: meter.pdl.to_owned(),
-                relais: Relais { plage_heures_creuses: meter.consumption.then(|| meter.offpeak_hours.to_owned()) },
+                relais: Relais {
+                    plage_heures_creuses: meter.consumption.then(|| meter.offpeak_hours.to_owned()),
+                },
             }),
             ContractResource::Synthese => serde_json::to_value(SyntheseContrat {
-                segments: vec![Segment { segment: "C5".to_owned() }],
-                generation_last_activation_date: meter.production.then(|| offset_stamp(meter.activation)),
-                consumption_last_activation_date: meter.consumption.then(|| offset_stamp(meter.activation)),
+                segments: vec![Segment {
+                    segment: "C5".to_owned(),
+                }],
+                generation_last_activation_date: meter
+                    .production
+                    .then(|| offset_stamp(meter.activation)),
+                consumption_last_activation_date: meter
+                    .consumption
+                    .then(|| offset_stamp(meter.activation)),
                 last_subscribed_power_change_date: Some(offset_stamp(meter.activation)),
             }),
             ContractResource::Situation => {
@@ -416,13 +558,22 @@ impl World<'_> {
                 serde_json::to_value(vec![SituationContrat {
                     usage_point_id: meter.pdl.to_owned(),
                     contract_start: offset_stamp(meter.activation),
-                    contract_type: if meter.consumption { "Contrat GRD-F" } else { "CARD-I" }.to_owned(),
+                    contract_type: if meter.consumption {
+                        "Contrat GRD-F"
+                    } else {
+                        "CARD-I"
+                    }
+                    .to_owned(),
                     contractor: "FOURNISSEUR SIMULE".to_owned(),
                     distribution_tariff: tariff.to_owned(),
-                    subscribed_power: Quantity { unit: "kVA".to_owned(), value: meter.subscribed_kva.to_string() },
+                    subscribed_power: Quantity {
+                        unit: "kVA".to_owned(),
+                        value: meter.subscribed_kva.to_string(),
+                    },
                     segment: "C5".to_owned(),
                     customer: address,
-                    contact_data: customer.map(|c| json!({"landline": format!("01234567{:02}", c.id)})),
+                    contact_data: customer
+                        .map(|c| json!({"landline": format!("01234567{:02}", c.id)})),
                     person,
                 }])
             }

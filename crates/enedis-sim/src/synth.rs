@@ -46,7 +46,11 @@ impl Household {
         Household {
             scale: 0.7 + 0.8 * unit(seed, k, 1),
             heating_w: 3000.0 * unit(seed, k, 2),
-            water_heater_w: if unit(seed, k, 3) < 0.7 { 1500.0 + 1000.0 * unit(seed, k, 4) } else { 0.0 },
+            water_heater_w: if unit(seed, k, 3) < 0.7 {
+                1500.0 + 1000.0 * unit(seed, k, 4)
+            } else {
+                0.0
+            },
             solar_peak_w: 2500.0 + 4000.0 * unit(seed, k, 5),
         }
     }
@@ -70,7 +74,9 @@ impl Synth {
 
     fn consumption_w(&self, house: &Household, key: u64, point: &LoadCurvePoint) -> f64 {
         let local = paris::local(point.midpoint());
-        let hour = f64::from(local.hour()) + f64::from(local.minute()) / 60.0 + f64::from(local.second()) / 3600.0;
+        let hour = f64::from(local.hour())
+            + f64::from(local.minute()) / 60.0
+            + f64::from(local.second()) / 3600.0;
         let day = f64::from(local.ordinal());
         let weekend = matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
         // Heating peaks mid-January and stops from May to September.
@@ -84,7 +90,11 @@ impl Synth {
         let appliances = 900.0 * bump(hour, 7.5, 0.9)
             + if weekend { 1000.0 } else { 350.0 } * bump(hour, 12.7, 1.0)
             + 1400.0 * bump(hour, 19.7, 1.6);
-        let water = if !(1.0..23.0).contains(&hour) { house.water_heater_w } else { 0.0 };
+        let water = if !(1.0..23.0).contains(&hour) {
+            house.water_heater_w
+        } else {
+            0.0
+        };
         let base = 180.0;
         let noise = 0.75 + 0.5 * unit(self.seed, key, point.end.timestamp() as u64);
         (base + appliances + heating + water) * house.scale * noise
@@ -111,7 +121,12 @@ impl Synth {
     /// The raw curve of a Paris day, before publication and consent rules: every interval of the
     /// day at the meter's step(s), or nothing if the meter does not measure `direction` or the
     /// day is a hole.
-    pub fn day_curve(&self, meter: &Meter, direction: Direction, date: NaiveDate) -> Vec<LoadCurvePoint> {
+    pub fn day_curve(
+        &self,
+        meter: &Meter,
+        direction: Direction,
+        date: NaiveDate,
+    ) -> Vec<LoadCurvePoint> {
         if !meter.measures(direction) || self.is_hole(meter, date) {
             return Vec::new();
         }
@@ -122,7 +137,11 @@ impl Synth {
         let mut t = start;
         while t < end {
             let step = meter.steps.at(paris::local(t));
-            let mut point = LoadCurvePoint { end: t + step.duration(), step, watts: 0 };
+            let mut point = LoadCurvePoint {
+                end: t + step.duration(),
+                step,
+                watts: 0,
+            };
             let consumption = self.consumption_w(&house, key, &point);
             let production = self.production_w(&house, key, &point);
             let watts = match (direction, meter.self_consumption) {
@@ -146,13 +165,21 @@ impl Synth {
     }
 
     /// The day's energy: the sum of its curve, rounded to the Wh.
-    pub fn daily_energy(&self, meter: &Meter, direction: Direction, date: NaiveDate) -> Option<DailyEnergy> {
+    pub fn daily_energy(
+        &self,
+        meter: &Meter,
+        direction: Direction,
+        date: NaiveDate,
+    ) -> Option<DailyEnergy> {
         let curve = self.day_curve(meter, direction, date);
         if curve.is_empty() {
             return None;
         }
         let total: Energy = curve.iter().map(LoadCurvePoint::energy).sum();
-        Some(DailyEnergy { date, energy: Energy::from_wh(total.wh_rounded()) })
+        Some(DailyEnergy {
+            date,
+            energy: Energy::from_wh(total.wh_rounded()),
+        })
     }
 
     /// The day's peak apparent power: above the highest average of the day (an average hides
@@ -162,9 +189,14 @@ impl Synth {
         let top = curve.iter().max_by_key(|p| p.watts)?;
         let key = pdl_key(meter.pdl) ^ 0x9EAC;
         let factor = 1.1 + 0.4 * unit(self.seed, key, date.num_days_from_ce() as u64);
-        let offset = (unit(self.seed, key ^ 1, date.num_days_from_ce() as u64) * top.step.seconds() as f64) as i64;
+        let offset = (unit(self.seed, key ^ 1, date.num_days_from_ce() as u64)
+            * top.step.seconds() as f64) as i64;
         let at = paris::local(top.start() + Duration::seconds(offset.min(top.step.seconds() - 1)));
-        Some(MaxPower { date, at, volt_amperes: (f64::from(top.watts) * factor).round() as u32 })
+        Some(MaxPower {
+            date,
+            at,
+            volt_amperes: (f64::from(top.watts) * factor).round() as u32,
+        })
     }
 }
 
@@ -191,28 +223,64 @@ mod tests {
     fn dst_days_have_46_and_50_half_hours() {
         let m = meter_by_pdl("22516914714270").unwrap();
         let s = Synth::new(7);
-        assert_eq!(s.day_curve(m, Direction::Consumption, date(2025, 3, 30)).len(), 46);
-        assert_eq!(s.day_curve(m, Direction::Consumption, date(2025, 10, 26)).len(), 50);
+        assert_eq!(
+            s.day_curve(m, Direction::Consumption, date(2025, 3, 30))
+                .len(),
+            46
+        );
+        assert_eq!(
+            s.day_curve(m, Direction::Consumption, date(2025, 10, 26))
+                .len(),
+            50
+        );
         let hourly = meter_by_pdl("99000000000060").unwrap();
-        assert_eq!(s.day_curve(hourly, Direction::Consumption, date(2025, 10, 26)).len(), 25);
+        assert_eq!(
+            s.day_curve(hourly, Direction::Consumption, date(2025, 10, 26))
+                .len(),
+            25
+        );
     }
 
     #[test]
     fn profile_is_realistic() {
         let s = Synth::new(42);
         let m = meter_by_pdl("12345678901234").unwrap();
-        let winter = s.daily_energy(m, Direction::Consumption, date(2025, 1, 15)).unwrap().energy;
-        let summer = s.daily_energy(m, Direction::Consumption, date(2025, 7, 15)).unwrap().energy;
+        let winter = s
+            .daily_energy(m, Direction::Consumption, date(2025, 1, 15))
+            .unwrap()
+            .energy;
+        let summer = s
+            .daily_energy(m, Direction::Consumption, date(2025, 7, 15))
+            .unwrap()
+            .energy;
         assert!(winter > summer, "heating: {winter} vs {summer}");
-        assert!(summer.wh() > 2_000.0 && winter.wh() < 120_000.0, "{summer} {winter}");
+        assert!(
+            summer.wh() > 2_000.0 && winter.wh() < 120_000.0,
+            "{summer} {winter}"
+        );
         let p = meter_by_pdl("10284856584123").unwrap();
         let june = s.day_curve(p, Direction::Production, date(2025, 6, 21));
-        let night: u32 = june.iter().filter(|pt| paris::local(pt.end).hour() < 5).map(|pt| pt.watts).sum();
+        let night: u32 = june
+            .iter()
+            .filter(|pt| paris::local(pt.end).hour() < 5)
+            .map(|pt| pt.watts)
+            .sum();
         assert_eq!(night, 0, "no sun at night");
-        let noon = june.iter().filter(|pt| (12..15).contains(&paris::local(pt.end).hour())).map(|pt| pt.watts).max().unwrap();
+        let noon = june
+            .iter()
+            .filter(|pt| (12..15).contains(&paris::local(pt.end).hour()))
+            .map(|pt| pt.watts)
+            .max()
+            .unwrap();
         assert!(noon > 500, "sun at noon: {noon}");
-        let dec = s.daily_energy(p, Direction::Production, date(2025, 12, 21)).map_or(0.0, |d| d.energy.wh());
-        let jun = s.daily_energy(p, Direction::Production, date(2025, 6, 21)).unwrap().energy.wh();
+        let dec = s
+            .daily_energy(p, Direction::Production, date(2025, 12, 21))
+            .map_or(0.0, |d| d.energy.wh());
+        let jun = s
+            .daily_energy(p, Direction::Production, date(2025, 6, 21))
+            .unwrap()
+            .energy
+            .wh();
         assert!(jun > dec);
     }
 
@@ -220,7 +288,12 @@ mod tests {
     fn daily_energy_and_max_power_agree_with_the_curve() {
         let s = Synth::new(3);
         for m in &METERS {
-            for d in [date(2025, 3, 30), date(2025, 6, 15), date(2025, 10, 26), date(2026, 1, 6)] {
+            for d in [
+                date(2025, 3, 30),
+                date(2025, 6, 15),
+                date(2025, 10, 26),
+                date(2026, 1, 6),
+            ] {
                 for dir in Direction::ALL {
                     let curve = s.day_curve(m, dir, d);
                     let daily = s.daily_energy(m, dir, d);
@@ -257,9 +330,21 @@ mod tests {
     fn holes_and_step_change() {
         let s = Synth::new(1);
         let holes = meter_by_pdl("42900589957123").unwrap();
-        assert!(s.day_curve(holes, Direction::Consumption, date(2025, 6, 17)).is_empty(), "Tuesday");
-        assert!(s.day_curve(holes, Direction::Consumption, date(2025, 6, 18)).is_empty(), "Wednesday");
-        assert_eq!(s.day_curve(holes, Direction::Consumption, date(2025, 6, 19)).len(), 48);
+        assert!(
+            s.day_curve(holes, Direction::Consumption, date(2025, 6, 17))
+                .is_empty(),
+            "Tuesday"
+        );
+        assert!(
+            s.day_curve(holes, Direction::Consumption, date(2025, 6, 18))
+                .is_empty(),
+            "Wednesday"
+        );
+        assert_eq!(
+            s.day_curve(holes, Direction::Consumption, date(2025, 6, 19))
+                .len(),
+            48
+        );
         let change = meter_by_pdl("99000000000099").unwrap();
         let day = s.day_curve(change, Direction::Consumption, date(2025, 6, 15));
         assert_eq!(day.len(), 24 + 72, "12 h at PT30M then 12 h at PT10M");

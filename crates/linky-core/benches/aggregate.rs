@@ -33,17 +33,33 @@ fn main() {
     )
     .expect("benchmark schedule parses");
     let meters: Vec<(UsagePoint, Vec<LoadCurvePoint>)> = (0..METERS)
-        .map(|m| (format!("{:014}", 12_345_678_901_230 + m as u64).parse().expect("14 digits"), curve(m as u32)))
+        .map(|m| {
+            (
+                format!("{:014}", 12_345_678_901_230 + m as u64)
+                    .parse()
+                    .expect("14 digits"),
+                curve(m as u32),
+            )
+        })
         .collect();
     let total_points: usize = meters.iter().map(|(_, c)| c.len()).sum();
 
-    for (label, period) in [("hour", Period::Hour), ("day", Period::Day), ("month", Period::Month)] {
+    for (label, period) in [
+        ("hour", Period::Hour),
+        ("day", Period::Day),
+        ("month", Period::Month),
+    ] {
         let mut best = f64::MAX;
         for _ in 0..3 {
             let started = Instant::now();
             let mut buckets = 0;
             for (meter, points) in &meters {
-                let classifier = Classifier::new(&schedule, Some(meter), Direction::Consumption, HolidayZone::Metropole);
+                let classifier = Classifier::new(
+                    &schedule,
+                    Some(meter),
+                    Direction::Consumption,
+                    HolidayZone::Metropole,
+                );
                 let out = aggregate(black_box(points), period, |p| classifier.is_offpeak(p));
                 buckets += out.len();
             }
@@ -66,5 +82,8 @@ fn main() {
         .ok();
         parsed += 1;
     }
-    println!("parse schedule: {:.0} schedules/s", parsed as f64 / started.elapsed().as_secs_f64());
+    println!(
+        "parse schedule: {:.0} schedules/s",
+        parsed as f64 / started.elapsed().as_secs_f64()
+    );
 }

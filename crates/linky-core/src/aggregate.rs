@@ -69,9 +69,15 @@ impl PeriodKey {
             Period::Day => PeriodKey::Day(date),
             Period::Week => {
                 let w = date.iso_week();
-                PeriodKey::Week { year: w.year(), week: w.week() }
+                PeriodKey::Week {
+                    year: w.year(),
+                    week: w.week(),
+                }
             }
-            Period::Month => PeriodKey::Month { year: date.year(), month: date.month() },
+            Period::Month => PeriodKey::Month {
+                year: date.year(),
+                month: date.month(),
+            },
             Period::Year => PeriodKey::Year(date.year()),
         }
     }
@@ -81,7 +87,11 @@ impl fmt::Display for PeriodKey {
     /// Hours show their Paris time and offset, so the two 02:00 of the autumn day differ.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PeriodKey::Hour(t) => write!(f, "{}", t.with_timezone(&paris::TZ).format("%Y-%m-%dT%H:%M%:z")),
+            PeriodKey::Hour(t) => write!(
+                f,
+                "{}",
+                t.with_timezone(&paris::TZ).format("%Y-%m-%dT%H:%M%:z")
+            ),
             PeriodKey::Day(d) => write!(f, "{d}"),
             PeriodKey::Week { year, week } => write!(f, "{year}-W{week:02}"),
             PeriodKey::Month { year, month } => write!(f, "{year}-{month:02}"),
@@ -153,7 +163,9 @@ pub fn aggregate(
                 }
             };
             match &mut running {
-                Some((k, split)) if *k == key => split.add(Energy::from_power(point.watts.into(), seconds), offpeak),
+                Some((k, split)) if *k == key => {
+                    split.add(Energy::from_power(point.watts.into(), seconds), offpeak)
+                }
                 _ => {
                     if let Some((k, split)) = running.take() {
                         let total = out.entry(k).or_default();
@@ -178,10 +190,15 @@ pub fn aggregate(
 
 /// Sums hourly buckets (from [`aggregate`] with [`Period::Hour`]) into a coarser period: the
 /// same result as aggregating the points again, at a fraction of the cost.
-pub fn regroup(hours: &BTreeMap<PeriodKey, TariffSplit>, period: Period) -> BTreeMap<PeriodKey, TariffSplit> {
+pub fn regroup(
+    hours: &BTreeMap<PeriodKey, TariffSplit>,
+    period: Period,
+) -> BTreeMap<PeriodKey, TariffSplit> {
     let mut out: BTreeMap<PeriodKey, TariffSplit> = BTreeMap::new();
     for (key, split) in hours {
-        let PeriodKey::Hour(start) = key else { continue };
+        let PeriodKey::Hour(start) = key else {
+            continue;
+        };
         let total = out.entry(PeriodKey::of_hour(period, *start)).or_default();
         total.peak += split.peak;
         total.offpeak += split.offpeak;
@@ -195,12 +212,20 @@ mod tests {
     use crate::Step;
     use chrono::TimeZone;
 
-    fn day_points(date: NaiveDate, step: Step, watts: impl Fn(usize) -> u32) -> Vec<LoadCurvePoint> {
+    fn day_points(
+        date: NaiveDate,
+        step: Step,
+        watts: impl Fn(usize) -> u32,
+    ) -> Vec<LoadCurvePoint> {
         let (start, end) = paris::day_bounds(date);
         let mut out = Vec::new();
         let mut t = start + step.duration();
         while t <= end {
-            out.push(LoadCurvePoint { end: t, step, watts: watts(out.len()) });
+            out.push(LoadCurvePoint {
+                end: t,
+                step,
+                watts: watts(out.len()),
+            });
             t += step.duration();
         }
         out
@@ -226,7 +251,10 @@ mod tests {
                 let sum: Energy = points.iter().map(LoadCurvePoint::energy).sum();
                 let by_hour = aggregate(&points, Period::Hour, |_| false);
                 assert_eq!(by_hour.len(), hours, "{day} {step}");
-                assert_eq!(by_hour.values().map(TariffSplit::total).sum::<Energy>(), sum);
+                assert_eq!(
+                    by_hour.values().map(TariffSplit::total).sum::<Energy>(),
+                    sum
+                );
                 let by_day = aggregate(&points, Period::Day, |_| false);
                 assert_eq!(by_day.len(), 1, "{day} {step}");
                 assert_eq!(by_day[&PeriodKey::Day(day)].total(), sum);
@@ -237,11 +265,17 @@ mod tests {
     #[test]
     fn regrouping_hours_equals_aggregating_again() {
         let mut points = day_points(date(2024, 10, 27), Step::PT30M, |i| i as u32 * 10);
-        points.extend(day_points(date(2024, 10, 28), Step::ALL[1], |i| 500 + i as u32));
+        points.extend(day_points(date(2024, 10, 28), Step::ALL[1], |i| {
+            500 + i as u32
+        }));
         let offpeak = |p: &LoadCurvePoint| p.watts % 3 == 0;
         let hours = aggregate(&points, Period::Hour, offpeak);
         for period in [Period::Day, Period::Week, Period::Month, Period::Year] {
-            assert_eq!(regroup(&hours, period), aggregate(&points, period, offpeak), "{period:?}");
+            assert_eq!(
+                regroup(&hours, period),
+                aggregate(&points, period, offpeak),
+                "{period:?}"
+            );
         }
     }
 
@@ -255,22 +289,36 @@ mod tests {
         assert!(labels.contains(&"2024-10-27T02:00+01:00".to_owned()));
         // 1000 W for 25 hours.
         let day = aggregate(&points, Period::Day, |_| false);
-        assert_eq!(day[&PeriodKey::Day(date(2024, 10, 27))].total(), Energy::from_wh(25_000));
+        assert_eq!(
+            day[&PeriodKey::Day(date(2024, 10, 27))].total(),
+            Energy::from_wh(25_000)
+        );
     }
 
     #[test]
     fn midnight_point_belongs_to_the_previous_day() {
         let end = Utc.with_ymd_and_hms(2024, 5, 15, 22, 0, 0).unwrap(); // 2024-05-16 00:00 Paris
-        let p = LoadCurvePoint { end, step: Step::PT30M, watts: 2000 };
+        let p = LoadCurvePoint {
+            end,
+            step: Step::PT30M,
+            watts: 2000,
+        };
         let by_day = aggregate(&[p], Period::Day, |_| false);
-        assert_eq!(by_day.keys().next(), Some(&PeriodKey::Day(date(2024, 5, 15))));
+        assert_eq!(
+            by_day.keys().next(),
+            Some(&PeriodKey::Day(date(2024, 5, 15)))
+        );
     }
 
     #[test]
     fn a_point_straddling_an_hour_is_split_pro_rata() {
         // After a step change: a PT30M point from 00:40 to 01:10 Paris (winter, UTC+1).
         let end = Utc.with_ymd_and_hms(2024, 2, 26, 0, 10, 0).unwrap();
-        let p = LoadCurvePoint { end, step: Step::PT30M, watts: 600 };
+        let p = LoadCurvePoint {
+            end,
+            step: Step::PT30M,
+            watts: 600,
+        };
         let by_hour = aggregate(&[p], Period::Hour, |_| true);
         let values: Vec<Energy> = by_hour.values().map(|s| s.offpeak).collect();
         assert_eq!(values, [Energy::from_wh(200), Energy::from_wh(100)]);
@@ -280,14 +328,29 @@ mod tests {
     fn weeks_months_years_and_the_split() {
         // 2024-12-30 is in ISO week 2025-W01.
         let points = day_points(date(2024, 12, 30), Step::PT30M, |_| 200);
-        let week = aggregate(&points, Period::Week, |p| paris::local(p.midpoint()).time() < chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap());
-        let split = week[&PeriodKey::Week { year: 2025, week: 1 }];
+        let week = aggregate(&points, Period::Week, |p| {
+            paris::local(p.midpoint()).time() < chrono::NaiveTime::from_hms_opt(6, 0, 0).unwrap()
+        });
+        let split = week[&PeriodKey::Week {
+            year: 2025,
+            week: 1,
+        }];
         assert_eq!(split.offpeak, Energy::from_wh(1200));
         assert_eq!(split.peak, Energy::from_wh(3600));
         let month = aggregate(&points, Period::Month, |_| false);
-        assert!(month.contains_key(&PeriodKey::Month { year: 2024, month: 12 }));
+        assert!(month.contains_key(&PeriodKey::Month {
+            year: 2024,
+            month: 12
+        }));
         let year = aggregate(&points, Period::Year, |_| false);
         assert_eq!(year.keys().next().unwrap().to_string(), "2024");
-        assert_eq!(PeriodKey::Week { year: 2025, week: 1 }.to_string(), "2025-W01");
+        assert_eq!(
+            PeriodKey::Week {
+                year: 2025,
+                week: 1
+            }
+            .to_string(),
+            "2025-W01"
+        );
     }
 }

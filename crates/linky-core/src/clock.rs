@@ -31,7 +31,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at `now`.
     pub fn new(now: DateTime<Utc>) -> ManualClock {
-        ManualClock { now: Arc::new(Mutex::new(now)) }
+        ManualClock {
+            now: Arc::new(Mutex::new(now)),
+        }
     }
 
     /// Moves the clock to `now` (backwards too: tests of clock jumps need it).

@@ -31,7 +31,9 @@ impl Energy {
 
     /// Energy of an average power held for a duration.
     pub const fn from_power(watts: i64, seconds: i64) -> Energy {
-        Energy { joules: watts * seconds }
+        Energy {
+            joules: watts * seconds,
+        }
     }
 
     /// Joules (watt-seconds).
@@ -61,7 +63,9 @@ impl Energy {
 impl Add for Energy {
     type Output = Energy;
     fn add(self, rhs: Energy) -> Energy {
-        Energy { joules: self.joules + rhs.joules }
+        Energy {
+            joules: self.joules + rhs.joules,
+        }
     }
 }
 
@@ -74,7 +78,9 @@ impl AddAssign for Energy {
 impl Sub for Energy {
     type Output = Energy;
     fn sub(self, rhs: Energy) -> Energy {
-        Energy { joules: self.joules - rhs.joules }
+        Energy {
+            joules: self.joules - rhs.joules,
+        }
     }
 }
 

@@ -43,19 +43,97 @@ struct Definition {
 }
 
 const DEFINITIONS: [Definition; 13] = [
-    Definition { rule: Rule::Fixed { month: 1, day: 1 }, name: "1er janvier", name_en: "New Year's Day", valid: |y| y > 1810, alsace_moselle_only: false },
-    Definition { rule: Rule::AfterEaster(-2), name: "Vendredi saint", name_en: "Good Friday", valid: |y| y >= 1886, alsace_moselle_only: true },
-    Definition { rule: Rule::AfterEaster(1), name: "Lundi de Pâques", name_en: "Easter Monday", valid: |y| y >= 1886, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 5, day: 1 }, name: "1er mai", name_en: "Labour Day", valid: |y| y > 1919, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 5, day: 8 }, name: "8 mai", name_en: "Victory in Europe Day", valid: |y| (1953..=1959).contains(&y) || y > 1981, alsace_moselle_only: false },
-    Definition { rule: Rule::AfterEaster(39), name: "Ascension", name_en: "Ascension Day", valid: |y| y >= 1886, alsace_moselle_only: false },
-    Definition { rule: Rule::AfterEaster(50), name: "Lundi de Pentecôte", name_en: "Whit Monday", valid: |y| y >= 1886, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 7, day: 14 }, name: "14 juillet", name_en: "Bastille Day", valid: |y| y >= 1880, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 8, day: 15 }, name: "Assomption", name_en: "Assumption Day", valid: |y| y >= 1802, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 11, day: 1 }, name: "Toussaint", name_en: "All Saints' Day", valid: |y| y >= 1802, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 11, day: 11 }, name: "11 novembre", name_en: "Armistice Day", valid: |y| y >= 1918, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 12, day: 25 }, name: "Jour de Noël", name_en: "Christmas Day", valid: |y| y >= 1802, alsace_moselle_only: false },
-    Definition { rule: Rule::Fixed { month: 12, day: 26 }, name: "2ème jour de Noël", name_en: "St Stephen's Day", valid: |_| true, alsace_moselle_only: true },
+    Definition {
+        rule: Rule::Fixed { month: 1, day: 1 },
+        name: "1er janvier",
+        name_en: "New Year's Day",
+        valid: |y| y > 1810,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::AfterEaster(-2),
+        name: "Vendredi saint",
+        name_en: "Good Friday",
+        valid: |y| y >= 1886,
+        alsace_moselle_only: true,
+    },
+    Definition {
+        rule: Rule::AfterEaster(1),
+        name: "Lundi de Pâques",
+        name_en: "Easter Monday",
+        valid: |y| y >= 1886,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 5, day: 1 },
+        name: "1er mai",
+        name_en: "Labour Day",
+        valid: |y| y > 1919,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 5, day: 8 },
+        name: "8 mai",
+        name_en: "Victory in Europe Day",
+        valid: |y| (1953..=1959).contains(&y) || y > 1981,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::AfterEaster(39),
+        name: "Ascension",
+        name_en: "Ascension Day",
+        valid: |y| y >= 1886,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::AfterEaster(50),
+        name: "Lundi de Pentecôte",
+        name_en: "Whit Monday",
+        valid: |y| y >= 1886,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 7, day: 14 },
+        name: "14 juillet",
+        name_en: "Bastille Day",
+        valid: |y| y >= 1880,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 8, day: 15 },
+        name: "Assomption",
+        name_en: "Assumption Day",
+        valid: |y| y >= 1802,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 11, day: 1 },
+        name: "Toussaint",
+        name_en: "All Saints' Day",
+        valid: |y| y >= 1802,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 11, day: 11 },
+        name: "11 novembre",
+        name_en: "Armistice Day",
+        valid: |y| y >= 1918,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 12, day: 25 },
+        name: "Jour de Noël",
+        name_en: "Christmas Day",
+        valid: |y| y >= 1802,
+        alsace_moselle_only: false,
+    },
+    Definition {
+        rule: Rule::Fixed { month: 12, day: 26 },
+        name: "2ème jour de Noël",
+        name_en: "St Stephen's Day",
+        valid: |_| true,
+        alsace_moselle_only: true,
+    },
 ];
 
 /// Easter Sunday of a Gregorian year (anonymous Gregorian algorithm), or `None` outside the
@@ -92,7 +170,11 @@ pub fn holidays(year: i32, zone: HolidayZone) -> Vec<PublicHoliday> {
         .iter()
         .filter(|d| d.applies(year, zone))
         .filter_map(|d| {
-            d.date(year, easter).map(|date| PublicHoliday { date, name: d.name, name_en: d.name_en })
+            d.date(year, easter).map(|date| PublicHoliday {
+                date,
+                name: d.name,
+                name_en: d.name_en,
+            })
         })
         .collect();
     out.sort_by_key(|h| h.date);
@@ -104,14 +186,18 @@ pub fn holidays(year: i32, zone: HolidayZone) -> Vec<PublicHoliday> {
 pub fn is_public_holiday(date: NaiveDate, zone: HolidayZone) -> bool {
     let year = date.year();
     let mut easter = None;
-    DEFINITIONS.iter().filter(|d| d.applies(year, zone)).any(|d| match d.rule {
-        Rule::Fixed { month, day } => date.month() == month && date.day() == day,
-        Rule::AfterEaster(_) => {
-            // Easter-based days fall between March and June.
-            (3..=6).contains(&date.month())
-                && d.date(year, *easter.get_or_insert_with(|| easter_sunday(year))) == Some(date)
-        }
-    })
+    DEFINITIONS
+        .iter()
+        .filter(|d| d.applies(year, zone))
+        .any(|d| match d.rule {
+            Rule::Fixed { month, day } => date.month() == month && date.day() == day,
+            Rule::AfterEaster(_) => {
+                // Easter-based days fall between March and June.
+                (3..=6).contains(&date.month())
+                    && d.date(year, *easter.get_or_insert_with(|| easter_sunday(year)))
+                        == Some(date)
+            }
+        })
 }
 
 #[cfg(test)]
@@ -143,8 +229,17 @@ mod tests {
     #[test]
     fn easter_sundays_2020_to_2030() {
         let known = [
-            (2020, 4, 12), (2021, 4, 4), (2022, 4, 17), (2023, 4, 9), (2024, 3, 31), (2025, 4, 20),
-            (2026, 4, 5), (2027, 3, 28), (2028, 4, 16), (2029, 4, 1), (2030, 4, 21),
+            (2020, 4, 12),
+            (2021, 4, 4),
+            (2022, 4, 17),
+            (2023, 4, 9),
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+            (2027, 3, 28),
+            (2028, 4, 16),
+            (2029, 4, 1),
+            (2030, 4, 21),
         ];
         for (y, m, d) in known {
             assert_eq!(easter_sunday(y), Some(date(y, m, d)), "{y}");
@@ -162,8 +257,15 @@ mod tests {
             // The two helpers agree on every day of the year.
             let mut d = date(y, 1, 1);
             while d.year() == y {
-                for (zone, list) in [(HolidayZone::Metropole, &metropole), (HolidayZone::AlsaceMoselle, &alsace)] {
-                    assert_eq!(is_public_holiday(d, zone), list.iter().any(|h| h.date == d), "{d} {zone:?}");
+                for (zone, list) in [
+                    (HolidayZone::Metropole, &metropole),
+                    (HolidayZone::AlsaceMoselle, &alsace),
+                ] {
+                    assert_eq!(
+                        is_public_holiday(d, zone),
+                        list.iter().any(|h| h.date == d),
+                        "{d} {zone:?}"
+                    );
                 }
                 d = d.succ_opt().unwrap();
             }
@@ -177,10 +279,19 @@ mod tests {
         assert!(is_public_holiday(date(2024, 5, 9), m));
         assert!(is_public_holiday(date(2024, 5, 20), m));
         assert!(is_public_holiday(date(2024, 4, 1), m));
-        assert!(!is_public_holiday(date(2024, 3, 29), m), "Good Friday is not a Métropole holiday");
+        assert!(
+            !is_public_holiday(date(2024, 3, 29), m),
+            "Good Friday is not a Métropole holiday"
+        );
         assert!(!is_public_holiday(date(2024, 12, 26), m));
-        assert!(is_public_holiday(date(2024, 3, 29), HolidayZone::AlsaceMoselle));
-        assert!(is_public_holiday(date(2024, 12, 26), HolidayZone::AlsaceMoselle));
+        assert!(is_public_holiday(
+            date(2024, 3, 29),
+            HolidayZone::AlsaceMoselle
+        ));
+        assert!(is_public_holiday(
+            date(2024, 12, 26),
+            HolidayZone::AlsaceMoselle
+        ));
     }
 
     #[test]

@@ -78,7 +78,10 @@ impl FromStr for Step {
         let minutes = if let Some(m) = body.strip_suffix('M') {
             m.parse::<u16>().map_err(|_| err())?
         } else if let Some(h) = body.strip_suffix('H') {
-            h.parse::<u16>().ok().and_then(|h| h.checked_mul(60)).ok_or_else(err)?
+            h.parse::<u16>()
+                .ok()
+                .and_then(|h| h.checked_mul(60))
+                .ok_or_else(err)?
         } else {
             return Err(err());
         };
@@ -177,7 +180,13 @@ impl LoadCurve {
         let mut resolver = EndStampResolver::new();
         let points = points
             .into_iter()
-            .map(|(stamp, step, watts)| Ok(LoadCurvePoint { end: resolver.resolve(stamp)?, step, watts }))
+            .map(|(stamp, step, watts)| {
+                Ok(LoadCurvePoint {
+                    end: resolver.resolve(stamp)?,
+                    step,
+                    watts,
+                })
+            })
             .collect::<Result<Vec<_>, LoadCurveError>>()?;
         LoadCurve::new(points)
     }
@@ -213,7 +222,16 @@ mod tests {
             assert_eq!(s.to_string().parse::<Step>().unwrap(), s);
         }
         assert_eq!("PT1H".parse::<Step>().unwrap().minutes(), 60);
-        for bad in ["PT7M", "30", "PT30", "P1D", "PT0M", "PT999999M", "PT99999H", ""] {
+        for bad in [
+            "PT7M",
+            "30",
+            "PT30",
+            "P1D",
+            "PT0M",
+            "PT999999M",
+            "PT99999H",
+            "",
+        ] {
             let e = bad.parse::<Step>().unwrap_err();
             assert!(e.localized(Lang::Fr).contains("pas de courbe"), "{bad}");
         }
@@ -230,7 +248,8 @@ mod tests {
             ("2024-02-26 03:00:00", "PT60M", 50),
         ];
         let curve = LoadCurve::from_stamped(
-            pts.iter().map(|(d, s, w)| (local(d), s.parse().unwrap(), *w)),
+            pts.iter()
+                .map(|(d, s, w)| (local(d), s.parse().unwrap(), *w)),
         )
         .unwrap();
         assert_eq!(curve.points().len(), 5);
@@ -244,9 +263,13 @@ mod tests {
 
     #[test]
     fn overlapping_points_are_refused() {
-        let pts = [("2024-02-26 00:30:00", "PT30M"), ("2024-02-26 01:00:00", "PT60M")];
-        let err = LoadCurve::from_stamped(pts.iter().map(|(d, s)| (local(d), s.parse().unwrap(), 1)))
-            .unwrap_err();
+        let pts = [
+            ("2024-02-26 00:30:00", "PT30M"),
+            ("2024-02-26 01:00:00", "PT60M"),
+        ];
+        let err =
+            LoadCurve::from_stamped(pts.iter().map(|(d, s)| (local(d), s.parse().unwrap(), 1)))
+                .unwrap_err();
         assert!(matches!(err, LoadCurveError::Overlap { .. }));
         assert!(err.localized(Lang::Fr).contains("chevauchent"));
     }

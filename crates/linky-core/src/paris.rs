@@ -12,7 +12,9 @@
 //!   naive text. [`EndStampResolver`] does exactly that.
 
 use chrono::offset::LocalResult;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 use crate::{Lang, Localized};
@@ -54,7 +56,13 @@ fn constant_offset(date: NaiveDate) -> Option<i32> {
         if cached_date == Some(date) {
             return cached;
         }
-        let offset = (day_hours(date) == 24).then(|| day_start(date).with_timezone(&TZ).offset().fix().local_minus_utc());
+        let offset = (day_hours(date) == 24).then(|| {
+            day_start(date)
+                .with_timezone(&TZ)
+                .offset()
+                .fix()
+                .local_minus_utc()
+        });
         cache.set((Some(date), offset));
         offset
     })
@@ -74,7 +82,9 @@ pub fn day_start(date: NaiveDate) -> DateTime<Utc> {
         // Not reachable with the Paris rules; fall back to the offset in force an hour later
         // rather than panic should the tz database ever change.
         LocalResult::None => {
-            let later = TZ.from_local_datetime(&(midnight + Duration::hours(1))).earliest();
+            let later = TZ
+                .from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest();
             later.map_or_else(
                 || Utc.from_utc_datetime(&midnight),
                 |t| t.with_timezone(&Utc) - Duration::hours(1),
@@ -149,7 +159,9 @@ impl Stamp {
     /// Parses the forms seen in Enedis data: `2023-04-01 00:30:00`, `2023-04-01T00:30:00`, with
     /// or without seconds, optionally followed by an offset (`+02:00`, `+0200`, `Z`).
     pub fn parse(text: &str) -> Result<Stamp, StampError> {
-        let err = || StampError { text: text.to_owned() };
+        let err = || StampError {
+            text: text.to_owned(),
+        };
         let t = text.trim();
         if let Some(fast) = Stamp::parse_plain(t) {
             return Ok(Stamp::Local(fast));
@@ -159,7 +171,11 @@ impl Stamp {
         }
         // Normalise the date/time separator so one set of formats covers both.
         let normalised = format!("{}T{}", &t[..10], &t[11..]);
-        for fmt in ["%Y-%m-%dT%H:%M:%S%:z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%:z"] {
+        for fmt in [
+            "%Y-%m-%dT%H:%M:%S%:z",
+            "%Y-%m-%dT%H:%M:%S%z",
+            "%Y-%m-%dT%H:%M%:z",
+        ] {
             if let Ok(dt) = DateTime::<FixedOffset>::parse_from_str(&normalised, fmt) {
                 return Ok(Stamp::Exact(dt.with_timezone(&Utc)));
             }
@@ -185,11 +201,19 @@ impl Stamp {
     /// general parser.
     fn parse_plain(t: &str) -> Option<NaiveDateTime> {
         let b = t.as_bytes();
-        if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b' ' || b[10] == b'T') || b[13] != b':' || b[16] != b':' {
+        if b.len() != 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !(b[10] == b' ' || b[10] == b'T')
+            || b[13] != b':'
+            || b[16] != b':'
+        {
             return None;
         }
         let num = |range: std::ops::Range<usize>| -> Option<u32> {
-            b[range].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
+            b[range].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
         };
         let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
         let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
@@ -344,21 +368,46 @@ mod tests {
     fn midnight_offsets() {
         assert_eq!(offset_hours_at_midnight(date(2019, 8, 27)), 2);
         assert_eq!(offset_hours_at_midnight(date(2015, 12, 1)), 1);
-        assert_eq!(offset_hours_at_midnight(date(2024, 3, 31)), 1, "the change happens at 02:00");
+        assert_eq!(
+            offset_hours_at_midnight(date(2024, 3, 31)),
+            1,
+            "the change happens at 02:00"
+        );
     }
 
     #[test]
     fn end_stamps_follow_the_interval_offset() {
         // Spring 2024: the point ending at 01:00 UTC closes 01:30–02:00 CET.
-        assert_eq!(end_stamp(utc("2024-03-31 01:00:00")), naive("2024-03-31 02:00:00"));
-        assert_eq!(end_stamp(utc("2024-03-31 01:30:00")), naive("2024-03-31 03:30:00"));
+        assert_eq!(
+            end_stamp(utc("2024-03-31 01:00:00")),
+            naive("2024-03-31 02:00:00")
+        );
+        assert_eq!(
+            end_stamp(utc("2024-03-31 01:30:00")),
+            naive("2024-03-31 03:30:00")
+        );
         // Autumn 2024: 01:00 UTC closes 02:30–03:00 CEST, then 02:30 and 03:00 come again.
-        assert_eq!(end_stamp(utc("2024-10-27 00:30:00")), naive("2024-10-27 02:30:00"));
-        assert_eq!(end_stamp(utc("2024-10-27 01:00:00")), naive("2024-10-27 03:00:00"));
-        assert_eq!(end_stamp(utc("2024-10-27 01:30:00")), naive("2024-10-27 02:30:00"));
-        assert_eq!(end_stamp(utc("2024-10-27 02:00:00")), naive("2024-10-27 03:00:00"));
+        assert_eq!(
+            end_stamp(utc("2024-10-27 00:30:00")),
+            naive("2024-10-27 02:30:00")
+        );
+        assert_eq!(
+            end_stamp(utc("2024-10-27 01:00:00")),
+            naive("2024-10-27 03:00:00")
+        );
+        assert_eq!(
+            end_stamp(utc("2024-10-27 01:30:00")),
+            naive("2024-10-27 02:30:00")
+        );
+        assert_eq!(
+            end_stamp(utc("2024-10-27 02:00:00")),
+            naive("2024-10-27 03:00:00")
+        );
         // Midnight ends the previous day's last interval.
-        assert_eq!(end_stamp(utc("2024-05-14 22:00:00")), naive("2024-05-15 00:00:00"));
+        assert_eq!(
+            end_stamp(utc("2024-05-14 22:00:00")),
+            naive("2024-05-15 00:00:00")
+        );
     }
 
     fn day_stamps(date: NaiveDate, step_minutes: i64) -> Vec<DateTime<Utc>> {
@@ -374,7 +423,13 @@ mod tests {
 
     #[test]
     fn resolver_round_trips_whole_dst_days_by_position() {
-        for day in [date(2024, 3, 31), date(2024, 10, 27), date(2025, 10, 26), date(2026, 3, 29), date(2024, 6, 1)] {
+        for day in [
+            date(2024, 3, 31),
+            date(2024, 10, 27),
+            date(2025, 10, 26),
+            date(2026, 3, 29),
+            date(2024, 6, 1),
+        ] {
             for step in [5, 10, 15, 30, 60] {
                 let instants = day_stamps(day, step);
                 let mut resolver = EndStampResolver::new();
@@ -391,9 +446,14 @@ mod tests {
 
     #[test]
     fn autumn_stamps_repeat_in_summer_then_winter_time() {
-        let stamps: Vec<NaiveDateTime> =
-            day_stamps(date(2024, 10, 27), 30).into_iter().map(end_stamp).collect();
-        let texts: Vec<String> = stamps.iter().map(|s| s.format("%H:%M").to_string()).collect();
+        let stamps: Vec<NaiveDateTime> = day_stamps(date(2024, 10, 27), 30)
+            .into_iter()
+            .map(end_stamp)
+            .collect();
+        let texts: Vec<String> = stamps
+            .iter()
+            .map(|s| s.format("%H:%M").to_string())
+            .collect();
         assert_eq!(&texts[3..8], ["02:00", "02:30", "03:00", "02:30", "03:00"]);
         assert_eq!(texts.last().unwrap(), "00:00");
     }
@@ -402,16 +462,22 @@ mod tests {
     fn spring_alternative_stamp_03_00_resolves_too() {
         // Some Enedis exports write the point ending at 01:00 UTC as 03:00 (CEST).
         let mut r = EndStampResolver::new();
-        r.resolve(Stamp::Local(naive("2024-03-31 01:30:00"))).unwrap();
-        let t = r.resolve(Stamp::Local(naive("2024-03-31 03:00:00"))).unwrap();
+        r.resolve(Stamp::Local(naive("2024-03-31 01:30:00")))
+            .unwrap();
+        let t = r
+            .resolve(Stamp::Local(naive("2024-03-31 03:00:00")))
+            .unwrap();
         assert_eq!(t, utc("2024-03-31 01:00:00"));
     }
 
     #[test]
     fn out_of_order_stamps_are_reported() {
         let mut r = EndStampResolver::new();
-        r.resolve(Stamp::Local(naive("2024-05-15 01:00:00"))).unwrap();
-        let err = r.resolve(Stamp::Local(naive("2024-05-15 00:30:00"))).unwrap_err();
+        r.resolve(Stamp::Local(naive("2024-05-15 01:00:00")))
+            .unwrap();
+        let err = r
+            .resolve(Stamp::Local(naive("2024-05-15 00:30:00")))
+            .unwrap_err();
         assert!(err.to_string().contains("out of order"));
         assert!(err.localized(Lang::Fr).contains("dans l'ordre"));
         // A third 02:30 on the autumn day cannot be placed.
@@ -419,7 +485,9 @@ mod tests {
         for s in ["2024-10-27 02:30:00", "2024-10-27 02:30:00"] {
             r.resolve(Stamp::Local(naive(s))).unwrap();
         }
-        assert!(r.resolve(Stamp::Local(naive("2024-10-27 02:30:00"))).is_err());
+        assert!(r
+            .resolve(Stamp::Local(naive("2024-10-27 02:30:00")))
+            .is_err());
     }
 
     #[test]
@@ -432,7 +500,14 @@ mod tests {
         assert_eq!(Stamp::parse("2023-04-01T00:30:00+02:00").unwrap(), exact);
         assert_eq!(Stamp::parse("2023-04-01T00:30:00+0200").unwrap(), exact);
         assert_eq!(Stamp::parse("2023-03-31T22:30:00Z").unwrap(), exact);
-        for bad in ["", "2023-04-01", "yesterday at noon", "2023-13-01 00:00:00", "2023-04-01 25:00:00", "2023-04-01é00:00:00"] {
+        for bad in [
+            "",
+            "2023-04-01",
+            "yesterday at noon",
+            "2023-13-01 00:00:00",
+            "2023-04-01 25:00:00",
+            "2023-04-01é00:00:00",
+        ] {
             assert!(Stamp::parse(bad).is_err(), "{bad}");
         }
     }

@@ -90,7 +90,14 @@ mod tests {
         let pdl: UsagePoint = "12345678901234".parse().unwrap();
         assert_eq!(pdl.as_str(), "12345678901234");
         assert_eq!(pdl.to_string(), "12345678901234");
-        for bad in ["", "123", "1234567890123", "123456789012345", "1234567890123a", " 2345678901234"] {
+        for bad in [
+            "",
+            "123",
+            "1234567890123",
+            "123456789012345",
+            "1234567890123a",
+            " 2345678901234",
+        ] {
             let err = bad.parse::<UsagePoint>().unwrap_err();
             assert!(err.to_string().contains("14 digits"), "{bad}");
             assert!(err.localized(Lang::Fr).contains("14 chiffres"), "{bad}");

@@ -13,10 +13,51 @@ fn schedule_token() -> impl Strategy<Value = String> {
         (0u8..26, 0u8..61, 0u8..26, 0u8..61).prop_map(|(a, b, c, d)| format!("{a}h{b:02}-{c}h{d}")),
         (0u8..25, 0u8..25).prop_map(|(a, b)| format!("{a}:00 à {b}:30")),
         prop::sample::select(vec![
-            "lundi", "ma", "me", "Jeudi", "ve", "sa", "di", "sunday", "sat", "week-end", "semaine", "fe",
-            "férié", "jour", "jours fériés", "bank holiday", "public", "P", "prod", "aucune", "et", "and",
-            "hc", "hp", "du", "au", "to", "a", "-", "_", ",", ";", "(", ")", ":", "we", "12345678901234",
-            "88888888888888", "123", "0", "24h00", "22 h", "h", "é", "🙂",
+            "lundi",
+            "ma",
+            "me",
+            "Jeudi",
+            "ve",
+            "sa",
+            "di",
+            "sunday",
+            "sat",
+            "week-end",
+            "semaine",
+            "fe",
+            "férié",
+            "jour",
+            "jours fériés",
+            "bank holiday",
+            "public",
+            "P",
+            "prod",
+            "aucune",
+            "et",
+            "and",
+            "hc",
+            "hp",
+            "du",
+            "au",
+            "to",
+            "a",
+            "-",
+            "_",
+            ",",
+            ";",
+            "(",
+            ")",
+            ":",
+            "we",
+            "12345678901234",
+            "88888888888888",
+            "123",
+            "0",
+            "24h00",
+            "22 h",
+            "h",
+            "é",
+            "🙂",
         ])
         .prop_map(str::to_owned),
     ]
@@ -53,7 +94,12 @@ fn curve() -> impl Strategy<Value = Vec<LoadCurvePoint>> {
         NaiveDate::from_ymd_opt(2026, 10, 24),
         NaiveDate::from_ymd_opt(2025, 12, 31),
     ]);
-    let segment = (0usize..5, 1usize..40, 0u32..12_000, prop::bool::weighted(0.1));
+    let segment = (
+        0usize..5,
+        1usize..40,
+        0u32..12_000,
+        prop::bool::weighted(0.1),
+    );
     (starts, prop::collection::vec(segment, 1..20)).prop_map(|(start, segments)| {
         let mut t = paris::day_start(start.unwrap_or_default());
         let mut points = Vec::new();
@@ -62,7 +108,11 @@ fn curve() -> impl Strategy<Value = Vec<LoadCurvePoint>> {
             for i in 0..count {
                 t += step.duration();
                 if !hole {
-                    points.push(LoadCurvePoint { end: t, step, watts: watts.wrapping_add(i as u32 * 97) % 12_000 });
+                    points.push(LoadCurvePoint {
+                        end: t,
+                        step,
+                        watts: watts.wrapping_add(i as u32 * 97) % 12_000,
+                    });
                 }
             }
         }

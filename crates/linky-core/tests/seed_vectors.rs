@@ -20,8 +20,10 @@ enum Verdict {
 }
 use Verdict::*;
 
-const ROUNDING: &str = "24h00 is the end of the day; the original clamped it to 23:59 and lost the last minute";
-const BOTH_DAYS: &str = "consecutive day names all get the ranges; the original kept only the last one";
+const ROUNDING: &str =
+    "24h00 is the end of the day; the original clamped it to 23:59 and lost the last minute";
+const BOTH_DAYS: &str =
+    "consecutive day names all get the ranges; the original kept only the last one";
 const SWALLOW: &str = "the original read the number as the minutes of the previous range's end and lost it; a meter number has 14 digits";
 
 #[rustfmt::skip]
@@ -267,14 +269,22 @@ fn every_evaluation_vector_has_a_checked_verdict() {
         // A merged device "C / P" reads production rules with its second meter, consumption
         // rules with its first, as the original does.
         let ids: Vec<&str> = device.split(" / ").collect();
-        let id = if *direction == Direction::Production { ids[ids.len() - 1] } else { ids[0] };
+        let id = if *direction == Direction::Production {
+            ids[ids.len() - 1]
+        } else {
+            ids[0]
+        };
         let meter: UsagePoint = id.parse().unwrap();
         let when = NaiveDateTime::parse_from_str(instant, "%Y-%m-%d %H:%M").unwrap();
-        let got = Classifier::new(&schedule, Some(&meter), *direction, HolidayZone::Metropole).is_offpeak_at(when);
+        let got = Classifier::new(&schedule, Some(&meter), *direction, HolidayZone::Metropole)
+            .is_offpeak_at(when);
         let expected = match ours {
             Ours::Same => *original,
             Ours::Opposite(reason) => {
-                assert!(reason.len() > 10, "#{n}: a different answer needs its reason");
+                assert!(
+                    reason.len() > 10,
+                    "#{n}: a different answer needs its reason"
+                );
                 !*original
             }
             Ours::Refused => unreachable!(),

@@ -39,7 +39,9 @@ fn seconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
 impl DeviceCode {
     /// The address to open: with the code when the proxy gives one.
     pub fn address(&self) -> String {
-        self.verification_uri_complete.clone().unwrap_or_else(|| format!("{}?code={}", self.verification_uri, self.user_code))
+        self.verification_uri_complete
+            .clone()
+            .unwrap_or_else(|| format!("{}?code={}", self.verification_uri, self.user_code))
     }
 }
 
@@ -116,40 +118,71 @@ impl DeviceFlow<'_> {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> LoginError {
-        LoginError::Unreachable { url: self.proxy_url.to_owned(), error: e.without_url().to_string() }
+        LoginError::Unreachable {
+            url: self.proxy_url.to_owned(),
+            error: e.without_url().to_string(),
+        }
     }
 
     /// `POST /device/code`.
     pub async fn start(&self) -> Result<DeviceCode, LoginError> {
-        let r = self.http.post(self.url("/device/code")).form(&[("client_id", self.client_id)]).send().await.map_err(|e| self.unreachable(e))?;
+        let r = self
+            .http
+            .post(self.url("/device/code"))
+            .form(&[("client_id", self.client_id)])
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         let status = r.status();
         let text = r.text().await.map_err(|e| self.unreachable(e))?;
         if !status.is_success() {
             return Err(LoginError::Refused(describe(&text)));
         }
-        serde_json::from_str(&text).map_err(|e| LoginError::Refused(format!("unexpected answer ({e})")))
+        serde_json::from_str(&text)
+            .map_err(|e| LoginError::Refused(format!("unexpected answer ({e})")))
     }
 
     /// Polls until the person consented (or refused, or the code expired).
-    pub async fn wait(&self, code: &DeviceCode, clock: &dyn Clock) -> Result<TokenFamily, LoginError> {
+    pub async fn wait(
+        &self,
+        code: &DeviceCode,
+        clock: &dyn Clock,
+    ) -> Result<TokenFamily, LoginError> {
         let deadline = clock.now() + Duration::seconds(code.expires_in);
         let mut interval = code.interval.max(1);
         loop {
             tokio::time::sleep(StdDuration::from_secs(interval as u64)).await;
-            let form = [("client_id", self.client_id), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", code.device_code.as_str())];
-            let r = self.http.post(self.url("/device/token")).form(&form).send().await.map_err(|e| self.unreachable(e))?;
+            let form = [
+                ("client_id", self.client_id),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", code.device_code.as_str()),
+            ];
+            let r = self
+                .http
+                .post(self.url("/device/token"))
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| self.unreachable(e))?;
             let status = r.status();
             let text = r.text().await.map_err(|e| self.unreachable(e))?;
             if status.is_success() {
                 return self.family(&text, clock.now());
             }
-            let answer: ErrorAnswer = serde_json::from_str(&text).map_err(|_| LoginError::Refused(describe(&text)))?;
+            let answer: ErrorAnswer =
+                serde_json::from_str(&text).map_err(|_| LoginError::Refused(describe(&text)))?;
             match answer.error.as_str() {
                 "authorization_pending" => {}
                 "slow_down" => interval = answer.interval.unwrap_or(interval + 5),
                 "access_denied" => return Err(LoginError::Denied),
                 "expired_token" => return Err(LoginError::Expired(code.expires_in / 60)),
-                _ => return Err(LoginError::Refused(format!("{} {}", answer.error, answer.error_description.unwrap_or_default()))),
+                _ => {
+                    return Err(LoginError::Refused(format!(
+                        "{} {}",
+                        answer.error,
+                        answer.error_description.unwrap_or_default()
+                    )))
+                }
             }
             if clock.now() > deadline {
                 return Err(LoginError::Expired(code.expires_in / 60));
@@ -158,27 +191,57 @@ impl DeviceFlow<'_> {
     }
 
     fn family(&self, text: &str, now: DateTime<Utc>) -> Result<TokenFamily, LoginError> {
-        let t: TokenAnswer = serde_json::from_str(text).map_err(|e| LoginError::Refused(format!("unexpected token answer ({e})")))?;
+        let t: TokenAnswer = serde_json::from_str(text)
+            .map_err(|e| LoginError::Refused(format!("unexpected token answer ({e})")))?;
         if let Some(e) = t.error {
             return Err(LoginError::Refused(e));
         }
-        let lifetime = t.expires_in.as_ref().and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))).unwrap_or(12_600);
+        let lifetime = t
+            .expires_in
+            .as_ref()
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .unwrap_or(12_600);
         Ok(TokenFamily {
             proxy_url: self.proxy_url.to_owned(),
             client_id: self.client_id.to_owned(),
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             expires_at: now + Duration::seconds(lifetime),
-            meters: t.usage_points_id.unwrap_or_default().split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_owned).collect(),
+            meters: t
+                .usage_points_id
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect(),
             consent_expires_at: t.consent_expires_at,
         })
     }
 
     /// `grant_type=refresh_token`, as the original plugin sends it (with `usage_points_id`).
-    pub async fn refresh(&self, family: &TokenFamily, now: DateTime<Utc>) -> Result<TokenFamily, LoginError> {
+    pub async fn refresh(
+        &self,
+        family: &TokenFamily,
+        now: DateTime<Utc>,
+    ) -> Result<TokenFamily, LoginError> {
         let meters = family.meters.join(",");
-        let form = [("grant_type", "refresh_token"), ("client_id", self.client_id), ("usage_points_id", meters.as_str()), ("refresh_token", family.refresh_token.as_str())];
-        let r = self.http.post(self.url("/device/token")).form(&form).send().await.map_err(|e| self.unreachable(e))?;
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("client_id", self.client_id),
+            ("usage_points_id", meters.as_str()),
+            ("refresh_token", family.refresh_token.as_str()),
+        ];
+        let r = self
+            .http
+            .post(self.url("/device/token"))
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         let status = r.status();
         let text = r.text().await.map_err(|e| self.unreachable(e))?;
         if !status.is_success() {
@@ -197,7 +260,16 @@ impl DeviceFlow<'_> {
 
     /// `POST /device/revoke` with the refresh token (RFC 7009).
     pub async fn revoke(&self, family: &TokenFamily) -> Result<(), LoginError> {
-        let r = self.http.post(self.url("/device/revoke")).form(&[("token", family.refresh_token.as_str()), ("token_type_hint", "refresh_token")]).send().await.map_err(|e| self.unreachable(e))?;
+        let r = self
+            .http
+            .post(self.url("/device/revoke"))
+            .form(&[
+                ("token", family.refresh_token.as_str()),
+                ("token_type_hint", "refresh_token"),
+            ])
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         // The original proxy has no revocation endpoint: forgetting the tokens is all we can do.
         if r.status().is_success() || r.status().as_u16() == 404 {
             Ok(())
@@ -209,7 +281,9 @@ impl DeviceFlow<'_> {
 
 fn describe(text: &str) -> String {
     match serde_json::from_str::<ErrorAnswer>(text) {
-        Ok(e) => format!("{} {}", e.error, e.error_description.unwrap_or_default()).trim().to_owned(),
+        Ok(e) => format!("{} {}", e.error, e.error_description.unwrap_or_default())
+            .trim()
+            .to_owned(),
         Err(_) => text.chars().take(200).collect(),
     }
 }

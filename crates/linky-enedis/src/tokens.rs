@@ -71,8 +71,14 @@ impl Localized for TokenFileError {
     fn localized(&self, lang: Lang) -> String {
         match (lang, self) {
             (Lang::En, _) => self.to_string(),
-            (Lang::Fr, TokenFileError::Io { path, error }) => format!("impossible d'utiliser le fichier de jetons {} : {error}", path.display()),
-            (Lang::Fr, TokenFileError::Damaged { path, error }) => format!("le fichier de jetons {} est abîmé ({error}) ; relancez `linky login`", path.display()),
+            (Lang::Fr, TokenFileError::Io { path, error }) => format!(
+                "impossible d'utiliser le fichier de jetons {} : {error}",
+                path.display()
+            ),
+            (Lang::Fr, TokenFileError::Damaged { path, error }) => format!(
+                "le fichier de jetons {} est abîmé ({error}) ; relancez `linky login`",
+                path.display()
+            ),
         }
     }
 }
@@ -81,20 +87,32 @@ impl TokenFile {
     /// Reads the file; an absent file is an empty one.
     pub fn load(path: &Path) -> Result<TokenFile, TokenFileError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| TokenFileError::Damaged { path: path.to_owned(), error: e.to_string() }),
+            Ok(text) => serde_json::from_str(&text).map_err(|e| TokenFileError::Damaged {
+                path: path.to_owned(),
+                error: e.to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
-            Err(e) => Err(TokenFileError::Io { path: path.to_owned(), error: e.to_string() }),
+            Err(e) => Err(TokenFileError::Io {
+                path: path.to_owned(),
+                error: e.to_string(),
+            }),
         }
     }
 
     /// Writes the file atomically (a temporary file renamed over it), mode 0600.
     pub fn save(&self, path: &Path) -> Result<(), TokenFileError> {
-        let io = |e: std::io::Error| TokenFileError::Io { path: path.to_owned(), error: e.to_string() };
+        let io = |e: std::io::Error| TokenFileError::Io {
+            path: path.to_owned(),
+            error: e.to_string(),
+        };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         let tmp = path.with_extension("tmp");
-        let text = serde_json::to_string_pretty(self).map_err(|e| TokenFileError::Io { path: path.to_owned(), error: e.to_string() })?;
+        let text = serde_json::to_string_pretty(self).map_err(|e| TokenFileError::Io {
+            path: path.to_owned(),
+            error: e.to_string(),
+        })?;
         {
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create(true).truncate(true);
@@ -122,12 +140,17 @@ impl TokenFile {
 
     /// Every meter covered, in order.
     pub fn meters(&self) -> Vec<String> {
-        self.families.iter().flat_map(|f| f.meters.iter().cloned()).collect()
+        self.families
+            .iter()
+            .flat_map(|f| f.meters.iter().cloned())
+            .collect()
     }
 
     /// The family reading a meter.
     pub fn family_of(&self, pdl: &str) -> Option<usize> {
-        self.families.iter().position(|f| f.meters.iter().any(|m| m == pdl))
+        self.families
+            .iter()
+            .position(|f| f.meters.iter().any(|m| m == pdl))
     }
 }
 
@@ -154,7 +177,10 @@ mod tests {
         f.add(family(&["2", "3"]));
         assert_eq!(f.meters(), ["1", "2", "3"]);
         assert_eq!(f.family_of("2"), Some(1));
-        assert!(!format!("{:?}", f).contains("secret"), "tokens stay out of debug output");
+        assert!(
+            !format!("{:?}", f).contains("secret"),
+            "tokens stay out of debug output"
+        );
         let dir = std::env::temp_dir().join(format!("linky-tokens-{}", std::process::id()));
         let path = dir.join("tokens.json");
         f.save(&path).unwrap();
@@ -162,11 +188,20 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         std::fs::write(&path, "{").unwrap();
-        assert!(TokenFile::load(&path).unwrap_err().to_string().contains("linky login"));
-        assert_eq!(TokenFile::load(&dir.join("none.json")).unwrap(), TokenFile::default());
+        assert!(TokenFile::load(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("linky login"));
+        assert_eq!(
+            TokenFile::load(&dir.join("none.json")).unwrap(),
+            TokenFile::default()
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

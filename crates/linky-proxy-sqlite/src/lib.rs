@@ -5,7 +5,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
-use linky_proxy_store::{BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore, RefreshOutcome, StoreError};
+use linky_proxy_store::{
+    BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore,
+    RefreshOutcome, StoreError,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// Migrations, in order; `PRAGMA user_version` records how many ran.
@@ -39,7 +42,8 @@ impl SqliteStore {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
         SqliteStore::prepare(conn)
     }
 
@@ -53,16 +57,21 @@ impl SqliteStore {
         if url == "sqlite::memory:" {
             return SqliteStore::in_memory();
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .ok_or_else(|| StoreError::Database(format!("not a SQLite URL: {url} (expected sqlite://<file>)")))?;
+        let path = url.strip_prefix("sqlite://").ok_or_else(|| {
+            StoreError::Database(format!(
+                "not a SQLite URL: {url} (expected sqlite://<file>)"
+            ))
+        })?;
         SqliteStore::open(Path::new(path))
     }
 
     fn prepare(mut conn: Connection) -> Result<SqliteStore, StoreError> {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).map_err(db)? as usize;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .map_err(db)? as usize;
         if version > MIGRATIONS.len() {
             return Err(StoreError::Database(format!(
                 "the database schema (version {version}) is newer than this linky-proxy knows ({}); upgrade linky-proxy",
@@ -72,10 +81,13 @@ impl SqliteStore {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = conn.transaction().map_err(db)?;
             tx.execute_batch(sql).map_err(db)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
             tx.commit().map_err(db)?;
         }
-        Ok(SqliteStore { conn: Arc::new(Mutex::new(conn)) })
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+        })
     }
 
     /// Runs `f` in one immediate transaction on a blocking thread.
@@ -86,7 +98,9 @@ impl SqliteStore {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(db)?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db)?;
             let out = f(&tx)?;
             tx.commit().map_err(db)?;
             Ok(out)
@@ -98,14 +112,22 @@ impl SqliteStore {
 
 fn meters(tx: &Transaction<'_>, sql: &str, id: i64) -> Result<Vec<String>, StoreError> {
     let mut stmt = tx.prepare_cached(sql).map_err(db)?;
-    let rows = stmt.query_map([id], |r| r.get::<_, String>(0)).map_err(db)?;
+    let rows = stmt
+        .query_map([id], |r| r.get::<_, String>(0))
+        .map_err(db)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(db)
 }
 
 const GRANT_COLUMNS: &str = "id, client_id, user_code, expires_at, interval_seconds, last_poll_at, status, consent_expires_at, family_id";
 
-fn grant_where(tx: &Transaction<'_>, condition: &str, param: &dyn rusqlite::ToSql, extra: Option<i64>) -> Result<Option<Grant>, StoreError> {
-    let sql = format!("SELECT {GRANT_COLUMNS} FROM grants WHERE {condition} ORDER BY id DESC LIMIT 1");
+fn grant_where(
+    tx: &Transaction<'_>,
+    condition: &str,
+    param: &dyn rusqlite::ToSql,
+    extra: Option<i64>,
+) -> Result<Option<Grant>, StoreError> {
+    let sql =
+        format!("SELECT {GRANT_COLUMNS} FROM grants WHERE {condition} ORDER BY id DESC LIMIT 1");
     let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
     let row = match extra {
         Some(e) => stmt.query_row(params![param, e], grant_row),
@@ -113,9 +135,15 @@ fn grant_where(tx: &Transaction<'_>, condition: &str, param: &dyn rusqlite::ToSq
     }
     .optional()
     .map_err(db)?;
-    let Some((mut grant, status)) = row else { return Ok(None) };
+    let Some((mut grant, status)) = row else {
+        return Ok(None);
+    };
     grant.status = GrantStatus::parse(&status)?;
-    grant.meters = meters(tx, "SELECT pdl FROM grant_meters WHERE grant_id = ? ORDER BY rowid", grant.id)?;
+    grant.meters = meters(
+        tx,
+        "SELECT pdl FROM grant_meters WHERE grant_id = ? ORDER BY rowid",
+        grant.id,
+    )?;
     Ok(Some(grant))
 }
 
@@ -139,20 +167,40 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Grant, String)> {
 
 fn family(tx: &Transaction<'_>, id: i64) -> Result<Family, StoreError> {
     let (client_id, consent): (String, Option<i64>) = tx
-        .query_row("SELECT client_id, consent_expires_at FROM families WHERE id = ?", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT client_id, consent_expires_at FROM families WHERE id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(db)?;
     Ok(Family {
         id,
         client_id,
-        meters: meters(tx, "SELECT pdl FROM family_meters WHERE family_id = ? ORDER BY rowid", id)?,
+        meters: meters(
+            tx,
+            "SELECT pdl FROM family_meters WHERE family_id = ? ORDER BY rowid",
+            id,
+        )?,
         consent_expires_at: consent.map(time),
     })
 }
 
-fn insert_token(tx: &Transaction<'_>, family_id: i64, kind: &str, token: &NewToken, now: DateTime<Utc>) -> Result<(), StoreError> {
+fn insert_token(
+    tx: &Transaction<'_>,
+    family_id: i64,
+    kind: &str,
+    token: &NewToken,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO tokens (hash, family_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        params![token.hash, family_id, kind, secs(now), secs(token.expires_at)],
+        params![
+            token.hash,
+            family_id,
+            kind,
+            secs(now),
+            secs(token.expires_at)
+        ],
     )
     .map_err(db)?;
     Ok(())
@@ -160,7 +208,8 @@ fn insert_token(tx: &Transaction<'_>, family_id: i64, kind: &str, token: &NewTok
 
 impl ProxyStore for SqliteStore {
     async fn health(&self) -> Result<(), StoreError> {
-        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db)).await
+        self.tx(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db))
+            .await
     }
 
     async fn create_grant(&self, g: NewGrant) -> Result<bool, StoreError> {
@@ -181,42 +230,90 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn grant_by_user_code(&self, user_code: &str, now: DateTime<Utc>) -> Result<Option<Grant>, StoreError> {
+    async fn grant_by_user_code(
+        &self,
+        user_code: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Grant>, StoreError> {
         let code = user_code.to_owned();
-        self.tx(move |tx| grant_where(tx, "user_code = ?1 AND expires_at > ?2", &code, Some(secs(now)))).await
-    }
-
-    async fn grant_by_device_code(&self, device_code_hash: &str) -> Result<Option<Grant>, StoreError> {
-        let hash = device_code_hash.to_owned();
-        self.tx(move |tx| grant_where(tx, "device_code_hash = ?1", &hash, None)).await
-    }
-
-    async fn record_poll(&self, grant_id: i64, at: DateTime<Utc>, interval_seconds: i64) -> Result<(), StoreError> {
         self.tx(move |tx| {
-            tx.execute("UPDATE grants SET last_poll_at = ?, interval_seconds = ? WHERE id = ?", params![secs(at), interval_seconds, grant_id]).map_err(db)?;
+            grant_where(
+                tx,
+                "user_code = ?1 AND expires_at > ?2",
+                &code,
+                Some(secs(now)),
+            )
+        })
+        .await
+    }
+
+    async fn grant_by_device_code(
+        &self,
+        device_code_hash: &str,
+    ) -> Result<Option<Grant>, StoreError> {
+        let hash = device_code_hash.to_owned();
+        self.tx(move |tx| grant_where(tx, "device_code_hash = ?1", &hash, None))
+            .await
+    }
+
+    async fn record_poll(
+        &self,
+        grant_id: i64,
+        at: DateTime<Utc>,
+        interval_seconds: i64,
+    ) -> Result<(), StoreError> {
+        self.tx(move |tx| {
+            tx.execute(
+                "UPDATE grants SET last_poll_at = ?, interval_seconds = ? WHERE id = ?",
+                params![secs(at), interval_seconds, grant_id],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
     }
 
-    async fn create_state(&self, state_hash: &str, grant_id: i64, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+    async fn create_state(
+        &self,
+        state_hash: &str,
+        grant_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let hash = state_hash.to_owned();
         self.tx(move |tx| {
-            tx.execute("INSERT INTO states (state_hash, grant_id, expires_at) VALUES (?, ?, ?)", params![hash, grant_id, secs(expires_at)]).map_err(db)?;
+            tx.execute(
+                "INSERT INTO states (state_hash, grant_id, expires_at) VALUES (?, ?, ?)",
+                params![hash, grant_id, secs(expires_at)],
+            )
+            .map_err(db)?;
             Ok(())
         })
         .await
     }
 
-    async fn take_state(&self, state_hash: &str, now: DateTime<Utc>) -> Result<Option<i64>, StoreError> {
+    async fn take_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
         let hash = state_hash.to_owned();
         self.tx(move |tx| {
             let row: Option<(i64, i64, Option<i64>)> = tx
-                .query_row("SELECT grant_id, expires_at, used_at FROM states WHERE state_hash = ?", [&hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .query_row(
+                    "SELECT grant_id, expires_at, used_at FROM states WHERE state_hash = ?",
+                    [&hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
                 .optional()
                 .map_err(db)?;
-            tx.execute("UPDATE states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL", params![secs(now), hash]).map_err(db)?;
-            Ok(row.and_then(|(grant, expires, used)| (used.is_none() && expires > secs(now)).then_some(grant)))
+            tx.execute(
+                "UPDATE states SET used_at = ? WHERE state_hash = ? AND used_at IS NULL",
+                params![secs(now), hash],
+            )
+            .map_err(db)?;
+            Ok(row.and_then(|(grant, expires, used)| {
+                (used.is_none() && expires > secs(now)).then_some(grant)
+            }))
         })
         .await
     }
@@ -276,7 +373,13 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn issue_tokens(&self, grant_id: i64, access: NewToken, refresh: NewToken, now: DateTime<Utc>) -> Result<IssueOutcome, StoreError> {
+    async fn issue_tokens(
+        &self,
+        grant_id: i64,
+        access: NewToken,
+        refresh: NewToken,
+        now: DateTime<Utc>,
+    ) -> Result<IssueOutcome, StoreError> {
         self.tx(move |tx| {
             let Some(grant) = grant_where(tx, "id = ?1", &grant_id, None)? else { return Ok(IssueOutcome::AlreadyConsumed) };
             if grant.status != GrantStatus::Pending || grant.meters.is_empty() {
@@ -298,7 +401,14 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn refresh(&self, refresh_hash: &str, access: NewToken, refresh: NewToken, grace: Duration, now: DateTime<Utc>) -> Result<RefreshOutcome, StoreError> {
+    async fn refresh(
+        &self,
+        refresh_hash: &str,
+        access: NewToken,
+        refresh: NewToken,
+        grace: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<RefreshOutcome, StoreError> {
         let old = refresh_hash.to_owned();
         self.tx(move |tx| {
             type Row = (i64, String, i64, Option<i64>, Option<String>, bool, Option<i64>);
@@ -349,7 +459,11 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn access(&self, access_hash: &str, now: DateTime<Utc>) -> Result<Option<Family>, StoreError> {
+    async fn access(
+        &self,
+        access_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Family>, StoreError> {
         let hash = access_hash.to_owned();
         self.tx(move |tx| {
             let id: Option<i64> = tx
@@ -365,40 +479,87 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn revoke_family(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let hash = token_hash.to_owned();
         self.tx(move |tx| {
-            let id: Option<i64> = tx.query_row("SELECT family_id FROM tokens WHERE hash = ?", [&hash], |r| r.get(0)).optional().map_err(db)?;
+            let id: Option<i64> = tx
+                .query_row(
+                    "SELECT family_id FROM tokens WHERE hash = ?",
+                    [&hash],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
             let Some(id) = id else { return Ok(false) };
-            tx.execute("UPDATE families SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", params![secs(now), id]).map_err(db)?;
+            tx.execute(
+                "UPDATE families SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                params![secs(now), id],
+            )
+            .map_err(db)?;
             Ok(true)
         })
         .await
     }
 
-    async fn record_failed_guess(&self, client: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<u32, StoreError> {
+    async fn record_failed_guess(
+        &self,
+        client: &str,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
         let client = client.to_owned();
         self.tx(move |tx| {
-            tx.execute("INSERT INTO guesses (client, at) VALUES (?, ?)", params![client, secs(now)]).map_err(db)?;
-            tx.query_row("SELECT COUNT(*) FROM guesses WHERE client = ? AND at >= ?", params![client, secs(since)], |r| r.get(0)).map_err(db)
+            tx.execute(
+                "INSERT INTO guesses (client, at) VALUES (?, ?)",
+                params![client, secs(now)],
+            )
+            .map_err(db)?;
+            tx.query_row(
+                "SELECT COUNT(*) FROM guesses WHERE client = ? AND at >= ?",
+                params![client, secs(since)],
+                |r| r.get(0),
+            )
+            .map_err(db)
         })
         .await
     }
 
     async fn failed_guesses(&self, client: &str, since: DateTime<Utc>) -> Result<u32, StoreError> {
         let client = client.to_owned();
-        self.tx(move |tx| tx.query_row("SELECT COUNT(*) FROM guesses WHERE client = ? AND at >= ?", params![client, secs(since)], |r| r.get(0)).map_err(db))
-            .await
+        self.tx(move |tx| {
+            tx.query_row(
+                "SELECT COUNT(*) FROM guesses WHERE client = ? AND at >= ?",
+                params![client, secs(since)],
+                |r| r.get(0),
+            )
+            .map_err(db)
+        })
+        .await
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(move |tx| {
             let day_ago = secs(now - Duration::days(1));
             let mut n = 0;
-            n += tx.execute("DELETE FROM states WHERE expires_at < ?", [secs(now)]).map_err(db)?;
-            n += tx.execute("DELETE FROM grants WHERE expires_at < ? AND status != 'consumed'", [day_ago]).map_err(db)?;
-            n += tx.execute("DELETE FROM tokens WHERE expires_at < ?", [secs(now)]).map_err(db)?;
-            n += tx.execute("DELETE FROM guesses WHERE at < ?", [day_ago]).map_err(db)?;
+            n += tx
+                .execute("DELETE FROM states WHERE expires_at < ?", [secs(now)])
+                .map_err(db)?;
+            n += tx
+                .execute(
+                    "DELETE FROM grants WHERE expires_at < ? AND status != 'consumed'",
+                    [day_ago],
+                )
+                .map_err(db)?;
+            n += tx
+                .execute("DELETE FROM tokens WHERE expires_at < ?", [secs(now)])
+                .map_err(db)?;
+            n += tx
+                .execute("DELETE FROM guesses WHERE at < ?", [day_ago])
+                .map_err(db)?;
             Ok(n as u64)
         })
         .await

@@ -21,7 +21,11 @@ async fn story_in_a_file_and_migrations_are_idempotent() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "owner-only file");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "owner-only file"
+        );
     }
     assert!(SqliteStore::from_url("postgres://x").is_err());
     std::fs::remove_dir_all(&dir).unwrap();

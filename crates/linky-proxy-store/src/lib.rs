@@ -162,23 +162,47 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
 
     /// Stores a new grant. User codes are unique among live grants: `Ok(false)` if the code is
     /// taken (draw another).
-    fn create_grant(&self, grant: NewGrant) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn create_grant(
+        &self,
+        grant: NewGrant,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The live (unexpired) grant with this user code.
-    fn grant_by_user_code(&self, user_code: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Option<Grant>, StoreError>> + Send;
+    fn grant_by_user_code(
+        &self,
+        user_code: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Grant>, StoreError>> + Send;
 
     /// The grant with this device code hash, expired or not.
-    fn grant_by_device_code(&self, device_code_hash: &str) -> impl Future<Output = Result<Option<Grant>, StoreError>> + Send;
+    fn grant_by_device_code(
+        &self,
+        device_code_hash: &str,
+    ) -> impl Future<Output = Result<Option<Grant>, StoreError>> + Send;
 
     /// Records a poll and the interval to enforce from now on.
-    fn record_poll(&self, grant_id: i64, at: DateTime<Utc>, interval_seconds: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record_poll(
+        &self,
+        grant_id: i64,
+        at: DateTime<Utc>,
+        interval_seconds: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Stores a single-use consent state for a grant.
-    fn create_state(&self, state_hash: &str, grant_id: i64, expires_at: DateTime<Utc>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn create_state(
+        &self,
+        state_hash: &str,
+        grant_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Spends a state: the grant id if it existed, was unused and unexpired; it cannot be used
     /// again either way.
-    fn take_state(&self, state_hash: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
+    fn take_state(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
 
     /// Binds consented meters to a grant (and to its token family if already issued). With an
     /// `autorisation_id`, refuses one already bound. The consent end kept is the earliest.
@@ -216,18 +240,38 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<RefreshOutcome, StoreError>> + Send;
 
     /// The family of a live access token.
-    fn access(&self, access_hash: &str, now: DateTime<Utc>) -> impl Future<Output = Result<Option<Family>, StoreError>> + Send;
+    fn access(
+        &self,
+        access_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Family>, StoreError>> + Send;
 
     /// Revokes the family of a token (access or refresh); false if the token is unknown.
-    fn revoke_family(&self, token_hash: &str, now: DateTime<Utc>) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn revoke_family(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// Records a failed user-code guess from a client address and returns how many it made
     /// since `since`.
-    fn record_failed_guess(&self, client: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> impl Future<Output = Result<u32, StoreError>> + Send;
+    fn record_failed_guess(
+        &self,
+        client: &str,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
     /// How many failed guesses a client address made since `since`.
-    fn failed_guesses(&self, client: &str, since: DateTime<Utc>) -> impl Future<Output = Result<u32, StoreError>> + Send;
+    fn failed_guesses(
+        &self,
+        client: &str,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
     /// Deletes what can no longer be used (expired grants, states, tokens, old guesses).
-    fn purge_expired(&self, now: DateTime<Utc>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }

@@ -88,10 +88,20 @@ impl fmt::Debug for ProxyConfig {
             .field("enedis_api_url", &self.enedis_api_url)
             .field("enedis_consent_url", &self.enedis_consent_url)
             .field("enedis_client_id", &self.enedis_client_id)
-            .field("enedis_client_secret", &if self.enedis_client_secret.is_empty() { "" } else { "***" })
+            .field(
+                "enedis_client_secret",
+                &if self.enedis_client_secret.is_empty() {
+                    ""
+                } else {
+                    "***"
+                },
+            )
             .field("consent_duration", &self.consent_duration)
             .field("device_client_ids", &self.device_client_ids)
-            .field("allow_unverified_v5_consent", &self.allow_unverified_v5_consent)
+            .field(
+                "allow_unverified_v5_consent",
+                &self.allow_unverified_v5_consent,
+            )
             .field("client_ip_header", &self.client_ip_header)
             .finish_non_exhaustive()
     }
@@ -117,25 +127,48 @@ impl ProxyConfig {
     /// Checks the settings before anything starts.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |key, problem: String, fix| Err(ConfigError { key, problem, fix });
-        for (key, value) in [("public_url", &self.public_url), ("enedis_api_url", &self.enedis_api_url), ("enedis_consent_url", &self.enedis_consent_url)] {
+        for (key, value) in [
+            ("public_url", &self.public_url),
+            ("enedis_api_url", &self.enedis_api_url),
+            ("enedis_consent_url", &self.enedis_consent_url),
+        ] {
             if !url_ok(value) {
-                return err(key, format!("\"{value}\" is not an http(s) URL"), "give a full URL such as https://proxy.example.org");
+                return err(
+                    key,
+                    format!("\"{value}\" is not an http(s) URL"),
+                    "give a full URL such as https://proxy.example.org",
+                );
             }
         }
         if self.enedis_client_id.is_empty() || self.enedis_client_secret.is_empty() {
             return err("enedis_client_id / enedis_client_secret", "missing".to_owned(), "give the Enedis application's client id and secret (the secret preferably through LINKY_PROXY_ENEDIS_CLIENT_SECRET)");
         }
         if !self.database.starts_with("sqlite:") {
-            return err("database", format!("\"{}\" is not a supported database URL", self.database), "use sqlite://<file>");
+            return err(
+                "database",
+                format!("\"{}\" is not a supported database URL", self.database),
+                "use sqlite://<file>",
+            );
         }
         if !(self.consent_duration.starts_with('P') && self.consent_duration.len() > 1) {
-            return err("consent_duration", format!("\"{}\" is not an ISO 8601 duration", self.consent_duration), "use P3Y, P36M or P1095D (at most three years)");
+            return err(
+                "consent_duration",
+                format!("\"{}\" is not an ISO 8601 duration", self.consent_duration),
+                "use P3Y, P36M or P1095D (at most three years)",
+            );
         }
-        if self.poll_interval_seconds < 1 || self.device_code_lifetime_seconds < 60 || self.access_token_lifetime_seconds < 60 {
+        if self.poll_interval_seconds < 1
+            || self.device_code_lifetime_seconds < 60
+            || self.access_token_lifetime_seconds < 60
+        {
             return err("poll_interval_seconds / device_code_lifetime_seconds / access_token_lifetime_seconds", "too small".to_owned(), "use at least 1 s, 60 s and 60 s");
         }
         if self.guess_limit == 0 {
-            return err("guess_limit", "0 would refuse every code".to_owned(), "use a small number such as 10");
+            return err(
+                "guess_limit",
+                "0 would refuse every code".to_owned(),
+                "use a small number such as 10",
+            );
         }
         Ok(())
     }
@@ -156,20 +189,51 @@ mod tests {
     use super::*;
 
     fn good() -> ProxyConfig {
-        ProxyConfig { enedis_client_id: "id".into(), enedis_client_secret: "very-secret".into(), ..ProxyConfig::default() }
+        ProxyConfig {
+            enedis_client_id: "id".into(),
+            enedis_client_secret: "very-secret".into(),
+            ..ProxyConfig::default()
+        }
     }
 
     #[test]
     fn validation_names_the_key_and_the_fix() {
         good().validate().unwrap();
-        let e = ProxyConfig { public_url: "proxy.example".into(), ..good() }.validate().unwrap_err();
+        let e = ProxyConfig {
+            public_url: "proxy.example".into(),
+            ..good()
+        }
+        .validate()
+        .unwrap_err();
         assert_eq!(e.key, "public_url");
         assert!(e.to_string().contains("fix:"));
-        assert_eq!(ProxyConfig::default().validate().unwrap_err().key, "enedis_client_id / enedis_client_secret");
-        assert_eq!(ProxyConfig { database: "mysql://x".into(), ..good() }.validate().unwrap_err().key, "database");
-        assert!(!format!("{:?}", good()).contains("very-secret"), "the secret is masked");
-        let parsed: ProxyConfig = toml::from_str("public_url = \"https://p.example/\"\nguess_limit = 3").unwrap();
-        assert_eq!((parsed.public_base(), parsed.guess_limit), ("https://p.example", 3));
-        assert!(toml::from_str::<ProxyConfig>("publik_url = \"x\"").is_err(), "unknown keys are errors");
+        assert_eq!(
+            ProxyConfig::default().validate().unwrap_err().key,
+            "enedis_client_id / enedis_client_secret"
+        );
+        assert_eq!(
+            ProxyConfig {
+                database: "mysql://x".into(),
+                ..good()
+            }
+            .validate()
+            .unwrap_err()
+            .key,
+            "database"
+        );
+        assert!(
+            !format!("{:?}", good()).contains("very-secret"),
+            "the secret is masked"
+        );
+        let parsed: ProxyConfig =
+            toml::from_str("public_url = \"https://p.example/\"\nguess_limit = 3").unwrap();
+        assert_eq!(
+            (parsed.public_base(), parsed.guess_limit),
+            ("https://p.example", 3)
+        );
+        assert!(
+            toml::from_str::<ProxyConfig>("publik_url = \"x\"").is_err(),
+            "unknown keys are errors"
+        );
     }
 }

@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use linky_proxy_store::{Family, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore, RefreshOutcome};
+use linky_proxy_store::{
+    Family, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore, RefreshOutcome,
+};
 use serde_json::json;
 
 use crate::secrets::{hash, random_hex, user_code};
@@ -18,17 +20,34 @@ use crate::{internal, json_error, AppState};
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 fn client_allowed<S>(state: &AppState<S>, client_id: &str) -> bool {
-    !client_id.is_empty() && (state.config.device_client_ids.is_empty() || state.config.device_client_ids.iter().any(|c| c == client_id))
+    !client_id.is_empty()
+        && (state.config.device_client_ids.is_empty()
+            || state
+                .config
+                .device_client_ids
+                .iter()
+                .any(|c| c == client_id))
 }
 
 /// `POST /device/code`.
-pub async fn code<S: ProxyStore>(State(state): State<AppState<S>>, Form(params): Form<HashMap<String, String>>) -> Response {
+pub async fn code<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
     let client_id = params.get("client_id").map(String::as_str).unwrap_or("");
     if client_id.is_empty() {
-        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing client_id");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing client_id",
+        );
     }
     if !client_allowed(&state, client_id) {
-        return json_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id");
+        return json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client_id",
+        );
     }
     let now = state.clock.now();
     let lifetime = state.config.device_code_lifetime_seconds;
@@ -85,60 +104,125 @@ fn token_body<S>(state: &AppState<S>, access: &str, refresh: &str, family: &Fami
 }
 
 /// A fresh access and refresh pair: the secrets to hand out and their stored forms.
-fn new_pair<S>(state: &AppState<S>, now: DateTime<Utc>, refresh_until: DateTime<Utc>) -> ((String, NewToken), (String, NewToken)) {
+fn new_pair<S>(
+    state: &AppState<S>,
+    now: DateTime<Utc>,
+    refresh_until: DateTime<Utc>,
+) -> ((String, NewToken), (String, NewToken)) {
     let access = random_hex();
     let refresh = random_hex();
-    let access_stored = NewToken { hash: hash(&access), expires_at: now + Duration::seconds(state.config.access_token_lifetime_seconds) };
-    let refresh_stored = NewToken { hash: hash(&refresh), expires_at: refresh_until };
+    let access_stored = NewToken {
+        hash: hash(&access),
+        expires_at: now + Duration::seconds(state.config.access_token_lifetime_seconds),
+    };
+    let refresh_stored = NewToken {
+        hash: hash(&refresh),
+        expires_at: refresh_until,
+    };
     ((access, access_stored), (refresh, refresh_stored))
 }
 
 /// `POST /device/token`.
-pub async fn token<S: ProxyStore>(State(state): State<AppState<S>>, Form(params): Form<HashMap<String, String>>) -> Response {
+pub async fn token<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let (Some(client_id), Some(grant_type)) = (get("client_id"), get("grant_type")) else {
-        return json_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing client_id or grant_type");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing client_id or grant_type",
+        );
     };
     if !client_allowed(&state, client_id) {
-        return json_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client_id");
+        return json_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client_id",
+        );
     }
     match grant_type {
         DEVICE_GRANT => match get("device_code") {
             Some(code) => device_grant(&state, client_id, code).await,
-            None => json_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing device_code"),
+            None => json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Missing device_code",
+            ),
         },
         "refresh_token" => match get("refresh_token") {
             Some(refresh) => refresh_grant(&state, refresh, get("usage_points_id")).await,
-            None => json_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing refresh_token"),
+            None => json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "Missing refresh_token",
+            ),
         },
-        _ => json_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Only 'urn:ietf:params:oauth:grant-type:device_code' and refresh_token are supported."),
+        _ => json_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only 'urn:ietf:params:oauth:grant-type:device_code' and refresh_token are supported.",
+        ),
     }
 }
 
 fn pending(error: &str, interval: i64) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": error, "interval": interval}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": error, "interval": interval})),
+    )
+        .into_response()
 }
 
-async fn device_grant<S: ProxyStore>(state: &AppState<S>, client_id: &str, device_code: &str) -> Response {
+async fn device_grant<S: ProxyStore>(
+    state: &AppState<S>,
+    client_id: &str,
+    device_code: &str,
+) -> Response {
     let now = state.clock.now();
     let grant = match state.store.grant_by_device_code(&hash(device_code)).await {
         Ok(Some(g)) => g,
-        Ok(None) => return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "device_code not found"),
+        Ok(None) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "device_code not found",
+            )
+        }
         Err(e) => return internal(e),
     };
     if grant.client_id != client_id {
-        return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "device_code was issued to another client");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "device_code was issued to another client",
+        );
     }
     if grant.status == GrantStatus::Consumed {
-        return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "device_code already used");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "device_code already used",
+        );
     }
     if now >= grant.expires_at {
-        return json_error(StatusCode::BAD_REQUEST, "expired_token", "the device code expired: ask for a new one");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "expired_token",
+            "the device code expired: ask for a new one",
+        );
     }
     if grant.status == GrantStatus::Denied {
-        return json_error(StatusCode::BAD_REQUEST, "access_denied", "the consent was refused");
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "access_denied",
+            "the consent was refused",
+        );
     }
-    let too_soon = grant.last_poll_at.is_some_and(|last| now < last + Duration::seconds(grant.interval_seconds));
+    let too_soon = grant
+        .last_poll_at
+        .is_some_and(|last| now < last + Duration::seconds(grant.interval_seconds));
     if too_soon {
         // RFC 8628 §3.5: every slow_down adds 5 seconds to the interval.
         let interval = grant.interval_seconds + 5;
@@ -147,42 +231,90 @@ async fn device_grant<S: ProxyStore>(state: &AppState<S>, client_id: &str, devic
             Err(e) => internal(e),
         };
     }
-    if let Err(e) = state.store.record_poll(grant.id, now, grant.interval_seconds).await {
+    if let Err(e) = state
+        .store
+        .record_poll(grant.id, now, grant.interval_seconds)
+        .await
+    {
         return internal(e);
     }
     if grant.meters.is_empty() {
         return pending("authorization_pending", grant.interval_seconds);
     }
-    let refresh_until = grant.consent_expires_at.unwrap_or(now + Duration::days(3 * 365));
+    let refresh_until = grant
+        .consent_expires_at
+        .unwrap_or(now + Duration::days(3 * 365));
     let ((access, access_stored), (refresh, refresh_stored)) = new_pair(state, now, refresh_until);
-    match state.store.issue_tokens(grant.id, access_stored, refresh_stored, now).await {
+    match state
+        .store
+        .issue_tokens(grant.id, access_stored, refresh_stored, now)
+        .await
+    {
         Ok(IssueOutcome::Issued(family)) => {
-            tracing::info!(family = family.id, meters = family.meters.len(), "tokens issued");
+            tracing::info!(
+                family = family.id,
+                meters = family.meters.len(),
+                "tokens issued"
+            );
             token_body(state, &access, &refresh, &family)
         }
-        Ok(IssueOutcome::AlreadyConsumed) => json_error(StatusCode::BAD_REQUEST, "invalid_grant", "device_code already used"),
+        Ok(IssueOutcome::AlreadyConsumed) => json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "device_code already used",
+        ),
         Err(e) => internal(e),
     }
 }
 
-async fn refresh_grant<S: ProxyStore>(state: &AppState<S>, refresh_token: &str, asked_meters: Option<&str>) -> Response {
+async fn refresh_grant<S: ProxyStore>(
+    state: &AppState<S>,
+    refresh_token: &str,
+    asked_meters: Option<&str>,
+) -> Response {
     let now = state.clock.now();
     // The store clamps the new refresh token to the family's consent end.
-    let ((access, access_stored), (refresh, refresh_stored)) = new_pair(state, now, now + Duration::days(3 * 365));
+    let ((access, access_stored), (refresh, refresh_stored)) =
+        new_pair(state, now, now + Duration::days(3 * 365));
     let grace = Duration::seconds(state.config.refresh_grace_seconds);
-    let family = match state.store.refresh(&hash(refresh_token), access_stored, refresh_stored, grace, now).await {
+    let family = match state
+        .store
+        .refresh(
+            &hash(refresh_token),
+            access_stored,
+            refresh_stored,
+            grace,
+            now,
+        )
+        .await
+    {
         Ok(RefreshOutcome::Rotated(f)) | Ok(RefreshOutcome::GraceReuse(f)) => f,
         Ok(RefreshOutcome::ReuseDetected) => {
             tracing::warn!("a retired refresh token was presented again; its family is revoked");
             return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "this refresh token was already used; for safety every token of this device is revoked: sign in again");
         }
-        Ok(RefreshOutcome::Invalid) => return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "refresh_token unknown, expired or revoked"),
+        Ok(RefreshOutcome::Invalid) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "refresh_token unknown, expired or revoked",
+            )
+        }
         Err(e) => return internal(e),
     };
     // The original client repeats its meter list; it must be among the family's meters.
     if let Some(asked) = asked_meters {
-        if asked.split(',').map(str::trim).filter(|m| !m.is_empty()).any(|m| !family.meters.iter().any(|f| f == m)) {
-            return json_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token not corresponding to usage_points_id");
+        if asked
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .any(|m| !family.meters.iter().any(|f| f == m))
+        {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "refresh_token not corresponding to usage_points_id",
+            );
         }
     }
     token_body(state, &access, &refresh, &family)
@@ -190,11 +322,18 @@ async fn refresh_grant<S: ProxyStore>(state: &AppState<S>, refresh_token: &str, 
 
 /// `POST /device/revoke` (RFC 7009): revokes the whole family of the token. Answers 200 for an
 /// unknown token too, as the RFC asks.
-pub async fn revoke<S: ProxyStore>(State(state): State<AppState<S>>, Form(params): Form<HashMap<String, String>>) -> Response {
+pub async fn revoke<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
     let Some(token) = params.get("token").filter(|t| !t.is_empty()) else {
         return json_error(StatusCode::BAD_REQUEST, "invalid_request", "Missing token");
     };
-    match state.store.revoke_family(&hash(token), state.clock.now()).await {
+    match state
+        .store
+        .revoke_family(&hash(token), state.clock.now())
+        .await
+    {
         Ok(found) => {
             if found {
                 tracing::info!("token family revoked");

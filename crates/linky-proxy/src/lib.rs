@@ -45,15 +45,34 @@ pub struct AppState<S> {
 
 impl<S: Clone> Clone for AppState<S> {
     fn clone(&self) -> Self {
-        AppState { store: self.store.clone(), config: self.config.clone(), clock: self.clock.clone(), enedis: self.enedis.clone() }
+        AppState {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            enedis: self.enedis.clone(),
+        }
     }
 }
 
 impl<S: ProxyStore> AppState<S> {
     /// A state over a store, settings and a clock.
-    pub fn new(store: S, config: ProxyConfig, clock: Arc<dyn Clock>) -> Result<AppState<S>, upstream::UpstreamError> {
-        let enedis = upstream::Enedis::new(&config.enedis_api_url, &config.enedis_client_id, &config.enedis_client_secret, clock.clone())?;
-        Ok(AppState { store, config: Arc::new(config), clock, enedis: Arc::new(enedis) })
+    pub fn new(
+        store: S,
+        config: ProxyConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<AppState<S>, upstream::UpstreamError> {
+        let enedis = upstream::Enedis::new(
+            &config.enedis_api_url,
+            &config.enedis_client_id,
+            &config.enedis_client_secret,
+            clock.clone(),
+        )?;
+        Ok(AppState {
+            store,
+            config: Arc::new(config),
+            clock,
+            enedis: Arc::new(enedis),
+        })
     }
 
     /// The address a request comes from: the configured header's first value behind a reverse
@@ -73,13 +92,21 @@ impl<S: ProxyStore> AppState<S> {
 
 /// An OAuth-style JSON error: `{"error", "error_description"}`.
 pub fn json_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 /// A storage failure: logged, and a generic 500 for the caller.
 pub fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "internal error");
-    json_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the proxy failed; try again later")
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "the proxy failed; try again later",
+    )
 }
 
 /// The whole router.
@@ -97,18 +124,31 @@ pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
         .with_state(state)
 }
 
-async fn healthz<S: ProxyStore>(axum::extract::State(state): axum::extract::State<AppState<S>>) -> Response {
+async fn healthz<S: ProxyStore>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+) -> Response {
     match state.store.health().await {
         Ok(()) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], Json(json!({"status": "database unavailable"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                Json(json!({"status": "database unavailable"})),
+            )
+                .into_response()
         }
     }
 }
 
 /// Serves on `listener` until `shutdown` completes; requests carry their peer address.
-pub async fn serve<S: ProxyStore>(listener: TcpListener, state: AppState<S>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve<S: ProxyStore>(
+    listener: TcpListener,
+    state: AppState<S>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -15,11 +15,21 @@ use crate::secrets::{hash, normalise_user_code, random_hex};
 use crate::AppState;
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 /// A page in French then English.
-fn page(status: StatusCode, title_fr: &str, title_en: &str, body_fr: &str, body_en: &str) -> Response {
+fn page(
+    status: StatusCode,
+    title_fr: &str,
+    title_en: &str,
+    body_fr: &str,
+    body_en: &str,
+) -> Response {
     let html = format!(
         r#"<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -37,7 +47,13 @@ section+section{{border-top:1px solid #ccc;margin-top:1.5rem}}</style></head>
 }
 
 fn problem(status: StatusCode, fr: &str, en: &str) -> Response {
-    page(status, "Un problème est survenu", "Something went wrong", &format!("<p>{fr}</p>"), &format!("<p>{en}</p>"))
+    page(
+        status,
+        "Un problème est survenu",
+        "Something went wrong",
+        &format!("<p>{fr}</p>"),
+        &format!("<p>{en}</p>"),
+    )
 }
 
 /// `GET /`.
@@ -108,7 +124,11 @@ pub async fn verify_code<S: ProxyStore>(
         );
     };
     let consent_state = random_hex();
-    if let Err(e) = state.store.create_state(&hash(&consent_state), grant.id, grant.expires_at).await {
+    if let Err(e) = state
+        .store
+        .create_state(&hash(&consent_state), grant.id, grant.expires_at)
+        .await
+    {
         return crate::internal(e);
     }
     let query = serde_urlencoded::to_string([
@@ -119,25 +139,52 @@ pub async fn verify_code<S: ProxyStore>(
         ("redirect_uri", state.config.redirect_uri().as_str()),
     ])
     .unwrap_or_default();
-    let url = format!("{}/dataconnect/v2/oauth2/authorize?{query}", state.config.enedis_consent_url.trim_end_matches('/'));
+    let url = format!(
+        "{}/dataconnect/v2/oauth2/authorize?{query}",
+        state.config.enedis_consent_url.trim_end_matches('/')
+    );
     (StatusCode::FOUND, [(header::LOCATION, url)]).into_response()
 }
 
-fn consent_end_of<S>(state: &AppState<S>, ends: Option<NaiveDate>, now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+fn consent_end_of<S>(
+    state: &AppState<S>,
+    ends: Option<NaiveDate>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
     match ends {
         Some(date) => paris::day_start(date),
         // Enedis did not say: assume the duration asked, at most three years.
         None => {
             let today = paris::local_date(now);
-            let years = state.config.consent_duration.trim_start_matches('P').trim_end_matches('Y').parse::<u32>().unwrap_or(3).min(3);
-            paris::day_start(today.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(today))
+            let years = state
+                .config
+                .consent_duration
+                .trim_start_matches('P')
+                .trim_end_matches('Y')
+                .parse::<u32>()
+                .unwrap_or(3)
+                .min(3);
+            paris::day_start(
+                today
+                    .checked_add_months(chrono::Months::new(12 * years))
+                    .unwrap_or(today),
+            )
         }
     }
 }
 
 fn success(grant: &Grant, added: &[String]) -> Response {
-    let meters = added.iter().map(|m| format!("<strong>{}</strong>", escape(m))).collect::<Vec<_>>().join(", ");
-    let all = grant.meters.iter().map(|m| escape(m)).collect::<Vec<_>>().join(", ");
+    let meters = added
+        .iter()
+        .map(|m| format!("<strong>{}</strong>", escape(m)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let all = grant
+        .meters
+        .iter()
+        .map(|m| escape(m))
+        .collect::<Vec<_>>()
+        .join(", ");
     let again = format!("/auth/verify_code?code={}", escape(&grant.user_code));
     page(
         StatusCode::OK,
@@ -155,7 +202,10 @@ fn success(grant: &Grant, added: &[String]) -> Response {
 }
 
 /// `GET /auth/redirect`: the return from Enedis.
-pub async fn redirect<S: ProxyStore>(State(state): State<AppState<S>>, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn redirect<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let now = state.clock.now();
     let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.is_empty());
     let Some(consent_state) = get("state") else {
@@ -187,22 +237,38 @@ pub async fn redirect<S: ProxyStore>(State(state): State<AppState<S>>, Query(par
     }
     if let Some(id) = get("autorisation_id") {
         let Ok(autorisation_id) = id.parse::<i64>() else {
-            return problem(StatusCode::BAD_REQUEST, "Identifiant d'autorisation invalide.", "Invalid authorisation id.");
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "Identifiant d'autorisation invalide.",
+                "Invalid authorisation id.",
+            );
         };
         return bind_2026(&state, grant_id, autorisation_id, now).await;
     }
     if let (Some(_code), Some(meters)) = (get("code"), get("usage_point_id")) {
         return bind_v5(&state, grant_id, meters, now).await;
     }
-    problem(StatusCode::BAD_REQUEST, "Des paramètres manquent dans la requête : recommencez depuis le code de votre appareil.", "The request lacks parameters: start again from your device's code.")
+    problem(
+        StatusCode::BAD_REQUEST,
+        "Des paramètres manquent dans la requête : recommencez depuis le code de votre appareil.",
+        "The request lacks parameters: start again from your device's code.",
+    )
 }
 
-async fn bind_2026<S: ProxyStore>(state: &AppState<S>, grant_id: i64, autorisation_id: i64, now: chrono::DateTime<chrono::Utc>) -> Response {
+async fn bind_2026<S: ProxyStore>(
+    state: &AppState<S>,
+    grant_id: i64,
+    autorisation_id: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
     // Enedis is reported to answer empty for a short while after the consent: ask again.
     let mut subscribed = None;
     for attempt in 0..state.config.subscribed_services_attempts.max(1) {
         if attempt > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(state.config.subscribed_services_retry_ms)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(
+                state.config.subscribed_services_retry_ms,
+            ))
+            .await;
         }
         match state.enedis.subscribed(autorisation_id).await {
             Ok(s) if !s.meters.is_empty() => {
@@ -228,21 +294,48 @@ async fn bind_2026<S: ProxyStore>(state: &AppState<S>, grant_id: i64, autorisati
         );
     };
     let end = consent_end_of(state, subscribed.ends, now);
-    match state.store.bind_consent(grant_id, Some(autorisation_id), &subscribed.meters, end, now).await {
+    match state
+        .store
+        .bind_consent(
+            grant_id,
+            Some(autorisation_id),
+            &subscribed.meters,
+            end,
+            now,
+        )
+        .await
+    {
         Ok(BindOutcome::Bound(grant)) => {
-            tracing::info!(grant = grant.id, meters = subscribed.meters.len(), "consent bound");
+            tracing::info!(
+                grant = grant.id,
+                meters = subscribed.meters.len(),
+                "consent bound"
+            );
             success(&grant, &subscribed.meters)
         }
         Ok(BindOutcome::AlreadyBound) => {
             tracing::warn!(autorisation_id, "autorisation_id presented twice");
-            problem(StatusCode::BAD_REQUEST, "Cet accord Enedis a déjà été utilisé.", "This Enedis consent was already used.")
+            problem(
+                StatusCode::BAD_REQUEST,
+                "Cet accord Enedis a déjà été utilisé.",
+                "This Enedis consent was already used.",
+            )
         }
-        Ok(BindOutcome::NoGrant) => problem(StatusCode::BAD_REQUEST, "Le code de votre appareil a expiré : relancez <code>linky login</code>.", "Your device's code expired: run <code>linky login</code> again."),
+        Ok(BindOutcome::NoGrant) => problem(
+            StatusCode::BAD_REQUEST,
+            "Le code de votre appareil a expiré : relancez <code>linky login</code>.",
+            "Your device's code expired: run <code>linky login</code> again.",
+        ),
         Err(e) => crate::internal(e),
     }
 }
 
-async fn bind_v5<S: ProxyStore>(state: &AppState<S>, grant_id: i64, meters: &str, now: chrono::DateTime<chrono::Utc>) -> Response {
+async fn bind_v5<S: ProxyStore>(
+    state: &AppState<S>,
+    grant_id: i64,
+    meters: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Response {
     if !state.config.allow_unverified_v5_consent {
         return problem(
             StatusCode::BAD_REQUEST,
@@ -252,16 +345,34 @@ async fn bind_v5<S: ProxyStore>(state: &AppState<S>, grant_id: i64, meters: &str
     }
     tracing::warn!("accepting an unverified v5 consent return (allow_unverified_v5_consent is on)");
     let mut pdls = Vec::new();
-    for m in meters.split([';', ',']).map(str::trim).filter(|m| !m.is_empty()) {
+    for m in meters
+        .split([';', ','])
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
         match m.parse::<UsagePoint>() {
             Ok(p) => pdls.push(p.to_string()),
-            Err(_) => return problem(StatusCode::BAD_REQUEST, "Numéro de compteur invalide dans la réponse d'Enedis.", "Invalid meter number in Enedis' answer."),
+            Err(_) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "Numéro de compteur invalide dans la réponse d'Enedis.",
+                    "Invalid meter number in Enedis' answer.",
+                )
+            }
         }
     }
     let end = consent_end_of(state, None, now);
-    match state.store.bind_consent(grant_id, None, &pdls, end, now).await {
+    match state
+        .store
+        .bind_consent(grant_id, None, &pdls, end, now)
+        .await
+    {
         Ok(BindOutcome::Bound(grant)) => success(&grant, &pdls),
-        Ok(_) => problem(StatusCode::BAD_REQUEST, "Le code de votre appareil a expiré : relancez <code>linky login</code>.", "Your device's code expired: run <code>linky login</code> again."),
+        Ok(_) => problem(
+            StatusCode::BAD_REQUEST,
+            "Le code de votre appareil a expiré : relancez <code>linky login</code>.",
+            "Your device's code expired: run <code>linky login</code> again.",
+        ),
         Err(e) => crate::internal(e),
     }
 }

@@ -13,7 +13,9 @@ pub fn random_hex() -> String {
 fn fill(bytes: &mut [u8]) {
     // Without the system generator no secret can be made safely: stop rather than degrade.
     if let Err(e) = getrandom::fill(bytes) {
-        panic!("the system random generator failed ({e}); linky-proxy cannot make secrets without it");
+        panic!(
+            "the system random generator failed ({e}); linky-proxy cannot make secrets without it"
+        );
     }
 }
 
@@ -51,8 +53,13 @@ pub fn user_code() -> String {
 /// A typed user code in canonical form: letters upper-case, `-` and spaces dropped, the dash put
 /// back; `None` if it cannot be a user code.
 pub fn normalise_user_code(typed: &str) -> Option<String> {
-    let letters: String = typed.chars().filter(|c| !matches!(c, '-' | ' ')).flat_map(char::to_uppercase).collect();
-    (letters.len() == 8 && letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b))).then(|| format!("{}-{}", &letters[..4], &letters[4..]))
+    let letters: String = typed
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .flat_map(char::to_uppercase)
+        .collect();
+    (letters.len() == 8 && letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)))
+        .then(|| format!("{}-{}", &letters[..4], &letters[4..]))
 }
 
 #[cfg(test)]
@@ -65,14 +72,27 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, random_hex());
         assert_eq!(hash("x").len(), 64);
-        assert_eq!(hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         for _ in 0..100 {
             let c = user_code();
             assert_eq!(normalise_user_code(&c), Some(c.clone()));
         }
-        assert_eq!(normalise_user_code("bcdf ghjk"), Some("BCDF-GHJK".to_owned()));
-        assert_eq!(normalise_user_code("bcdfghjk"), Some("BCDF-GHJK".to_owned()));
-        assert_eq!(normalise_user_code("ABCD-EFGH"), None, "vowels are not in the alphabet");
+        assert_eq!(
+            normalise_user_code("bcdf ghjk"),
+            Some("BCDF-GHJK".to_owned())
+        );
+        assert_eq!(
+            normalise_user_code("bcdfghjk"),
+            Some("BCDF-GHJK".to_owned())
+        );
+        assert_eq!(
+            normalise_user_code("ABCD-EFGH"),
+            None,
+            "vowels are not in the alphabet"
+        );
         assert_eq!(normalise_user_code("BCD"), None);
     }
 }

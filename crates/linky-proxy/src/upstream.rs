@@ -74,7 +74,12 @@ pub struct Enedis {
 
 impl Enedis {
     /// A client for `base` (e.g. `https://gw.ext.prod.api.enedis.fr`).
-    pub fn new(base: &str, client_id: &str, client_secret: &str, clock: Arc<dyn Clock>) -> Result<Enedis, UpstreamError> {
+    pub fn new(
+        base: &str,
+        client_id: &str,
+        client_secret: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Enedis, UpstreamError> {
         install_tls_provider();
         let http = reqwest::Client::builder()
             .user_agent(concat!("linky-proxy/", env!("CARGO_PKG_VERSION")))
@@ -110,33 +115,63 @@ impl Enedis {
         if status == 400 || status == 401 || status == 403 {
             return Err(UpstreamError::Credentials(status));
         }
-        let body: TokenAnswer = response.json().await.map_err(|e| UpstreamError::Answer(format!("token endpoint: {}", e.without_url())))?;
+        let body: TokenAnswer = response
+            .json()
+            .await
+            .map_err(|e| UpstreamError::Answer(format!("token endpoint: {}", e.without_url())))?;
         let lifetime = body.expires_in.unwrap_or(3600).max(120);
-        *cached = Some(AppToken { value: body.access_token.clone(), renew_after: now + Duration::seconds(lifetime - 60) });
+        *cached = Some(AppToken {
+            value: body.access_token.clone(),
+            renew_after: now + Duration::seconds(lifetime - 60),
+        });
         Ok(body.access_token)
     }
 
-    async fn send(&self, make: impl Fn(&str) -> reqwest::RequestBuilder) -> Result<Forwarded, UpstreamError> {
+    async fn send(
+        &self,
+        make: impl Fn(&str) -> reqwest::RequestBuilder,
+    ) -> Result<Forwarded, UpstreamError> {
         let mut renew = false;
         loop {
             let token = self.app_token(renew).await?;
-            let response = make(&token).send().await.map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
+            let response = make(&token)
+                .send()
+                .await
+                .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
             let status = response.status().as_u16();
             // The token may have been revoked or expired early: renew it once.
             if (status == 401 || status == 403) && !renew {
                 renew = true;
                 continue;
             }
-            let content_type = response.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let body = response.bytes().await.map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?.to_vec();
-            return Ok(Forwarded { status, content_type, body });
+            let content_type = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?
+                .to_vec();
+            return Ok(Forwarded {
+                status,
+                content_type,
+                body,
+            });
         }
     }
 
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
         let url = format!("{}{}", self.base, path_and_query);
-        self.send(|token| self.http.get(&url).bearer_auth(token).header(reqwest::header::ACCEPT, "application/json")).await
+        self.send(|token| {
+            self.http
+                .get(&url)
+                .bearer_auth(token)
+                .header(reqwest::header::ACCEPT, "application/json")
+        })
+        .await
     }
 
     /// Which meters an `autorisation_id` covers (empty while Enedis has not registered it yet),
@@ -151,14 +186,26 @@ impl Enedis {
             point_id: None,
         };
         let url = format!("{}/subscribed_services/v1", self.base);
-        let answer = self.send(|token| self.http.post(&url).bearer_auth(token).json(&request)).await?;
+        let answer = self
+            .send(|token| self.http.post(&url).bearer_auth(token).json(&request))
+            .await?;
         if answer.status != 200 {
-            return Err(UpstreamError::Answer(format!("subscribed_services answered HTTP {}", answer.status)));
+            return Err(UpstreamError::Answer(format!(
+                "subscribed_services answered HTTP {}",
+                answer.status
+            )));
         }
-        let services: SubscribedServicesResponse =
-            serde_json::from_slice(&answer.body).map_err(|e| UpstreamError::Answer(format!("subscribed_services: {e}")))?;
-        let ends = services.service_souscrit.iter().filter_map(|s| chrono::NaiveDate::parse_from_str(&s.date_fin, "%Y-%m-%d").ok()).min();
-        Ok(Subscribed { meters: services.active_points(), ends })
+        let services: SubscribedServicesResponse = serde_json::from_slice(&answer.body)
+            .map_err(|e| UpstreamError::Answer(format!("subscribed_services: {e}")))?;
+        let ends = services
+            .service_souscrit
+            .iter()
+            .filter_map(|s| chrono::NaiveDate::parse_from_str(&s.date_fin, "%Y-%m-%d").ok())
+            .min();
+        Ok(Subscribed {
+            meters: services.active_points(),
+            ends,
+        })
     }
 }
 

@@ -15,7 +15,11 @@ fn bin() -> Command {
 
 #[test]
 fn bad_settings_name_the_key_and_never_print_the_secret() {
-    let out = bin().args(["--public-url", "proxy.example", "--enedis-client-id", "id"]).env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "hunter2-secret").output().unwrap();
+    let out = bin()
+        .args(["--public-url", "proxy.example", "--enedis-client-id", "id"])
+        .env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "hunter2-secret")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("public_url") && err.contains("fix:"), "{err}");
@@ -26,8 +30,14 @@ fn bad_settings_name_the_key_and_never_print_the_secret() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("proxy.toml");
     std::fs::write(&file, "publik_url = \"x\"\n").unwrap();
-    let out = bin().args(["--config", file.to_str().unwrap()]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("publik_url"), "unknown keys are named");
+    let out = bin()
+        .args(["--config", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("publik_url"),
+        "unknown keys are named"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -38,7 +48,14 @@ fn serves_with_settings_from_file_environment_and_flags() {
     let file = dir.join("proxy.toml");
     std::fs::write(&file, format!("database = \"sqlite://{}\"\nenedis_client_id = \"from-file\"\npublic_url = \"http://wrong.example\"\n", dir.join("p.db").display())).unwrap();
     let mut child = bin()
-        .args(["--config", file.to_str().unwrap(), "--listen", "127.0.0.1:0", "--public-url", "http://127.0.0.1:1"])
+        .args([
+            "--config",
+            file.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "http://127.0.0.1:1",
+        ])
         .env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "s")
         .env("LINKY_PROXY_ENEDIS_API_URL", "http://127.0.0.1:9")
         .stdout(Stdio::piped())
@@ -46,19 +63,40 @@ fn serves_with_settings_from_file_environment_and_flags() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_owned();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
     linky_proxy::upstream::install_tls_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (health, code) = rt.block_on(async {
-        let health = reqwest::get(format!("{url}/healthz")).await.unwrap().status().as_u16();
-        let code: serde_json::Value = reqwest::Client::new().post(format!("{url}/device/code")).form(&[("client_id", "x")]).send().await.unwrap().json().await.unwrap();
+        let health = reqwest::get(format!("{url}/healthz"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        let code: serde_json::Value = reqwest::Client::new()
+            .post(format!("{url}/device/code"))
+            .form(&[("client_id", "x")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         (health, code)
     });
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(health, 200);
-    assert_eq!(code["verification_uri"], "http://127.0.0.1:1/device", "the flag beats the file");
+    assert_eq!(
+        code["verification_uri"], "http://127.0.0.1:1/device",
+        "the flag beats the file"
+    );
     assert!(dir.join("p.db").exists(), "the database from the file");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -23,14 +23,46 @@ async fn device_code_has_the_documented_shape() {
     let user = code["user_code"].as_str().unwrap();
     assert_eq!((user.len(), &user[4..5]), (9, "-"));
     assert_eq!(code["verification_uri"], s.url("/device"));
-    assert_eq!(code["verification_uri_complete"], s.url(&format!("/device?code={user}")));
-    assert_eq!((code["expires_in"].as_i64(), code["interval"].as_i64()), (Some(900), Some(5)));
-    let page = s.http.get(s.url(&format!("/device?code={user}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(&format!("value=\"{user}\"")) && page.contains("lang=\"en\"") && page.contains("lang=\"fr\""));
-    let r = s.http.post(s.url("/device/code")).form(&[("scope", "x")]).send().await.unwrap();
+    assert_eq!(
+        code["verification_uri_complete"],
+        s.url(&format!("/device?code={user}"))
+    );
+    assert_eq!(
+        (code["expires_in"].as_i64(), code["interval"].as_i64()),
+        (Some(900), Some(5))
+    );
+    let page = s
+        .http
+        .get(s.url(&format!("/device?code={user}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("value=\"{user}\""))
+            && page.contains("lang=\"en\"")
+            && page.contains("lang=\"fr\"")
+    );
+    let r = s
+        .http
+        .post(s.url("/device/code"))
+        .form(&[("scope", "x")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
-    let health: Value = s.http.get(s.url("/healthz")).send().await.unwrap().json().await.unwrap();
+    let health: Value = s
+        .http
+        .get(s.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "ok");
 }
 
@@ -38,15 +70,28 @@ async fn device_code_has_the_documented_shape() {
 async fn two_meters_in_one_visit_then_data_in_both_generations() {
     let s = Setup::start().await;
     let code = s.device_code().await;
-    let (user, device) = (code["user_code"].as_str().unwrap(), code["device_code"].as_str().unwrap());
+    let (user, device) = (
+        code["user_code"].as_str().unwrap(),
+        code["device_code"].as_str().unwrap(),
+    );
     let (status, body) = s.poll(device).await;
-    assert_eq!((status, body["error"].as_str(), body["interval"].as_i64()), (400, Some("authorization_pending"), Some(5)));
+    assert_eq!(
+        (status, body["error"].as_str(), body["interval"].as_i64()),
+        (400, Some("authorization_pending"), Some(5))
+    );
     let (status, body) = s.poll(device).await;
-    assert_eq!((status, body["error"].as_str(), body["interval"].as_i64()), (400, Some("slow_down"), Some(10)), "polling faster than the interval");
+    assert_eq!(
+        (status, body["error"].as_str(), body["interval"].as_i64()),
+        (400, Some("slow_down"), Some(10)),
+        "polling faster than the interval"
+    );
 
     let (status, html, _) = s.person(user, 3, CONS, true).await;
     assert_eq!(status, 200);
-    assert!(html.contains(CONS) && html.contains("id=\"another\""), "the page offers another meter");
+    assert!(
+        html.contains(CONS) && html.contains("id=\"another\""),
+        "the page offers another meter"
+    );
     let (status, html, _) = s.person(user, 3, PROD, true).await;
     assert_eq!(status, 200);
     assert!(html.contains(CONS) && html.contains(PROD));
@@ -54,10 +99,24 @@ async fn two_meters_in_one_visit_then_data_in_both_generations() {
     let (status, tokens) = s.poll_later(device).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["usage_points_id"], format!("{CONS},{PROD}"));
-    assert_eq!((tokens["token_type"].as_str(), tokens["expires_in"].as_i64(), tokens["scope"].as_str()), (Some("Bearer"), Some(12600), Some("")));
-    assert_eq!(tokens["consent_expires_at"], "2029-11-27T23:00:00Z", "P3Y from 2026-11-28, midnight Paris");
+    assert_eq!(
+        (
+            tokens["token_type"].as_str(),
+            tokens["expires_in"].as_i64(),
+            tokens["scope"].as_str()
+        ),
+        (Some("Bearer"), Some(12600), Some(""))
+    );
+    assert_eq!(
+        tokens["consent_expires_at"], "2029-11-27T23:00:00Z",
+        "P3Y from 2026-11-28, midnight Paris"
+    );
     let (status, again) = s.poll_later(device).await;
-    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")), "a device code works once");
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "a device code works once"
+    );
 
     let access = tokens["access_token"].as_str().unwrap();
     let (status, headers, body) = s.data(access, &format!("/metering_data_clc/v5/consumption_load_curve?start=2026-11-20&end=2026-11-27&usage_point_id={CONS}")).await;
@@ -65,7 +124,13 @@ async fn two_meters_in_one_visit_then_data_in_both_generations() {
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(headers["via"], "1.1 linky-proxy");
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(v["meter_reading"]["interval_reading"].as_array().unwrap().len(), 7 * 48);
+    assert_eq!(
+        v["meter_reading"]["interval_reading"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7 * 48
+    );
     let (status, _, body) = s.data(access, &format!("/mesure_synchrone_auto/v2/production_quotidienne?pointId={PROD}&dateDebut=2026-11-20&dateFin=2026-11-27")).await;
     assert_eq!(status, 200, "{body}");
     let (status, _, body) = s.data(access, &format!("/comptage_auto/v1/{CONS}")).await;
@@ -77,8 +142,15 @@ async fn two_meters_in_one_visit_then_data_in_both_generations() {
     assert!(body.contains("ADAM-ERR0126"));
     // Enedis saw the application's credentials, never the household's token.
     let log = s.sim.requests();
-    assert!(log.iter().filter(|r| r.path.starts_with("/metering") || r.path.starts_with("/mesure")).all(|r| r.client_id.as_deref() == Some(APP_ID)));
-    assert_eq!(log.iter().filter(|r| r.path == "/oauth2/v3/token").count(), 1, "the application token is cached");
+    assert!(log
+        .iter()
+        .filter(|r| r.path.starts_with("/metering") || r.path.starts_with("/mesure"))
+        .all(|r| r.client_id.as_deref() == Some(APP_ID)));
+    assert_eq!(
+        log.iter().filter(|r| r.path == "/oauth2/v3/token").count(),
+        1,
+        "the application token is cached"
+    );
 }
 
 #[tokio::test]
@@ -91,7 +163,10 @@ async fn refresh_rotates_with_one_grace_reuse_and_reuse_detection() {
     s.proxy_clock.advance(Duration::seconds(12_601));
     let (status, headers, _) = s.data(&a1, "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=22516914714270").await;
     assert_eq!(status, 401);
-    assert!(headers["www-authenticate"].to_str().unwrap().contains("invalid_token"));
+    assert!(headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
 
     let (status, t2) = s.refresh(&r1, Some("22516914714270")).await;
     assert_eq!(status, 200, "{t2}");
@@ -106,7 +181,10 @@ async fn refresh_rotates_with_one_grace_reuse_and_reuse_detection() {
     assert_eq!(status, 200, "{t3}");
     // r2, retired by that grace reuse, is now a stolen token: the whole family goes.
     let (status, body) = s.refresh(&r2, None).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(s.data(t3["access_token"].as_str().unwrap(), "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=22516914714270").await.0, 401);
     let (status, _) = s.refresh(t3["refresh_token"].as_str().unwrap(), None).await;
     assert_eq!(status, 400);
@@ -120,12 +198,31 @@ async fn grace_is_once_and_ten_minutes() {
     let (_, t2) = s.refresh(&r1, None).await;
     s.proxy_clock.advance(Duration::minutes(11));
     let (status, _) = s.refresh(&r1, None).await;
-    assert_eq!(status, 400, "past the grace the old token is dead, and its use revokes the family");
-    assert_eq!(s.refresh(t2["refresh_token"].as_str().unwrap(), None).await.0, 400);
+    assert_eq!(
+        status, 400,
+        "past the grace the old token is dead, and its use revokes the family"
+    );
+    assert_eq!(
+        s.refresh(t2["refresh_token"].as_str().unwrap(), None)
+            .await
+            .0,
+        400
+    );
     // A foreign meter in usage_points_id is refused.
     let t = s.login(1, &["11453290002823"]).await;
-    let (status, body) = s.refresh(t["refresh_token"].as_str().unwrap(), Some("11453290002823,22516914714270")).await;
-    assert_eq!((status, body["error_description"].as_str()), (400, Some("refresh_token not corresponding to usage_points_id")));
+    let (status, body) = s
+        .refresh(
+            t["refresh_token"].as_str().unwrap(),
+            Some("11453290002823,22516914714270"),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (
+            400,
+            Some("refresh_token not corresponding to usage_points_id")
+        )
+    );
 }
 
 #[tokio::test]
@@ -133,18 +230,37 @@ async fn refusal_expiry_and_revocations() {
     let s = Setup::start().await;
     // Refused at Enedis.
     let code = s.device_code().await;
-    let (status, html, _) = s.person(code["user_code"].as_str().unwrap(), 0, "22516914714270", false).await;
+    let (status, html, _) = s
+        .person(
+            code["user_code"].as_str().unwrap(),
+            0,
+            "22516914714270",
+            false,
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(html.contains("access_denied"));
     let (status, body) = s.poll_later(code["device_code"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("access_denied")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("access_denied"))
+    );
 
     // Expired device code.
     let code = s.device_code().await;
     s.proxy_clock.advance(Duration::seconds(901));
     let (status, body) = s.poll(code["device_code"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("expired_token")));
-    let r = s.http.get(s.url("/auth/verify_code")).query(&[("code", code["user_code"].as_str().unwrap())]).send().await.unwrap();
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("expired_token"))
+    );
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", code["user_code"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400, "an expired user code leads nowhere");
 
     // Consent revoked at Enedis: Enedis' 403 reaches the client as it is.
@@ -152,20 +268,57 @@ async fn refusal_expiry_and_revocations() {
     let access = t["access_token"].as_str().unwrap();
     let path = "/metering_data_dc/v5/daily_consumption?start=2026-11-19&end=2026-11-27&usage_point_id=42900589957123";
     assert_eq!(s.data(access, path).await.0, 200);
-    let consent = s.sim.consents().into_iter().find(|c| c.pdls == ["42900589957123"]).unwrap();
-    s.http.post(format!("{}/_sim/consents/{}/revoke", s.sim_running.url(), consent.id)).send().await.unwrap();
+    let consent = s
+        .sim
+        .consents()
+        .into_iter()
+        .find(|c| c.pdls == ["42900589957123"])
+        .unwrap();
+    s.http
+        .post(format!(
+            "{}/_sim/consents/{}/revoke",
+            s.sim_running.url(),
+            consent.id
+        ))
+        .send()
+        .await
+        .unwrap();
     let (status, _, body) = s.data(access, path).await;
     assert_eq!(status, 403);
     assert!(body.contains("ADAM-DC-0008"));
 
     // Revoked here (RFC 7009): access and refresh both stop.
     let t = s.login(7, &["64975835695673"]).await;
-    let r = s.http.post(s.url("/device/revoke")).form(&[("token", t["refresh_token"].as_str().unwrap()), ("token_type_hint", "refresh_token")]).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/device/revoke"))
+        .form(&[
+            ("token", t["refresh_token"].as_str().unwrap()),
+            ("token_type_hint", "refresh_token"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let (status, _, _) = s.data(t["access_token"].as_str().unwrap(), "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=64975835695673").await;
     assert_eq!(status, 401);
-    assert_eq!(s.refresh(t["refresh_token"].as_str().unwrap(), None).await.0, 400);
-    assert_eq!(s.http.post(s.url("/device/revoke")).form(&[("token", "unknown")]).send().await.unwrap().status(), 200, "RFC 7009: unknown tokens too");
+    assert_eq!(
+        s.refresh(t["refresh_token"].as_str().unwrap(), None)
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        s.http
+            .post(s.url("/device/revoke"))
+            .form(&[("token", "unknown")])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "RFC 7009: unknown tokens too"
+    );
 }
 
 #[tokio::test]
@@ -174,11 +327,23 @@ async fn subscribed_services_answers_late() {
     let options = Options {
         sim_clock: Arc::new(OffsetClock::starting_at(at("2026-11-28T10:00:00Z"))),
         subscribed_delay: 1,
-        proxy: ProxyConfig { subscribed_services_attempts: 20, subscribed_services_retry_ms: 200, ..ProxyConfig::default() },
+        proxy: ProxyConfig {
+            subscribed_services_attempts: 20,
+            subscribed_services_retry_ms: 200,
+            ..ProxyConfig::default()
+        },
     };
     let s = Setup::with(options).await;
     let t = s.login(2, &["32320647321714"]).await;
     assert_eq!(t["usage_points_id"], "32320647321714");
-    let subscribed_calls = s.sim.requests().iter().filter(|r| r.path == "/subscribed_services/v1").count();
-    assert!(subscribed_calls >= 2, "asked again while empty ({subscribed_calls} calls)");
+    let subscribed_calls = s
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/subscribed_services/v1")
+        .count();
+    assert!(
+        subscribed_calls >= 2,
+        "asked again while empty ({subscribed_calls} calls)"
+    );
 }

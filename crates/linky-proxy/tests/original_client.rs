@@ -25,7 +25,11 @@ fn quote(value: &str) -> String {
 
 /// The plugin's `dictToQuotedString`: insertion order, keys not encoded.
 fn plugin_form(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{k}={}", quote(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quote(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn plugin_request(s: &Setup, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -40,20 +44,41 @@ fn plugin_request(s: &Setup, method: reqwest::Method, path: &str) -> reqwest::Re
 async fn the_original_plugin_sequence_works_unchanged() {
     let s = Setup::start().await;
     // 1. Device code.
-    let r = plugin_request(&s, reqwest::Method::POST, "/device/code").body(plugin_form(&[("client_id", DEVICE)])).send().await.unwrap();
+    let r = plugin_request(&s, reqwest::Method::POST, "/device/code")
+        .body(plugin_form(&[("client_id", DEVICE)]))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let code: Value = r.json().await.unwrap();
-    for key in ["device_code", "user_code", "verification_uri", "expires_in", "interval"] {
+    for key in [
+        "device_code",
+        "user_code",
+        "verification_uri",
+        "expires_in",
+        "interval",
+    ] {
         assert!(code.get(key).is_some(), "{key}");
     }
     let device_code = code["device_code"].as_str().unwrap();
-    let poll = plugin_form(&[("client_id", DEVICE), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", device_code)]);
+    let poll = plugin_form(&[
+        ("client_id", DEVICE),
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code),
+    ]);
     assert!(poll.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"));
 
     // 2. Polls while the person has not consented: authorization_pending (HTTP 400).
-    let r = plugin_request(&s, reqwest::Method::POST, "/device/token").body(poll.clone()).send().await.unwrap();
+    let r = plugin_request(&s, reqwest::Method::POST, "/device/token")
+        .body(poll.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"], "authorization_pending");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "authorization_pending"
+    );
 
     // The person consents for two meters (the original's users with solar panels).
     let user = code["user_code"].as_str().unwrap();
@@ -62,25 +87,63 @@ async fn the_original_plugin_sequence_works_unchanged() {
 
     // 3. The next poll (the plugin polls about every 10 s) gets the tokens.
     s.proxy_clock.advance(chrono::Duration::seconds(10));
-    let r = plugin_request(&s, reqwest::Method::POST, "/device/token").body(poll).send().await.unwrap();
+    let r = plugin_request(&s, reqwest::Method::POST, "/device/token")
+        .body(poll)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let tokens: Value = r.json().await.unwrap();
-    let meters: Vec<&str> = tokens["usage_points_id"].as_str().unwrap().split(',').collect();
+    let meters: Vec<&str> = tokens["usage_points_id"]
+        .as_str()
+        .unwrap()
+        .split(',')
+        .collect();
     assert_eq!(meters, ["12345678901234", "10284856584123"]);
-    let authorization = format!("{} {}", tokens["token_type"].as_str().unwrap(), tokens["access_token"].as_str().unwrap());
+    let authorization = format!(
+        "{} {}",
+        tokens["token_type"].as_str().unwrap(),
+        tokens["access_token"].as_str().unwrap()
+    );
 
     // 4. The three data calls the plugin makes, query in its order.
     for (path, pdl) in [
-        ("/metering_data_clc/v5/consumption_load_curve", "12345678901234"),
-        ("/metering_data_dcmp/v5/daily_consumption_max_power", "12345678901234"),
-        ("/metering_data_plc/v5/production_load_curve", "10284856584123"),
+        (
+            "/metering_data_clc/v5/consumption_load_curve",
+            "12345678901234",
+        ),
+        (
+            "/metering_data_dcmp/v5/daily_consumption_max_power",
+            "12345678901234",
+        ),
+        (
+            "/metering_data_plc/v5/production_load_curve",
+            "10284856584123",
+        ),
     ] {
-        let (start, end) = if path.contains("max_power") { ("2025-11-28", "2026-11-28") } else { ("2026-11-21", "2026-11-28") };
+        let (start, end) = if path.contains("max_power") {
+            ("2025-11-28", "2026-11-28")
+        } else {
+            ("2026-11-21", "2026-11-28")
+        };
         let query = plugin_form(&[("start", start), ("end", end), ("usage_point_id", pdl)]);
-        let r = plugin_request(&s, reqwest::Method::GET, &format!("/data/proxy{path}?{query}")).header("Authorization", &authorization).send().await.unwrap();
+        let r = plugin_request(
+            &s,
+            reqwest::Method::GET,
+            &format!("/data/proxy{path}?{query}"),
+        )
+        .header("Authorization", &authorization)
+        .send()
+        .await
+        .unwrap();
         assert_eq!(r.status(), 200, "{path}");
         let body: Value = r.json().await.unwrap();
-        assert!(body["meter_reading"]["interval_reading"].as_array().is_some_and(|a| !a.is_empty()), "{path}");
+        assert!(
+            body["meter_reading"]["interval_reading"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty()),
+            "{path}"
+        );
     }
 
     // 5. Refresh as the plugin does it: PDLs joined by "," and quoted.
@@ -91,10 +154,16 @@ async fn the_original_plugin_sequence_works_unchanged() {
         ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
     ]);
     assert!(refresh.contains("usage_points_id=12345678901234%2C10284856584123"));
-    let r = plugin_request(&s, reqwest::Method::POST, "/device/token").body(refresh).send().await.unwrap();
+    let r = plugin_request(&s, reqwest::Method::POST, "/device/token")
+        .body(refresh)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let refreshed: Value = r.json().await.unwrap();
-    assert!(refreshed["access_token"].as_str().is_some_and(|t| t != tokens["access_token"].as_str().unwrap()));
+    assert!(refreshed["access_token"]
+        .as_str()
+        .is_some_and(|t| t != tokens["access_token"].as_str().unwrap()));
     let r = plugin_request(&s, reqwest::Method::GET, "/data/proxy/metering_data_clc/v5/consumption_load_curve?start=2026-11-21&end=2026-11-28&usage_point_id=12345678901234")
         .header("Authorization", format!("Bearer {}", refreshed["access_token"].as_str().unwrap()))
         .send()

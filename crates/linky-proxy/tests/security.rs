@@ -12,9 +12,16 @@ const THEIRS: &str = "11453290002823";
 /// An attacker's own state: start a device flow and stop at the jump to Enedis.
 async fn own_state(s: &Setup) -> (Value, String) {
     let code = s.device_code().await;
-    let r = s.http.get(s.url("/auth/verify_code")).query(&[("code", code["user_code"].as_str().unwrap())]).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", code["user_code"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
     let location = r.headers()["location"].to_str().unwrap().to_owned();
-    let query: std::collections::HashMap<String, String> = serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
+    let query: std::collections::HashMap<String, String> =
+        serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
     (code, query["state"].clone())
 }
 
@@ -22,19 +29,50 @@ async fn own_state(s: &Setup) -> (Value, String) {
 async fn forged_v5_return_naming_another_households_meter_is_refused() {
     let s = Setup::start().await;
     let (code, state) = own_state(&s).await;
-    let r = s.http.get(s.url("/auth/redirect")).query(&[("state", state.as_str()), ("code", "x"), ("usage_point_id", THEIRS)]).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .query(&[
+            ("state", state.as_str()),
+            ("code", "x"),
+            ("usage_point_id", THEIRS),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("v5"));
     let (status, body) = s.poll_later(code["device_code"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("authorization_pending")), "no meter was bound");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending")),
+        "no meter was bound"
+    );
     assert!(!s.enedis_saw(THEIRS));
 }
 
 #[tokio::test]
 async fn unverified_v5_return_only_when_explicitly_allowed() {
-    let s = Setup::with(Options { proxy: ProxyConfig { allow_unverified_v5_consent: true, ..Options::default().proxy }, ..Options::default() }).await;
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            allow_unverified_v5_consent: true,
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
     let (code, state) = own_state(&s).await;
-    let r = s.http.get(s.url("/auth/redirect")).query(&[("state", state.as_str()), ("code", "x"), ("usage_point_id", "64975835695673;63695879465986")]).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .query(&[
+            ("state", state.as_str()),
+            ("code", "x"),
+            ("usage_point_id", "64975835695673;63695879465986"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let (_, tokens) = s.poll_later(code["device_code"].as_str().unwrap()).await;
     assert_eq!(tokens["usage_points_id"], "64975835695673,63695879465986");
@@ -44,21 +82,53 @@ async fn unverified_v5_return_only_when_explicitly_allowed() {
 async fn replayed_autorisation_id_and_state_are_refused() {
     let s = Setup::start().await;
     let victim = s.device_code().await;
-    let (status, _, to_proxy) = s.person(victim["user_code"].as_str().unwrap(), 1, THEIRS, true).await;
+    let (status, _, to_proxy) = s
+        .person(victim["user_code"].as_str().unwrap(), 1, THEIRS, true)
+        .await;
     assert_eq!(status, 200);
     // The same return replayed: its state is spent.
     let r = s.http.get(&to_proxy).send().await.unwrap();
     assert_eq!(r.status(), 400);
     // The victim's autorisation_id with the attacker's fresh state.
-    let autorisation_id = to_proxy.split("autorisation_id=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let autorisation_id = to_proxy
+        .split("autorisation_id=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
     let (attacker, state) = own_state(&s).await;
-    let r = s.http.get(s.url("/auth/redirect")).query(&[("state", state.as_str()), ("autorisation_id", autorisation_id.as_str())]).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .query(&[
+            ("state", state.as_str()),
+            ("autorisation_id", autorisation_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("déjà été utilisé"));
-    let (status, body) = s.poll_later(attacker["device_code"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("authorization_pending")));
+    let (status, body) = s
+        .poll_later(attacker["device_code"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
     // A state never issued.
-    let r = s.http.get(s.url("/auth/redirect")).query(&[("state", "0".repeat(64).as_str()), ("autorisation_id", "123456789")]).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .query(&[
+            ("state", "0".repeat(64).as_str()),
+            ("autorisation_id", "123456789"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -84,9 +154,17 @@ async fn a_token_reads_only_its_meters() {
     // The meter parameter of the other generation does not count.
     let (status, _, _) = s.data(a, &format!("/mesure_synchrone_auto/v2/consommation_quotidienne?usage_point_id={MINE}&pointId={THEIRS}&dateDebut=2026-11-20&dateFin=2026-11-27")).await;
     assert_eq!(status, 403);
-    let (status, _, _) = s.data(a, "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27").await;
+    let (status, _, _) = s
+        .data(
+            a,
+            "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27",
+        )
+        .await;
     assert_eq!(status, 400, "no meter named");
-    assert!(!s.enedis_saw(THEIRS), "no call for another household's meter reached Enedis");
+    assert!(
+        !s.enedis_saw(THEIRS),
+        "no call for another household's meter reached Enedis"
+    );
 }
 
 #[tokio::test]
@@ -107,7 +185,12 @@ async fn only_allow_listed_paths() {
         assert_eq!(status, 404, "{path}: {body}");
     }
     let before = s.sim.requests().len();
-    let _ = s.data(a, &format!("/customers_i/v5/identity?usage_point_id={MINE}")).await;
+    let _ = s
+        .data(
+            a,
+            &format!("/customers_i/v5/identity?usage_point_id={MINE}"),
+        )
+        .await;
     assert_eq!(s.sim.requests().len(), before, "nothing forwarded");
 }
 
@@ -117,48 +200,129 @@ async fn missing_unknown_expired_and_revoked_tokens() {
     let path = format!("/data/proxy/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id={MINE}");
     let r = s.http.get(s.url(&path)).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"].to_str().unwrap().contains("invalid_token"));
-    let r = s.http.get(s.url(&path)).bearer_auth("0".repeat(64)).send().await.unwrap();
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("invalid_token"));
+    let r = s
+        .http
+        .get(s.url(&path))
+        .bearer_auth("0".repeat(64))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     // A refresh token is not an access token.
     let t = s.login(0, &[MINE]).await;
-    let r = s.http.get(s.url(&path)).bearer_auth(t["refresh_token"].as_str().unwrap()).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url(&path))
+        .bearer_auth(t["refresh_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert!(!s.enedis_saw(MINE), "no call reached Enedis without a valid token");
+    assert!(
+        !s.enedis_saw(MINE),
+        "no call reached Enedis without a valid token"
+    );
 }
 
 #[tokio::test]
 async fn user_code_guessing_is_limited_per_address() {
-    let options = Options { proxy: ProxyConfig { guess_limit: 5, client_ip_header: Some("X-Forwarded-For".into()), ..Options::default().proxy }, ..Options::default() };
+    let options = Options {
+        proxy: ProxyConfig {
+            guess_limit: 5,
+            client_ip_header: Some("X-Forwarded-For".into()),
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    };
     let s = Setup::with(options).await;
     let real = s.device_code().await;
-    for guess in ["BCDF-GHJK", "BBBB-BBBB", "not a code", "CCCC-CCCC", "DDDD-DDDD"] {
-        let r = s.http.get(s.url("/auth/verify_code")).query(&[("code", guess)]).header("X-Forwarded-For", "203.0.113.7, 10.0.0.1").send().await.unwrap();
+    for guess in [
+        "BCDF-GHJK",
+        "BBBB-BBBB",
+        "not a code",
+        "CCCC-CCCC",
+        "DDDD-DDDD",
+    ] {
+        let r = s
+            .http
+            .get(s.url("/auth/verify_code"))
+            .query(&[("code", guess)])
+            .header("X-Forwarded-For", "203.0.113.7, 10.0.0.1")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{guess}");
     }
     // Even the right code is refused from that address now.
-    let r = s.http.get(s.url("/auth/verify_code")).query(&[("code", real["user_code"].as_str().unwrap())]).header("X-Forwarded-For", "203.0.113.7").send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", real["user_code"].as_str().unwrap())])
+        .header("X-Forwarded-For", "203.0.113.7")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     // Another household behind the same reverse proxy is not affected.
-    let r = s.http.get(s.url("/auth/verify_code")).query(&[("code", real["user_code"].as_str().unwrap())]).header("X-Forwarded-For", "198.51.100.2").send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", real["user_code"].as_str().unwrap())])
+        .header("X-Forwarded-For", "198.51.100.2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 302);
 }
 
 #[tokio::test]
 async fn device_codes_are_bound_to_their_client_and_used_once() {
-    let s = Setup::with(Options { proxy: ProxyConfig { device_client_ids: vec![DEVICE.into(), "other-device".into()], ..Options::default().proxy }, ..Options::default() }).await;
-    let r = s.http.post(s.url("/device/code")).form(&[("client_id", "unknown")]).send().await.unwrap();
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            device_client_ids: vec![DEVICE.into(), "other-device".into()],
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let r = s
+        .http
+        .post(s.url("/device/code"))
+        .form(&[("client_id", "unknown")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let code = s.device_code().await;
-    let (status, _, _) = s.person(code["user_code"].as_str().unwrap(), 0, MINE, true).await;
+    let (status, _, _) = s
+        .person(code["user_code"].as_str().unwrap(), 0, MINE, true)
+        .await;
     assert_eq!(status, 200);
     s.proxy_clock.advance(chrono::Duration::seconds(30));
-    let r = s.http.post(s.url("/device/token")).form(&[("client_id", "other-device"), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", code["device_code"].as_str().unwrap())]).send().await.unwrap();
+    let r = s
+        .http
+        .post(s.url("/device/token"))
+        .form(&[
+            ("client_id", "other-device"),
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", code["device_code"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400, "another client cannot redeem it");
     let (status, _) = s.poll(code["device_code"].as_str().unwrap()).await;
     assert_eq!(status, 200);
     let (status, body) = s.poll_later(code["device_code"].as_str().unwrap()).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")), "replayed device code");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "replayed device code"
+    );
 }
 
 #[tokio::test]
@@ -169,6 +333,19 @@ async fn secrets_are_stored_hashed() {
     use linky_proxy_store::ProxyStore;
     let now = s.proxy_clock.clone();
     let raw = t["access_token"].as_str().unwrap();
-    assert!(s.store.access(raw, linky_core::Clock::now(&now)).await.unwrap().is_none());
-    assert!(s.store.access(&linky_proxy::secrets::hash(raw), linky_core::Clock::now(&now)).await.unwrap().is_some());
+    assert!(s
+        .store
+        .access(raw, linky_core::Clock::now(&now))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .store
+        .access(
+            &linky_proxy::secrets::hash(raw),
+            linky_core::Clock::now(&now)
+        )
+        .await
+        .unwrap()
+        .is_some());
 }

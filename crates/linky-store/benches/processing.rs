@@ -20,7 +20,12 @@ use linky_store::{DayOutcome, DayState, Kind, Store, WindowData};
 fn rss_kb(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -34,13 +39,31 @@ fn main() {
         .map(|w| {
             let start = first + Duration::days(7 * w);
             let end = (start + Duration::days(7)).min(first + Duration::days(730));
-            let points: Vec<_> = start.iter_days().take_while(|d| *d < end).flat_map(|d| synth.day_curve(meter, Direction::Consumption, d)).collect();
-            let reading = MeterReading::from_load_curve(Resource::ConsumptionLoadCurve, meter.pdl, start, end, &points);
-            (start, end, serde_json::to_string(&MeterReadingResponse { meter_reading: reading }).expect("json"))
+            let points: Vec<_> = start
+                .iter_days()
+                .take_while(|d| *d < end)
+                .flat_map(|d| synth.day_curve(meter, Direction::Consumption, d))
+                .collect();
+            let reading = MeterReading::from_load_curve(
+                Resource::ConsumptionLoadCurve,
+                meter.pdl,
+                start,
+                end,
+                &points,
+            );
+            (
+                start,
+                end,
+                serde_json::to_string(&MeterReadingResponse {
+                    meter_reading: reading,
+                })
+                .expect("json"),
+            )
         })
         .collect();
     let json_bytes: usize = bodies.iter().map(|b| b.2.len()).sum();
-    let schedule = OffPeakSchedule::parse("22h00-6h00 samedi 0h00-24h00 fe 0h00-24h00").expect("schedule");
+    let schedule =
+        OffPeakSchedule::parse("22h00-6h00 samedi 0h00-24h00 fe 0h00-24h00").expect("schedule");
 
     let mut best = f64::MAX;
     let mut points_seen = 0;
@@ -56,21 +79,52 @@ fn main() {
             let (_, curve) = enedis_protocol::v5::load_curve_from_json(body).expect("parse");
             parse_time += t.elapsed().as_secs_f64();
             let t = Instant::now();
-            let days: Vec<DayOutcome> = start.iter_days().take_while(|d| d < end).map(|day| DayOutcome { day, state: DayState::Fetched, reason: None, next_try_at: None }).collect();
-            store.record_window(&pdl, Direction::Consumption, Kind::Curve, &WindowData::Curve(curve.points().to_vec()), &days, chrono::Utc::now()).expect("store");
+            let days: Vec<DayOutcome> = start
+                .iter_days()
+                .take_while(|d| d < end)
+                .map(|day| DayOutcome {
+                    day,
+                    state: DayState::Fetched,
+                    reason: None,
+                    next_try_at: None,
+                })
+                .collect();
+            store
+                .record_window(
+                    &pdl,
+                    Direction::Consumption,
+                    Kind::Curve,
+                    &WindowData::Curve(curve.points().to_vec()),
+                    &days,
+                    chrono::Utc::now(),
+                )
+                .expect("store");
             store_time += t.elapsed().as_secs_f64();
         }
         let t = Instant::now();
         let (from, _) = paris::day_bounds(first);
         let (_, to) = paris::day_bounds(first + Duration::days(729));
-        let curve = store.curve(&pdl, Direction::Consumption, from, to).expect("read");
+        let curve = store
+            .curve(&pdl, Direction::Consumption, from, to)
+            .expect("read");
         let read_time = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let classifier = Classifier::new(&schedule, Some(&pdl), Direction::Consumption, HolidayZone::Metropole);
+        let classifier = Classifier::new(
+            &schedule,
+            Some(&pdl),
+            Direction::Consumption,
+            HolidayZone::Metropole,
+        );
         let hours = aggregate(curve.points(), Period::Hour, |p| classifier.is_offpeak(p));
         let days = regroup(&hours, Period::Day);
         black_box((&hours, &days));
-        phases = format!("parse {:.1} ms, store {:.1} ms, read {:.1} ms, aggregate {:.1} ms", parse_time * 1e3, store_time * 1e3, read_time * 1e3, t.elapsed().as_secs_f64() * 1e3);
+        phases = format!(
+            "parse {:.1} ms, store {:.1} ms, read {:.1} ms, aggregate {:.1} ms",
+            parse_time * 1e3,
+            store_time * 1e3,
+            read_time * 1e3,
+            t.elapsed().as_secs_f64() * 1e3
+        );
         points_seen = curve.points().len();
         best = best.min(started.elapsed().as_secs_f64());
     }

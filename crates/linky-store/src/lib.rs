@@ -10,12 +10,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, UsagePoint};
+use linky_core::{
+    paris, DailyEnergy, Direction, Energy, LoadCurve, LoadCurvePoint, MaxPower, UsagePoint,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod points;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_state.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_state.sql"),
+];
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +45,15 @@ impl linky_core::Localized for StoreError {
     fn localized(&self, lang: linky_core::Lang) -> String {
         match (lang, self) {
             (linky_core::Lang::En, _) => self.to_string(),
-            (linky_core::Lang::Fr, StoreError::Database(e)) => format!("le fichier de données est inutilisable : {e}"),
+            (linky_core::Lang::Fr, StoreError::Database(e)) => {
+                format!("le fichier de données est inutilisable : {e}")
+            }
             (linky_core::Lang::Fr, StoreError::TooNew { found, known }) => {
                 format!("le fichier de données a été écrit par un linky plus récent (schéma {found}, celui-ci connaît {known}) ; mettez linky à jour")
             }
-            (linky_core::Lang::Fr, StoreError::Corrupt(e)) => format!("valeur enregistrée corrompue : {e}"),
+            (linky_core::Lang::Fr, StoreError::Corrupt(e)) => {
+                format!("valeur enregistrée corrompue : {e}")
+            }
         }
     }
 }
@@ -74,7 +83,10 @@ impl Kind {
     }
 
     fn parse(s: &str) -> Result<Kind, StoreError> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| StoreError::Corrupt(format!("kind {s:?}")))
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| StoreError::Corrupt(format!("kind {s:?}")))
     }
 }
 
@@ -124,10 +136,17 @@ impl DayState {
     }
 
     fn parse(s: &str) -> Result<DayState, StoreError> {
-        [DayState::Fetched, DayState::NotPublished, DayState::Absent, DayState::Failed, DayState::Refetch, DayState::Mismatch]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| StoreError::Corrupt(format!("day state {s:?}")))
+        [
+            DayState::Fetched,
+            DayState::NotPublished,
+            DayState::Absent,
+            DayState::Failed,
+            DayState::Refetch,
+            DayState::Mismatch,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt(format!("day state {s:?}")))
     }
 }
 
@@ -242,7 +261,9 @@ impl Store {
     /// its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            })?;
         }
         let conn = Connection::open(path)?;
         #[cfg(unix)]
@@ -265,7 +286,10 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
-            return Err(StoreError::TooNew { found: version, known: MIGRATIONS.len() });
+            return Err(StoreError::TooNew {
+                found: version,
+                known: MIGRATIONS.len(),
+            });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction()?;
@@ -278,7 +302,10 @@ impl Store {
 
     /// Adds a meter (no effect if known).
     pub fn add_meter(&self, pdl: &UsagePoint, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute("INSERT OR IGNORE INTO meters (pdl, added_at) VALUES (?, ?)", params![pdl.as_str(), ts(now)])?;
+        self.conn.execute(
+            "INSERT OR IGNORE INTO meters (pdl, added_at) VALUES (?, ?)",
+            params![pdl.as_str(), ts(now)],
+        )?;
         Ok(())
     }
 
@@ -303,7 +330,9 @@ impl Store {
         for row in rows {
             let (pdl, activation, kva, offpeak, read, consent, lost_at, lost_reason) = row?;
             out.push(MeterRecord {
-                pdl: pdl.parse().map_err(|_| StoreError::Corrupt(format!("meter {pdl:?}")))?,
+                pdl: pdl
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("meter {pdl:?}")))?,
                 activation_date: activation.as_deref().map(parse_day).transpose()?,
                 subscribed_kva: kva,
                 contract_offpeak: offpeak,
@@ -316,7 +345,12 @@ impl Store {
     }
 
     /// Records contract facts.
-    pub fn set_contract(&self, pdl: &UsagePoint, facts: &ContractFacts, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn set_contract(
+        &self,
+        pdl: &UsagePoint,
+        facts: &ContractFacts,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE meters SET activation_date = COALESCE(?, activation_date), subscribed_kva = COALESCE(?, subscribed_kva), contract_offpeak = COALESCE(?, contract_offpeak), contract_read_at = ? WHERE pdl = ?",
             params![facts.activation_date.map(day_text), facts.subscribed_kva, facts.offpeak, ts(now), pdl.as_str()],
@@ -325,7 +359,11 @@ impl Store {
     }
 
     /// Records when the consent ends (and that it is in force again).
-    pub fn set_consent(&self, pdl: &UsagePoint, ends_at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+    pub fn set_consent(
+        &self,
+        pdl: &UsagePoint,
+        ends_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         self.conn.execute(
             "UPDATE meters SET consent_ends_at = COALESCE(?, consent_ends_at), consent_lost_at = NULL, consent_lost_reason = NULL WHERE pdl = ?",
             params![ends_at.map(ts), pdl.as_str()],
@@ -334,41 +372,99 @@ impl Store {
     }
 
     /// Records that Enedis says the consent is gone.
-    pub fn mark_consent_lost(&self, pdl: &UsagePoint, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE meters SET consent_lost_at = ?, consent_lost_reason = ? WHERE pdl = ?", params![ts(now), reason, pdl.as_str()])?;
+    pub fn mark_consent_lost(
+        &self,
+        pdl: &UsagePoint,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE meters SET consent_lost_at = ?, consent_lost_reason = ? WHERE pdl = ?",
+            params![ts(now), reason, pdl.as_str()],
+        )?;
         Ok(())
     }
 
     /// The ledger of a series between two days (inclusive).
-    pub fn ledger(&self, pdl: &UsagePoint, direction: Direction, kind: Kind, from: NaiveDate, to: NaiveDate) -> Result<BTreeMap<NaiveDate, LedgerEntry>, StoreError> {
+    pub fn ledger(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        kind: Kind,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<BTreeMap<NaiveDate, LedgerEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT day, state, reason, attempts, next_try_at FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? AND day >= ? AND day <= ?",
         )?;
-        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), kind.as_str(), day_text(from), day_text(to)], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, u32>(3)?, r.get::<_, Option<i64>>(4)?))
-        })?;
+        let rows = stmt.query_map(
+            params![
+                pdl.as_str(),
+                direction_str(direction),
+                kind.as_str(),
+                day_text(from),
+                day_text(to)
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            },
+        )?;
         let mut out = BTreeMap::new();
         for row in rows {
             let (day, state, reason, attempts, next) = row?;
-            out.insert(parse_day(&day)?, LedgerEntry { state: DayState::parse(&state)?, reason, attempts, next_try_at: next.map(from_ts) });
+            out.insert(
+                parse_day(&day)?,
+                LedgerEntry {
+                    state: DayState::parse(&state)?,
+                    reason,
+                    attempts,
+                    next_try_at: next.map(from_ts),
+                },
+            );
         }
         Ok(out)
     }
 
     /// Whole-series absences of a meter.
     pub fn absences(&self, pdl: &UsagePoint) -> Result<Vec<Absence>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT direction, kind, reason, recheck_at FROM absences WHERE pdl = ?")?;
-        let rows = stmt.query_map([pdl.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT direction, kind, reason, recheck_at FROM absences WHERE pdl = ?",
+        )?;
+        let rows = stmt.query_map([pdl.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (d, k, reason, at) = row?;
-            out.push(Absence { direction: parse_direction(&d)?, kind: Kind::parse(&k)?, reason, recheck_at: from_ts(at) });
+            out.push(Absence {
+                direction: parse_direction(&d)?,
+                kind: Kind::parse(&k)?,
+                reason,
+                recheck_at: from_ts(at),
+            });
         }
         Ok(out)
     }
 
     /// Records (or clears, with `None`) a whole-series absence.
-    pub fn set_absence(&self, pdl: &UsagePoint, direction: Direction, kind: Kind, absence: Option<(&str, DateTime<Utc>)>) -> Result<(), StoreError> {
+    pub fn set_absence(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        kind: Kind,
+        absence: Option<(&str, DateTime<Utc>)>,
+    ) -> Result<(), StoreError> {
         match absence {
             Some((reason, recheck_at)) => self.conn.execute(
                 "INSERT OR REPLACE INTO absences (pdl, direction, kind, reason, recheck_at) VALUES (?, ?, ?, ?, ?)",
@@ -381,13 +477,28 @@ impl Store {
 
     /// Writes a window in one transaction: its data (replacing what fetched days held) and the
     /// ledger rows of its days. Failed and refetched days count an attempt.
-    pub fn record_window(&mut self, pdl: &UsagePoint, direction: Direction, kind: Kind, data: &WindowData, days: &[DayOutcome], now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn record_window(
+        &mut self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        kind: Kind,
+        data: &WindowData,
+        days: &[DayOutcome],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let tx = self.conn.transaction()?;
         let (p, d) = (pdl.as_str(), direction_str(direction));
         {
             let series = if kind == Kind::Curve {
-                tx.execute("INSERT OR IGNORE INTO series (pdl, direction) VALUES (?, ?)", params![p, d])?;
-                tx.query_row("SELECT id FROM series WHERE pdl = ? AND direction = ?", params![p, d], |r| r.get::<_, i64>(0))?
+                tx.execute(
+                    "INSERT OR IGNORE INTO series (pdl, direction) VALUES (?, ?)",
+                    params![p, d],
+                )?;
+                tx.query_row(
+                    "SELECT id FROM series WHERE pdl = ? AND direction = ?",
+                    params![p, d],
+                    |r| r.get::<_, i64>(0),
+                )?
             } else {
                 0
             };
@@ -395,14 +506,26 @@ impl Store {
                 WindowData::Curve(points) => {
                     // Each fetched day's row is replaced whole: a refetch at another step leaves
                     // nothing of the old points.
-                    let mut upsert = tx.prepare_cached("INSERT OR REPLACE INTO curve_days (series, day, points) VALUES (?, ?, ?)")?;
+                    let mut upsert = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO curve_days (series, day, points) VALUES (?, ?, ?)",
+                    )?;
                     let mut by_day: BTreeMap<NaiveDate, Vec<LoadCurvePoint>> = BTreeMap::new();
                     for pt in points {
-                        by_day.entry(paris::local_date(pt.start())).or_default().push(*pt);
+                        by_day
+                            .entry(paris::local_date(pt.start()))
+                            .or_default()
+                            .push(*pt);
                     }
-                    for o in days.iter().filter(|o| matches!(o.state, DayState::Fetched | DayState::Mismatch)) {
+                    for o in days
+                        .iter()
+                        .filter(|o| matches!(o.state, DayState::Fetched | DayState::Mismatch))
+                    {
                         let day_points = by_day.remove(&o.day).unwrap_or_default();
-                        upsert.execute(params![series, day_text(o.day), points::encode(paris::day_start(o.day), &day_points)])?;
+                        upsert.execute(params![
+                            series,
+                            day_text(o.day),
+                            points::encode(paris::day_start(o.day), &day_points)
+                        ])?;
                     }
                 }
                 WindowData::Daily(values) => {
@@ -412,9 +535,16 @@ impl Store {
                     }
                 }
                 WindowData::Peaks(values) => {
-                    let mut insert = tx.prepare_cached("INSERT OR REPLACE INTO max_power (pdl, day, at, va) VALUES (?, ?, ?, ?)")?;
+                    let mut insert = tx.prepare_cached(
+                        "INSERT OR REPLACE INTO max_power (pdl, day, at, va) VALUES (?, ?, ?, ?)",
+                    )?;
                     for v in values {
-                        insert.execute(params![p, day_text(v.date), v.at.format("%Y-%m-%d %H:%M:%S").to_string(), v.volt_amperes])?;
+                        insert.execute(params![
+                            p,
+                            day_text(v.date),
+                            v.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                            v.volt_amperes
+                        ])?;
                     }
                 }
                 WindowData::Nothing => {}
@@ -426,8 +556,21 @@ impl Store {
                    next_try_at = ?8, updated_at = ?9",
             )?;
             for o in days {
-                let first_attempts = u32::from(matches!(o.state, DayState::Failed | DayState::Refetch | DayState::Mismatch));
-                ledger.execute(params![p, d, kind.as_str(), day_text(o.day), o.state.as_str(), o.reason, first_attempts, o.next_try_at.map(ts), ts(now)])?;
+                let first_attempts = u32::from(matches!(
+                    o.state,
+                    DayState::Failed | DayState::Refetch | DayState::Mismatch
+                ));
+                ledger.execute(params![
+                    p,
+                    d,
+                    kind.as_str(),
+                    day_text(o.day),
+                    o.state.as_str(),
+                    o.reason,
+                    first_attempts,
+                    o.next_try_at.map(ts),
+                    ts(now)
+                ])?;
             }
         }
         tx.commit()?;
@@ -435,7 +578,13 @@ impl Store {
     }
 
     /// The stored load curve of a series: the points ending in `(from, to]`.
-    pub fn curve(&self, pdl: &UsagePoint, direction: Direction, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<LoadCurve, StoreError> {
+    pub fn curve(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<LoadCurve, StoreError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT c.day, c.points FROM curve_days c JOIN series s ON s.id = c.series WHERE s.pdl = ? AND s.direction = ? AND c.day >= ? AND c.day <= ? ORDER BY c.day",
         )?;
@@ -444,8 +593,15 @@ impl Store {
         let mut rows = stmt.query(params![pdl.as_str(), direction_str(direction), first, last])?;
         let mut points = Vec::new();
         while let Some(row) = rows.next()? {
-            let day = parse_day(row.get_ref(0)?.as_str().map_err(|e| StoreError::Corrupt(e.to_string()))?)?;
-            let blob = row.get_ref(1)?.as_blob().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let day = parse_day(
+                row.get_ref(0)?
+                    .as_str()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )?;
+            let blob = row
+                .get_ref(1)?
+                .as_blob()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             points::decode(paris::day_start(day), blob, &mut points)?;
         }
         points.retain(|p| p.end > from && p.end <= to);
@@ -453,32 +609,79 @@ impl Store {
     }
 
     /// Stored daily energies over `[from, to]`.
-    pub fn daily(&self, pdl: &UsagePoint, direction: Direction, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyEnergy>, StoreError> {
+    pub fn daily(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyEnergy>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT day, wh FROM daily_energy WHERE pdl = ? AND direction = ? AND day >= ? AND day <= ? ORDER BY day")?;
-        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), day_text(from), day_text(to)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let rows = stmt.query_map(
+            params![
+                pdl.as_str(),
+                direction_str(direction),
+                day_text(from),
+                day_text(to)
+            ],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?;
         rows.map(|row| {
             let (day, wh) = row?;
-            Ok(DailyEnergy { date: parse_day(&day)?, energy: Energy::from_wh(wh) })
+            Ok(DailyEnergy {
+                date: parse_day(&day)?,
+                energy: Energy::from_wh(wh),
+            })
         })
         .collect()
     }
 
     /// Stored daily peaks over `[from, to]`.
-    pub fn max_power(&self, pdl: &UsagePoint, from: NaiveDate, to: NaiveDate) -> Result<Vec<MaxPower>, StoreError> {
+    pub fn max_power(
+        &self,
+        pdl: &UsagePoint,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<MaxPower>, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT day, at, va FROM max_power WHERE pdl = ? AND day >= ? AND day <= ? ORDER BY day")?;
-        let rows = stmt.query_map(params![pdl.as_str(), day_text(from), day_text(to)], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, u32>(2)?)))?;
+        let rows = stmt.query_map(params![pdl.as_str(), day_text(from), day_text(to)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
         rows.map(|row| {
             let (day, at, va) = row?;
-            let at = NaiveDateTime::parse_from_str(&at, "%Y-%m-%d %H:%M:%S").map_err(|_| StoreError::Corrupt(format!("time {at:?}")))?;
-            Ok(MaxPower { date: parse_day(&day)?, at, volt_amperes: va })
+            let at = NaiveDateTime::parse_from_str(&at, "%Y-%m-%d %H:%M:%S")
+                .map_err(|_| StoreError::Corrupt(format!("time {at:?}")))?;
+            Ok(MaxPower {
+                date: parse_day(&day)?,
+                at,
+                volt_amperes: va,
+            })
         })
         .collect()
     }
 
     /// Counts of a series' ledger rows by state and reason.
-    pub fn state_counts(&self, pdl: &UsagePoint, direction: Direction, kind: Kind) -> Result<StateCounts, StoreError> {
+    pub fn state_counts(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        kind: Kind,
+    ) -> Result<StateCounts, StoreError> {
         let mut stmt = self.conn.prepare_cached("SELECT state, reason, COUNT(*) FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? GROUP BY state, reason")?;
-        let rows = stmt.query_map(params![pdl.as_str(), direction_str(direction), kind.as_str()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, u32>(2)?)))?;
+        let rows = stmt.query_map(
+            params![pdl.as_str(), direction_str(direction), kind.as_str()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, u32>(2)?,
+                ))
+            },
+        )?;
         let mut out = StateCounts::new();
         for row in rows {
             let (state, reason, n) = row?;
@@ -489,12 +692,20 @@ impl Store {
 
     /// Starts a sync run; returns its id.
     pub fn begin_run(&self, now: DateTime<Utc>) -> Result<i64, StoreError> {
-        self.conn.execute("INSERT INTO sync_runs (started_at) VALUES (?)", [ts(now)])?;
+        self.conn
+            .execute("INSERT INTO sync_runs (started_at) VALUES (?)", [ts(now)])?;
         Ok(self.conn.last_insert_rowid())
     }
 
     /// Ends a sync run.
-    pub fn finish_run(&self, id: i64, now: DateTime<Utc>, outcome: &str, calls: u32, details: &str) -> Result<(), StoreError> {
+    pub fn finish_run(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        outcome: &str,
+        calls: u32,
+        details: &str,
+    ) -> Result<(), StoreError> {
         self.conn.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, details = ? WHERE id = ?", params![ts(now), outcome, calls, details, id])?;
         Ok(())
     }
@@ -511,17 +722,28 @@ impl Store {
 
     /// A small fact kept between runs.
     pub fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row("SELECT value FROM state WHERE key = ?", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM state WHERE key = ?", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// Keeps a small fact.
     pub fn set_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", params![key, value])?;
+        self.conn.execute(
+            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+            params![key, value],
+        )?;
         Ok(())
     }
 
     /// The first and last fetched day of a series, and how many days are fetched.
-    pub fn fetched_range(&self, pdl: &UsagePoint, direction: Direction, kind: Kind) -> Result<Option<(NaiveDate, NaiveDate, u32)>, StoreError> {
+    pub fn fetched_range(
+        &self,
+        pdl: &UsagePoint,
+        direction: Direction,
+        kind: Kind,
+    ) -> Result<Option<(NaiveDate, NaiveDate, u32)>, StoreError> {
         let row: (Option<String>, Option<String>, u32) = self.conn.query_row(
             "SELECT MIN(day), MAX(day), COUNT(*) FROM ledger WHERE pdl = ? AND direction = ? AND kind = ? AND state IN ('fetched', 'mismatch')",
             params![pdl.as_str(), direction_str(direction), kind.as_str()],
@@ -536,7 +758,9 @@ impl Store {
     /// Counts rows of a table, for tests and diagnostics.
     pub fn count(&self, table: StoredTable) -> Result<u64, StoreError> {
         let sql = match table {
-            StoredTable::CurvePoints => "SELECT COALESCE(SUM((length(points) - 1) / 9), 0) FROM curve_days",
+            StoredTable::CurvePoints => {
+                "SELECT COALESCE(SUM((length(points) - 1) / 9), 0) FROM curve_days"
+            }
             StoredTable::DailyEnergy => "SELECT COUNT(*) FROM daily_energy",
             StoredTable::MaxPower => "SELECT COUNT(*) FROM max_power",
             StoredTable::Ledger => "SELECT COUNT(*) FROM ledger",
@@ -550,11 +774,21 @@ impl Store {
         let mut stmt = self.conn.prepare("SELECT s.pdl, s.direction, c.day, c.points FROM curve_days c JOIN series s ON s.id = c.series ORDER BY s.pdl, s.direction, c.day")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let (pdl, direction, day): (String, String, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let (pdl, direction, day): (String, String, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?);
             let mut points = Vec::new();
-            points::decode(paris::day_start(parse_day(&day)?), &row.get::<_, Vec<u8>>(3)?, &mut points)?;
+            points::decode(
+                paris::day_start(parse_day(&day)?),
+                &row.get::<_, Vec<u8>>(3)?,
+                &mut points,
+            )?;
             for p in points {
-                out.push_str(&format!("{pdl} {direction} {} {} {}\n", ts(p.end), p.step.minutes(), p.watts));
+                out.push_str(&format!(
+                    "{pdl} {direction} {} {} {}\n",
+                    ts(p.end),
+                    p.step.minutes(),
+                    p.watts
+                ));
             }
         }
         for sql in [

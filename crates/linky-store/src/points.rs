@@ -24,7 +24,11 @@ pub fn encode(day_start: DateTime<Utc>, points: &[LoadCurvePoint]) -> Vec<u8> {
 }
 
 /// Unpacks a day's points.
-pub fn decode(day_start: DateTime<Utc>, bytes: &[u8], out: &mut Vec<LoadCurvePoint>) -> Result<(), StoreError> {
+pub fn decode(
+    day_start: DateTime<Utc>,
+    bytes: &[u8],
+    out: &mut Vec<LoadCurvePoint>,
+) -> Result<(), StoreError> {
     let corrupt = || StoreError::Corrupt("packed load-curve points".to_owned());
     let (&version, body) = bytes.split_first().ok_or_else(corrupt)?;
     if version != VERSION || body.len() % POINT != 0 {
@@ -35,7 +39,11 @@ pub fn decode(day_start: DateTime<Utc>, bytes: &[u8], out: &mut Vec<LoadCurvePoi
         let offset = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
         let step = Step::from_minutes(u16::from(chunk[4])).ok_or_else(corrupt)?;
         let watts = u32::from_le_bytes([chunk[5], chunk[6], chunk[7], chunk[8]]);
-        out.push(LoadCurvePoint { end: day_start + Duration::seconds(offset.into()), step, watts });
+        out.push(LoadCurvePoint {
+            end: day_start + Duration::seconds(offset.into()),
+            step,
+            watts,
+        });
     }
     Ok(())
 }
@@ -48,7 +56,13 @@ mod tests {
     #[test]
     fn round_trip_and_corruption() {
         let start = Utc.with_ymd_and_hms(2025, 10, 25, 22, 0, 0).unwrap();
-        let points: Vec<LoadCurvePoint> = (1..=50).map(|i| LoadCurvePoint { end: start + Duration::minutes(30 * i), step: Step::PT30M, watts: 100 * i as u32 }).collect();
+        let points: Vec<LoadCurvePoint> = (1..=50)
+            .map(|i| LoadCurvePoint {
+                end: start + Duration::minutes(30 * i),
+                step: Step::PT30M,
+                watts: 100 * i as u32,
+            })
+            .collect();
         let packed = encode(start, &points);
         assert_eq!(packed.len(), 1 + 9 * 50);
         let mut back = Vec::new();

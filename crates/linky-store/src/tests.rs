@@ -19,14 +19,23 @@ fn points_of(d: NaiveDate, step: Step, watts: u32) -> Vec<LoadCurvePoint> {
     let mut out = Vec::new();
     let mut t = start + step.duration();
     while t <= end {
-        out.push(LoadCurvePoint { end: t, step, watts });
+        out.push(LoadCurvePoint {
+            end: t,
+            step,
+            watts,
+        });
         t += step.duration();
     }
     out
 }
 
 fn fetched(d: NaiveDate) -> DayOutcome {
-    DayOutcome { day: d, state: DayState::Fetched, reason: None, next_try_at: None }
+    DayOutcome {
+        day: d,
+        state: DayState::Fetched,
+        reason: None,
+        next_try_at: None,
+    }
 }
 
 #[test]
@@ -39,15 +48,37 @@ fn windows_are_written_whole_and_refetches_replace_points() {
     let d2 = day("2025-10-27");
     let mut points = points_of(d1, Step::PT30M, 500);
     points.extend(points_of(d2, Step::PT30M, 500));
-    s.record_window(&pdl(), Direction::Consumption, Kind::Curve, &WindowData::Curve(points), &[fetched(d1), fetched(d2)], now()).unwrap();
-    assert_eq!(s.count(StoredTable::CurvePoints).unwrap(), 50 + 48, "the 25-hour day keeps its 50 points");
+    s.record_window(
+        &pdl(),
+        Direction::Consumption,
+        Kind::Curve,
+        &WindowData::Curve(points),
+        &[fetched(d1), fetched(d2)],
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.count(StoredTable::CurvePoints).unwrap(),
+        50 + 48,
+        "the 25-hour day keeps its 50 points"
+    );
     // A refetch at another step replaces the day's points instead of mixing them.
-    s.record_window(&pdl(), Direction::Consumption, Kind::Curve, &WindowData::Curve(points_of(d1, Step::ALL[4], 700)), &[fetched(d1)], now()).unwrap();
+    s.record_window(
+        &pdl(),
+        Direction::Consumption,
+        Kind::Curve,
+        &WindowData::Curve(points_of(d1, Step::ALL[4], 700)),
+        &[fetched(d1)],
+        now(),
+    )
+    .unwrap();
     assert_eq!(s.count(StoredTable::CurvePoints).unwrap(), 25 + 48);
     let (start, end) = paris::day_bounds(d1);
     let curve = s.curve(&pdl(), Direction::Consumption, start, end).unwrap();
     assert_eq!(curve.energy(), Energy::from_wh(25 * 700));
-    let ledger = s.ledger(&pdl(), Direction::Consumption, Kind::Curve, d1, d2).unwrap();
+    let ledger = s
+        .ledger(&pdl(), Direction::Consumption, Kind::Curve, d1, d2)
+        .unwrap();
     assert_eq!(ledger.len(), 2);
     assert!(ledger.values().all(|e| e.state == DayState::Fetched));
 }
@@ -56,18 +87,58 @@ fn windows_are_written_whole_and_refetches_replace_points() {
 fn ledger_counts_attempts_and_keeps_reasons() {
     let mut s = Store::in_memory().unwrap();
     let d = day("2026-11-20");
-    let failed = DayOutcome { day: d, state: DayState::Failed, reason: Some("technical_error".into()), next_try_at: Some(now() + Duration::hours(1)) };
+    let failed = DayOutcome {
+        day: d,
+        state: DayState::Failed,
+        reason: Some("technical_error".into()),
+        next_try_at: Some(now() + Duration::hours(1)),
+    };
     for expected in 1..=3 {
-        s.record_window(&pdl(), Direction::Production, Kind::Daily, &WindowData::Nothing, std::slice::from_ref(&failed), now()).unwrap();
-        let e = &s.ledger(&pdl(), Direction::Production, Kind::Daily, d, d).unwrap()[&d];
-        assert_eq!((e.attempts, e.reason.as_deref(), e.next_try_at), (expected, Some("technical_error"), Some(now() + Duration::hours(1))));
+        s.record_window(
+            &pdl(),
+            Direction::Production,
+            Kind::Daily,
+            &WindowData::Nothing,
+            std::slice::from_ref(&failed),
+            now(),
+        )
+        .unwrap();
+        let e = &s
+            .ledger(&pdl(), Direction::Production, Kind::Daily, d, d)
+            .unwrap()[&d];
+        assert_eq!(
+            (e.attempts, e.reason.as_deref(), e.next_try_at),
+            (
+                expected,
+                Some("technical_error"),
+                Some(now() + Duration::hours(1))
+            )
+        );
     }
-    let value = DailyEnergy { date: d, energy: Energy::from_wh(1234) };
-    s.record_window(&pdl(), Direction::Production, Kind::Daily, &WindowData::Daily(vec![value]), &[fetched(d)], now()).unwrap();
-    let e = &s.ledger(&pdl(), Direction::Production, Kind::Daily, d, d).unwrap()[&d];
+    let value = DailyEnergy {
+        date: d,
+        energy: Energy::from_wh(1234),
+    };
+    s.record_window(
+        &pdl(),
+        Direction::Production,
+        Kind::Daily,
+        &WindowData::Daily(vec![value]),
+        &[fetched(d)],
+        now(),
+    )
+    .unwrap();
+    let e = &s
+        .ledger(&pdl(), Direction::Production, Kind::Daily, d, d)
+        .unwrap()[&d];
     assert_eq!((e.state, e.attempts), (DayState::Fetched, 0));
-    assert_eq!(s.daily(&pdl(), Direction::Production, d, d).unwrap(), vec![value]);
-    let counts = s.state_counts(&pdl(), Direction::Production, Kind::Daily).unwrap();
+    assert_eq!(
+        s.daily(&pdl(), Direction::Production, d, d).unwrap(),
+        vec![value]
+    );
+    let counts = s
+        .state_counts(&pdl(), Direction::Production, Kind::Daily)
+        .unwrap();
     assert_eq!(counts[&(DayState::Fetched, None)], 1);
 }
 
@@ -75,26 +146,74 @@ fn ledger_counts_attempts_and_keeps_reasons() {
 fn meters_contracts_consents_absences_runs() {
     let mut s = Store::in_memory().unwrap();
     s.add_meter(&pdl(), now()).unwrap();
-    let facts = ContractFacts { activation_date: Some(day("2019-08-27")), subscribed_kva: Some(9), offpeak: Some("HC (22H00-6H00)".into()) };
+    let facts = ContractFacts {
+        activation_date: Some(day("2019-08-27")),
+        subscribed_kva: Some(9),
+        offpeak: Some("HC (22H00-6H00)".into()),
+    };
     s.set_contract(&pdl(), &facts, now()).unwrap();
-    s.set_consent(&pdl(), Some(now() + Duration::days(1000))).unwrap();
+    s.set_consent(&pdl(), Some(now() + Duration::days(1000)))
+        .unwrap();
     s.mark_consent_lost(&pdl(), "ADAM-DC-0008", now()).unwrap();
     let m = &s.meters().unwrap()[0];
-    assert_eq!((m.activation_date, m.subscribed_kva, m.contract_offpeak.as_deref()), (Some(day("2019-08-27")), Some(9), Some("HC (22H00-6H00)")));
-    assert_eq!(m.consent_lost.as_ref().map(|l| l.1.as_str()), Some("ADAM-DC-0008"));
+    assert_eq!(
+        (
+            m.activation_date,
+            m.subscribed_kva,
+            m.contract_offpeak.as_deref()
+        ),
+        (Some(day("2019-08-27")), Some(9), Some("HC (22H00-6H00)"))
+    );
+    assert_eq!(
+        m.consent_lost.as_ref().map(|l| l.1.as_str()),
+        Some("ADAM-DC-0008")
+    );
     s.set_consent(&pdl(), None).unwrap();
-    assert!(s.meters().unwrap()[0].consent_lost.is_none(), "a new consent clears the loss");
-    s.set_absence(&pdl(), Direction::Production, Kind::Curve, Some(("wrong_direction", now()))).unwrap();
+    assert!(
+        s.meters().unwrap()[0].consent_lost.is_none(),
+        "a new consent clears the loss"
+    );
+    s.set_absence(
+        &pdl(),
+        Direction::Production,
+        Kind::Curve,
+        Some(("wrong_direction", now())),
+    )
+    .unwrap();
     assert_eq!(s.absences(&pdl()).unwrap()[0].reason, "wrong_direction");
-    s.set_absence(&pdl(), Direction::Production, Kind::Curve, None).unwrap();
+    s.set_absence(&pdl(), Direction::Production, Kind::Curve, None)
+        .unwrap();
     assert!(s.absences(&pdl()).unwrap().is_empty());
-    let peak = MaxPower { date: day("2026-11-20"), at: day("2026-11-20").and_hms_opt(19, 3, 2).unwrap(), volt_amperes: 6100 };
-    s.record_window(&pdl(), Direction::Consumption, Kind::MaxPower, &WindowData::Peaks(vec![peak]), &[fetched(peak.date)], now()).unwrap();
-    assert_eq!(s.max_power(&pdl(), peak.date, peak.date).unwrap(), vec![peak]);
-    s.set_state("daemon.next_sync", "2026-11-29T08:17:00Z").unwrap();
-    assert_eq!(s.state("daemon.next_sync").unwrap().as_deref(), Some("2026-11-29T08:17:00Z"));
+    let peak = MaxPower {
+        date: day("2026-11-20"),
+        at: day("2026-11-20").and_hms_opt(19, 3, 2).unwrap(),
+        volt_amperes: 6100,
+    };
+    s.record_window(
+        &pdl(),
+        Direction::Consumption,
+        Kind::MaxPower,
+        &WindowData::Peaks(vec![peak]),
+        &[fetched(peak.date)],
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.max_power(&pdl(), peak.date, peak.date).unwrap(),
+        vec![peak]
+    );
+    s.set_state("daemon.next_sync", "2026-11-29T08:17:00Z")
+        .unwrap();
+    assert_eq!(
+        s.state("daemon.next_sync").unwrap().as_deref(),
+        Some("2026-11-29T08:17:00Z")
+    );
     assert_eq!(s.state("missing").unwrap(), None);
-    assert_eq!(s.fetched_range(&pdl(), Direction::Consumption, Kind::MaxPower).unwrap(), Some((peak.date, peak.date, 1)));
+    assert_eq!(
+        s.fetched_range(&pdl(), Direction::Consumption, Kind::MaxPower)
+            .unwrap(),
+        Some((peak.date, peak.date, 1))
+    );
     let run = s.begin_run(now()).unwrap();
     s.finish_run(run, now(), "ok", 12, "{}").unwrap();
     assert_eq!(s.last_run().unwrap(), Some((now(), "ok".to_owned(), 12)));
@@ -113,7 +232,10 @@ fn file_store_is_private_and_reopens() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -44,14 +44,22 @@ impl Default for SyncSettings {
 impl SyncSettings {
     /// The days of `kind` to hold, inclusive, as of Paris time `now_local`: from the history
     /// depth (clamped to Enedis' and to the activation date) to the last published day.
-    pub fn span(&self, kind: Kind, now_local: NaiveDateTime, activation: Option<NaiveDate>) -> Option<(NaiveDate, NaiveDate)> {
+    pub fn span(
+        &self,
+        kind: Kind,
+        now_local: NaiveDateTime,
+        activation: Option<NaiveDate>,
+    ) -> Option<(NaiveDate, NaiveDate)> {
         let today = now_local.date();
         let (days, enedis_months) = match kind {
             Kind::Curve => (self.curve_days.min(730), 24),
             Kind::Daily => (self.daily_days.min(1095), 36),
             Kind::MaxPower => (self.max_power_days.min(1095), 36),
         };
-        let deadline = today.checked_sub_months(Months::new(enedis_months)).unwrap_or(today) - Duration::days(15);
+        let deadline = today
+            .checked_sub_months(Months::new(enedis_months))
+            .unwrap_or(today)
+            - Duration::days(15);
         let mut first = (today - Duration::days(i64::from(days))).max(deadline);
         if let Some(a) = activation {
             first = first.max(a);
@@ -62,7 +70,11 @@ impl SyncSettings {
 
     /// The last day Enedis has published by `now_local` (D-1 from the publication hour on).
     pub fn last_published(&self, now_local: NaiveDateTime) -> NaiveDate {
-        let back = if now_local.hour() >= self.publication_hour { 1 } else { 2 };
+        let back = if now_local.hour() >= self.publication_hour {
+            1
+        } else {
+            2
+        };
         now_local.date() - Duration::days(back)
     }
 
@@ -126,7 +138,16 @@ impl Window {
     /// The window cut in two, newer half first (to find a boundary such as an activation date).
     pub fn halves(&self) -> [Window; 2] {
         let middle = self.start + Duration::days(self.len() / 2);
-        [Window { start: middle, ..self.clone() }, Window { end: middle, ..self.clone() }]
+        [
+            Window {
+                start: middle,
+                ..self.clone()
+            },
+            Window {
+                end: middle,
+                ..self.clone()
+            },
+        ]
     }
 }
 
@@ -158,9 +179,22 @@ pub fn cover(needed: &[NaiveDate], first: NaiveDate, max_len: i64) -> Vec<(Naive
 }
 
 /// What a series needs now: nothing, a re-check of a whole-series absence, or windows.
-pub fn series_windows(view: &SeriesView, settings: &SyncSettings, now: DateTime<Utc>, now_local: NaiveDateTime) -> Vec<Window> {
-    let Some((first, last)) = settings.span(view.kind, now_local, view.activation) else { return Vec::new() };
-    let make = |(start, end): (NaiveDate, NaiveDate)| Window { pdl: view.pdl.clone(), direction: view.direction, kind: view.kind, start, end };
+pub fn series_windows(
+    view: &SeriesView,
+    settings: &SyncSettings,
+    now: DateTime<Utc>,
+    now_local: NaiveDateTime,
+) -> Vec<Window> {
+    let Some((first, last)) = settings.span(view.kind, now_local, view.activation) else {
+        return Vec::new();
+    };
+    let make = |(start, end): (NaiveDate, NaiveDate)| Window {
+        pdl: view.pdl.clone(),
+        direction: view.direction,
+        kind: view.kind,
+        start,
+        end,
+    };
     if let Some(absence) = &view.absence {
         if absence.recheck_at > now {
             return Vec::new();
@@ -169,8 +203,15 @@ pub fn series_windows(view: &SeriesView, settings: &SyncSettings, now: DateTime<
         let start = (last - Duration::days(settings.window_days(view.kind).min(7) - 1)).max(first);
         return vec![make((start, last + Duration::days(1)))];
     }
-    let needed: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).filter(|d| is_needed(view.ledger.get(d), now)).collect();
-    cover(&needed, first, settings.window_days(view.kind)).into_iter().map(make).collect()
+    let needed: Vec<NaiveDate> = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| is_needed(view.ledger.get(d), now))
+        .collect();
+    cover(&needed, first, settings.window_days(view.kind))
+        .into_iter()
+        .map(make)
+        .collect()
 }
 
 fn kind_rank(kind: Kind) -> u8 {
@@ -187,7 +228,15 @@ fn kind_rank(kind: Kind) -> u8 {
 /// backfill never delays yesterday's data; then the backfill, newest first.
 pub fn order(mut windows: Vec<Window>, today: NaiveDate) -> Vec<Window> {
     let recent_from = today - Duration::days(7);
-    windows.sort_by_key(|w| (w.end <= recent_from, std::cmp::Reverse(w.end), kind_rank(w.kind), w.pdl.clone(), w.direction));
+    windows.sort_by_key(|w| {
+        (
+            w.end <= recent_from,
+            std::cmp::Reverse(w.end),
+            kind_rank(w.kind),
+            w.pdl.clone(),
+            w.direction,
+        )
+    });
     windows
 }
 
@@ -205,7 +254,14 @@ mod tests {
     }
 
     fn view(kind: Kind) -> SeriesView {
-        SeriesView { pdl: "22516914714270".parse().unwrap(), direction: Direction::Consumption, kind, activation: None, absence: None, ledger: BTreeMap::new() }
+        SeriesView {
+            pdl: "22516914714270".parse().unwrap(),
+            direction: Direction::Consumption,
+            kind,
+            activation: None,
+            absence: None,
+            ledger: BTreeMap::new(),
+        }
     }
 
     fn now() -> DateTime<Utc> {
@@ -215,12 +271,53 @@ mod tests {
     #[test]
     fn spans_respect_publication_history_and_activation() {
         let s = SyncSettings::default();
-        assert_eq!(s.span(Kind::Curve, local("2026-11-28 11:00"), None), Some((d("2024-11-28"), d("2026-11-27"))));
-        assert_eq!(s.span(Kind::Curve, local("2026-11-28 07:59"), None).unwrap().1, d("2026-11-26"), "D-1 not published before 08:00");
-        assert_eq!(s.span(Kind::Daily, local("2026-11-28 11:00"), None).unwrap().0, d("2023-11-29"));
-        assert_eq!(s.span(Kind::Daily, local("2026-11-28 11:00"), Some(d("2025-03-01"))).unwrap().0, d("2025-03-01"));
-        assert_eq!(SyncSettings { curve_days: 900, ..s.clone() }.span(Kind::Curve, local("2026-11-28 11:00"), None).unwrap().0, d("2024-11-28"), "730 at most");
-        assert_eq!(s.span(Kind::Curve, local("2026-11-28 11:00"), Some(d("2026-11-28"))), None, "activated today: nothing yet");
+        assert_eq!(
+            s.span(Kind::Curve, local("2026-11-28 11:00"), None),
+            Some((d("2024-11-28"), d("2026-11-27")))
+        );
+        assert_eq!(
+            s.span(Kind::Curve, local("2026-11-28 07:59"), None)
+                .unwrap()
+                .1,
+            d("2026-11-26"),
+            "D-1 not published before 08:00"
+        );
+        assert_eq!(
+            s.span(Kind::Daily, local("2026-11-28 11:00"), None)
+                .unwrap()
+                .0,
+            d("2023-11-29")
+        );
+        assert_eq!(
+            s.span(
+                Kind::Daily,
+                local("2026-11-28 11:00"),
+                Some(d("2025-03-01"))
+            )
+            .unwrap()
+            .0,
+            d("2025-03-01")
+        );
+        assert_eq!(
+            SyncSettings {
+                curve_days: 900,
+                ..s.clone()
+            }
+            .span(Kind::Curve, local("2026-11-28 11:00"), None)
+            .unwrap()
+            .0,
+            d("2024-11-28"),
+            "730 at most"
+        );
+        assert_eq!(
+            s.span(
+                Kind::Curve,
+                local("2026-11-28 11:00"),
+                Some(d("2026-11-28"))
+            ),
+            None,
+            "activated today: nothing yet"
+        );
     }
 
     #[test]
@@ -237,10 +334,21 @@ mod tests {
 
     #[test]
     fn only_missing_days_are_asked_in_as_few_windows_as_possible() {
-        let s = SyncSettings { curve_days: 30, ..SyncSettings::default() };
+        let s = SyncSettings {
+            curve_days: 30,
+            ..SyncSettings::default()
+        };
         let mut v = view(Kind::Curve);
-        let fetched = LedgerEntry { state: DayState::Fetched, reason: None, attempts: 0, next_try_at: None };
-        for day in d("2026-10-29").iter_days().take_while(|x| *x <= d("2026-11-26")) {
+        let fetched = LedgerEntry {
+            state: DayState::Fetched,
+            reason: None,
+            attempts: 0,
+            next_try_at: None,
+        };
+        for day in d("2026-10-29")
+            .iter_days()
+            .take_while(|x| *x <= d("2026-11-26"))
+        {
             v.ledger.insert(day, fetched.clone());
         }
         // Only yesterday is missing: one one-week window ending yesterday (the other days in it cost nothing more).
@@ -248,18 +356,54 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert_eq!((w[0].start, w[0].end), (d("2026-11-21"), d("2026-11-28")));
         // A failed day waits for its retry time; an absent day is never asked again.
-        v.ledger.insert(d("2026-11-27"), LedgerEntry { state: DayState::Failed, reason: None, attempts: 1, next_try_at: Some(now() + Duration::hours(1)) });
+        v.ledger.insert(
+            d("2026-11-27"),
+            LedgerEntry {
+                state: DayState::Failed,
+                reason: None,
+                attempts: 1,
+                next_try_at: Some(now() + Duration::hours(1)),
+            },
+        );
         assert!(series_windows(&v, &s, now(), local("2026-11-28 11:00")).is_empty());
-        assert_eq!(series_windows(&v, &s, now() + Duration::hours(2), local("2026-11-28 13:00")).len(), 1);
-        v.ledger.insert(d("2026-11-27"), LedgerEntry { state: DayState::Absent, reason: Some("no_data_found".into()), attempts: 0, next_try_at: None });
-        assert!(series_windows(&v, &s, now() + Duration::hours(2), local("2026-11-28 13:00")).is_empty());
+        assert_eq!(
+            series_windows(
+                &v,
+                &s,
+                now() + Duration::hours(2),
+                local("2026-11-28 13:00")
+            )
+            .len(),
+            1
+        );
+        v.ledger.insert(
+            d("2026-11-27"),
+            LedgerEntry {
+                state: DayState::Absent,
+                reason: Some("no_data_found".into()),
+                attempts: 0,
+                next_try_at: None,
+            },
+        );
+        assert!(series_windows(
+            &v,
+            &s,
+            now() + Duration::hours(2),
+            local("2026-11-28 13:00")
+        )
+        .is_empty());
     }
 
     #[test]
     fn absences_wait_then_probe_once() {
         let s = SyncSettings::default();
         let mut v = view(Kind::Curve);
-        v.absence = Some(Absence { direction: Direction::Consumption, kind: Kind::Curve, reason: "curve_not_enabled".into(), recheck_at: now() + Duration::days(1) });
+        v.absence = Some(Absence {
+            direction: Direction::Consumption,
+            kind: Kind::Curve,
+            reason: "curve_not_enabled".into(),
+            recheck_at: now() + Duration::days(1),
+        });
         assert!(series_windows(&v, &s, now(), local("2026-11-28 11:00")).is_empty());
         let probe = series_windows(&v, &s, now() + Duration::days(2), local("2026-11-30 11:00"));
         assert_eq!(probe.len(), 1);
@@ -270,20 +414,52 @@ mod tests {
     fn recent_windows_first() {
         let s = SyncSettings::default();
         let mut all = series_windows(&view(Kind::Curve), &s, now(), local("2026-11-28 11:00"));
-        all.extend(series_windows(&view(Kind::Daily), &s, now(), local("2026-11-28 11:00")));
-        let other = SeriesView { pdl: "11453290002823".parse().unwrap(), ..view(Kind::Curve) };
+        all.extend(series_windows(
+            &view(Kind::Daily),
+            &s,
+            now(),
+            local("2026-11-28 11:00"),
+        ));
+        let other = SeriesView {
+            pdl: "11453290002823".parse().unwrap(),
+            ..view(Kind::Curve)
+        };
         all.extend(series_windows(&other, &s, now(), local("2026-11-28 11:00")));
         let ordered = order(all, d("2026-11-28"));
-        let first_three: Vec<(String, Kind)> = ordered.iter().take(3).map(|w| (w.pdl.to_string(), w.kind)).collect();
+        let first_three: Vec<(String, Kind)> = ordered
+            .iter()
+            .take(3)
+            .map(|w| (w.pdl.to_string(), w.kind))
+            .collect();
         assert_eq!(first_three[0].1, Kind::Daily);
-        assert!(ordered[..3].iter().all(|w| w.end == d("2026-11-28")), "yesterday for every series before any backfill");
-        assert!(ordered.windows(2).skip(3).all(|p| p[0].end >= p[1].end), "then newest first");
+        assert!(
+            ordered[..3].iter().all(|w| w.end == d("2026-11-28")),
+            "yesterday for every series before any backfill"
+        );
+        assert!(
+            ordered.windows(2).skip(3).all(|p| p[0].end >= p[1].end),
+            "then newest first"
+        );
     }
 
     #[test]
     fn halves_split_newer_first() {
-        let w = Window { pdl: "22516914714270".parse().unwrap(), direction: Direction::Consumption, kind: Kind::Curve, start: d("2026-11-01"), end: d("2026-11-08") };
+        let w = Window {
+            pdl: "22516914714270".parse().unwrap(),
+            direction: Direction::Consumption,
+            kind: Kind::Curve,
+            start: d("2026-11-01"),
+            end: d("2026-11-08"),
+        };
         let [a, b] = w.halves();
-        assert_eq!((a.start, a.end, b.start, b.end), (d("2026-11-04"), d("2026-11-08"), d("2026-11-01"), d("2026-11-04")));
+        assert_eq!(
+            (a.start, a.end, b.start, b.end),
+            (
+                d("2026-11-04"),
+                d("2026-11-08"),
+                d("2026-11-01"),
+                d("2026-11-04")
+            )
+        );
     }
 }

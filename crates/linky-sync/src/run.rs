@@ -167,7 +167,13 @@ pub struct Runner<'a, S> {
 
 impl<'a, S: MeterSource> Runner<'a, S> {
     /// A runner over a store and a source.
-    pub fn new(store: &'a mut Store, source: &'a S, clock: &'a dyn Clock, settings: &'a RunSettings, progress: &'a dyn Progress) -> Runner<'a, S> {
+    pub fn new(
+        store: &'a mut Store,
+        source: &'a S,
+        clock: &'a dyn Clock,
+        settings: &'a RunSettings,
+        progress: &'a dyn Progress,
+    ) -> Runner<'a, S> {
         Runner {
             store,
             source,
@@ -209,7 +215,13 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 if self.report.stopped.is_some() {
                     break;
                 }
-                if self.lost.contains(&window.pdl) || self.absent_now.contains(&(window.pdl.clone(), window.direction, window.kind)) {
+                if self.lost.contains(&window.pdl)
+                    || self.absent_now.contains(&(
+                        window.pdl.clone(),
+                        window.direction,
+                        window.kind,
+                    ))
+                {
                     continue;
                 }
                 let result = self.fetch(&window).await;
@@ -229,7 +241,13 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             Some(Stop::Unauthorized(_)) => "unauthorized",
             Some(Stop::Unavailable(_)) => "unavailable",
         };
-        self.store.finish_run(run_id, self.clock.now(), outcome, self.report.calls, &format!("{} windows", self.report.windows))?;
+        self.store.finish_run(
+            run_id,
+            self.clock.now(),
+            outcome,
+            self.report.calls,
+            &format!("{} windows", self.report.windows),
+        )?;
         Ok(self.report)
     }
 
@@ -237,7 +255,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         let now = self.clock.now();
         let records = self.store.meters()?;
         for pdl in meters {
-            let stale = records.iter().find(|m| &m.pdl == pdl).is_none_or(|m| m.contract_read_at.is_none_or(|t| now - t > self.settings.contract_max_age));
+            let stale = records.iter().find(|m| &m.pdl == pdl).is_none_or(|m| {
+                m.contract_read_at
+                    .is_none_or(|t| now - t > self.settings.contract_max_age)
+            });
             if !stale {
                 continue;
             }
@@ -257,7 +278,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             FetchError::Enedis(x) => format!("{} {}", x.code, x.description),
             other => other.to_string(),
         };
-        self.store.mark_consent_lost(pdl, &words, self.clock.now())?;
+        self.store
+            .mark_consent_lost(pdl, &words, self.clock.now())?;
         if self.lost.insert(pdl.clone()) {
             self.report.consent_lost.push((pdl.clone(), words));
         }
@@ -275,11 +297,23 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             for direction in Direction::ALL {
                 for &kind in kinds_for(direction) {
                     let ledger = match self.settings.plan.span(kind, now_local, activation) {
-                        Some((first, last)) => self.store.ledger(pdl, direction, kind, first, last)?,
+                        Some((first, last)) => {
+                            self.store.ledger(pdl, direction, kind, first, last)?
+                        }
                         None => BTreeMap::new(),
                     };
-                    let absence = absences.iter().find(|a| a.direction == direction && a.kind == kind).cloned();
-                    views.push(SeriesView { pdl: pdl.clone(), direction, kind, activation, absence, ledger });
+                    let absence = absences
+                        .iter()
+                        .find(|a| a.direction == direction && a.kind == kind)
+                        .cloned();
+                    views.push(SeriesView {
+                        pdl: pdl.clone(),
+                        direction,
+                        kind,
+                        activation,
+                        absence,
+                        ledger,
+                    });
                 }
             }
         }
@@ -294,7 +328,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         for view in &views {
             for (day, entry) in &view.ledger {
                 if entry.state == DayState::Refetch {
-                    self.refetching.insert((view.pdl.clone(), view.direction, *day));
+                    self.refetching
+                        .insert((view.pdl.clone(), view.direction, *day));
                 }
             }
             windows.extend(series_windows(view, &self.settings.plan, now, now_local));
@@ -323,7 +358,9 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             match error.kind() {
                 ErrorKind::Quota if quota_waits < 5 => {
                     let now = self.clock.now();
-                    let wait = error.next_access().map_or(StdDuration::from_secs(1), |t| (t - now).to_std().unwrap_or(StdDuration::from_millis(200)));
+                    let wait = error.next_access().map_or(StdDuration::from_secs(1), |t| {
+                        (t - now).to_std().unwrap_or(StdDuration::from_millis(200))
+                    });
                     if wait > self.settings.max_quota_wait {
                         return Err(error);
                     }
@@ -332,7 +369,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                     tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
                 }
                 ErrorKind::Unavailable if transient < self.settings.max_retries => {
-                    let factor = 2f64.powi(transient as i32) * jitter(u64::from(self.report.windows) * 31 + u64::from(transient));
+                    let factor = 2f64.powi(transient as i32)
+                        * jitter(u64::from(self.report.windows) * 31 + u64::from(transient));
                     transient += 1;
                     tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
                 }
@@ -343,7 +381,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
 
     fn days_with_data(kind: Kind, data: &WindowData) -> BTreeSet<NaiveDate> {
         match (kind, data) {
-            (_, WindowData::Curve(points)) => points.iter().map(|p: &LoadCurvePoint| paris::local_date(p.start())).collect(),
+            (_, WindowData::Curve(points)) => points
+                .iter()
+                .map(|p: &LoadCurvePoint| paris::local_date(p.start()))
+                .collect(),
             (_, WindowData::Daily(days)) => days.iter().map(|d| d.date).collect(),
             (_, WindowData::Peaks(peaks)) => peaks.iter().map(|p| p.date).collect(),
             (_, WindowData::Nothing) => BTreeSet::new(),
@@ -359,21 +400,47 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             .days()
             .map(|day| {
                 if with_data.contains(&day) {
-                    let refetched = self.refetching.contains(&(window.pdl.clone(), window.direction, day));
-                    DayOutcome { day, state: DayState::Fetched, reason: refetched.then(|| "refetched".to_owned()), next_try_at: None }
+                    let refetched =
+                        self.refetching
+                            .contains(&(window.pdl.clone(), window.direction, day));
+                    DayOutcome {
+                        day,
+                        state: DayState::Fetched,
+                        reason: refetched.then(|| "refetched".to_owned()),
+                        next_try_at: None,
+                    }
                 } else if day >= may_be_late_from {
-                    DayOutcome { day, state: DayState::NotPublished, reason: None, next_try_at: Some(now + self.settings.unpublished_retry_after) }
+                    DayOutcome {
+                        day,
+                        state: DayState::NotPublished,
+                        reason: None,
+                        next_try_at: Some(now + self.settings.unpublished_retry_after),
+                    }
                 } else {
-                    DayOutcome { day, state: DayState::Absent, reason: Some("no_data_found".to_owned()), next_try_at: None }
+                    DayOutcome {
+                        day,
+                        state: DayState::Absent,
+                        reason: Some("no_data_found".to_owned()),
+                        next_try_at: None,
+                    }
                 }
             })
             .collect()
     }
 
-    fn apply(&mut self, window: &Window, result: Result<WindowData, FetchError>, queue: &mut VecDeque<Window>) -> Result<(), StoreError> {
+    fn apply(
+        &mut self,
+        window: &Window,
+        result: Result<WindowData, FetchError>,
+        queue: &mut VecDeque<Window>,
+    ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let (pdl, direction, kind) = (&window.pdl, window.direction, window.kind);
-        let was_absent = self.store.absences(pdl)?.iter().any(|a| a.direction == direction && a.kind == kind);
+        let was_absent = self
+            .store
+            .absences(pdl)?
+            .iter()
+            .any(|a| a.direction == direction && a.kind == kind);
         match result {
             Ok(data) => {
                 let with_data = Self::days_with_data(kind, &data);
@@ -381,7 +448,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 for o in outcomes.iter().filter(|o| o.state == DayState::Fetched) {
                     self.touched.insert((pdl.clone(), direction, kind, o.day));
                 }
-                self.store.record_window(pdl, direction, kind, &data, &outcomes, now)?;
+                self.store
+                    .record_window(pdl, direction, kind, &data, &outcomes, now)?;
                 if was_absent {
                     self.store.set_absence(pdl, direction, kind, None)?;
                 }
@@ -390,31 +458,73 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             Err(error) => match error.kind() {
                 ErrorKind::NoData => {
                     // A load curve that 404s where daily data exists is a curve not enabled.
-                    if kind == Kind::Curve && window.len() > 1 && !self.store.daily(pdl, direction, window.start, window.end - Duration::days(1))?.is_empty() {
-                        self.store.set_absence(pdl, direction, kind, Some(("curve_not_enabled", now + self.settings.curve_recheck)))?;
+                    if kind == Kind::Curve
+                        && window.len() > 1
+                        && !self
+                            .store
+                            .daily(pdl, direction, window.start, window.end - Duration::days(1))?
+                            .is_empty()
+                    {
+                        self.store.set_absence(
+                            pdl,
+                            direction,
+                            kind,
+                            Some(("curve_not_enabled", now + self.settings.curve_recheck)),
+                        )?;
                         self.absent_now.insert((pdl.clone(), direction, kind));
                     } else if was_absent {
-                        let reason = self.store.absences(pdl)?.into_iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason).unwrap_or_default();
-                        self.store.set_absence(pdl, direction, kind, Some((&reason, now + self.settings.curve_recheck)))?;
+                        let reason = self
+                            .store
+                            .absences(pdl)?
+                            .into_iter()
+                            .find(|a| a.direction == direction && a.kind == kind)
+                            .map(|a| a.reason)
+                            .unwrap_or_default();
+                        self.store.set_absence(
+                            pdl,
+                            direction,
+                            kind,
+                            Some((&reason, now + self.settings.curve_recheck)),
+                        )?;
                     } else {
                         let outcomes = self.outcomes(window, &BTreeSet::new());
-                        self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                        self.store.record_window(
+                            pdl,
+                            direction,
+                            kind,
+                            &WindowData::Nothing,
+                            &outcomes,
+                            now,
+                        )?;
                     }
                 }
                 ErrorKind::WrongDirection => {
                     // The meter does not measure this direction: no kind of it exists.
                     for &k in kinds_for(direction) {
-                        self.store.set_absence(pdl, direction, k, Some(("wrong_direction", now + self.settings.direction_recheck)))?;
+                        self.store.set_absence(
+                            pdl,
+                            direction,
+                            k,
+                            Some(("wrong_direction", now + self.settings.direction_recheck)),
+                        )?;
                         self.absent_now.insert((pdl.clone(), direction, k));
                     }
                 }
-                ErrorKind::BeforeActivation | ErrorKind::BeyondHistory | ErrorKind::WindowTooLong if window.len() > 1 => {
+                ErrorKind::BeforeActivation
+                | ErrorKind::BeyondHistory
+                | ErrorKind::WindowTooLong
+                    if window.len() > 1 =>
+                {
                     // Find the boundary: newer half first.
                     let [newer, older] = window.halves();
                     queue.push_front(older);
                     queue.push_front(newer);
                 }
-                ErrorKind::BeforeActivation | ErrorKind::BeyondHistory | ErrorKind::WindowTooLong | ErrorKind::InvalidRequest | ErrorKind::Other => {
+                ErrorKind::BeforeActivation
+                | ErrorKind::BeyondHistory
+                | ErrorKind::WindowTooLong
+                | ErrorKind::InvalidRequest
+                | ErrorKind::Other => {
                     let reason = match error.kind() {
                         ErrorKind::BeforeActivation => "before_activation".to_owned(),
                         ErrorKind::BeyondHistory => "beyond_history".to_owned(),
@@ -424,25 +534,60 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                             other => other.to_string(),
                         },
                     };
-                    let outcomes: Vec<DayOutcome> = window.days().map(|day| DayOutcome { day, state: DayState::Absent, reason: Some(reason.clone()), next_try_at: None }).collect();
-                    self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                    let outcomes: Vec<DayOutcome> = window
+                        .days()
+                        .map(|day| DayOutcome {
+                            day,
+                            state: DayState::Absent,
+                            reason: Some(reason.clone()),
+                            next_try_at: None,
+                        })
+                        .collect();
+                    self.store.record_window(
+                        pdl,
+                        direction,
+                        kind,
+                        &WindowData::Nothing,
+                        &outcomes,
+                        now,
+                    )?;
                 }
                 ErrorKind::ConsentLost => self.lose(pdl, &error)?,
-                ErrorKind::InvalidToken => self.report.stopped = Some(Stop::Unauthorized(error.to_string())),
+                ErrorKind::InvalidToken => {
+                    self.report.stopped = Some(Stop::Unauthorized(error.to_string()))
+                }
                 ErrorKind::Quota => self.report.stopped = Some(Stop::Quota(error.next_access())),
                 ErrorKind::Unavailable => {
                     // Each day waits longer after each failure: 1 h, 2 h, 4 h... up to 16 times.
                     let last_day = window.end - Duration::days(1);
-                    let ledger = self.store.ledger(pdl, direction, kind, window.start, last_day)?;
+                    let ledger = self
+                        .store
+                        .ledger(pdl, direction, kind, window.start, last_day)?;
                     let outcomes: Vec<DayOutcome> = window
                         .days()
                         .map(|day| {
-                            let attempts = ledger.get(&day).filter(|e| e.state == DayState::Failed).map_or(0, |e| e.attempts).min(4);
+                            let attempts = ledger
+                                .get(&day)
+                                .filter(|e| e.state == DayState::Failed)
+                                .map_or(0, |e| e.attempts)
+                                .min(4);
                             let wait = self.settings.failure_retry_after * 2i32.pow(attempts);
-                            DayOutcome { day, state: DayState::Failed, reason: Some(short_reason(&error)), next_try_at: Some(now + wait) }
+                            DayOutcome {
+                                day,
+                                state: DayState::Failed,
+                                reason: Some(short_reason(&error)),
+                                next_try_at: Some(now + wait),
+                            }
                         })
                         .collect();
-                    self.store.record_window(pdl, direction, kind, &WindowData::Nothing, &outcomes, now)?;
+                    self.store.record_window(
+                        pdl,
+                        direction,
+                        kind,
+                        &WindowData::Nothing,
+                        &outcomes,
+                        now,
+                    )?;
                     self.failed_windows += 1;
                     if self.failed_windows >= self.settings.max_failed_windows {
                         self.report.stopped = Some(Stop::Unavailable(error.to_string()));
@@ -457,24 +602,55 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     /// the tolerance asks for the curve again once, then flags the day.
     fn check_consistency(&mut self) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let touched: Vec<_> = self.touched.iter().filter(|(_, _, k, _)| *k == Kind::Curve).cloned().collect();
+        let touched: Vec<_> = self
+            .touched
+            .iter()
+            .filter(|(_, _, k, _)| *k == Kind::Curve)
+            .cloned()
+            .collect();
         let mut flags: BTreeMap<(UsagePoint, Direction), Vec<DayOutcome>> = BTreeMap::new();
         for (pdl, direction, _, day) in touched {
-            let Some(daily) = self.store.daily(&pdl, direction, day, day)?.first().copied() else { continue };
+            let Some(daily) = self
+                .store
+                .daily(&pdl, direction, day, day)?
+                .first()
+                .copied()
+            else {
+                continue;
+            };
             let (start, end) = paris::day_bounds(day);
             let curve: Energy = self.store.curve(&pdl, direction, start, end)?.energy();
             let expected = daily.energy.wh();
             let difference = (curve.wh() - expected).abs();
-            if expected <= 0.0 || difference / expected <= self.settings.mismatch_tolerance || difference < 1.0 {
+            if expected <= 0.0
+                || difference / expected <= self.settings.mismatch_tolerance
+                || difference < 1.0
+            {
                 continue;
             }
             let again = self.refetching.contains(&(pdl.clone(), direction, day));
-            let state = if again { DayState::Mismatch } else { DayState::Refetch };
+            let state = if again {
+                DayState::Mismatch
+            } else {
+                DayState::Refetch
+            };
             tracing::warn!(%pdl, %day, curve = curve.wh(), daily = expected, "daily total and load curve disagree");
-            flags.entry((pdl, direction)).or_default().push(DayOutcome { day, state, reason: Some("daily_total_differs".to_owned()), next_try_at: None });
+            flags.entry((pdl, direction)).or_default().push(DayOutcome {
+                day,
+                state,
+                reason: Some("daily_total_differs".to_owned()),
+                next_try_at: None,
+            });
         }
         for ((pdl, direction), outcomes) in flags {
-            self.store.record_window(&pdl, direction, Kind::Curve, &WindowData::Nothing, &outcomes, now)?;
+            self.store.record_window(
+                &pdl,
+                direction,
+                Kind::Curve,
+                &WindowData::Nothing,
+                &outcomes,
+                now,
+            )?;
         }
         self.touched.clear();
         Ok(())
@@ -485,7 +661,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         let records = self.store.meters()?;
         let mut out = Vec::new();
         for pdl in meters {
-            let activation = records.iter().find(|m| &m.pdl == pdl).and_then(|m| m.activation_date);
+            let activation = records
+                .iter()
+                .find(|m| &m.pdl == pdl)
+                .and_then(|m| m.activation_date);
             let absences = self.store.absences(pdl)?;
             for direction in Direction::ALL {
                 for &kind in kinds_for(direction) {
@@ -501,7 +680,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                         failed: 0,
                         absent: BTreeMap::new(),
                         mismatch: 0,
-                        whole_absence: absences.iter().find(|a| a.direction == direction && a.kind == kind).map(|a| a.reason.clone()),
+                        whole_absence: absences
+                            .iter()
+                            .find(|a| a.direction == direction && a.kind == kind)
+                            .map(|a| a.reason.clone()),
                     };
                     // A series absent as a whole has no missing days: none will ever come.
                     if let Some((first, last)) = span.filter(|_| s.whole_absence.is_none()) {
@@ -513,7 +695,11 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                                 DayState::NotPublished => s.not_published += 1,
                                 DayState::Failed | DayState::Refetch => s.failed += 1,
                                 DayState::Mismatch => s.mismatch += 1,
-                                DayState::Absent => *s.absent.entry(entry.reason.clone().unwrap_or_default()).or_default() += 1,
+                                DayState::Absent => {
+                                    *s.absent
+                                        .entry(entry.reason.clone().unwrap_or_default())
+                                        .or_default() += 1
+                                }
                             }
                         }
                         s.missing = total.saturating_sub(ledger.len() as u32);

@@ -30,7 +30,10 @@ impl Localized for FetchError {
     fn localized(&self, lang: Lang) -> String {
         match (lang, self) {
             (Lang::En, _) => self.to_string(),
-            (Lang::Fr, FetchError::Enedis(e)) => format!("Enedis a répondu HTTP {} {} : {}", e.status, e.code, e.description),
+            (Lang::Fr, FetchError::Enedis(e)) => format!(
+                "Enedis a répondu HTTP {} {} : {}",
+                e.status, e.code, e.description
+            ),
             (Lang::Fr, FetchError::Transport(e)) => format!("Enedis est injoignable : {e}"),
             (Lang::Fr, FetchError::Unauthorized(e)) => format!("accès refusé : {e}"),
             (Lang::Fr, FetchError::Unreadable(e)) => format!("réponse illisible : {e}"),
@@ -50,21 +53,29 @@ impl FetchError {
 
     /// For quota errors: when access comes back, if Enedis said.
     pub fn next_access(&self) -> Option<DateTime<Utc>> {
-        let FetchError::Enedis(e) = self else { return None };
+        let FetchError::Enedis(e) = self else {
+            return None;
+        };
         let text = e.next_access_time.as_deref()?;
         // "2026-Jul-17 05:00:00+0000 UTC"
         let trimmed = text.trim_end_matches(" UTC");
-        DateTime::parse_from_str(trimmed, "%Y-%b-%d %H:%M:%S%z").ok().map(|t| t.to_utc())
+        DateTime::parse_from_str(trimmed, "%Y-%b-%d %H:%M:%S%z")
+            .ok()
+            .map(|t| t.to_utc())
     }
 }
 
 /// Enedis, as the runner sees it.
 pub trait MeterSource: Send + Sync {
     /// Asks for one window.
-    fn fetch(&self, window: &Window) -> impl Future<Output = Result<WindowData, FetchError>> + Send;
+    fn fetch(&self, window: &Window)
+        -> impl Future<Output = Result<WindowData, FetchError>> + Send;
 
     /// Reads a meter's contract (activation date, subscribed power, off-peak hours).
-    fn contract(&self, pdl: &UsagePoint) -> impl Future<Output = Result<ContractFacts, FetchError>> + Send;
+    fn contract(
+        &self,
+        pdl: &UsagePoint,
+    ) -> impl Future<Output = Result<ContractFacts, FetchError>> + Send;
 
     /// Enedis calls made so far (including token requests in direct mode).
     fn calls(&self) -> u32;
@@ -82,7 +93,10 @@ mod tests {
             description: String::new(),
             next_access_time: Some("2026-Jul-17 05:00:00+0000 UTC".into()),
         });
-        assert_eq!(e.next_access().unwrap().to_rfc3339(), "2026-07-17T05:00:00+00:00");
+        assert_eq!(
+            e.next_access().unwrap().to_rfc3339(),
+            "2026-07-17T05:00:00+00:00"
+        );
         assert_eq!(e.kind(), ErrorKind::Quota);
     }
 }

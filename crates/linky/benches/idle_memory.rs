@@ -6,7 +6,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 fn rss_kb(pid: u32, field: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn main() {
@@ -25,11 +32,17 @@ fn main() {
     std::thread::sleep(Duration::from_secs(4));
     let rss = rss_kb(child.id(), "VmRSS:");
     let peak = rss_kb(child.id(), "VmHWM:");
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
     match (rss, peak) {
-        (Some(rss), Some(peak)) => println!("linky run, idle: resident {:.1} MB (peak {:.1} MB); target 15 MB or less", rss as f64 / 1024.0, peak as f64 / 1024.0),
+        (Some(rss), Some(peak)) => println!(
+            "linky run, idle: resident {:.1} MB (peak {:.1} MB); target 15 MB or less",
+            rss as f64 / 1024.0,
+            peak as f64 / 1024.0
+        ),
         _ => println!("linky run, idle: /proc not readable here"),
     }
 }

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use linky_core::{Lang, Localized};
 
-
 /// Where results and errors go, and in which language.
 pub struct Output {
     lang: Option<Lang>,
@@ -25,7 +24,10 @@ impl Output {
     /// The language for tables and reports: the chosen one, else the locale's.
     pub fn display_lang(&self) -> Lang {
         self.lang.unwrap_or_else(|| {
-            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty())).unwrap_or_default();
+            let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+                .unwrap_or_default();
             Lang::from_locale(&locale)
         })
     }
@@ -33,7 +35,10 @@ impl Output {
     /// Prints a command's result.
     pub fn print(&self, text: &str) -> ExitCode {
         let mut stdout = io::stdout().lock();
-        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
             Ok(()) => ExitCode::SUCCESS,
             // A closed pipe (`linky holidays 2025 | head -1`) is not an error worth a message.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -53,7 +53,15 @@ pub struct SyncSection {
 
 impl Default for SyncSection {
     fn default() -> SyncSection {
-        SyncSection { hours_days: 7, history_days: 730, daily_days: 1095, max_power_days: 1095, max_rate: 4.0, api: "auto".into(), retry_base_ms: 2000 }
+        SyncSection {
+            hours_days: 7,
+            history_days: 730,
+            daily_days: 1095,
+            max_power_days: 1095,
+            max_rate: 4.0,
+            api: "auto".into(),
+            retry_base_ms: 2000,
+        }
     }
 }
 
@@ -79,7 +87,10 @@ pub struct DashboardSection {
 
 impl Default for DashboardSection {
     fn default() -> DashboardSection {
-        DashboardSection { primary: "peak_day".into(), secondary: "value_day".into() }
+        DashboardSection {
+            primary: "peak_day".into(),
+            secondary: "value_day".into(),
+        }
     }
 }
 
@@ -99,7 +110,12 @@ pub struct DirectSection {
 
 impl std::fmt::Debug for DirectSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirectSection").field("api_url", &self.api_url).field("client_id", &self.client_id).field("client_secret", &self.client_secret.as_ref().map(|_| "***")).field("meters", &self.meters).finish()
+        f.debug_struct("DirectSection")
+            .field("api_url", &self.api_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("meters", &self.meters)
+            .finish()
     }
 }
 
@@ -121,7 +137,13 @@ pub struct DaemonSection {
 
 impl Default for DaemonSection {
     fn default() -> DaemonSection {
-        DaemonSection { window_start: "08:00".into(), window_end: "11:00".into(), night_start: "22:00".into(), night_end: "08:00".into(), late_retry_hours: 4 }
+        DaemonSection {
+            window_start: "08:00".into(),
+            window_end: "11:00".into(),
+            night_start: "22:00".into(),
+            night_end: "08:00".into(),
+            late_retry_hours: 4,
+        }
     }
 }
 
@@ -143,39 +165,103 @@ pub struct SettingError {
 impl Localized for SettingError {
     fn localized(&self, lang: Lang) -> String {
         match lang {
-            Lang::Fr => format!("réglage {} : {} ; {}", self.key, self.problem_fr, self.fix_fr),
+            Lang::Fr => format!(
+                "réglage {} : {} ; {}",
+                self.key, self.problem_fr, self.fix_fr
+            ),
             Lang::En => format!("setting {}: {}; {}", self.key, self.problem_en, self.fix_en),
         }
     }
 }
 
 fn error(key: &str, problem: (String, String), fix: (&str, &str)) -> SettingError {
-    SettingError { key: key.to_owned(), problem_fr: problem.0, problem_en: problem.1, fix_fr: fix.0.to_owned(), fix_en: fix.1.to_owned() }
+    SettingError {
+        key: key.to_owned(),
+        problem_fr: problem.0,
+        problem_en: problem.1,
+        fix_fr: fix.0.to_owned(),
+        fix_en: fix.1.to_owned(),
+    }
 }
 
-fn range<T: PartialOrd + std::fmt::Display + Copy>(key: &str, value: T, low: T, high: T) -> Result<(), SettingError> {
+fn range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &str,
+    value: T,
+    low: T,
+    high: T,
+) -> Result<(), SettingError> {
     if value < low || value > high {
-        return Err(error(key, (format!("{value} est hors limites"), format!("{value} is out of range")), (&format!("donnez une valeur de {low} à {high}"), &format!("give a value from {low} to {high}"))));
+        return Err(error(
+            key,
+            (
+                format!("{value} est hors limites"),
+                format!("{value} is out of range"),
+            ),
+            (
+                &format!("donnez une valeur de {low} à {high}"),
+                &format!("give a value from {low} to {high}"),
+            ),
+        ));
     }
     Ok(())
 }
 
 fn time(key: &str, text: &str) -> Result<NaiveTime, SettingError> {
-    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| error(key, (format!("« {text} » n'est pas une heure"), format!("\"{text}\" is not a time")), ("écrivez HH:MM, par exemple 08:00", "write HH:MM, e.g. 08:00")))
+    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| {
+        error(
+            key,
+            (
+                format!("« {text} » n'est pas une heure"),
+                format!("\"{text}\" is not a time"),
+            ),
+            (
+                "écrivez HH:MM, par exemple 08:00",
+                "write HH:MM, e.g. 08:00",
+            ),
+        )
+    })
 }
 
 fn url(key: &str, text: &str) -> Result<(), SettingError> {
     if !(text.starts_with("http://") || text.starts_with("https://")) || text.len() < 10 {
-        return Err(error(key, (format!("« {text} » n'est pas une adresse http(s)"), format!("\"{text}\" is not an http(s) address")), ("donnez une adresse complète comme https://proxy.example.org", "give a full address such as https://proxy.example.org")));
+        return Err(error(
+            key,
+            (
+                format!("« {text} » n'est pas une adresse http(s)"),
+                format!("\"{text}\" is not an http(s) address"),
+            ),
+            (
+                "donnez une adresse complète comme https://proxy.example.org",
+                "give a full address such as https://proxy.example.org",
+            ),
+        ));
     }
     Ok(())
 }
 
 /// The original's Mode5 choices.
-pub const PRIMARY: [&str; 6] = ["peak_day", "peak_cweek", "peak_lweek", "peak_cmonth", "peak_lmonth", "peak_year"];
+pub const PRIMARY: [&str; 6] = [
+    "peak_day",
+    "peak_cweek",
+    "peak_lweek",
+    "peak_cmonth",
+    "peak_lmonth",
+    "peak_year",
+];
 /// The original's Mode6 choices.
 pub const SECONDARY: [&str; 12] = [
-    "value_day", "value_cweek", "value_lweek", "value_cmonth", "max_day", "max_cweek", "max_lweek", "max_cmonth", "mean_day", "mean_cweek", "mean_lweek", "mean_cmonth",
+    "value_day",
+    "value_cweek",
+    "value_lweek",
+    "value_cmonth",
+    "max_day",
+    "max_cweek",
+    "max_lweek",
+    "max_cmonth",
+    "mean_day",
+    "mean_cweek",
+    "mean_lweek",
+    "mean_cmonth",
 ];
 
 impl Settings {
@@ -183,14 +269,36 @@ impl Settings {
     pub fn load(path: &Path, required: bool) -> Result<Settings, SettingError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Settings::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Settings::default())
+            }
             Err(e) => {
-                return Err(error("--config", (format!("{} illisible ({e})", path.display()), format!("cannot read {} ({e})", path.display())), ("vérifiez le chemin et les droits", "check the path and permissions")));
+                return Err(error(
+                    "--config",
+                    (
+                        format!("{} illisible ({e})", path.display()),
+                        format!("cannot read {} ({e})", path.display()),
+                    ),
+                    (
+                        "vérifiez le chemin et les droits",
+                        "check the path and permissions",
+                    ),
+                ));
             }
         };
         toml::from_str(&text).map_err(|e| {
             let message = e.message().to_owned();
-            error(&path.display().to_string(), (format!("fichier de réglages invalide : {message}"), format!("invalid settings file: {message}")), ("corrigez le fichier (voir `linky config show` pour la forme attendue)", "fix the file (see `linky config show` for the expected form)"))
+            error(
+                &path.display().to_string(),
+                (
+                    format!("fichier de réglages invalide : {message}"),
+                    format!("invalid settings file: {message}"),
+                ),
+                (
+                    "corrigez le fichier (voir `linky config show` pour la forme attendue)",
+                    "fix the file (see `linky config show` for the expected form)",
+                ),
+            )
         })
     }
 
@@ -207,7 +315,14 @@ impl Settings {
     pub fn validate(&self) -> Result<(), SettingError> {
         if let Some(lang) = &self.lang {
             if lang != "fr" && lang != "en" {
-                return Err(error("lang", (format!("« {lang} » n'est pas une langue connue"), format!("\"{lang}\" is not a known language")), ("écrivez fr ou en", "write fr or en")));
+                return Err(error(
+                    "lang",
+                    (
+                        format!("« {lang} » n'est pas une langue connue"),
+                        format!("\"{lang}\" is not a known language"),
+                    ),
+                    ("écrivez fr ou en", "write fr or en"),
+                ));
             }
         }
         if let Some(p) = &self.proxy {
@@ -220,7 +335,14 @@ impl Settings {
         range("sync.max_power_days", s.max_power_days, 1, 1095)?;
         range("sync.max_rate", s.max_rate, 0.1, 5.0)?;
         if !["auto", "2026", "v5"].contains(&s.api.as_str()) {
-            return Err(error("sync.api", (format!("« {} » inconnu", s.api), format!("\"{}\" is unknown", s.api)), ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5")));
+            return Err(error(
+                "sync.api",
+                (
+                    format!("« {} » inconnu", s.api),
+                    format!("\"{}\" is unknown", s.api),
+                ),
+                ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5"),
+            ));
         }
         if let Err(e) = OffPeakSchedule::parse(&self.offpeak.schedule) {
             return Err(SettingError {
@@ -232,31 +354,87 @@ impl Settings {
             });
         }
         if !PRIMARY.contains(&self.dashboard.primary.as_str()) {
-            return Err(error("dashboard.primary", (format!("« {} » inconnu", self.dashboard.primary), format!("\"{}\" is unknown", self.dashboard.primary)), (&format!("choisissez parmi {}", PRIMARY.join(", ")), &format!("choose among {}", PRIMARY.join(", ")))));
+            return Err(error(
+                "dashboard.primary",
+                (
+                    format!("« {} » inconnu", self.dashboard.primary),
+                    format!("\"{}\" is unknown", self.dashboard.primary),
+                ),
+                (
+                    &format!("choisissez parmi {}", PRIMARY.join(", ")),
+                    &format!("choose among {}", PRIMARY.join(", ")),
+                ),
+            ));
         }
         if !SECONDARY.contains(&self.dashboard.secondary.as_str()) {
-            return Err(error("dashboard.secondary", (format!("« {} » inconnu", self.dashboard.secondary), format!("\"{}\" is unknown", self.dashboard.secondary)), (&format!("choisissez parmi {}", SECONDARY.join(", ")), &format!("choose among {}", SECONDARY.join(", ")))));
+            return Err(error(
+                "dashboard.secondary",
+                (
+                    format!("« {} » inconnu", self.dashboard.secondary),
+                    format!("\"{}\" is unknown", self.dashboard.secondary),
+                ),
+                (
+                    &format!("choisissez parmi {}", SECONDARY.join(", ")),
+                    &format!("choose among {}", SECONDARY.join(", ")),
+                ),
+            ));
         }
         if let Some(u) = &self.direct.api_url {
             url("direct.api_url", u)?;
             if self.direct.client_id.is_none() {
-                return Err(error("direct.client_id", ("manquant en mode direct".into(), "missing in direct mode".into()), ("donnez l'identifiant de votre application Enedis", "give your Enedis application's client id")));
+                return Err(error(
+                    "direct.client_id",
+                    (
+                        "manquant en mode direct".into(),
+                        "missing in direct mode".into(),
+                    ),
+                    (
+                        "donnez l'identifiant de votre application Enedis",
+                        "give your Enedis application's client id",
+                    ),
+                ));
             }
             if self.direct.meters.is_empty() {
-                return Err(error("direct.meters", ("aucun compteur en mode direct".into(), "no meter in direct mode".into()), ("listez vos PDL de 14 chiffres", "list your 14-digit PDLs")));
+                return Err(error(
+                    "direct.meters",
+                    (
+                        "aucun compteur en mode direct".into(),
+                        "no meter in direct mode".into(),
+                    ),
+                    ("listez vos PDL de 14 chiffres", "list your 14-digit PDLs"),
+                ));
             }
         }
         for m in &self.direct.meters {
             if let Err(e) = m.parse::<UsagePoint>() {
-                return Err(SettingError { key: "direct.meters".into(), problem_fr: e.localized(Lang::Fr), problem_en: e.localized(Lang::En), fix_fr: "corrigez le numéro".into(), fix_en: "fix the number".into() });
+                return Err(SettingError {
+                    key: "direct.meters".into(),
+                    problem_fr: e.localized(Lang::Fr),
+                    problem_en: e.localized(Lang::En),
+                    fix_fr: "corrigez le numéro".into(),
+                    fix_en: "fix the number".into(),
+                });
             }
         }
         let d = &self.daemon;
-        let (ws, we) = (time("daemon.window_start", &d.window_start)?, time("daemon.window_end", &d.window_end)?);
+        let (ws, we) = (
+            time("daemon.window_start", &d.window_start)?,
+            time("daemon.window_end", &d.window_end)?,
+        );
         time("daemon.night_start", &d.night_start)?;
         time("daemon.night_end", &d.night_end)?;
         if ws >= we {
-            return Err(error("daemon.window_end", ("la fenêtre quotidienne finit avant de commencer".into(), "the daily window ends before it starts".into()), ("donnez une fin après le début, par exemple 08:00 à 11:00", "give an end after the start, e.g. 08:00 to 11:00")));
+            return Err(error(
+                "daemon.window_end",
+                (
+                    "la fenêtre quotidienne finit avant de commencer".into(),
+                    "the daily window ends before it starts".into(),
+                ),
+                (
+                    "donnez une fin après le début, par exemple 08:00 à 11:00",
+                    "give an end after the start, e.g. 08:00 to 11:00",
+                ),
+            ));
         }
         range("daemon.late_retry_hours", d.late_retry_hours, 1, 12)?;
         Ok(())
@@ -269,7 +447,16 @@ impl Settings {
     /// `LINKY_METERS` (comma-separated).
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
         fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, SettingError> {
-            text.trim().parse().map_err(|_| error(name, (format!("« {text} » n'est pas un nombre"), format!("\"{text}\" is not a number")), ("donnez un nombre", "give a number")))
+            text.trim().parse().map_err(|_| {
+                error(
+                    name,
+                    (
+                        format!("« {text} » n'est pas un nombre"),
+                        format!("\"{text}\" is not a number"),
+                    ),
+                    ("donnez un nombre", "give a number"),
+                )
+            })
         }
         let get = |name: &str| var(name).filter(|v| !v.is_empty());
         if let Some(v) = get("LINKY_LANG") {
@@ -312,7 +499,11 @@ impl Settings {
             self.direct.client_secret = Some(v);
         }
         if let Some(v) = get("LINKY_METERS") {
-            self.direct.meters = v.split(',').map(|m| m.trim().to_owned()).filter(|m| !m.is_empty()).collect();
+            self.direct.meters = v
+                .split(',')
+                .map(|m| m.trim().to_owned())
+                .filter(|m| !m.is_empty())
+                .collect();
         }
         Ok(())
     }
@@ -345,32 +536,215 @@ mod tests {
         let ok = Settings::default();
         ok.validate().unwrap();
         let cases: Vec<(Settings, &str)> = vec![
-            (Settings { lang: Some("de".into()), ..ok.clone() }, "lang"),
-            (Settings { proxy: Some("proxy.example".into()), ..ok.clone() }, "proxy"),
-            (Settings { sync: SyncSection { hours_days: 8, ..SyncSection::default() }, ..ok.clone() }, "sync.hours_days"),
-            (Settings { sync: SyncSection { history_days: 1, ..SyncSection::default() }, ..ok.clone() }, "sync.history_days"),
-            (Settings { sync: SyncSection { history_days: 731, ..SyncSection::default() }, ..ok.clone() }, "sync.history_days"),
-            (Settings { sync: SyncSection { daily_days: 2000, ..SyncSection::default() }, ..ok.clone() }, "sync.daily_days"),
-            (Settings { sync: SyncSection { max_power_days: 0, ..SyncSection::default() }, ..ok.clone() }, "sync.max_power_days"),
-            (Settings { sync: SyncSection { max_rate: 50.0, ..SyncSection::default() }, ..ok.clone() }, "sync.max_rate"),
-            (Settings { sync: SyncSection { api: "v4".into(), ..SyncSection::default() }, ..ok.clone() }, "sync.api"),
-            (Settings { offpeak: OffPeakSection { schedule: "fête 8h-9h".into(), alsace_moselle: false }, ..ok.clone() }, "offpeak.schedule"),
-            (Settings { dashboard: DashboardSection { primary: "peak_week".into(), ..DashboardSection::default() }, ..ok.clone() }, "dashboard.primary"),
-            (Settings { dashboard: DashboardSection { secondary: "value_year2".into(), ..DashboardSection::default() }, ..ok.clone() }, "dashboard.secondary"),
-            (Settings { direct: DirectSection { api_url: Some("ftp://x".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.api_url"),
-            (Settings { direct: DirectSection { api_url: Some("https://enedis.example".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.client_id"),
-            (Settings { direct: DirectSection { api_url: Some("https://enedis.example".into()), client_id: Some("id".into()), ..DirectSection::default() }, ..ok.clone() }, "direct.meters"),
-            (Settings { direct: DirectSection { meters: vec!["123".into()], ..DirectSection::default() }, ..ok.clone() }, "direct.meters"),
-            (Settings { daemon: DaemonSection { window_start: "8h".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.window_start"),
-            (Settings { daemon: DaemonSection { window_start: "11:00".into(), window_end: "08:00".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.window_end"),
-            (Settings { daemon: DaemonSection { night_start: "25:00".into(), ..DaemonSection::default() }, ..ok.clone() }, "daemon.night_start"),
-            (Settings { daemon: DaemonSection { late_retry_hours: 0, ..DaemonSection::default() }, ..ok.clone() }, "daemon.late_retry_hours"),
+            (
+                Settings {
+                    lang: Some("de".into()),
+                    ..ok.clone()
+                },
+                "lang",
+            ),
+            (
+                Settings {
+                    proxy: Some("proxy.example".into()),
+                    ..ok.clone()
+                },
+                "proxy",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        hours_days: 8,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.hours_days",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        history_days: 1,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.history_days",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        history_days: 731,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.history_days",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        daily_days: 2000,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.daily_days",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        max_power_days: 0,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.max_power_days",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        max_rate: 50.0,
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.max_rate",
+            ),
+            (
+                Settings {
+                    sync: SyncSection {
+                        api: "v4".into(),
+                        ..SyncSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "sync.api",
+            ),
+            (
+                Settings {
+                    offpeak: OffPeakSection {
+                        schedule: "fête 8h-9h".into(),
+                        alsace_moselle: false,
+                    },
+                    ..ok.clone()
+                },
+                "offpeak.schedule",
+            ),
+            (
+                Settings {
+                    dashboard: DashboardSection {
+                        primary: "peak_week".into(),
+                        ..DashboardSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "dashboard.primary",
+            ),
+            (
+                Settings {
+                    dashboard: DashboardSection {
+                        secondary: "value_year2".into(),
+                        ..DashboardSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "dashboard.secondary",
+            ),
+            (
+                Settings {
+                    direct: DirectSection {
+                        api_url: Some("ftp://x".into()),
+                        ..DirectSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "direct.api_url",
+            ),
+            (
+                Settings {
+                    direct: DirectSection {
+                        api_url: Some("https://enedis.example".into()),
+                        ..DirectSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "direct.client_id",
+            ),
+            (
+                Settings {
+                    direct: DirectSection {
+                        api_url: Some("https://enedis.example".into()),
+                        client_id: Some("id".into()),
+                        ..DirectSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "direct.meters",
+            ),
+            (
+                Settings {
+                    direct: DirectSection {
+                        meters: vec!["123".into()],
+                        ..DirectSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "direct.meters",
+            ),
+            (
+                Settings {
+                    daemon: DaemonSection {
+                        window_start: "8h".into(),
+                        ..DaemonSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "daemon.window_start",
+            ),
+            (
+                Settings {
+                    daemon: DaemonSection {
+                        window_start: "11:00".into(),
+                        window_end: "08:00".into(),
+                        ..DaemonSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "daemon.window_end",
+            ),
+            (
+                Settings {
+                    daemon: DaemonSection {
+                        night_start: "25:00".into(),
+                        ..DaemonSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "daemon.night_start",
+            ),
+            (
+                Settings {
+                    daemon: DaemonSection {
+                        late_retry_hours: 0,
+                        ..DaemonSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "daemon.late_retry_hours",
+            ),
         ];
         for (settings, key) in cases {
             let e = settings.validate().unwrap_err();
             assert_eq!(e.key, key);
-            assert!(e.localized(Lang::Fr).starts_with(&format!("réglage {key} :")), "{}", e.localized(Lang::Fr));
-            assert!(e.localized(Lang::En).starts_with(&format!("setting {key}:")));
+            assert!(
+                e.localized(Lang::Fr)
+                    .starts_with(&format!("réglage {key} :")),
+                "{}",
+                e.localized(Lang::Fr)
+            );
+            assert!(e
+                .localized(Lang::En)
+                .starts_with(&format!("setting {key}:")));
         }
     }
 
@@ -381,12 +755,32 @@ mod tests {
         let file = dir.join("config.toml");
         std::fs::write(&file, "proxy = \"https://p.example.org\"\n[sync]\nhistory_days = 365\n[offpeak]\nschedule = \"22h-6h\"\n").unwrap();
         let s = Settings::load(&file, true).unwrap();
-        assert_eq!((s.sync.history_days, s.sync.daily_days, s.offpeak.schedule.as_str()), (365, 1095, "22h-6h"));
+        assert_eq!(
+            (
+                s.sync.history_days,
+                s.sync.daily_days,
+                s.offpeak.schedule.as_str()
+            ),
+            (365, 1095, "22h-6h")
+        );
         std::fs::write(&file, "[sync]\nhistroy_days = 3\n").unwrap();
-        assert!(Settings::load(&file, true).unwrap_err().localized(Lang::En).contains("histroy_days"));
-        assert_eq!(Settings::load(&dir.join("none.toml"), false).unwrap(), Settings::default());
+        assert!(Settings::load(&file, true)
+            .unwrap_err()
+            .localized(Lang::En)
+            .contains("histroy_days"));
+        assert_eq!(
+            Settings::load(&dir.join("none.toml"), false).unwrap(),
+            Settings::default()
+        );
         assert!(Settings::load(&dir.join("none.toml"), true).is_err());
-        let shown = Settings { direct: DirectSection { client_secret: Some("hunter2".into()), ..DirectSection::default() }, ..Settings::default() }.show();
+        let shown = Settings {
+            direct: DirectSection {
+                client_secret: Some("hunter2".into()),
+                ..DirectSection::default()
+            },
+            ..Settings::default()
+        }
+        .show();
         assert!(shown.contains("***") && !shown.contains("hunter2"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

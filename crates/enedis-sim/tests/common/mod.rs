@@ -18,12 +18,20 @@ pub struct Harness {
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 /// Quotas high enough that they never get in the way of tests that are not about them.
 pub fn roomy() -> SimConfig {
-    SimConfig { quota: Quota { per_second: 100_000, per_hour: 1_000_000 }, ..SimConfig::default() }
+    SimConfig {
+        quota: Quota {
+            per_second: 100_000,
+            per_hour: 1_000_000,
+        },
+        ..SimConfig::default()
+    }
 }
 
 impl Harness {
@@ -33,7 +41,13 @@ impl Harness {
         let sim = Simulator::new(config, Arc::new(clock.clone()));
         let running = sim.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
         let http = reqwest::Client::new();
-        let mut h = Harness { sim, running, clock, http, token: String::new() };
+        let mut h = Harness {
+            sim,
+            running,
+            clock,
+            http,
+            token: String::new(),
+        };
         h.token = h.new_token().await;
         h
     }
@@ -46,7 +60,11 @@ impl Harness {
         let r = self
             .http
             .post(self.url("/oauth2/v3/token"))
-            .form(&[("grant_type", "client_credentials"), ("client_id", "test-app"), ("client_secret", "s3cret")])
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "test-app"),
+                ("client_secret", "s3cret"),
+            ])
             .send()
             .await
             .unwrap();
@@ -56,17 +74,37 @@ impl Harness {
     }
 
     /// GET with the harness token; returns status, headers and JSON (Null if not JSON).
-    pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> (u16, reqwest::header::HeaderMap, Value) {
-        let r = self.http.get(self.url(path)).bearer_auth(&self.token).query(query).send().await.unwrap();
+    pub async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .query(query)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.unwrap();
-        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     /// A metering call: (status, body).
     pub async fn metering(&self, path: &str, pdl: &str, start: &str, end: &str) -> (u16, Value) {
-        let (s, _, v) = self.get(path, &[("usage_point_id", pdl), ("start", start), ("end", end)]).await;
+        let (s, _, v) = self
+            .get(
+                path,
+                &[("usage_point_id", pdl), ("start", start), ("end", end)],
+            )
+            .await;
         (s, v)
     }
 }
@@ -78,7 +116,9 @@ pub const DAILY_PROD: &str = "/metering_data_dp/v5/daily_production";
 pub const CURVE_PROD: &str = "/metering_data_plc/v5/production_load_curve";
 
 pub fn points(body: &Value) -> usize {
-    body["meter_reading"]["interval_reading"].as_array().map_or(0, Vec::len)
+    body["meter_reading"]["interval_reading"]
+        .as_array()
+        .map_or(0, Vec::len)
 }
 
 pub fn error_code(body: &Value) -> &str {
@@ -92,15 +132,23 @@ pub fn shape(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.first().map(shape).into_iter().collect()),
         Value::String(s) => {
             // Dates and date-times keep their form, other strings become "s".
-            let form: String = s.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
-            if form.starts_with("9999-99-99") { Value::String(form) } else { Value::String("s".into()) }
+            let form: String = s
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '9' } else { c })
+                .collect();
+            if form.starts_with("9999-99-99") {
+                Value::String(form)
+            } else {
+                Value::String("s".into())
+            }
         }
         other => other.clone(),
     }
 }
 
 pub fn sample(path: &str) -> Value {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/enedis-samples");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/enedis-samples");
     let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
@@ -108,7 +156,10 @@ pub fn sample(path: &str) -> Value {
 impl Harness {
     /// A client that does not follow redirects, to read where the consent pages send people.
     pub fn no_redirect(&self) -> reqwest::Client {
-        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Moves the clock forward and takes a fresh token (tokens last 3 h 30).
@@ -119,20 +170,34 @@ impl Harness {
 
     /// POST JSON with the harness token.
     pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self.http.post(self.url(path)).bearer_auth(&self.token).json(body).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     /// A 2026 metering call.
     pub async fn mesure(&self, path: &str, pdl: &str, start: &str, end: &str) -> (u16, Value) {
-        let (s, _, v) = self.get(path, &[("pointId", pdl), ("dateDebut", start), ("dateFin", end)]).await;
+        let (s, _, v) = self
+            .get(
+                path,
+                &[("pointId", pdl), ("dateDebut", start), ("dateFin", end)],
+            )
+            .await;
         (s, v)
     }
 }
 
 /// The query parameters of a redirect's Location.
-pub fn location_params(response: &reqwest::Response) -> (String, std::collections::HashMap<String, String>) {
+pub fn location_params(
+    response: &reqwest::Response,
+) -> (String, std::collections::HashMap<String, String>) {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let (base, query) = location.split_once('?').unwrap_or((&location, ""));
     (base.to_owned(), serde_urlencoded::from_str(query).unwrap())

@@ -99,11 +99,15 @@ impl DayRules {
     /// Whether a Paris wall-clock instant is off-peak.
     pub fn is_offpeak_at(&self, local: NaiveDateTime, zone: HolidayZone) -> bool {
         let second = local.time().num_seconds_from_midnight();
-        self.ranges_on(local.date(), zone).iter().any(|r| r.contains_second(second))
+        self.ranges_on(local.date(), zone)
+            .iter()
+            .any(|r| r.contains_second(second))
     }
 
     fn is_empty(&self) -> bool {
-        self.every_day.is_empty() && self.weekdays.iter().all(Option::is_none) && self.holidays.is_none()
+        self.every_day.is_empty()
+            && self.weekdays.iter().all(Option::is_none)
+            && self.holidays.is_none()
     }
 }
 
@@ -211,7 +215,10 @@ impl<'a> Classifier<'a> {
         direction: Direction,
         zone: HolidayZone,
     ) -> Classifier<'a> {
-        Classifier { rules: schedule.rules_for(meter, direction), zone }
+        Classifier {
+            rules: schedule.rules_for(meter, direction),
+            zone,
+        }
     }
 
     /// Whether a Paris wall-clock instant is off-peak.
@@ -225,14 +232,19 @@ impl<'a> Classifier<'a> {
     }
 }
 
-const WEEKDAY_WORDS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const WEEKDAY_WORDS: [&str; 7] = [
+    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+];
 
 fn write_day_rules(rules: &DayRules, parts: &mut Vec<String>) {
     let ranges = |list: &[TimeRange]| -> String {
         if list.is_empty() {
             "aucune".to_owned()
         } else {
-            list.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+            list.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
         }
     };
     if !rules.every_day.is_empty() {

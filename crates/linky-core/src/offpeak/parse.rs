@@ -62,7 +62,11 @@ pub enum ParseErrorKind {
 
 impl ParseError {
     fn new(kind: ParseErrorKind, token: &Token) -> ParseError {
-        ParseError { kind, position: token.position, token: token.text.clone() }
+        ParseError {
+            kind,
+            position: token.position,
+            token: token.text.clone(),
+        }
     }
 
     fn describe(&self, lang: Lang) -> String {
@@ -108,8 +112,16 @@ impl ParseError {
 impl Localized for ParseError {
     fn localized(&self, lang: Lang) -> String {
         match lang {
-            Lang::En => format!("off-peak schedule, position {}: {}", self.position, self.describe(lang)),
-            Lang::Fr => format!("heures creuses, position {} : {}", self.position, self.describe(lang)),
+            Lang::En => format!(
+                "off-peak schedule, position {}: {}",
+                self.position,
+                self.describe(lang)
+            ),
+            Lang::Fr => format!(
+                "heures creuses, position {} : {}",
+                self.position,
+                self.describe(lang)
+            ),
         }
     }
 }
@@ -193,7 +205,11 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                     i += 1;
                 }
                 let token_text = text(start, i);
-                let bad = |kind| ParseError { kind, position: start + 1, token: token_text.clone() };
+                let bad = |kind| ParseError {
+                    kind,
+                    position: start + 1,
+                    token: token_text.clone(),
+                };
                 let hour_digits = text(start, digits_end);
                 let hour: u16 = match hour_digits.parse() {
                     Ok(h) if hour_digits.len() <= 2 && h <= 24 => h,
@@ -211,9 +227,17 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 if hour == 24 && minute != 0 {
                     return Err(bad(ParseErrorKind::BadHour));
                 }
-                tokens.push(Token { tok: Tok::Time(hour * 60 + minute), position: start + 1, text: token_text });
+                tokens.push(Token {
+                    tok: Tok::Time(hour * 60 + minute),
+                    position: start + 1,
+                    text: token_text,
+                });
             } else {
-                tokens.push(Token { tok: Tok::Number, position: start + 1, text: text(start, digits_end) });
+                tokens.push(Token {
+                    tok: Tok::Number,
+                    position: start + 1,
+                    text: text(start, digits_end),
+                });
             }
         } else if c.is_alphabetic() {
             while i < chars.len()
@@ -230,23 +254,43 @@ fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
                 let mut offset = start;
                 for (n, part) in raw.split('-').enumerate() {
                     if n > 0 {
-                        tokens.push(Token { tok: Tok::Dash, position: offset + 1, text: "-".into() });
+                        tokens.push(Token {
+                            tok: Tok::Dash,
+                            position: offset + 1,
+                            text: "-".into(),
+                        });
                         offset += 1;
                     }
-                    tokens.push(Token { tok: Tok::Word(fold(part)), position: offset + 1, text: part.to_owned() });
+                    tokens.push(Token {
+                        tok: Tok::Word(fold(part)),
+                        position: offset + 1,
+                        text: part.to_owned(),
+                    });
                     offset += part.chars().count();
                 }
             } else {
-                tokens.push(Token { tok: Tok::Word(folded), position: start + 1, text: raw });
+                tokens.push(Token {
+                    tok: Tok::Word(folded),
+                    position: start + 1,
+                    text: raw,
+                });
             }
         } else if matches!(c, '-' | '_' | '–' | '—') {
             while i < chars.len() && matches!(chars[i], '-' | '_' | '–' | '—') {
                 i += 1;
             }
-            tokens.push(Token { tok: Tok::Dash, position: start + 1, text: text(start, i) });
+            tokens.push(Token {
+                tok: Tok::Dash,
+                position: start + 1,
+                text: text(start, i),
+            });
         } else if matches!(c, ',' | ';' | '(' | ')' | ':' | '/' | '.') {
             i += 1;
-            tokens.push(Token { tok: Tok::Punct, position: start + 1, text: c.to_string() });
+            tokens.push(Token {
+                tok: Tok::Punct,
+                position: start + 1,
+                text: c.to_string(),
+            });
         } else {
             return Err(ParseError {
                 kind: ParseErrorKind::UnexpectedCharacter,
@@ -281,9 +325,20 @@ enum Meaning {
 }
 
 const DAY_NAMES: [(&str, u8); 14] = [
-    ("lundi", 0), ("monday", 0), ("mardi", 1), ("tuesday", 1), ("mercredi", 2), ("wednesday", 2),
-    ("jeudi", 3), ("thursday", 3), ("vendredi", 4), ("friday", 4), ("samedi", 5), ("saturday", 5),
-    ("dimanche", 6), ("sunday", 6),
+    ("lundi", 0),
+    ("monday", 0),
+    ("mardi", 1),
+    ("tuesday", 1),
+    ("mercredi", 2),
+    ("wednesday", 2),
+    ("jeudi", 3),
+    ("thursday", 3),
+    ("vendredi", 4),
+    ("friday", 4),
+    ("samedi", 5),
+    ("saturday", 5),
+    ("dimanche", 6),
+    ("sunday", 6),
 ];
 const WEEKEND: u8 = 0b110_0000;
 const WORKDAYS: u8 = 0b001_1111;
@@ -297,7 +352,10 @@ fn weekday_of(word: &str) -> Option<u8> {
     if word.len() < 2 {
         return None;
     }
-    let mut found = DAY_NAMES.iter().filter(|(n, _)| n.starts_with(word)).map(|(_, d)| *d);
+    let mut found = DAY_NAMES
+        .iter()
+        .filter(|(n, _)| n.starts_with(word))
+        .map(|(_, d)| *d);
     let first = found.next()?;
     found.all(|d| d == first).then_some(first)
 }
@@ -337,8 +395,16 @@ fn day_span(from: u8, to: u8) -> u8 {
 /// Which days the ranges being read apply to.
 #[derive(Debug, Clone)]
 enum Section {
-    EveryDay { ranges: usize },
-    Days { weekdays: u8, holiday: bool, ranges: usize, closed: bool, head: Token },
+    EveryDay {
+        ranges: usize,
+    },
+    Days {
+        weekdays: u8,
+        holiday: bool,
+        ranges: usize,
+        closed: bool,
+        head: Token,
+    },
 }
 
 struct Parser {
@@ -398,8 +464,10 @@ impl Parser {
     }
 
     fn meter_scope(&mut self, token: &Token) -> Result<(), ParseError> {
-        let meter: UsagePoint =
-            token.text.parse().map_err(|_| ParseError::new(ParseErrorKind::NotAMeter, token))?;
+        let meter: UsagePoint = token
+            .text
+            .parse()
+            .map_err(|_| ParseError::new(ParseErrorKind::NotAMeter, token))?;
         self.meter = Some(meter);
         self.direction = Direction::Consumption;
         self.section = Section::EveryDay { ranges: 0 };
@@ -446,18 +514,28 @@ impl Parser {
                 if connector && days.count_ones() == 1 {
                     let connector_token = self.next().unwrap_or_else(|| token.clone());
                     match self.next() {
-                        Some(Token { tok: Tok::Word(w), .. }) if weekday_of(&w).is_some() => {
+                        Some(Token {
+                            tok: Tok::Word(w), ..
+                        }) if weekday_of(&w).is_some() => {
                             let to = weekday_of(&w).unwrap_or(0);
                             days = day_span(days.trailing_zeros() as u8, to);
                             last = self.tokens[self.at - 1].clone();
                         }
-                        _ => return Err(ParseError::new(ParseErrorKind::Dangling, &connector_token)),
+                        _ => {
+                            return Err(ParseError::new(ParseErrorKind::Dangling, &connector_token))
+                        }
                     }
                 }
                 self.day_head(days, false, token.clone(), &last)
             }
             Some(Production) => {
-                if let Section::Days { ranges: 0, closed: false, head, .. } = &self.section {
+                if let Section::Days {
+                    ranges: 0,
+                    closed: false,
+                    head,
+                    ..
+                } = &self.section
+                {
                     return Err(ParseError::new(ParseErrorKind::DayBeforeProduction, head));
                 }
                 if self.direction == Direction::Production {
@@ -470,7 +548,9 @@ impl Parser {
             }
             Some(NoOffPeak) => match &mut self.section {
                 Section::EveryDay { ranges: 0 } => Ok(()),
-                Section::Days { ranges: 0, closed, .. } => {
+                Section::Days {
+                    ranges: 0, closed, ..
+                } => {
                     *closed = true;
                     Ok(())
                 }
@@ -480,10 +560,28 @@ impl Parser {
     }
 
     /// Starts a day section, or extends the one being named (`samedi et dimanche`).
-    fn day_head(&mut self, days: u8, holiday: bool, first: Token, last: &Token) -> Result<(), ParseError> {
-        let extend = matches!(self.section, Section::Days { ranges: 0, closed: false, .. });
+    fn day_head(
+        &mut self,
+        days: u8,
+        holiday: bool,
+        first: Token,
+        last: &Token,
+    ) -> Result<(), ParseError> {
+        let extend = matches!(
+            self.section,
+            Section::Days {
+                ranges: 0,
+                closed: false,
+                ..
+            }
+        );
         match &mut self.section {
-            Section::Days { weekdays, holiday: h, head, .. } if extend => {
+            Section::Days {
+                weekdays,
+                holiday: h,
+                head,
+                ..
+            } if extend => {
                 *weekdays |= days;
                 *h |= holiday;
                 head.text = format!("{} {}", head.text, last.text);
@@ -493,7 +591,13 @@ impl Parser {
                 if last.position != head.position {
                     head.text = format!("{} {}", head.text, last.text);
                 }
-                *section = Section::Days { weekdays: days, holiday, ranges: 0, closed: false, head };
+                *section = Section::Days {
+                    weekdays: days,
+                    holiday,
+                    ranges: 0,
+                    closed: false,
+                    head,
+                };
             }
         }
         // A named day with no range means "no off-peak that day": create its list now.
@@ -515,7 +619,12 @@ impl Parser {
         }
         let separator = match self.next() {
             Some(t) => t,
-            None => return Err(ParseError::new(ParseErrorKind::MissingRangeEnd, start_token)),
+            None => {
+                return Err(ParseError::new(
+                    ParseErrorKind::MissingRangeEnd,
+                    start_token,
+                ))
+            }
         };
         let is_separator = match &separator.tok {
             Tok::Dash => true,
@@ -523,13 +632,26 @@ impl Parser {
             _ => false,
         };
         if !is_separator {
-            return Err(ParseError::new(ParseErrorKind::MissingRangeSeparator, &separator));
+            return Err(ParseError::new(
+                ParseErrorKind::MissingRangeSeparator,
+                &separator,
+            ));
         }
         let end = match self.next() {
             // `23h-0h` ends at midnight: it does not cross it.
-            Some(Token { tok: Tok::Time(0), .. }) if start > 0 => DAY_MINUTES,
-            Some(Token { tok: Tok::Time(end), .. }) => end,
-            _ => return Err(ParseError::new(ParseErrorKind::MissingRangeEnd, start_token)),
+            Some(Token {
+                tok: Tok::Time(0), ..
+            }) if start > 0 => DAY_MINUTES,
+            Some(Token {
+                tok: Tok::Time(end),
+                ..
+            }) => end,
+            _ => {
+                return Err(ParseError::new(
+                    ParseErrorKind::MissingRangeEnd,
+                    start_token,
+                ))
+            }
         };
         let end_token = &self.tokens[self.at - 1];
         let whole = Token {
@@ -539,12 +661,17 @@ impl Parser {
         };
         let pieces: Vec<TimeRange> = match TimeRange::new(start, end) {
             Some(r) => vec![r],
-            None if start == end => return Err(ParseError::new(ParseErrorKind::EmptyRange, &whole)),
+            None if start == end => {
+                return Err(ParseError::new(ParseErrorKind::EmptyRange, &whole))
+            }
             None => {
                 if matches!(self.section, Section::Days { .. }) {
                     return Err(ParseError::new(ParseErrorKind::MidnightUnderDay, &whole));
                 }
-                [TimeRange::new(start, DAY_MINUTES), TimeRange::new(0, end)].into_iter().flatten().collect()
+                [TimeRange::new(start, DAY_MINUTES), TimeRange::new(0, end)]
+                    .into_iter()
+                    .flatten()
+                    .collect()
             }
         };
         if let Section::Days { closed: true, .. } = self.section {
@@ -554,10 +681,14 @@ impl Parser {
         let rules = self.rules();
         match section {
             Section::EveryDay { .. } => rules.every_day.extend(&pieces),
-            Section::Days { weekdays, holiday, .. } => {
+            Section::Days {
+                weekdays, holiday, ..
+            } => {
                 for d in 0..7 {
                     if weekdays & (1 << d) != 0 {
-                        rules.weekdays[d].get_or_insert_with(Vec::new).extend(&pieces);
+                        rules.weekdays[d]
+                            .get_or_insert_with(Vec::new)
+                            .extend(&pieces);
                     }
                 }
                 if holiday {

@@ -17,7 +17,8 @@ fn at(s: &str) -> NaiveDateTime {
 fn offpeak(schedule: &str, meter: Option<&str>, direction: Direction, when: &str) -> bool {
     let schedule = parse(schedule);
     let meter: Option<UsagePoint> = meter.map(|m| m.parse().unwrap());
-    Classifier::new(&schedule, meter.as_ref(), direction, HolidayZone::Metropole).is_offpeak_at(at(when))
+    Classifier::new(&schedule, meter.as_ref(), direction, HolidayZone::Metropole)
+        .is_offpeak_at(at(when))
 }
 
 #[test]
@@ -26,19 +27,37 @@ fn canonical_text_shows_how_input_was_understood() {
         ("", ""),
         ("22h-6h", "22h00-24h00 0h00-6h00"),
         ("HC (1H30-8H00;12H30-14H00)", "1h30-8h00 12h30-14h00"),
-        ("samedi et dimanche 0h-24h", "samedi 0h00-24h00 dimanche 0h00-24h00"),
-        ("du lundi au mercredi 8h-9h", "lundi 8h00-9h00 mardi 8h00-9h00 mercredi 8h00-9h00"),
-        ("vendredi-lundi 1h-2h", "lundi 1h00-2h00 vendredi 1h00-2h00 samedi 1h00-2h00 dimanche 1h00-2h00"),
+        (
+            "samedi et dimanche 0h-24h",
+            "samedi 0h00-24h00 dimanche 0h00-24h00",
+        ),
+        (
+            "du lundi au mercredi 8h-9h",
+            "lundi 8h00-9h00 mardi 8h00-9h00 mercredi 8h00-9h00",
+        ),
+        (
+            "vendredi-lundi 1h-2h",
+            "lundi 1h00-2h00 vendredi 1h00-2h00 samedi 1h00-2h00 dimanche 1h00-2h00",
+        ),
         ("week-end 8h-9h", "samedi 8h00-9h00 dimanche 8h00-9h00"),
-        ("semaine 8h-9h", "lundi 8h00-9h00 mardi 8h00-9h00 mercredi 8h00-9h00 jeudi 8h00-9h00 vendredi 8h00-9h00"),
+        (
+            "semaine 8h-9h",
+            "lundi 8h00-9h00 mardi 8h00-9h00 mercredi 8h00-9h00 jeudi 8h00-9h00 vendredi 8h00-9h00",
+        ),
         ("1h-2h P", "1h00-2h00 P aucune"),
-        ("12345678901234 88888888888888 1h-2h", "12345678901234 aucune 88888888888888 1h00-2h00"),
+        (
+            "12345678901234 88888888888888 1h-2h",
+            "12345678901234 aucune 88888888888888 1h00-2h00",
+        ),
         ("lundi 8h-9h mardi", "lundi 8h00-9h00 mardi aucune"),
         ("22 h-6 h", "22h00-24h00 0h00-6h00"),
         ("mercredi:8h-9h", "mercredi 8h00-9h00"),
         ("jour férié 8h-9h", "férié 8h00-9h00"),
         ("public holiday 8h-9h", "férié 8h00-9h00"),
-        ("Monday to Friday 7h-8h", "lundi 7h00-8h00 mardi 7h00-8h00 mercredi 7h00-8h00 jeudi 7h00-8h00 vendredi 7h00-8h00"),
+        (
+            "Monday to Friday 7h-8h",
+            "lundi 7h00-8h00 mardi 7h00-8h00 mercredi 7h00-8h00 jeudi 7h00-8h00 vendredi 7h00-8h00",
+        ),
         ("12345678901234P 8h-9h", "12345678901234 P 8h00-9h00"),
     ];
     for (input, canonical) in cases {
@@ -61,20 +80,50 @@ fn errors_name_the_token_and_its_position() {
         ("ve 22h-6h", ParseErrorKind::MidnightUnderDay, 4, "22h-6h"),
         ("22h", ParseErrorKind::MissingRangeEnd, 1, "22h"),
         ("22h 6h", ParseErrorKind::MissingRangeSeparator, 5, "6h"),
-        ("dimanche P 8h-9h", ParseErrorKind::DayBeforeProduction, 1, "dimanche"),
+        (
+            "dimanche P 8h-9h",
+            ParseErrorKind::DayBeforeProduction,
+            1,
+            "dimanche",
+        ),
         ("P 1h-2h P 3h-4h", ParseErrorKind::ProductionTwice, 9, "P"),
-        ("Jeudi 10h-11h jour 12h-13h", ParseErrorKind::Dangling, 15, "jour"),
-        ("lundi 8h-9h aucune", ParseErrorKind::NoneAfterRanges, 13, "aucune"),
-        ("8h-9h @ 10h-11h", ParseErrorKind::UnexpectedCharacter, 7, "@"),
+        (
+            "Jeudi 10h-11h jour 12h-13h",
+            ParseErrorKind::Dangling,
+            15,
+            "jour",
+        ),
+        (
+            "lundi 8h-9h aucune",
+            ParseErrorKind::NoneAfterRanges,
+            13,
+            "aucune",
+        ),
+        (
+            "8h-9h @ 10h-11h",
+            ParseErrorKind::UnexpectedCharacter,
+            7,
+            "@",
+        ),
         ("8h-9h - 10h-11h", ParseErrorKind::StraySeparator, 7, "-"),
     ];
     for (input, kind, position, token) in cases {
         let e = err(input);
-        assert_eq!((e.kind.clone(), e.position, e.token.as_str()), (kind, position, token), "{input}");
+        assert_eq!(
+            (e.kind.clone(), e.position, e.token.as_str()),
+            (kind, position, token),
+            "{input}"
+        );
         let en = e.localized(Lang::En);
         let fr = e.localized(Lang::Fr);
-        assert!(en.contains(&format!("position {position}")) && en.contains(token), "{en}");
-        assert!(fr.starts_with("heures creuses, position") && fr.contains(token), "{fr}");
+        assert!(
+            en.contains(&format!("position {position}")) && en.contains(token),
+            "{en}"
+        );
+        assert!(
+            fr.starts_with("heures creuses, position") && fr.contains(token),
+            "{fr}"
+        );
         assert_ne!(en, fr);
     }
 }
@@ -84,10 +133,16 @@ fn half_hour_boundaries_are_exact_at_native_step() {
     // The original rounds 22h30 to the hour; per-point classification does not.
     let s = "22h30-6h30";
     let c = Direction::Consumption;
-    assert!(!offpeak(s, None, c, "2024-05-15 22:15"), "22:00-22:30 point");
+    assert!(
+        !offpeak(s, None, c, "2024-05-15 22:15"),
+        "22:00-22:30 point"
+    );
     assert!(offpeak(s, None, c, "2024-05-15 22:45"), "22:30-23:00 point");
     assert!(offpeak(s, None, c, "2024-05-16 06:15"), "06:00-06:30 point");
-    assert!(!offpeak(s, None, c, "2024-05-16 06:45"), "06:30-07:00 point");
+    assert!(
+        !offpeak(s, None, c, "2024-05-16 06:45"),
+        "06:30-07:00 point"
+    );
 }
 
 #[test]
@@ -116,8 +171,14 @@ fn meter_scope_replaces_global_and_production_falls_back() {
     let (c, p) = (Direction::Consumption, Direction::Production);
     assert!(offpeak(s, Some("99999999999999"), p, "2024-05-15 12:30"));
     assert!(!offpeak(s, Some("99999999999999"), p, "2024-05-15 02:30"));
-    assert!(offpeak(s, Some("12345678901234"), p, "2024-05-15 03:30"), "no P in the meter scope: production uses consumption");
-    assert!(!offpeak(s, Some("12345678901234"), c, "2024-05-15 02:30"), "global does not leak into the meter scope");
+    assert!(
+        offpeak(s, Some("12345678901234"), p, "2024-05-15 03:30"),
+        "no P in the meter scope: production uses consumption"
+    );
+    assert!(
+        !offpeak(s, Some("12345678901234"), c, "2024-05-15 02:30"),
+        "global does not leak into the meter scope"
+    );
     assert!(!parse(s).is_empty());
     assert!(parse("").is_empty());
     assert!(parse("P 12345678901234 lundi").is_empty());
@@ -130,7 +191,12 @@ fn enedis_contract_forms() {
         ("HC (1H30-8H00;12H30-14H00)", "1h30-8h00 12h30-14h00"),
         ("HC (22H50-6H50)", "22h50-24h00 0h00-6h50"),
     ] {
-        assert_eq!(OffPeakSchedule::from_enedis_contract(text).unwrap().to_string(), expected);
+        assert_eq!(
+            OffPeakSchedule::from_enedis_contract(text)
+                .unwrap()
+                .to_string(),
+            expected
+        );
     }
 }
 
@@ -141,8 +207,18 @@ fn classifier_uses_point_midpoint() {
     let s = parse("22h30-6h30");
     let c = Classifier::new(&s, None, Direction::Consumption, HolidayZone::Metropole);
     // 2024-05-15 22:30 Paris = 20:30 UTC: the point 22:00-22:30 is peak, 22:30-23:00 off-peak.
-    let p1 = LoadCurvePoint { end: chrono::Utc.with_ymd_and_hms(2024, 5, 15, 20, 30, 0).unwrap(), step: Step::PT30M, watts: 1 };
-    let p2 = LoadCurvePoint { end: chrono::Utc.with_ymd_and_hms(2024, 5, 15, 21, 0, 0).unwrap(), step: Step::PT30M, watts: 1 };
+    let p1 = LoadCurvePoint {
+        end: chrono::Utc
+            .with_ymd_and_hms(2024, 5, 15, 20, 30, 0)
+            .unwrap(),
+        step: Step::PT30M,
+        watts: 1,
+    };
+    let p2 = LoadCurvePoint {
+        end: chrono::Utc.with_ymd_and_hms(2024, 5, 15, 21, 0, 0).unwrap(),
+        step: Step::PT30M,
+        watts: 1,
+    };
     assert!(!c.is_offpeak(&p1));
     assert!(c.is_offpeak(&p2));
 }

@@ -42,7 +42,11 @@ impl Default for Options {
         Options {
             sim_clock: Arc::new(ManualClock::new(at("2026-11-28T10:00:00Z"))),
             subscribed_delay: 0,
-            proxy: ProxyConfig { subscribed_services_attempts: 3, subscribed_services_retry_ms: 50, ..ProxyConfig::default() },
+            proxy: ProxyConfig {
+                subscribed_services_attempts: 3,
+                subscribed_services_retry_ms: 50,
+                ..ProxyConfig::default()
+            },
         }
     }
 }
@@ -58,9 +62,15 @@ impl Setup {
         let proxy_url = format!("http://{}", listener.local_addr().unwrap());
         let sim = Simulator::new(
             SimConfig {
-                credentials: Some(Credentials { client_id: APP_ID.into(), client_secret: APP_SECRET.into() }),
+                credentials: Some(Credentials {
+                    client_id: APP_ID.into(),
+                    client_secret: APP_SECRET.into(),
+                }),
                 redirect_uri: Some(format!("{proxy_url}/auth/redirect")),
-                quota: Quota { per_second: 1000, per_hour: 100_000 },
+                quota: Quota {
+                    per_second: 1000,
+                    per_hour: 100_000,
+                },
                 subscribed_services_delay_seconds: options.subscribed_delay,
                 ..SimConfig::default()
             },
@@ -84,8 +94,19 @@ impl Setup {
         tokio::spawn(linky_proxy::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Setup { sim, sim_running, proxy_url, proxy_clock, http, store, stop: Some(stop) }
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Setup {
+            sim,
+            sim_running,
+            proxy_url,
+            proxy_clock,
+            http,
+            store,
+            stop: Some(stop),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -94,7 +115,13 @@ impl Setup {
 
     /// `POST /device/code`.
     pub async fn device_code(&self) -> Value {
-        let r = self.http.post(self.url("/device/code")).form(&[("client_id", DEVICE)]).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url("/device/code"))
+            .form(&[("client_id", DEVICE)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         r.json().await.unwrap()
     }
@@ -104,7 +131,11 @@ impl Setup {
         let r = self
             .http
             .post(self.url("/device/token"))
-            .form(&[("client_id", DEVICE), ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", device_code)])
+            .form(&[
+                ("client_id", DEVICE),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", device_code),
+            ])
             .send()
             .await
             .unwrap();
@@ -120,14 +151,33 @@ impl Setup {
     /// The person: types the code, follows the proxy to the Enedis page, picks `customer` and
     /// `pdl`, and accepts or refuses; returns the proxy's final page (status, HTML) and the
     /// redirect it came through.
-    pub async fn person(&self, user_code: &str, customer: u8, pdl: &str, accept: bool) -> (u16, String, String) {
-        let r = self.http.get(self.url("/auth/verify_code")).query(&[("code", user_code)]).send().await.unwrap();
+    pub async fn person(
+        &self,
+        user_code: &str,
+        customer: u8,
+        pdl: &str,
+        accept: bool,
+    ) -> (u16, String, String) {
+        let r = self
+            .http
+            .get(self.url("/auth/verify_code"))
+            .query(&[("code", user_code)])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
         let to_enedis = r.headers()["location"].to_str().unwrap().to_owned();
-        assert!(to_enedis.starts_with(&format!("{}/dataconnect/v2/oauth2/authorize?", self.sim_running.url())), "{to_enedis}");
+        assert!(
+            to_enedis.starts_with(&format!(
+                "{}/dataconnect/v2/oauth2/authorize?",
+                self.sim_running.url()
+            )),
+            "{to_enedis}"
+        );
         let page = self.http.get(&to_enedis).send().await.unwrap();
         assert_eq!(page.status(), 200);
-        let query: HashMap<String, String> = serde_urlencoded::from_str(to_enedis.split_once('?').unwrap().1).unwrap();
+        let query: HashMap<String, String> =
+            serde_urlencoded::from_str(to_enedis.split_once('?').unwrap().1).unwrap();
         let customer = customer.to_string();
         let form = [
             ("client_id", query["client_id"].as_str()),
@@ -138,10 +188,22 @@ impl Setup {
             ("pdl", pdl),
             ("decision", if accept { "accept" } else { "refuse" }),
         ];
-        let back = self.http.post(format!("{}/dataconnect/v2/oauth2/authorize/decision", self.sim_running.url())).form(&form).send().await.unwrap();
+        let back = self
+            .http
+            .post(format!(
+                "{}/dataconnect/v2/oauth2/authorize/decision",
+                self.sim_running.url()
+            ))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(back.status(), 302);
         let to_proxy = back.headers()["location"].to_str().unwrap().to_owned();
-        assert!(to_proxy.starts_with(&self.url("/auth/redirect?")), "{to_proxy}");
+        assert!(
+            to_proxy.starts_with(&self.url("/auth/redirect?")),
+            "{to_proxy}"
+        );
         let done = self.http.get(&to_proxy).send().await.unwrap();
         let status = done.status().as_u16();
         (status, done.text().await.unwrap(), to_proxy)
@@ -151,7 +213,9 @@ impl Setup {
     pub async fn login(&self, customer: u8, pdls: &[&str]) -> Value {
         let code = self.device_code().await;
         for pdl in pdls {
-            let (status, html, _) = self.person(code["user_code"].as_str().unwrap(), customer, pdl, true).await;
+            let (status, html, _) = self
+                .person(code["user_code"].as_str().unwrap(), customer, pdl, true)
+                .await;
             assert_eq!(status, 200, "{html}");
         }
         let (status, tokens) = self.poll_later(code["device_code"].as_str().unwrap()).await;
@@ -160,26 +224,53 @@ impl Setup {
     }
 
     /// A data call through the proxy: (status, headers, body).
-    pub async fn data(&self, token: &str, path_and_query: &str) -> (u16, reqwest::header::HeaderMap, String) {
-        let r = self.http.get(self.url(&format!("/data/proxy{path_and_query}"))).bearer_auth(token).send().await.unwrap();
+    pub async fn data(
+        &self,
+        token: &str,
+        path_and_query: &str,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self
+            .http
+            .get(self.url(&format!("/data/proxy{path_and_query}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         (status, headers, r.text().await.unwrap())
     }
 
     /// `POST /device/token` with the refresh grant.
-    pub async fn refresh(&self, refresh_token: &str, usage_points_id: Option<&str>) -> (u16, Value) {
-        let mut form = vec![("grant_type", "refresh_token"), ("client_id", DEVICE), ("refresh_token", refresh_token)];
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        usage_points_id: Option<&str>,
+    ) -> (u16, Value) {
+        let mut form = vec![
+            ("grant_type", "refresh_token"),
+            ("client_id", DEVICE),
+            ("refresh_token", refresh_token),
+        ];
         if let Some(u) = usage_points_id {
             form.push(("usage_points_id", u));
         }
-        let r = self.http.post(self.url("/device/token")).form(&form).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url("/device/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
     }
 
     /// Whether Enedis (the simulator) ever received a call naming this meter.
     pub fn enedis_saw(&self, pdl: &str) -> bool {
-        self.sim.requests().iter().any(|r| r.pdl.as_deref() == Some(pdl))
+        self.sim
+            .requests()
+            .iter()
+            .any(|r| r.pdl.as_deref() == Some(pdl))
     }
 }
 

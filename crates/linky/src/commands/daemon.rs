@@ -15,7 +15,9 @@ use crate::settings::Settings;
 
 /// The daemon's timing from the settings (already validated).
 pub fn daemon_settings(s: &Settings) -> DaemonSettings {
-    let t = |text: &str, default: NaiveTime| NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default);
+    let t = |text: &str, default: NaiveTime| {
+        NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default)
+    };
     let d = DaemonSettings::default();
     DaemonSettings {
         window_start: t(&s.daemon.window_start, d.window_start),
@@ -41,9 +43,21 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
     for (pdl, why) in &report.consent_lost {
         crate::report::line_err(&say(lang, format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
     }
-    let Ok(store) = Store::open(&paths.store()) else { return };
-    let ends: Vec<(UsagePoint, _)> = store.meters().unwrap_or_default().into_iter().map(|m| (m.pdl, m.consent_ends_at)).collect();
-    let warned: Vec<String> = store.state("daemon.consent_warnings").ok().flatten().map(|s| s.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let Ok(store) = Store::open(&paths.store()) else {
+        return;
+    };
+    let ends: Vec<(UsagePoint, _)> = store
+        .meters()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (m.pdl, m.consent_ends_at))
+        .collect();
+    let warned: Vec<String> = store
+        .state("daemon.consent_warnings")
+        .ok()
+        .flatten()
+        .map(|s| s.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
     let warnings = consent_warnings(clock.now(), &ends, &warned);
     let mut all = warned;
     for (pdl, left, threshold) in warnings {
@@ -54,13 +68,29 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
 }
 
 /// `linky run`.
-pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
+pub async fn run(
+    settings: &Settings,
+    paths: &Paths,
+    lang: Lang,
+    clock: Arc<dyn Clock>,
+) -> CommandResult {
     let stop = super::shutdown_signal();
     let timing = daemon_settings(settings);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
-    let daemon = Daemon { settings: &timing, clock: clock.as_ref(), seed };
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7);
+    let daemon = Daemon {
+        settings: &timing,
+        clock: clock.as_ref(),
+        seed,
+    };
     let sleeper = RealSleeper(clock.as_ref());
-    crate::report::line_err(&say(lang, "linky : démon démarré".into(), "linky: daemon started".into()));
+    crate::report::line_err(&say(
+        lang,
+        "linky : démon démarré".into(),
+        "linky: daemon started".into(),
+    ));
     daemon
         .run(
             &sleeper,
@@ -70,8 +100,16 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
                     match super::sync::once(settings, paths, clock, &Quiet).await {
                         Ok(report) => report,
                         Err(e) => {
-                            crate::report::line_err(&format!("linky: {}", e.message().localized(lang)));
-                            SyncReport { stopped: Some(linky_sync::Stop::Unauthorized(e.message().localized(Lang::En))), ..SyncReport::default() }
+                            crate::report::line_err(&format!(
+                                "linky: {}",
+                                e.message().localized(lang)
+                            ));
+                            SyncReport {
+                                stopped: Some(linky_sync::Stop::Unauthorized(
+                                    e.message().localized(Lang::En),
+                                )),
+                                ..SyncReport::default()
+                            }
                         }
                     }
                 }
@@ -80,7 +118,10 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
                 Event::Planned(at) => {
                     tracing::info!(next = %at, "next sync planned");
                     if let Ok(store) = Store::open(&paths.store()) {
-                        let _ = store.set_state("daemon.next_sync", &at.to_rfc3339_opts(SecondsFormat::Secs, true));
+                        let _ = store.set_state(
+                            "daemon.next_sync",
+                            &at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                        );
                     }
                 }
                 Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
@@ -89,7 +130,11 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
             None,
         )
         .await;
-    Ok(say(lang, "linky : démon arrêté\n".into(), "linky: daemon stopped\n".into()))
+    Ok(say(
+        lang,
+        "linky : démon arrêté\n".into(),
+        "linky: daemon stopped\n".into(),
+    ))
 }
 
 /// For the status: the planned next sync, if the daemon wrote one.

@@ -23,16 +23,28 @@ struct Checks {
 
 impl Checks {
     fn ok(&mut self, fr: &str, en: &str) {
-        let _ = writeln!(self.text, "[ok] {}", if self.lang == Lang::Fr { fr } else { en });
+        let _ = writeln!(
+            self.text,
+            "[ok] {}",
+            if self.lang == Lang::Fr { fr } else { en }
+        );
     }
 
     fn info(&mut self, fr: &str, en: &str) {
-        let _ = writeln!(self.text, "[i]  {}", if self.lang == Lang::Fr { fr } else { en });
+        let _ = writeln!(
+            self.text,
+            "[i]  {}",
+            if self.lang == Lang::Fr { fr } else { en }
+        );
     }
 
     fn problem(&mut self, what: (&str, &str), todo: (&str, &str)) {
         self.problems += 1;
-        let (w, t) = if self.lang == Lang::Fr { (what.0, todo.0) } else { (what.1, todo.1) };
+        let (w, t) = if self.lang == Lang::Fr {
+            (what.0, todo.0)
+        } else {
+            (what.1, todo.1)
+        };
         let _ = writeln!(self.text, "[!!] {w}\n     → {t}");
     }
 }
@@ -57,7 +69,12 @@ async fn reachable(http: &reqwest::Client, base: &str) -> Result<Option<DateTime
     for path in ["/healthz", "/"] {
         match http.get(format!("{base}{path}")).send().await {
             Ok(r) => {
-                let date = r.headers().get(reqwest::header::DATE).and_then(|v| v.to_str().ok()).and_then(|d| DateTime::parse_from_rfc2822(d).ok()).map(|d| d.to_utc());
+                let date = r
+                    .headers()
+                    .get(reqwest::header::DATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+                    .map(|d| d.to_utc());
                 return Ok(date);
             }
             Err(e) => last = e.without_url().to_string(),
@@ -67,35 +84,68 @@ async fn reachable(http: &reqwest::Client, base: &str) -> Result<Option<DateTime
 }
 
 /// `linky doctor`.
-pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn Clock>) -> CommandResult {
-    let mut c = Checks { lang, text: String::new(), problems: 0 };
+pub async fn run(
+    settings: &Settings,
+    paths: &Paths,
+    lang: Lang,
+    clock: Arc<dyn Clock>,
+) -> CommandResult {
+    let mut c = Checks {
+        lang,
+        text: String::new(),
+        problems: 0,
+    };
     c.ok("réglages valides", "settings valid");
 
     // The store.
     let store = match Store::open(&paths.store()) {
         Ok(s) => {
-            c.ok(&format!("données : {}", paths.store().display()), &format!("data: {}", paths.store().display()));
+            c.ok(
+                &format!("données : {}", paths.store().display()),
+                &format!("data: {}", paths.store().display()),
+            );
             Some(s)
         }
         Err(e) => {
-            c.problem((&format!("données illisibles : {e}"), &format!("data unreadable: {e}")), (&format!("vérifiez les droits de {}", paths.dir.display()), &format!("check the permissions of {}", paths.dir.display())));
+            c.problem(
+                (
+                    &format!("données illisibles : {e}"),
+                    &format!("data unreadable: {e}"),
+                ),
+                (
+                    &format!("vérifiez les droits de {}", paths.dir.display()),
+                    &format!("check the permissions of {}", paths.dir.display()),
+                ),
+            );
             None
         }
     };
 
     // The way to Enedis.
-    let http = linky_enedis::http_client().map_err(|e| Message { fr: e.clone(), en: e })?;
+    let http = linky_enedis::http_client().map_err(|e| Message {
+        fr: e.clone(),
+        en: e,
+    })?;
     let mut server_time = None;
     let base = match &settings.direct.api_url {
         Some(url) => Some(url.clone()),
         None => match TokenFile::load(&paths.tokens()) {
             Ok(t) if !t.families.is_empty() => Some(t.families[0].proxy_url.clone()),
             Ok(_) => {
-                c.problem(("aucun consentement enregistré", "no consent stored"), ("lancez `linky login --proxy <adresse>`", "run `linky login --proxy <address>`"));
+                c.problem(
+                    ("aucun consentement enregistré", "no consent stored"),
+                    (
+                        "lancez `linky login --proxy <adresse>`",
+                        "run `linky login --proxy <address>`",
+                    ),
+                );
                 None
             }
             Err(e) => {
-                c.problem((&format!("{e}"), &format!("{e}")), ("relancez `linky login`", "run `linky login` again"));
+                c.problem(
+                    (&format!("{e}"), &format!("{e}")),
+                    ("relancez `linky login`", "run `linky login` again"),
+                );
                 None
             }
         },
@@ -114,7 +164,13 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
     }
 
     // Each meter.
-    let source = if base.is_some() { super::sync::source(settings, paths, clock.clone()).await.ok() } else { None };
+    let source = if base.is_some() {
+        super::sync::source(settings, paths, clock.clone())
+            .await
+            .ok()
+    } else {
+        None
+    };
     if let Some((source, meters)) = &source {
         let last = SyncSettings::default().last_published(paris::local(clock.now()));
         for pdl in meters {
@@ -127,40 +183,109 @@ pub async fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: Arc<dyn 
         Some(t) => {
             let skew = (clock.now() - t).num_seconds().abs();
             if skew > 300 {
-                c.problem((&format!("l'horloge de cette machine est décalée de {} min", skew / 60), &format!("this machine's clock is off by {} min", skew / 60)), ("activez la synchronisation de l'heure (timedatectl set-ntp true)", "turn on time synchronisation (timedatectl set-ntp true)"));
+                c.problem(
+                    (
+                        &format!(
+                            "l'horloge de cette machine est décalée de {} min",
+                            skew / 60
+                        ),
+                        &format!("this machine's clock is off by {} min", skew / 60),
+                    ),
+                    (
+                        "activez la synchronisation de l'heure (timedatectl set-ntp true)",
+                        "turn on time synchronisation (timedatectl set-ntp true)",
+                    ),
+                );
             } else {
                 c.ok("horloge à l'heure", "clock on time");
             }
         }
-        None => c.info("horloge non vérifiée (pas de serveur joignable)", "clock not checked (no server reachable)"),
+        None => c.info(
+            "horloge non vérifiée (pas de serveur joignable)",
+            "clock not checked (no server reachable)",
+        ),
     }
     let local = paris::local(clock.now()).format("%Y-%m-%d %H:%M");
-    c.info(&format!("toutes les dates sont en heure de Paris (il est {local} à Paris)"), &format!("every date is in Paris time (it is {local} in Paris)"));
+    c.info(
+        &format!("toutes les dates sont en heure de Paris (il est {local} à Paris)"),
+        &format!("every date is in Paris time (it is {local} in Paris)"),
+    );
 
     if c.problems == 0 {
         Ok(c.text)
     } else {
         crate::report::text_out(&c.text);
-        Err(CommandError::failed(Message { fr: format!("{} problème(s) trouvé(s)", c.problems), en: format!("{} problem(s) found", c.problems) }))
+        Err(CommandError::failed(Message {
+            fr: format!("{} problème(s) trouvé(s)", c.problems),
+            en: format!("{} problem(s) found", c.problems),
+        }))
     }
 }
 
-async fn check_meter(c: &mut Checks, source: &linky_enedis::EnedisSource, store: Option<&Store>, pdl: &UsagePoint, last: chrono::NaiveDate, now: DateTime<Utc>) {
+async fn check_meter(
+    c: &mut Checks,
+    source: &linky_enedis::EnedisSource,
+    store: Option<&Store>,
+    pdl: &UsagePoint,
+    last: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) {
     match source.contract(pdl).await {
         Ok(facts) => c.ok(
-            &format!("{pdl} : contrat lu (mise en service {}, {} kVA, heures creuses {})", facts.activation_date.map(|d| d.to_string()).unwrap_or("?".into()), facts.subscribed_kva.map(|k| k.to_string()).unwrap_or("?".into()), facts.offpeak.as_deref().unwrap_or("aucune")),
-            &format!("{pdl}: contract read (in service since {}, {} kVA, off-peak hours {})", facts.activation_date.map(|d| d.to_string()).unwrap_or("?".into()), facts.subscribed_kva.map(|k| k.to_string()).unwrap_or("?".into()), facts.offpeak.as_deref().unwrap_or("none")),
+            &format!(
+                "{pdl} : contrat lu (mise en service {}, {} kVA, heures creuses {})",
+                facts
+                    .activation_date
+                    .map(|d| d.to_string())
+                    .unwrap_or("?".into()),
+                facts
+                    .subscribed_kva
+                    .map(|k| k.to_string())
+                    .unwrap_or("?".into()),
+                facts.offpeak.as_deref().unwrap_or("aucune")
+            ),
+            &format!(
+                "{pdl}: contract read (in service since {}, {} kVA, off-peak hours {})",
+                facts
+                    .activation_date
+                    .map(|d| d.to_string())
+                    .unwrap_or("?".into()),
+                facts
+                    .subscribed_kva
+                    .map(|k| k.to_string())
+                    .unwrap_or("?".into()),
+                facts.offpeak.as_deref().unwrap_or("none")
+            ),
         ),
         Err(e) if e.kind() == ErrorKind::ConsentLost || e.kind() == ErrorKind::InvalidToken => {
             let (fr, en) = action(&e);
-            c.problem((&format!("{pdl} : accès refusé ({e})"), &format!("{pdl}: access refused ({e})")), (&fr, &en));
+            c.problem(
+                (
+                    &format!("{pdl} : accès refusé ({e})"),
+                    &format!("{pdl}: access refused ({e})"),
+                ),
+                (&fr, &en),
+            );
             return;
         }
-        Err(e) => c.info(&format!("{pdl} : contrat non lu ({e})"), &format!("{pdl}: contract not read ({e})")),
+        Err(e) => c.info(
+            &format!("{pdl} : contrat non lu ({e})"),
+            &format!("{pdl}: contract not read ({e})"),
+        ),
     }
-    let window = |direction, kind| Window { pdl: pdl.clone(), direction, kind, start: last - Duration::days(6), end: last + Duration::days(1) };
-    let daily = source.fetch(&window(Direction::Consumption, Kind::Daily)).await;
-    let curve = source.fetch(&window(Direction::Consumption, Kind::Curve)).await;
+    let window = |direction, kind| Window {
+        pdl: pdl.clone(),
+        direction,
+        kind,
+        start: last - Duration::days(6),
+        end: last + Duration::days(1),
+    };
+    let daily = source
+        .fetch(&window(Direction::Consumption, Kind::Daily))
+        .await;
+    let curve = source
+        .fetch(&window(Direction::Consumption, Kind::Curve))
+        .await;
     match (&daily, &curve) {
         (Ok(_), Ok(_)) => c.ok(&format!("{pdl} : consommation et courbe de charge disponibles"), &format!("{pdl}: consumption and load curve available")),
         (Ok(_), Err(e)) if e.kind() == ErrorKind::NoData => c.problem(
@@ -173,21 +298,51 @@ async fn check_meter(c: &mut Checks, source: &linky_enedis::EnedisSource, store:
             c.problem((&format!("{pdl} : {e}"), &format!("{pdl}: {e}")), (&fr, &en));
         }
     }
-    match source.fetch(&window(Direction::Production, Kind::Daily)).await {
-        Ok(_) => c.ok(&format!("{pdl} : production présente"), &format!("{pdl}: production present")),
-        Err(e) if e.kind() == ErrorKind::WrongDirection => c.info(&format!("{pdl} : pas de production (normal sans panneaux solaires)"), &format!("{pdl}: no production (normal without solar panels)")),
+    match source
+        .fetch(&window(Direction::Production, Kind::Daily))
+        .await
+    {
+        Ok(_) => c.ok(
+            &format!("{pdl} : production présente"),
+            &format!("{pdl}: production present"),
+        ),
+        Err(e) if e.kind() == ErrorKind::WrongDirection => c.info(
+            &format!("{pdl} : pas de production (normal sans panneaux solaires)"),
+            &format!("{pdl}: no production (normal without solar panels)"),
+        ),
         Err(e) => {
             let (fr, en) = action(&e);
-            c.problem((&format!("{pdl} : production : {e}"), &format!("{pdl}: production: {e}")), (&fr, &en));
+            c.problem(
+                (
+                    &format!("{pdl} : production : {e}"),
+                    &format!("{pdl}: production: {e}"),
+                ),
+                (&fr, &en),
+            );
         }
     }
-    if let Some(m) = store.and_then(|s| s.meters().ok()).and_then(|ms| ms.into_iter().find(|m| &m.pdl == pdl)) {
+    if let Some(m) = store
+        .and_then(|s| s.meters().ok())
+        .and_then(|ms| ms.into_iter().find(|m| &m.pdl == pdl))
+    {
         if let Some(end) = m.consent_ends_at {
             let left = (end - now).num_days();
             if left <= 30 {
-                c.problem((&format!("{pdl} : le consentement se termine dans {left} jours"), &format!("{pdl}: the consent ends in {left} days")), ("renouvelez-le avec `linky login`", "renew it with `linky login`"));
+                c.problem(
+                    (
+                        &format!("{pdl} : le consentement se termine dans {left} jours"),
+                        &format!("{pdl}: the consent ends in {left} days"),
+                    ),
+                    (
+                        "renouvelez-le avec `linky login`",
+                        "renew it with `linky login`",
+                    ),
+                );
             } else {
-                c.ok(&format!("{pdl} : consentement jusqu'au {}", paris::local_date(end)), &format!("{pdl}: consent until {}", paris::local_date(end)));
+                c.ok(
+                    &format!("{pdl} : consentement jusqu'au {}", paris::local_date(end)),
+                    &format!("{pdl}: consent until {}", paris::local_date(end)),
+                );
             }
         }
     }

@@ -25,13 +25,27 @@ pub struct DayEnergy {
 
 /// The last `days` days up to `last` for a meter, with its schedule (the contract's when the
 /// user gave none).
-pub fn recent_days(store: &Store, pdl: &UsagePoint, schedule: &OffPeakSchedule, last: NaiveDate, days: i64) -> Result<Vec<DayEnergy>, StoreError> {
+pub fn recent_days(
+    store: &Store,
+    pdl: &UsagePoint,
+    schedule: &OffPeakSchedule,
+    last: NaiveDate,
+    days: i64,
+) -> Result<Vec<DayEnergy>, StoreError> {
     let first = last - Duration::days(days - 1);
     let (from, _) = paris::day_bounds(first);
     let (_, to) = paris::day_bounds(last);
     let curve = store.curve(pdl, Direction::Consumption, from, to)?;
-    let classifier = Classifier::new(schedule, Some(pdl), Direction::Consumption, HolidayZone::Metropole);
-    let by_day = regroup(&aggregate(curve.points(), Period::Hour, |p| classifier.is_offpeak(p)), Period::Day);
+    let classifier = Classifier::new(
+        schedule,
+        Some(pdl),
+        Direction::Consumption,
+        HolidayZone::Metropole,
+    );
+    let by_day = regroup(
+        &aggregate(curve.points(), Period::Hour, |p| classifier.is_offpeak(p)),
+        Period::Day,
+    );
     let consumption = store.daily(pdl, Direction::Consumption, first, last)?;
     let production = store.daily(pdl, Direction::Production, first, last)?;
     Ok(first
@@ -43,8 +57,14 @@ pub fn recent_days(store: &Store, pdl: &UsagePoint, schedule: &OffPeakSchedule, 
                 date,
                 peak_kwh: split.map(|s| s.peak.wh() / 1000.0),
                 offpeak_kwh: split.map(|s| s.offpeak.wh() / 1000.0),
-                consumption_kwh: consumption.iter().find(|d| d.date == date).map(|d| d.energy.wh() / 1000.0),
-                production_kwh: production.iter().find(|d| d.date == date).map(|d| d.energy.wh() / 1000.0),
+                consumption_kwh: consumption
+                    .iter()
+                    .find(|d| d.date == date)
+                    .map(|d| d.energy.wh() / 1000.0),
+                production_kwh: production
+                    .iter()
+                    .find(|d| d.date == date)
+                    .map(|d| d.energy.wh() / 1000.0),
             }
         })
         .collect())

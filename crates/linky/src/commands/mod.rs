@@ -69,12 +69,16 @@ impl Paths {
     /// From `--data-dir`, else `$XDG_DATA_HOME/linky`, else `~/.local/share/linky`.
     pub fn resolve(explicit: Option<&std::path::Path>) -> Result<Paths, CommandError> {
         if let Some(dir) = explicit {
-            return Ok(Paths { dir: dir.to_owned() });
+            return Ok(Paths {
+                dir: dir.to_owned(),
+            });
         }
         let base = std::env::var_os("XDG_DATA_HOME")
             .filter(|v| !v.is_empty())
             .map(std::path::PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share")));
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/share"))
+            });
         match base {
             Some(b) => Ok(Paths { dir: b.join("linky") }),
             None => Err(Message {

@@ -28,13 +28,26 @@ impl Selection {
         Ok(Selection {
             schedule,
             meter,
-            direction: if args.production { Direction::Production } else { Direction::Consumption },
-            zone: if args.alsace_moselle { HolidayZone::AlsaceMoselle } else { HolidayZone::Metropole },
+            direction: if args.production {
+                Direction::Production
+            } else {
+                Direction::Consumption
+            },
+            zone: if args.alsace_moselle {
+                HolidayZone::AlsaceMoselle
+            } else {
+                HolidayZone::Metropole
+            },
         })
     }
 
     fn classifier(&self) -> Classifier<'_> {
-        Classifier::new(&self.schedule, self.meter.as_ref(), self.direction, self.zone)
+        Classifier::new(
+            &self.schedule,
+            self.meter.as_ref(),
+            self.direction,
+            self.zone,
+        )
     }
 }
 
@@ -54,12 +67,15 @@ pub fn check(args: &CheckArgs) -> CommandResult {
         .instants
         .iter()
         .map(|text| parse_instant(text).map(|t| (text, t)))
-        .collect::<Result<Vec<_>, _>>()
-        ?;
+        .collect::<Result<Vec<_>, _>>()?;
     let classifier = selection.classifier();
     let mut out = String::new();
     for (text, instant) in instants {
-        let class = if classifier.is_offpeak_at(instant) { "HC" } else { "HP" };
+        let class = if classifier.is_offpeak_at(instant) {
+            "HC"
+        } else {
+            "HP"
+        };
         let _ = writeln!(out, "{text} {class}");
     }
     Ok(out)
@@ -72,7 +88,8 @@ const EN_DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 pub fn show(args: &ShowArgs, clock: &dyn Clock, lang: Option<Lang>) -> CommandResult {
     let selection = Selection::from_args(&args.schedule)?;
     let from = match &args.from {
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| InputError::Date(text.clone()))?,
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| InputError::Date(text.clone()))?,
         None => paris::local_date(clock.now()),
     };
     let classifier = selection.classifier();
@@ -96,17 +113,31 @@ pub fn show(args: &ShowArgs, clock: &dyn Clock, lang: Option<Lang>) -> CommandRe
         (Direction::Production, _) => "production",
     };
     if fr {
-        let _ = writeln!(out, "Heures creuses comprises : {}", shown(&selection.schedule));
+        let _ = writeln!(
+            out,
+            "Heures creuses comprises : {}",
+            shown(&selection.schedule)
+        );
     }
     if en {
-        let _ = writeln!(out, "Off-peak hours understood as: {}", shown(&selection.schedule));
+        let _ = writeln!(
+            out,
+            "Off-peak hours understood as: {}",
+            shown(&selection.schedule)
+        );
     }
     let _ = writeln!(out, "{meter}, {direction}");
     if fr {
-        let _ = writeln!(out, "# = heures creuses (HC), . = heures pleines (HP), une case par demi-heure");
+        let _ = writeln!(
+            out,
+            "# = heures creuses (HC), . = heures pleines (HP), une case par demi-heure"
+        );
     }
     if en {
-        let _ = writeln!(out, "# = off-peak (HC), . = peak (HP), one cell per half hour");
+        let _ = writeln!(
+            out,
+            "# = off-peak (HC), . = peak (HP), one cell per half hour"
+        );
     }
     let label_width = 15;
     let mut header = " ".repeat(label_width);
@@ -117,18 +148,29 @@ pub fn show(args: &ShowArgs, clock: &dyn Clock, lang: Option<Lang>) -> CommandRe
 
     let mut year_holidays = Vec::new();
     for offset in 0..i64::from(args.days) {
-        let Some(day) = from.checked_add_signed(Duration::days(offset)) else { break };
+        let Some(day) = from.checked_add_signed(Duration::days(offset)) else {
+            break;
+        };
         if year_holidays.first().is_none_or(|(y, _)| *y != day.year()) {
             year_holidays = vec![(day.year(), holidays(day.year(), selection.zone))];
         }
         let weekday = day.weekday().num_days_from_monday() as usize;
-        let name = if fr { FR_DAYS[weekday] } else { EN_DAYS[weekday] };
+        let name = if fr {
+            FR_DAYS[weekday]
+        } else {
+            EN_DAYS[weekday]
+        };
         let mut line = format!("{name} {day} ");
         for half_hour in 0..48u32 {
             // The middle of each half hour decides, as for a half-hour load-curve point.
             let minute_of_day = half_hour * 30 + 15;
-            let time = NaiveTime::from_hms_opt(minute_of_day / 60, minute_of_day % 60, 0).unwrap_or(NaiveTime::MIN);
-            line.push(if classifier.is_offpeak_at(day.and_time(time)) { '#' } else { '.' });
+            let time = NaiveTime::from_hms_opt(minute_of_day / 60, minute_of_day % 60, 0)
+                .unwrap_or(NaiveTime::MIN);
+            line.push(if classifier.is_offpeak_at(day.and_time(time)) {
+                '#'
+            } else {
+                '.'
+            });
         }
         if let Some(h) = year_holidays[0].1.iter().find(|h| h.date == day) {
             let _ = write!(line, "  {}", if fr { h.name } else { h.name_en });
