@@ -35,6 +35,15 @@ async fn call(url: &str, query: &str) -> (u16, Value) {
     (status, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
+/// `udevice` with every byte of the value percent-encoded; returns the JSON answer.
+async fn udevice(url: &str, idx: &str, svalue: &str) -> Value {
+    let query = format!(
+        "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
+        pct(svalue)
+    );
+    call(url, &query).await.1
+}
+
 /// Hardware, a P1 with both options, as §2.1 creates them; returns the device idx.
 async fn p1(url: &str) -> String {
     let (_, hw) = call(
@@ -107,14 +116,7 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
             2_000_000 + 250 * h,
             stamp.format("%Y-%m-%d %H:%M:%S")
         );
-        let (_, r) = call(
-            &url,
-            &format!(
-                "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-                pct(&sv)
-            ),
-        )
-        .await;
+        let r = udevice(&url, &idx, &sv).await;
         assert_eq!(r["status"], "OK");
     }
     let short = rows(&double, "SELECT Value1, Value2, Value3, Value4, Value5, Value6, Price, Date FROM MultiMeter ORDER BY Date");
@@ -141,20 +143,11 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
     assert_eq!(day["result"][0]["v2"], "250");
 
     // Day rows and the 11-part form.
-    let (_, _) = call(
+    let _ = udevice(&url, &idx, "12021;6010;0;0;0;0;2026-11-21").await;
+    let _ = udevice(
         &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("12021;6010;0;0;0;0;2026-11-21")
-        ),
-    )
-    .await;
-    let (_, _) = call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("11111;5555;0;0;0;0;1011111;0;2005555;0;2026-11-19")
-        ),
+        &idx,
+        "11111;5555;0;0;0;0;1011111;0;2005555;0;2026-11-19",
     )
     .await;
     assert_eq!(
@@ -180,22 +173,8 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
         &format!("SELECT LastUpdate FROM DeviceStatus WHERE ID = {idx}"),
     );
     double.set_options(|o| o.fixed_now = Some("2026-11-28 10:30:00".into()));
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1012000;2006000;0;0;750;0")
-        ),
-    )
-    .await;
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1013000;2006500;0;0;0;0;2026-11-28 10:00:00")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1012000;2006000;0;0;750;0").await;
+    udevice(&url, &idx, "1013000;2006500;0;0;0;0;2026-11-28 10:00:00").await;
     let after = rows(
         &double,
         &format!("SELECT LastUpdate, sValue FROM DeviceStatus WHERE ID = {idx}"),
@@ -215,49 +194,14 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
     // Errors: OK on a rejected date, accepted nonsense, ERR on a non-number, truncation,
     // an ISO stamp read as a date, a 5-part value overwriting the dashboard.
     let count = || rows(&double, "SELECT COUNT(*) FROM MultiMeter_Calendar")[0][0].clone();
-    let (_, r) = call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;1;0;0;0;0;2026-13-45")
-        ),
-    )
-    .await;
+    let r = udevice(&url, &idx, "1;1;0;0;0;0;2026-13-45").await;
     assert_eq!((r["status"].as_str(), count().as_str()), (Some("OK"), "2"));
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;1;0;0;0;0;2026-11-27 25:00:00")
-        ),
-    )
-    .await;
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;1;0;0;0;0;2026-03-29 02:30:00")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1;1;0;0;0;0;2026-11-27 25:00:00").await;
+    udevice(&url, &idx, "1;1;0;0;0;0;2026-03-29 02:30:00").await;
     assert_eq!(rows(&double, "SELECT COUNT(*) FROM MultiMeter WHERE Date IN ('2026-11-27 25:00:00', '2026-03-29 02:30:00')")[0][0], "2");
-    let (_, r) = call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("abc;1;0;0;0;0;2026-11-20")
-        ),
-    )
-    .await;
+    let r = udevice(&url, &idx, "abc;1;0;0;0;0;2026-11-20").await;
     assert_eq!(r["status"], "ERR");
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1234.9;1;0;0;0;0;2026-11-20")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1234.9;1;0;0;0;0;2026-11-20").await;
     assert_eq!(
         rows(
             &double,
@@ -265,14 +209,7 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
         )[0][0],
         "1234"
     );
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;1;0;0;0;0;2026-11-12T10:00:00")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1;1;0;0;0;0;2026-11-12T10:00:00").await;
     assert_eq!(
         rows(
             &double,
@@ -280,14 +217,7 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
         )[0][0],
         "0"
     );
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;2;3;4;2026-11-20")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1;2;3;4;2026-11-20").await;
     let (_, dev) = call(&url, &format!("type=command&param=getdevices&rid={idx}")).await;
     assert_eq!(dev["result"][0]["Data"], "Invalid");
 
@@ -325,14 +255,7 @@ async fn managed_counter_rows() {
         "123456;2700;2026-11-23",
         "-1.0;4321",
     ] {
-        call(
-            &url,
-            &format!(
-                "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-                pct(sv)
-            ),
-        )
-        .await;
+        udevice(&url, &idx, sv).await;
     }
     assert_eq!(
         rows(&double, "SELECT Value, Usage, Date FROM Meter"),
@@ -513,23 +436,9 @@ async fn api_forms_by_version() {
     double.set_options(|o| o.version = Version::V2025_1);
     let idx = p1(&url).await;
     double.set_options(|o| o.version = Version::V2023_2);
-    let (_, r) = call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;2;0;0;0;0")
-        ),
-    )
-    .await;
+    let r = udevice(&url, &idx, "1;2;0;0;0;0").await;
     assert_eq!(r["status"], "ERR");
-    call(
-        &url,
-        &format!(
-            "type=command&param=udevice&idx={idx}&nvalue=0&svalue={}",
-            pct("1;2;0;0;0;0;2026-11-20")
-        ),
-    )
-    .await;
+    udevice(&url, &idx, "1;2;0;0;0;0;2026-11-20").await;
     let (_, d) = call(&url, &format!("type=command&param=getdevices&rid={idx}")).await;
     assert_eq!(d["result"][0]["Data"], "Invalid");
     // 2023.1: the old RTypes work, the new command forms of createdevice do not.
