@@ -1,0 +1,222 @@
+//! The rows of a Domoticz P1 Smart Meter device with `AddDBLogEntry` (domoticz.md §1.5).
+//!
+//! * Short log: one row per local hour, stamped with the **end** of the hour (as the original
+//!   plugin does: the row at 01:00 holds 00:00–01:00), holding **cumulative** Wh for usage
+//!   peak, usage off-peak, return peak, return off-peak. The counters start at a fixed origin,
+//!   the first hour of the history given, so re-pushing writes identical values and counters
+//!   never go down (the original restarted them at 0 every cycle).
+//! * Long log: one row per day with the day's totals in Wh.
+//!
+//! Domoticz keys rows by its local wall-clock time. On the autumn DST day the two hours ending
+//! at 02:00 and at the repeated 02:00 give one stamp: one row, holding the counters after both
+//! hours (nothing is lost: the next hour's difference is right). In spring no hour ends at
+//! 02:00, so there is no such row; the hour ending at 03:00 covers 01:00–03:00 wall time.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use linky_core::aggregate::{PeriodKey, TariffSplit};
+use linky_core::{paris, Energy};
+
+/// Energy of one hour or one day, split by tariff and direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MeterSplit {
+    /// Consumption ("usage").
+    pub usage: TariffSplit,
+    /// Production ("return").
+    pub ret: TariffSplit,
+}
+
+/// The four P1 counters in Wh: usage T1 (peak), usage T2 (off-peak), return T1, return T2.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct P1Counters {
+    /// Usage, tariff 1 (peak).
+    pub usage_peak: i64,
+    /// Usage, tariff 2 (off-peak).
+    pub usage_offpeak: i64,
+    /// Return, tariff 1 (peak).
+    pub return_peak: i64,
+    /// Return, tariff 2 (off-peak).
+    pub return_offpeak: i64,
+}
+
+/// A short-log row: counters after the hour that ends at `stamp` (Domoticz local time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourRow {
+    /// `YYYY-MM-DD HH:MM:SS` in the Domoticz server's time zone.
+    pub stamp: String,
+    /// Cumulative Wh since the origin.
+    pub counters: P1Counters,
+}
+
+/// A long-log row: one day's totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayRow {
+    /// The Paris day.
+    pub date: NaiveDate,
+    /// That day's Wh.
+    pub totals: P1Counters,
+}
+
+impl fmt::Display for HourRow {
+    /// The 7-part `svalue`: `U1;U2;R1;R2;0;0;YYYY-MM-DD HH:MM:SS`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{};0;0;{}", parts(&self.counters), self.stamp)
+    }
+}
+
+impl fmt::Display for DayRow {
+    /// The 7-part `svalue`: `U1;U2;R1;R2;0;0;YYYY-MM-DD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{};0;0;{}",
+            parts(&self.totals),
+            self.date.format("%Y-%m-%d")
+        )
+    }
+}
+
+fn parts(c: &P1Counters) -> String {
+    format!(
+        "{};{};{};{}",
+        c.usage_peak, c.usage_offpeak, c.return_peak, c.return_offpeak
+    )
+}
+
+/// Joules to whole Wh. Cumulative counters are rounded from cumulative joules, so rounding
+/// never drifts over two years of hours.
+fn counters(usage: TariffSplit, ret: TariffSplit) -> P1Counters {
+    P1Counters {
+        usage_peak: usage.peak.wh_rounded(),
+        usage_offpeak: usage.offpeak.wh_rounded(),
+        return_peak: ret.peak.wh_rounded(),
+        return_offpeak: ret.offpeak.wh_rounded(),
+    }
+}
+
+/// Merges consumption and production hours (from
+/// [`aggregate`](linky_core::aggregate::aggregate) with [`Period::Hour`]) into one map.
+pub fn merge_hours(
+    usage: &BTreeMap<PeriodKey, TariffSplit>,
+    ret: &BTreeMap<PeriodKey, TariffSplit>,
+) -> BTreeMap<DateTime<Utc>, MeterSplit> {
+    let mut out: BTreeMap<DateTime<Utc>, MeterSplit> = BTreeMap::new();
+    for (key, split) in usage {
+        if let PeriodKey::Hour(start) = key {
+            out.entry(*start).or_default().usage = *split;
+        }
+    }
+    for (key, split) in ret {
+        if let PeriodKey::Hour(start) = key {
+            out.entry(*start).or_default().ret = *split;
+        }
+    }
+    out
+}
+
+/// Short-log rows for the hours ending at or after `since`; counters count from the first
+/// hour of `hours`. Rows with the same local stamp (the autumn repeated hour) merge into the
+/// later one.
+pub fn hour_rows(
+    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    since: DateTime<Utc>,
+    zone: Tz,
+) -> Vec<HourRow> {
+    let mut usage = TariffSplit::default();
+    let mut ret = TariffSplit::default();
+    let mut rows: Vec<HourRow> = Vec::new();
+    for (start, split) in hours {
+        usage.peak += split.usage.peak;
+        usage.offpeak += split.usage.offpeak;
+        ret.peak += split.ret.peak;
+        ret.offpeak += split.ret.offpeak;
+        let end = *start + Duration::hours(1);
+        if end < since {
+            continue;
+        }
+        let stamp = end
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let row = HourRow {
+            stamp,
+            counters: counters(usage, ret),
+        };
+        match rows.last_mut() {
+            Some(last) if last.stamp == row.stamp => *last = row,
+            _ => rows.push(row),
+        }
+    }
+    rows
+}
+
+/// A day's state for the long log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DaySource {
+    /// Every hour of the day has load-curve data: split by tariff.
+    Curve,
+    /// Only Enedis's daily total is known: it goes to tariff 1 (no split is possible).
+    DailyTotal,
+}
+
+/// Long-log rows: a day whose every hour has load-curve data gets its split; a day without a
+/// complete curve but with Enedis's daily totals (`daily_usage`, `daily_return`) gets them in
+/// tariff 1; other days get no row (a partial day would show as a false low).
+pub fn day_rows(
+    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    daily_usage: &BTreeMap<NaiveDate, Energy>,
+    daily_return: &BTreeMap<NaiveDate, Energy>,
+) -> Vec<(DayRow, DaySource)> {
+    let mut by_day: BTreeMap<NaiveDate, (MeterSplit, i64)> = BTreeMap::new();
+    for (start, split) in hours {
+        let entry = by_day.entry(paris::local_date(*start)).or_default();
+        entry.0.usage.peak += split.usage.peak;
+        entry.0.usage.offpeak += split.usage.offpeak;
+        entry.0.ret.peak += split.ret.peak;
+        entry.0.ret.offpeak += split.ret.offpeak;
+        entry.1 += 1;
+    }
+    let mut days: Vec<NaiveDate> = by_day
+        .keys()
+        .chain(daily_usage.keys())
+        .chain(daily_return.keys())
+        .copied()
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    days.into_iter()
+        .filter_map(|date| {
+            let (from, to) = paris::day_bounds(date);
+            let expected = (to - from).num_hours();
+            match by_day.get(&date) {
+                Some((split, n)) if *n == expected => Some((
+                    DayRow {
+                        date,
+                        totals: counters(split.usage, split.ret),
+                    },
+                    DaySource::Curve,
+                )),
+                _ if daily_usage.contains_key(&date) || daily_return.contains_key(&date) => {
+                    let whole = |e: Option<&Energy>| TariffSplit {
+                        peak: e.copied().unwrap_or_default(),
+                        offpeak: Energy::default(),
+                    };
+                    Some((
+                        DayRow {
+                            date,
+                            totals: counters(
+                                whole(daily_usage.get(&date)),
+                                whole(daily_return.get(&date)),
+                            ),
+                        },
+                        DaySource::DailyTotal,
+                    ))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
