@@ -472,6 +472,7 @@ fn route(version: Version, q: &HashMap<String, String>) -> Route {
     }
     let legacy = match kind {
         "devices" => "getdevices",
+        "hardware" => "gethardware",
         "settings" => "getsettings",
         "createdevice" | "setused" | "graph" | "createvirtualsensor" => kind,
         _ => return Route::NotFound,
@@ -638,6 +639,13 @@ async fn json_htm(
                 );
             }
             ok("SetUsed", json!({}))
+        }
+        "gethardware" if admin => {
+            let list: Vec<Value> = query_rows(&db, "SELECT ID, Name, Type, Enabled FROM Hardware WHERE ?1 = ?1 ORDER BY ID", 0, 4)
+                .into_iter()
+                .map(|r| json!({"idx": r[0], "Name": r[1], "Type": r[2].parse::<i64>().unwrap_or(0), "Enabled": if r[3] == "1" { "true" } else { "false" }}))
+                .collect();
+            ok("Hardware", json!({"result": list}))
         }
         "renamedevice" if admin => {
             let _ = db.execute(

@@ -4,4 +4,6 @@
 //! hour) and long-log rows (day totals), as plain data: no network, no disk. The rules and the
 //! intended differences from the original plugin are documented there.
 
+pub mod client;
+pub mod push;
 pub mod rows;

@@ -20,6 +20,7 @@ mod points;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_state.sql"),
+    include_str!("../migrations/0003_domoticz.sql"),
 ];
 
 /// A storage failure.
@@ -174,6 +175,18 @@ pub struct DayOutcome {
     pub reason: Option<String>,
     /// When to ask again (failures, not yet published).
     pub next_try_at: Option<DateTime<Utc>>,
+}
+
+impl DayOutcome {
+    /// A day fetched with its data.
+    pub fn fetched(day: NaiveDate) -> DayOutcome {
+        DayOutcome {
+            day,
+            state: DayState::Fetched,
+            reason: None,
+            next_try_at: None,
+        }
+    }
 }
 
 /// The data of a fetched window.
@@ -734,6 +747,94 @@ impl Store {
             "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
             params![key, value],
         )?;
+        Ok(())
+    }
+
+    /// The Domoticz device idx that holds a meter, if known.
+    pub fn domoticz_device(&self, pdl: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT idx FROM domoticz_devices WHERE pdl = ?",
+                [pdl],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Remembers the Domoticz device of a meter (a new idx replaces the old one, whose pushed
+    /// rows are forgotten: they belong to a device that is gone).
+    pub fn set_domoticz_device(&mut self, pdl: &str, idx: i64) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        let old: Option<i64> = tx
+            .query_row(
+                "SELECT idx FROM domoticz_devices WHERE pdl = ?",
+                [pdl],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(old) = old.filter(|o| *o != idx) {
+            tx.execute("DELETE FROM domoticz_rows WHERE device = ?", [old])?;
+        }
+        tx.execute(
+            "INSERT OR REPLACE INTO domoticz_devices (pdl, idx) VALUES (?, ?)",
+            params![pdl, idx],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The `svalue` last pushed for each stamp of a Domoticz device.
+    pub fn domoticz_rows(
+        &self,
+        device: i64,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT stamp, svalue FROM domoticz_rows WHERE device = ?")?;
+        let rows = stmt.query_map([device], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records rows Domoticz accepted, in one transaction.
+    pub fn record_domoticz_rows(
+        &mut self,
+        device: i64,
+        rows: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO domoticz_rows (device, stamp, svalue) VALUES (?, ?, ?)",
+            )?;
+            for (stamp, svalue) in rows {
+                stmt.execute(params![device, stamp, svalue])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets what was pushed to a device (after a row did not land, or for `push --all`).
+    pub fn forget_domoticz_rows(
+        &self,
+        device: i64,
+        stamps: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        match stamps {
+            None => {
+                self.conn
+                    .execute("DELETE FROM domoticz_rows WHERE device = ?", [device])?;
+            }
+            Some(stamps) => {
+                for s in stamps {
+                    self.conn.execute(
+                        "DELETE FROM domoticz_rows WHERE device = ? AND stamp = ?",
+                        params![device, s],
+                    )?;
+                }
+            }
+        }
         Ok(())
     }
 

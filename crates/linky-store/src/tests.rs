@@ -30,12 +30,7 @@ fn points_of(d: NaiveDate, step: Step, watts: u32) -> Vec<LoadCurvePoint> {
 }
 
 fn fetched(d: NaiveDate) -> DayOutcome {
-    DayOutcome {
-        day: d,
-        state: DayState::Fetched,
-        reason: None,
-        next_try_at: None,
-    }
+    DayOutcome::fetched(d)
 }
 
 #[test]

@@ -1,0 +1,512 @@
+//! The Domoticz JSON API, from outside Domoticz (domoticz.md §2, §3): authentication, version
+//! detection, the `type=command` forms and the legacy ones, device creation and adoption, and
+//! `udevice` with every value percent-encoded.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// How linky proves who it is to Domoticz.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// No credentials: linky's address is in Domoticz's trusted networks. No header is sent
+    /// (a Basic header from a trusted address is refused over plain HTTP).
+    None,
+    /// A Domoticz user and password, sent as HTTP Basic (HTTPS, or HTTP with "Allow Basic-Auth
+    /// authentication over plain HTTP").
+    Basic {
+        /// User name.
+        user: String,
+        /// Password.
+        password: String,
+    },
+    /// OAuth2 password grant for a registered (non-public) Application, then a bearer token.
+    Password {
+        /// User name.
+        user: String,
+        /// Password.
+        password: String,
+        /// The Application's name (Setup → More Options → Applications).
+        application: String,
+    },
+    /// A bearer token issued beforehand.
+    Bearer(String),
+}
+
+impl std::fmt::Debug for Auth {
+    /// Names the mode only: passwords and tokens never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Auth::None => "None",
+            Auth::Basic { .. } => "Basic",
+            Auth::Password { .. } => "Password",
+            Auth::Bearer(_) => "Bearer",
+        })
+    }
+}
+
+/// Where Domoticz is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Base address, e.g. `http://192.168.1.10:8080`.
+    pub url: String,
+    /// Credentials.
+    pub auth: Auth,
+    /// Trust Domoticz's self-signed certificate (`server_cert.pem`).
+    pub accept_invalid_certs: bool,
+    /// A CA certificate (PEM) to trust for HTTPS.
+    pub ca_file: Option<PathBuf>,
+    /// Talk to Domoticz 2023.2 despite its known bug (domoticz.md §1.3).
+    pub force_2023_2: bool,
+}
+
+/// What went wrong talking to Domoticz; each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DomoticzError {
+    /// Nothing answers at the address.
+    #[error("Domoticz is unreachable at {url}: {reason}; check the address and that Domoticz is running")]
+    Unreachable {
+        /// The address.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
+    /// A 401.
+    #[error("Domoticz refused the credentials (401). Fix one of: add linky's address to Setup > Settings > Security > Trusted Networks (and set no credentials); enable 'Allow Basic-Auth authentication over plain HTTP' or use HTTPS; or use the OAuth2 password grant with a registered non-public Application")]
+    Unauthorized,
+    /// Domoticz answered ERR.
+    #[error("Domoticz refused `{command}`{detail}")]
+    Refused {
+        /// The command.
+        command: String,
+        /// What we know of why.
+        detail: String,
+    },
+    /// 2023.2 mangles dated values.
+    #[error("Domoticz 2023.2 has a known bug that breaks dated values (issues #5761, #5772): upgrade to 2024.1 or later, or force with `domoticz.force_2023_2 = true`")]
+    Version2023_2,
+    /// Too old or unreadable version.
+    #[error("Domoticz {0} is not supported: dated values need 2020.1 or later; upgrade Domoticz")]
+    TooOld(String),
+    /// An answer we cannot read.
+    #[error("Domoticz sent an answer linky cannot read for `{command}`: {detail}")]
+    BadAnswer {
+        /// The command.
+        command: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The TLS settings could not be used.
+    #[error("cannot use the TLS settings: {0}; check `domoticz.ca_file`")]
+    Tls(String),
+}
+
+impl DomoticzError {
+    /// The French message.
+    pub fn fr(&self) -> String {
+        match self {
+            DomoticzError::Unreachable { url, reason } => format!("Domoticz est injoignable à {url} : {reason} ; vérifiez l'adresse et que Domoticz tourne"),
+            DomoticzError::Unauthorized => "Domoticz a refusé les identifiants (401). Au choix : ajoutez l'adresse de linky dans Configuration > Paramètres > Sécurité > Réseaux de confiance (sans identifiants) ; activez « Allow Basic-Auth authentication over plain HTTP » ou passez en HTTPS ; ou utilisez OAuth2 (mot de passe) avec une Application non publique enregistrée".into(),
+            DomoticzError::Refused { command, detail } => format!("Domoticz a refusé `{command}`{detail}"),
+            DomoticzError::Version2023_2 => "Domoticz 2023.2 a un bogue connu qui casse les valeurs datées (issues #5761, #5772) : passez à 2024.1 ou plus, ou forcez avec `domoticz.force_2023_2 = true`".into(),
+            DomoticzError::TooOld(v) => format!("Domoticz {v} n'est pas pris en charge : les valeurs datées demandent 2020.1 ou plus ; mettez Domoticz à jour"),
+            DomoticzError::BadAnswer { command, detail } => format!("Domoticz a envoyé une réponse illisible pour `{command}` : {detail}"),
+            DomoticzError::Tls(e) => format!("réglages TLS inutilisables : {e} ; vérifiez `domoticz.ca_file`"),
+        }
+    }
+}
+
+/// Which request forms this Domoticz takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiForm {
+    /// 2023.2 and later: `type=command&param=<cmd>` for everything.
+    Command,
+    /// 2020.1 to 2023.1: `type=createdevice`, `type=setused`, `type=devices`, `type=graph`...
+    Legacy,
+}
+
+/// The P1 device options linky needs, as `setused` takes them (base64, then percent-encoded).
+const P1_OPTIONS: &str = "AddDBLogEntry:true;DisableLogAutoUpdate:true";
+
+/// A device as `getdevices` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Its idx.
+    pub idx: i64,
+    /// DeviceID (the original plugin used the PDL).
+    pub device_id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A Domoticz server, connected.
+pub struct Domoticz {
+    http: reqwest::Client,
+    base: String,
+    auth: Auth,
+    token: Mutex<Option<String>>,
+    /// The version as Domoticz reports it.
+    pub version: String,
+    /// The forms to use.
+    pub form: ApiForm,
+}
+
+fn pct(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// (year, minor) of a Domoticz version such as `2024.7` or `2023.2 (build 15457)`.
+pub fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let head = text.split_whitespace().next()?;
+    let (y, m) = head.split_once('.')?;
+    Some((y.parse().ok()?, m.parse().ok()?))
+}
+
+impl Domoticz {
+    /// Connects, checks the credentials and the version.
+    pub async fn connect(c: &Connection) -> Result<Domoticz, DomoticzError> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("linky/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60));
+        if c.accept_invalid_certs {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &c.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| DomoticzError::Tls(format!("{}: {e}", path.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| DomoticzError::Tls(format!("{}: {e}", path.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| DomoticzError::Tls(e.to_string()))?;
+        let mut d = Domoticz {
+            http,
+            base: c.url.trim_end_matches('/').to_owned(),
+            auth: c.auth.clone(),
+            token: Mutex::new(None),
+            version: String::new(),
+            form: ApiForm::Command,
+        };
+        // getversion answers without credentials too, but then without a version: an answer
+        // without one means the credentials were not accepted.
+        let v = d.call("getversion", &[]).await?;
+        let version = v
+            .get("version")
+            .and_then(Value::as_str)
+            .ok_or(DomoticzError::Unauthorized)?
+            .to_owned();
+        let (year, minor) = parse_version(&version).ok_or_else(|| DomoticzError::BadAnswer {
+            command: "getversion".into(),
+            detail: format!("version {version:?}"),
+        })?;
+        if year < 2020 {
+            return Err(DomoticzError::TooOld(version));
+        }
+        if (year, minor) == (2023, 2) && !c.force_2023_2 {
+            return Err(DomoticzError::Version2023_2);
+        }
+        d.form = if (year, minor) < (2023, 2) {
+            ApiForm::Legacy
+        } else {
+            ApiForm::Command
+        };
+        d.version = version;
+        Ok(d)
+    }
+
+    async fn bearer(&self, renew: bool) -> Result<Option<String>, DomoticzError> {
+        let Auth::Password {
+            user,
+            password,
+            application,
+        } = &self.auth
+        else {
+            return Ok(match &self.auth {
+                Auth::Bearer(t) => Some(t.clone()),
+                _ => None,
+            });
+        };
+        if !renew {
+            if let Some(t) = self.token.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+                return Ok(Some(t));
+            }
+        }
+        let url = format!("{}/oauth2/v1/token", self.base);
+        let r = self
+            .http
+            .post(&url)
+            .basic_auth(user, Some(password))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=password&client_id={}",
+                pct(application)
+            ))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        if !r.status().is_success() {
+            return Err(DomoticzError::Unauthorized);
+        }
+        let body: Value = r.json().await.map_err(|e| DomoticzError::BadAnswer {
+            command: "oauth2 token".into(),
+            detail: e.to_string(),
+        })?;
+        let token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .ok_or(DomoticzError::Unauthorized)?
+            .to_owned();
+        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        Ok(Some(token))
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> DomoticzError {
+        DomoticzError::Unreachable {
+            url: self.base.clone(),
+            // Without the URL: it may hold nothing secret, but the error text stays short.
+            reason: e.without_url().to_string(),
+        }
+    }
+
+    /// The query for `command` in this server's form.
+    fn query(&self, command: &str, args: &[(&str, &str)]) -> String {
+        let legacy = match (self.form, command) {
+            (ApiForm::Legacy, "getdevices") => Some("devices"),
+            (ApiForm::Legacy, "createdevice" | "setused" | "graph") => Some(command),
+            (ApiForm::Legacy, "getsettings") => Some("settings"),
+            (ApiForm::Legacy, "gethardware") => Some("hardware"),
+            _ => None,
+        };
+        let mut q = match legacy {
+            Some(kind) => format!("type={kind}"),
+            None => format!("type=command&param={command}"),
+        };
+        for (k, v) in args {
+            q.push('&');
+            q.push_str(k);
+            q.push('=');
+            q.push_str(&pct(v));
+        }
+        q
+    }
+
+    /// One `/json.htm` call; a 401 with a password grant renews the token once.
+    pub async fn call(&self, command: &str, args: &[(&str, &str)]) -> Result<Value, DomoticzError> {
+        let url = format!("{}/json.htm?{}", self.base, self.query(command, args));
+        let mut renew = false;
+        loop {
+            let mut request = self.http.get(&url);
+            if let Auth::Basic { user, password } = &self.auth {
+                request = request.basic_auth(user, Some(password));
+            }
+            if let Some(token) = self.bearer(renew).await? {
+                request = request.bearer_auth(token);
+            }
+            let r = request.send().await.map_err(|e| self.unreachable(e))?;
+            match r.status().as_u16() {
+                401 if !renew && matches!(self.auth, Auth::Password { .. }) => {
+                    renew = true;
+                    continue;
+                }
+                401 => return Err(DomoticzError::Unauthorized),
+                404 => {
+                    return Err(DomoticzError::Refused {
+                        command: command.into(),
+                        detail: " (404: this Domoticz does not know the command)".into(),
+                    })
+                }
+                _ => {}
+            }
+            let body: Value = r.json().await.map_err(|e| DomoticzError::BadAnswer {
+                command: command.into(),
+                detail: e.to_string(),
+            })?;
+            if body.get("status").and_then(Value::as_str) != Some("OK") {
+                return Err(DomoticzError::Refused {
+                    command: command.into(),
+                    detail: String::new(),
+                });
+            }
+            return Ok(body);
+        }
+    }
+
+    /// Short-log retention in days ("Short Log Sensors"), from `getsettings` (admin).
+    pub async fn short_log_days(&self) -> Result<i64, DomoticzError> {
+        let s = self.call("getsettings", &[]).await?;
+        Ok(s.get("ShortLogDays")
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+            .unwrap_or(1))
+    }
+
+    /// Every device in use.
+    pub async fn devices(&self) -> Result<Vec<Device>, DomoticzError> {
+        let d = self.call("getdevices", &[]).await?;
+        Ok(d.get("result")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|x| {
+                        Some(Device {
+                            idx: x.get("idx")?.as_str()?.parse().ok()?,
+                            device_id: x
+                                .get("ID")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .into(),
+                            name: x
+                                .get("Name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .into(),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The idx of the Dummy hardware named `name`, created if missing.
+    pub async fn dummy_hardware(&self, name: &str) -> Result<i64, DomoticzError> {
+        let list = self.call("gethardware", &[]).await?;
+        let found = list
+            .get("result")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|h| {
+                h.get("Name").and_then(Value::as_str) == Some(name)
+                    && h.get("Type").and_then(Value::as_i64) == Some(15)
+            })
+            .and_then(|h| h.get("idx")?.as_str()?.parse().ok());
+        if let Some(idx) = found {
+            return Ok(idx);
+        }
+        let r = self
+            .call(
+                "addhardware",
+                &[
+                    ("htype", "15"),
+                    ("name", name),
+                    ("enabled", "true"),
+                    ("datatimeout", "0"),
+                    ("loglevel", "7"),
+                ],
+            )
+            .await?;
+        idx_of(&r, "addhardware")
+    }
+
+    /// Creates a P1 Smart Meter on `hardware`, named and described, with linky's options.
+    pub async fn create_p1(
+        &self,
+        hardware: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<i64, DomoticzError> {
+        let hw = hardware.to_string();
+        let r = self
+            .call(
+                "createdevice",
+                &[
+                    ("idx", &hw),
+                    ("sensorname", name),
+                    ("devicetype", "250"),
+                    ("devicesubtype", "1"),
+                ],
+            )
+            .await?;
+        let idx = idx_of(&r, "createdevice")?;
+        self.set_options(idx, Some(description)).await?;
+        Ok(idx)
+    }
+
+    /// `setused` with `used=true` (never false: that deletes the device) and linky's options.
+    pub async fn set_options(
+        &self,
+        idx: i64,
+        description: Option<&str>,
+    ) -> Result<(), DomoticzError> {
+        use base64::Engine;
+        let options = base64::engine::general_purpose::STANDARD.encode(P1_OPTIONS);
+        let idx = idx.to_string();
+        let mut args = vec![
+            ("idx", idx.as_str()),
+            ("used", "true"),
+            ("options", options.as_str()),
+        ];
+        if let Some(d) = description {
+            args.push(("description", d));
+        }
+        self.call("setused", &args).await.map(|_| ())
+    }
+
+    /// One `udevice`.
+    pub async fn update(&self, idx: i64, svalue: &str) -> Result<(), DomoticzError> {
+        let idx = idx.to_string();
+        self.call(
+            "udevice",
+            &[("idx", &idx), ("nvalue", "0"), ("svalue", svalue)],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The `d` stamps the graph API shows for a device over `range` (`day`, `month`, `year`).
+    pub async fn graph_stamps(&self, idx: i64, range: &str) -> Result<Vec<String>, DomoticzError> {
+        let idx = idx.to_string();
+        let g = self
+            .call(
+                "graph",
+                &[("sensor", "counter"), ("idx", &idx), ("range", range)],
+            )
+            .await?;
+        Ok(g.get("result")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("d")?.as_str().map(str::to_owned))
+            .collect())
+    }
+}
+
+fn idx_of(answer: &Value, command: &str) -> Result<i64, DomoticzError> {
+    answer
+        .get("idx")
+        .and_then(|v| {
+            v.as_str()
+                .and_then(|s| s.parse().ok())
+                .or_else(|| v.as_i64())
+        })
+        .ok_or_else(|| DomoticzError::BadAnswer {
+            command: command.into(),
+            detail: "no idx".into(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_encoding() {
+        assert_eq!(parse_version("2024.7"), Some((2024, 7)));
+        assert_eq!(parse_version("2023.2 (build 15457)"), Some((2023, 2)));
+        assert_eq!(parse_version("beta"), None);
+        assert_eq!(pct("1;2 3:4+="), "1%3B2%203%3A4%2B%3D");
+        assert_eq!(format!("{:?}", Auth::Bearer("secret".into())), "Bearer");
+    }
+}

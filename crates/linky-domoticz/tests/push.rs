@@ -1,0 +1,361 @@
+//! Pushing from a real store into the Domoticz test double over loopback HTTP; assertions on
+//! the double's tables, as on a real domoticz.db.
+
+use std::net::SocketAddr;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use domoticz_double::{DomoticzDouble, DoubleOptions, RunningDouble, Version};
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurvePoint, Step, UsagePoint};
+use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
+use linky_domoticz::push::{push_meter, DeviceOrigin, MeterPush, PushSettings};
+use linky_store::{DayOutcome, Kind, Store, WindowData};
+
+const PDL: &str = "22516914714270";
+
+fn now() -> DateTime<Utc> {
+    paris::TZ
+        .with_ymd_and_hms(2026, 11, 27, 9, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn day(text: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+}
+
+/// Seven days of curve (slot h at 100·(h+1) W) and thirty days of daily totals.
+fn store() -> Store {
+    let pdl = PDL.parse::<UsagePoint>().unwrap();
+    let mut s = Store::in_memory().unwrap();
+    s.add_meter(&pdl, now()).unwrap();
+    let first = day("2026-11-20");
+    let mut points = Vec::new();
+    let mut outcomes = Vec::new();
+    for d in first.iter_days().take(7) {
+        let (from, to) = paris::day_bounds(d);
+        let mut end = from + Duration::minutes(30);
+        while end <= to {
+            let h: u32 = (end - Duration::minutes(1))
+                .with_timezone(&paris::TZ)
+                .format("%H")
+                .to_string()
+                .parse()
+                .unwrap();
+            points.push(LoadCurvePoint {
+                end,
+                step: Step::PT30M,
+                watts: 100 * (h + 1),
+            });
+            end += Duration::minutes(30);
+        }
+        outcomes.push(fetched(d));
+    }
+    s.record_window(
+        &pdl,
+        Direction::Consumption,
+        Kind::Curve,
+        &WindowData::Curve(points),
+        &outcomes,
+        now(),
+    )
+    .unwrap();
+    let daily: Vec<DailyEnergy> = day("2026-10-28")
+        .iter_days()
+        .take(30)
+        .map(|date| DailyEnergy {
+            date,
+            energy: Energy::from_wh(12_345),
+        })
+        .collect();
+    let outcomes: Vec<DayOutcome> = daily.iter().map(|d| fetched(d.date)).collect();
+    s.record_window(
+        &pdl,
+        Direction::Consumption,
+        Kind::Daily,
+        &WindowData::Daily(daily),
+        &outcomes,
+        now(),
+    )
+    .unwrap();
+    s
+}
+
+fn fetched(d: NaiveDate) -> DayOutcome {
+    DayOutcome::fetched(d)
+}
+
+async fn double(options: DoubleOptions) -> (DomoticzDouble, RunningDouble) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let d = DomoticzDouble::new(DoubleOptions {
+        short_log_days: 7,
+        ..options
+    })
+    .unwrap();
+    let r = d
+        .bind("127.0.0.1:0".parse::<SocketAddr>().unwrap())
+        .await
+        .unwrap();
+    (d, r)
+}
+
+fn trusted() -> DoubleOptions {
+    DoubleOptions {
+        trust_loopback: true,
+        ..DoubleOptions::default()
+    }
+}
+
+fn connection(url: String, auth: Auth) -> Connection {
+    Connection {
+        url,
+        auth,
+        accept_invalid_certs: false,
+        ca_file: None,
+        force_2023_2: false,
+    }
+}
+
+fn count(d: &DomoticzDouble, sql: &str) -> i64 {
+    d.with_db(|db| db.query_row(sql, [], |r| r.get(0)).unwrap())
+}
+
+/// One push of the test meter with the default settings.
+async fn push_default(d: &Domoticz, s: &mut Store) -> MeterPush {
+    let pdl = PDL.parse::<UsagePoint>().unwrap();
+    let settings = PushSettings::default();
+    push_meter(d, s, &pdl, &schedule(), &settings, now())
+        .await
+        .unwrap()
+}
+
+fn schedule() -> OffPeakSchedule {
+    OffPeakSchedule::parse("22h-6h").unwrap()
+}
+
+#[tokio::test]
+async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back() {
+    let (dz, running) = double(trusted()).await;
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    assert_eq!(d.version, "2025.1");
+    let mut s = store();
+    let pdl = PDL.parse::<UsagePoint>().unwrap();
+    let first = push_default(&d, &mut s).await;
+    assert_eq!(first.origin, DeviceOrigin::Created);
+    assert_eq!((first.days_sent, first.hours_sent), (30, 7 * 24));
+    assert_eq!(first.days_without_split, 23);
+    assert!(first.not_landed.is_empty(), "{:?}", first.not_landed);
+    let idx = first.idx;
+    assert_eq!(
+        dz.with_db(|db| db
+            .query_row(
+                &format!("SELECT Name, Description, Options FROM DeviceStatus WHERE ID = {idx}"),
+                [],
+                |r| Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?
+                ))
+            )
+            .unwrap()),
+        (
+            format!("Linky {PDL}"),
+            format!("Compteur Linky {PDL}"),
+            "AddDBLogEntry:dHJ1ZQ==;DisableLogAutoUpdate:dHJ1ZQ==".to_owned()
+        )
+    );
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter"), 168);
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
+    let (v1, v5): (i64, i64) = dz.with_db(|db| {
+        db.query_row(
+            "SELECT Value1, Value5 FROM MultiMeter_Calendar WHERE Date = '2026-11-24'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert_eq!((v1, v5), (23200, 6800));
+    assert_eq!(
+        count(
+            &dz,
+            "SELECT Value1 FROM MultiMeter_Calendar WHERE Date = '2026-11-01'"
+        ),
+        12345
+    );
+    // Counters never go down, and the last hour row holds the whole curve.
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter a JOIN MultiMeter b ON b.Date > a.Date WHERE b.Value1 + b.Value5 < a.Value1 + a.Value5"), 0);
+    assert_eq!(
+        count(
+            &dz,
+            "SELECT Value1 + Value5 FROM MultiMeter WHERE Date = '2026-11-27 00:00:00'"
+        ),
+        7 * 30000
+    );
+
+    // Twice in a row writes nothing new.
+    let second = push_default(&d, &mut s).await;
+    assert_eq!(
+        (
+            second.origin,
+            second.days_sent,
+            second.hours_sent,
+            second.unchanged
+        ),
+        (DeviceOrigin::Known, 0, 0, 198)
+    );
+    assert!(second.calls <= 3, "{} calls", second.calls);
+
+    // The user deletes the device in Domoticz: the next push creates a new one and rewrites
+    // the whole history into it (the original lost it here).
+    let r = reqwest::get(format!(
+        "{}/json.htm?type=command&param=setused&idx={idx}&used=false",
+        running.url()
+    ))
+    .await
+    .unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 0);
+    let third = push_default(&d, &mut s).await;
+    assert_eq!(
+        (third.origin, third.days_sent, third.hours_sent),
+        (DeviceOrigin::Created, 30, 168)
+    );
+    assert_eq!(
+        third.idx, idx,
+        "Domoticz reuses the idx of the deleted device"
+    );
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
+
+    // --all rewrites everything into the same device.
+    let all = PushSettings {
+        all: true,
+        ..PushSettings::default()
+    };
+    let fourth = push_meter(&d, &mut s, &pdl, &schedule(), &all, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (fourth.origin, fourth.days_sent, fourth.hours_sent),
+        (DeviceOrigin::Known, 30, 168)
+    );
+}
+
+#[tokio::test]
+async fn the_original_plugins_device_is_adopted_and_a_dropped_row_is_reported() {
+    let (dz, running) = double(trusted()).await;
+    let url = running.url();
+    // The plugin's device: DeviceID = PDL, no options on a fresh P1 here.
+    let hw: serde_json::Value = reqwest::get(format!("{url}/json.htm?type=command&param=addhardware&htype=15&name=Plugin&enabled=true&loglevel=7")).await.unwrap().json().await.unwrap();
+    let hw = hw["idx"].as_str().unwrap().to_owned();
+    let dev: serde_json::Value = reqwest::get(format!("{url}/json.htm?type=command&param=createdevice&idx={hw}&sensorname=Old&devicetype=250&devicesubtype=1")).await.unwrap().json().await.unwrap();
+    let old: i64 = dev["idx"].as_str().unwrap().parse().unwrap();
+    dz.with_db(|db| {
+        db.execute(
+            &format!("UPDATE DeviceStatus SET DeviceID = '{PDL}' WHERE ID = {old}"),
+            [],
+        )
+        .unwrap()
+    });
+    // Domoticz "drops" one day row (stands for a row it rejected while answering OK).
+    dz.with_db(|db| db.execute_batch("CREATE TRIGGER dropped AFTER INSERT ON MultiMeter_Calendar WHEN NEW.Date = '2026-11-25' BEGIN DELETE FROM MultiMeter_Calendar WHERE Date = NEW.Date; END;").unwrap());
+    let d = Domoticz::connect(&connection(url.clone(), Auth::None))
+        .await
+        .unwrap();
+    let mut s = store();
+    let push = push_default(&d, &mut s).await;
+    assert_eq!(
+        (push.origin, push.idx),
+        (DeviceOrigin::AdoptedFromPlugin, old)
+    );
+    assert_eq!(push.not_landed, ["2026-11-25"]);
+    assert_eq!(count(&dz, &format!("SELECT COUNT(*) FROM DeviceStatus WHERE ID = {old} AND Options LIKE 'AddDBLogEntry%'")), 1);
+    // The dropped row is tried again next time.
+    dz.with_db(|db| db.execute_batch("DROP TRIGGER dropped").unwrap());
+    let again = push_default(&d, &mut s).await;
+    assert_eq!(
+        (again.days_sent, again.hours_sent, again.not_landed.len()),
+        (1, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn each_authentication_mode_and_version_path() {
+    // Basic: refused over plain HTTP until allowed, then accepted.
+    let (dz, running) = double(DoubleOptions::default()).await;
+    let basic = Auth::Basic {
+        user: "admin".into(),
+        password: "domoticz".into(),
+    };
+    let err = Domoticz::connect(&connection(running.url(), basic.clone()))
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(err, DomoticzError::Unauthorized));
+    assert!(
+        err.to_string().contains("Trusted Networks") && err.fr().contains("Réseaux de confiance")
+    );
+    assert!(
+        !err.to_string().contains("domoticz\""),
+        "no password in messages"
+    );
+    dz.set_options(|o| o.allow_plain_basic_auth = true);
+    Domoticz::connect(&connection(running.url(), basic))
+        .await
+        .unwrap();
+    // No credentials outside the trusted networks: 401 with the fixes.
+    assert!(matches!(
+        Domoticz::connect(&connection(running.url(), Auth::None))
+            .await
+            .err()
+            .unwrap(),
+        DomoticzError::Unauthorized
+    ));
+    // OAuth2 password grant with a registered application, then a bearer token.
+    dz.add_application("linky", "app-secret", false);
+    let grant = Auth::Password {
+        user: "admin".into(),
+        password: "domoticz".into(),
+        application: "linky".into(),
+    };
+    let d = Domoticz::connect(&connection(running.url(), grant))
+        .await
+        .unwrap();
+    let mut s = store();
+    let push = push_default(&d, &mut s).await;
+    assert_eq!(push.days_sent, 30);
+    let bad = Auth::Bearer("not-a-token".into());
+    assert!(matches!(
+        Domoticz::connect(&connection(running.url(), bad))
+            .await
+            .err()
+            .unwrap(),
+        DomoticzError::Unauthorized
+    ));
+
+    // 2023.2 is refused unless forced; 2023.1 takes the legacy forms end to end.
+    let (dz, running) = double(DoubleOptions {
+        version: Version::V2023_2,
+        ..trusted()
+    })
+    .await;
+    assert!(matches!(
+        Domoticz::connect(&connection(running.url(), Auth::None))
+            .await
+            .err()
+            .unwrap(),
+        DomoticzError::Version2023_2
+    ));
+    dz.set_options(|o| o.version = Version::V2023_1);
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    let mut s = store();
+    let push = push_default(&d, &mut s).await;
+    assert_eq!(
+        (push.days_sent, push.hours_sent, push.not_landed.len()),
+        (30, 168, 0)
+    );
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
+}
