@@ -175,6 +175,8 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
 impl Domoticz {
     /// Connects, checks the credentials and the version.
     pub async fn connect(c: &Connection) -> Result<Domoticz, DomoticzError> {
+        // reqwest is built without a default crypto provider; installing one twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("linky/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))

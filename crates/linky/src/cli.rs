@@ -72,6 +72,24 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Write the stored history into Domoticz, or check the connection to it.
+    Domoticz {
+        #[command(subcommand)]
+        command: DomoticzCommand,
+    },
+}
+
+/// `linky domoticz ...`
+#[derive(Debug, Subcommand)]
+pub enum DomoticzCommand {
+    /// Send the rows that are new or changed since the last push (every sync does it too).
+    Push {
+        /// Rewrite every row, e.g. after the device was deleted or its history damaged.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Check the connection, the rights, the version, the settings and the devices.
+    Check,
 }
 
 /// `linky config ...`

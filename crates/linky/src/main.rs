@@ -142,6 +142,21 @@ fn networked(
                 )
                 .await
             }
+            Command::Domoticz { command } => match command {
+                cli::DomoticzCommand::Push { all } => {
+                    commands::domoticz::push(
+                        &settings,
+                        &paths,
+                        out.display_lang(),
+                        &linky_core::SystemClock,
+                        *all,
+                    )
+                    .await
+                }
+                cli::DomoticzCommand::Check => {
+                    commands::domoticz::check(&settings, &paths, out.display_lang()).await
+                }
+            },
             Command::Doctor => {
                 commands::doctor::run(
                     &settings,

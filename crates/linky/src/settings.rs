@@ -29,6 +29,67 @@ pub struct Settings {
     pub direct: DirectSection,
     /// When the daemon runs.
     pub daemon: DaemonSection,
+    /// Where to write in Domoticz.
+    pub domoticz: DomoticzSection,
+}
+
+/// `[domoticz]`: unset `url` means no Domoticz.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DomoticzSection {
+    /// Domoticz's address, e.g. `http://192.168.1.10:8080`.
+    pub url: Option<String>,
+    /// User (Basic, or with `application` the OAuth2 password grant).
+    pub user: Option<String>,
+    /// Password (prefer `LINKY_DOMOTICZ_PASSWORD`).
+    pub password: Option<String>,
+    /// A registered Domoticz Application, for the OAuth2 password grant.
+    pub application: Option<String>,
+    /// A bearer token issued beforehand (prefer `LINKY_DOMOTICZ_TOKEN`).
+    pub token: Option<String>,
+    /// Trust Domoticz's self-signed certificate.
+    pub accept_invalid_certs: bool,
+    /// A CA certificate (PEM) for HTTPS.
+    pub ca_file: Option<PathBuf>,
+    /// Write to Domoticz 2023.2 despite its bug.
+    pub force_2023_2: bool,
+    /// Days of hourly rows, capped by Domoticz's "Short Log Sensors".
+    pub short_log_days: u32,
+    /// The Domoticz server's time zone.
+    pub timezone: String,
+    /// The Dummy hardware holding linky's devices.
+    pub hardware: String,
+}
+
+impl Default for DomoticzSection {
+    fn default() -> Self {
+        DomoticzSection {
+            url: None,
+            user: None,
+            password: None,
+            application: None,
+            token: None,
+            accept_invalid_certs: false,
+            ca_file: None,
+            force_2023_2: false,
+            short_log_days: 7,
+            timezone: "Europe/Paris".into(),
+            hardware: "Linky".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for DomoticzSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DomoticzSection")
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("application", &self.application)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("short_log_days", &self.short_log_days)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[sync]`
@@ -416,6 +477,44 @@ impl Settings {
                 });
             }
         }
+        let z = &self.domoticz;
+        if let Some(u) = &z.url {
+            url("domoticz.url", u)?;
+        }
+        range("domoticz.short_log_days", z.short_log_days, 0, 60)?;
+        if z.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(error(
+                "domoticz.timezone",
+                (
+                    format!("« {} » n'est pas un fuseau horaire connu", z.timezone),
+                    format!("\"{}\" is not a known time zone", z.timezone),
+                ),
+                (
+                    "écrivez un nom IANA comme Europe/Paris",
+                    "write an IANA name such as Europe/Paris",
+                ),
+            ));
+        }
+        if z.password.is_some() && z.user.is_none() {
+            return Err(error(
+                "domoticz.user",
+                (
+                    "manquant avec un mot de passe".into(),
+                    "missing with a password".into(),
+                ),
+                ("donnez l'utilisateur Domoticz", "give the Domoticz user"),
+            ));
+        }
+        if z.application.is_some() && z.password.is_none() {
+            return Err(error(
+                "domoticz.password",
+                ("manquant pour OAuth2".into(), "missing for OAuth2".into()),
+                (
+                    "donnez le mot de passe (LINKY_DOMOTICZ_PASSWORD)",
+                    "give the password (LINKY_DOMOTICZ_PASSWORD)",
+                ),
+            ));
+        }
         let d = &self.daemon;
         let (ws, we) = (
             time("daemon.window_start", &d.window_start)?,
@@ -498,6 +597,18 @@ impl Settings {
         if let Some(v) = get("LINKY_ENEDIS_CLIENT_SECRET") {
             self.direct.client_secret = Some(v);
         }
+        if let Some(v) = get("LINKY_DOMOTICZ_URL") {
+            self.domoticz.url = Some(v);
+        }
+        if let Some(v) = get("LINKY_DOMOTICZ_USER") {
+            self.domoticz.user = Some(v);
+        }
+        if let Some(v) = get("LINKY_DOMOTICZ_PASSWORD") {
+            self.domoticz.password = Some(v);
+        }
+        if let Some(v) = get("LINKY_DOMOTICZ_TOKEN") {
+            self.domoticz.token = Some(v);
+        }
         if let Some(v) = get("LINKY_METERS") {
             self.direct.meters = v
                 .split(',')
@@ -520,8 +631,14 @@ impl Settings {
     /// The effective settings as TOML, secrets masked.
     pub fn show(&self) -> String {
         let mut shown = self.clone();
-        if shown.direct.client_secret.is_some() {
-            shown.direct.client_secret = Some("***".into());
+        for secret in [
+            &mut shown.direct.client_secret,
+            &mut shown.domoticz.password,
+            &mut shown.domoticz.token,
+        ] {
+            if secret.is_some() {
+                *secret = Some("***".into());
+            }
         }
         toml::to_string(&shown).unwrap_or_default()
     }
@@ -690,6 +807,36 @@ mod tests {
                     ..ok.clone()
                 },
                 "direct.meters",
+            ),
+            (
+                Settings {
+                    domoticz: DomoticzSection {
+                        url: Some("192.168.1.10:8080".into()),
+                        ..DomoticzSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "domoticz.url",
+            ),
+            (
+                Settings {
+                    domoticz: DomoticzSection {
+                        timezone: "Paris".into(),
+                        ..DomoticzSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "domoticz.timezone",
+            ),
+            (
+                Settings {
+                    domoticz: DomoticzSection {
+                        password: Some("x".into()),
+                        ..DomoticzSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "domoticz.user",
             ),
             (
                 Settings {

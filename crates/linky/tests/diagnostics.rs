@@ -1,4 +1,5 @@
-//! `linky doctor`, `linky status` and `linky run` as processes against broken and working set-ups.
+//! `linky doctor`, `linky status`, `linky run` and `linky domoticz` as processes against broken
+//! and working set-ups.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -257,5 +258,94 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
     assert!(
         out.contains("Next sync:") && !out.contains("none planned"),
         "the daemon's plan is shown: {out}"
+    );
+}
+
+/// `linky sync` pushes into Domoticz (the test double of domoticz-double) when it is
+/// configured; `linky domoticz push` then has nothing new; `check` reports; a 401 says how to
+/// fix it without showing the password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
+    let s = stack().await;
+    let d = dir("domoticz");
+    logged_in(&s, &d, 0, &["22516914714270"]).await;
+    let double = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
+        trust_loopback: true,
+        short_log_days: 7,
+        ..Default::default()
+    })
+    .unwrap();
+    let running = double.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = running.url();
+    let p = d.path().to_path_buf();
+    let u = url.clone();
+    let (sync, push, check) = tokio::task::spawn_blocking(move || {
+        let with = |args: &[&str]| {
+            let o = linky(&p, args)
+                .env("LINKY_DOMOTICZ_URL", &u)
+                .env("LINKY_HISTORY_DAYS", "10")
+                .output()
+                .unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout).into_owned()
+                    + &String::from_utf8_lossy(&o.stderr),
+            )
+        };
+        (
+            with(&["sync"]),
+            with(&["domoticz", "push"]),
+            with(&["domoticz", "check"]),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(sync.0, Some(0), "{}", sync.1);
+    assert!(
+        sync.1
+            .contains("Domoticz: meter 22516914714270 → device 1 (created)"),
+        "{}",
+        sync.1
+    );
+    assert!(push.1.contains("0 days and 0 hours sent"), "{}", push.1);
+    assert!(
+        check.1.contains("Domoticz 2025.1 reached")
+            && check.1.contains("device 1 \"Linky 22516914714270\""),
+        "{}",
+        check.1
+    );
+    let (days, hours): (i64, i64) = double.with_db(|db| {
+        db.query_row(
+            "SELECT (SELECT COUNT(*) FROM MultiMeter_Calendar), (SELECT COUNT(*) FROM MultiMeter)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    // Seven days of hours, both ends included (the original skipped the last one).
+    assert!(
+        days >= 10 && hours == 7 * 24 + 1,
+        "{days} day rows, {hours} hour rows"
+    );
+
+    // Credentials refused: the fixes (French in linky-domoticz tests), never the password.
+    double.set_options(|o| o.trust_loopback = false);
+    let p = d.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        linky(&p, &["domoticz", "check"])
+            .env("LINKY_DOMOTICZ_URL", &url)
+            .env("LINKY_DOMOTICZ_USER", "admin")
+            .env("LINKY_DOMOTICZ_PASSWORD", "pa55-word-xyz")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("Trusted Networks") && !text.contains("pa55-word-xyz"),
+        "{text}"
     );
 }

@@ -102,12 +102,17 @@ fn file_then_environment_then_flags() {
         &home,
         &[
             ("LINKY_ENEDIS_CLIENT_SECRET", "hunter2-secret"),
+            ("LINKY_DOMOTICZ_USER", "admin"),
+            ("LINKY_DOMOTICZ_PASSWORD", "hunter2-password"),
+            ("LINKY_DOMOTICZ_TOKEN", "hunter2-token"),
             ("LINKY_LANG", "en"),
         ],
         &["config", "show"],
     ));
     assert!(
-        out.contains("client_secret = \"***\"") && !out.contains("hunter2"),
+        out.contains("client_secret = \"***\"")
+            && out.contains("password = \"***\"")
+            && !out.contains("hunter2"),
         "{out}"
     );
 }

@@ -97,8 +97,24 @@ pub async fn run(
             || {
                 let clock = clock.clone();
                 async move {
-                    match super::sync::once(settings, paths, clock, &Quiet).await {
-                        Ok(report) => report,
+                    match super::sync::once(settings, paths, clock.clone(), &Quiet).await {
+                        Ok(report) => {
+                            // A failed push is told; the next one sends what is missing.
+                            match super::domoticz::push_all(settings, paths, clock.as_ref(), false)
+                                .await
+                            {
+                                Ok(Some(pushed)) => {
+                                    let text = super::domoticz::summary(&pushed, lang);
+                                    tracing::info!(meters = pushed.len(), "{}", text.trim_end());
+                                }
+                                Ok(None) => {}
+                                Err(e) => crate::report::line_err(&format!(
+                                    "linky: {}",
+                                    e.message().localized(lang)
+                                )),
+                            }
+                            report
+                        }
                         Err(e) => {
                             crate::report::line_err(&format!(
                                 "linky: {}",

@@ -5,6 +5,7 @@ pub mod account;
 pub mod daemon;
 pub mod demo;
 pub mod doctor;
+pub mod domoticz;
 pub mod energy;
 pub mod holidays;
 pub mod offpeak;

@@ -149,8 +149,18 @@ pub async fn run(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = once(settings, paths, clock, &Bar(bar)).await?;
-    let text = summary(&report, lang);
+    let report = once(settings, paths, clock.clone(), &Bar(bar)).await?;
+    let mut text = summary(&report, lang);
+    // The sync's data is safe in the store whatever Domoticz does: a failed push is told and
+    // the next sync sends what is missing.
+    match super::domoticz::push_all(settings, paths, clock.as_ref(), false).await {
+        Ok(Some(pushed)) => text.push_str(&super::domoticz::summary(&pushed, lang)),
+        Ok(None) => {}
+        Err(e) => {
+            crate::report::text_out(&text);
+            return Err(e);
+        }
+    }
     match problem(&report) {
         None => Ok(text),
         Some(message) => {

@@ -1,0 +1,264 @@
+//! `linky domoticz push` and `linky domoticz check`, and the push that follows a sync when
+//! Domoticz is configured.
+
+use std::fmt::Write;
+
+use linky_core::holidays::HolidayZone;
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{Clock, Lang, Localized};
+use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
+use linky_domoticz::push::{push_meter, DeviceOrigin, MeterPush, PushError, PushSettings};
+use linky_store::Store;
+
+use super::{CommandError, CommandResult, Message, Paths};
+use crate::settings::Settings;
+
+fn say(lang: Lang, fr: String, en: String) -> String {
+    if lang == Lang::Fr {
+        fr
+    } else {
+        en
+    }
+}
+
+fn line(out: &mut String, lang: Lang, fr: String, en: String) {
+    out.push_str(&say(lang, fr, en));
+    out.push('\n');
+}
+
+fn domoticz_error(e: &DomoticzError) -> CommandError {
+    CommandError::failed(Message {
+        fr: e.fr(),
+        en: e.to_string(),
+    })
+}
+
+fn push_error(e: PushError) -> CommandError {
+    match e {
+        PushError::Domoticz(e) => domoticz_error(&e),
+        PushError::Store(e) => CommandError::failed(Message {
+            fr: e.localized(Lang::Fr),
+            en: e.localized(Lang::En),
+        }),
+    }
+}
+
+/// The connection the settings describe; `None` when Domoticz is not configured.
+pub fn connection(settings: &Settings) -> Option<Connection> {
+    let z = &settings.domoticz;
+    let url = z.url.clone()?;
+    let auth = match (&z.token, &z.user, &z.password, &z.application) {
+        (Some(t), _, _, _) => Auth::Bearer(t.clone()),
+        (None, Some(u), Some(p), Some(a)) => Auth::Password {
+            user: u.clone(),
+            password: p.clone(),
+            application: a.clone(),
+        },
+        (None, Some(u), Some(p), None) => Auth::Basic {
+            user: u.clone(),
+            password: p.clone(),
+        },
+        _ => Auth::None,
+    };
+    Some(Connection {
+        url,
+        auth,
+        accept_invalid_certs: z.accept_invalid_certs,
+        ca_file: z.ca_file.clone(),
+        force_2023_2: z.force_2023_2,
+    })
+}
+
+fn not_configured() -> CommandError {
+    CommandError::from(Message {
+        fr: "Domoticz n'est pas configuré : donnez `domoticz.url` dans le fichier de réglages ou LINKY_DOMOTICZ_URL".into(),
+        en: "Domoticz is not configured: set `domoticz.url` in the settings file or LINKY_DOMOTICZ_URL".into(),
+    })
+}
+
+fn push_settings(settings: &Settings, all: bool) -> PushSettings {
+    let z = &settings.domoticz;
+    PushSettings {
+        short_log_days: z.short_log_days.into(),
+        // Validated with the settings.
+        zone: z.timezone.parse().unwrap_or(linky_core::paris::TZ),
+        all,
+        hardware_name: z.hardware.clone(),
+        holiday_zone: if settings.offpeak.alsace_moselle {
+            HolidayZone::AlsaceMoselle
+        } else {
+            HolidayZone::Metropole
+        },
+    }
+}
+
+/// Pushes every stored meter. `Ok(None)` when Domoticz is not configured.
+pub async fn push_all(
+    settings: &Settings,
+    paths: &Paths,
+    clock: &dyn Clock,
+    all: bool,
+) -> Result<Option<Vec<MeterPush>>, CommandError> {
+    let Some(connection) = connection(settings) else {
+        return Ok(None);
+    };
+    let d = Domoticz::connect(&connection)
+        .await
+        .map_err(|e| domoticz_error(&e))?;
+    let mut store = Store::open(&paths.store())?;
+    let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
+        .ok()
+        .filter(|s| !s.is_empty());
+    let push = push_settings(settings, all);
+    let mut done = Vec::new();
+    for meter in store.meters()? {
+        let schedule =
+            super::energy::schedule_for(user_schedule.as_ref(), meter.contract_offpeak.as_deref());
+        let report = push_meter(&d, &mut store, &meter.pdl, &schedule, &push, clock.now())
+            .await
+            .map_err(push_error)?;
+        done.push(report);
+    }
+    Ok(Some(done))
+}
+
+/// One line per meter, and what to do about adopted devices and rows that did not land.
+pub fn summary(reports: &[MeterPush], lang: Lang) -> String {
+    let mut out = String::new();
+    for r in reports {
+        let origin = match r.origin {
+            DeviceOrigin::Known => say(lang, "".into(), "".into()),
+            DeviceOrigin::Created => say(lang, " (créé)".into(), " (created)".into()),
+            DeviceOrigin::FoundByName => say(lang, " (retrouvé par son nom)".into(), " (found by its name)".into()),
+            DeviceOrigin::AdoptedFromPlugin => say(lang, " (repris du plugin DomoticzLinky : désactivez ce plugin pour que deux programmes n'écrivent pas dans le même dispositif)".into(), " (taken over from the DomoticzLinky plugin: disable that plugin so two programs do not write into the same device)".into()),
+        };
+        line(&mut out, lang, format!("Domoticz : compteur {} → dispositif {}{origin} : {} jours et {} heures envoyés, {} inchangés", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged),
+                format!("Domoticz: meter {} → device {}{origin}: {} days and {} hours sent, {} unchanged", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged));
+        if r.days_without_split > 0 {
+            let _ = writeln!(out, "  {}", say(lang,
+                format!("{} jours sans courbe complète : leur total Enedis est dans le tarif 1 (pas de répartition HP/HC)", r.days_without_split),
+                format!("{} days without a complete curve: their Enedis total is in tariff 1 (no peak/off-peak split)", r.days_without_split)));
+        }
+        if !r.not_landed.is_empty() {
+            let _ = writeln!(out, "  {}", say(lang,
+                format!("{} lignes acceptées mais absentes des graphiques de Domoticz (ex. {}) : nouvel essai au prochain envoi ; voyez le journal de Domoticz", r.not_landed.len(), r.not_landed[0]),
+                format!("{} rows accepted but missing from Domoticz's graphs (e.g. {}): another try at the next push; see Domoticz's log", r.not_landed.len(), r.not_landed[0])));
+        }
+    }
+    out
+}
+
+/// `linky domoticz push [--all]`.
+pub async fn push(
+    settings: &Settings,
+    paths: &Paths,
+    lang: Lang,
+    clock: &dyn Clock,
+    all: bool,
+) -> CommandResult {
+    let reports = push_all(settings, paths, clock, all)
+        .await?
+        .ok_or_else(not_configured)?;
+    if reports.is_empty() {
+        return Ok(say(
+            lang,
+            "aucun compteur dans le magasin : lancez `linky sync` d'abord\n".into(),
+            "no meter in the store: run `linky sync` first\n".into(),
+        ));
+    }
+    let text = summary(&reports, lang);
+    if reports.iter().any(|r| !r.not_landed.is_empty()) {
+        crate::report::text_out(&text);
+        return Err(CommandError::failed(Message {
+            fr: "des lignes n'ont pas été enregistrées par Domoticz".into(),
+            en: "some rows were not stored by Domoticz".into(),
+        }));
+    }
+    Ok(text)
+}
+
+/// `linky domoticz check`: connection, rights, version, settings and devices, each problem
+/// with its fix.
+pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandResult {
+    let connection = connection(settings).ok_or_else(not_configured)?;
+    let d = Domoticz::connect(&connection)
+        .await
+        .map_err(|e| domoticz_error(&e))?;
+    let mut out = String::new();
+    let form = match d.form {
+        linky_domoticz::client::ApiForm::Command => "type=command",
+        linky_domoticz::client::ApiForm::Legacy => "legacy type=…",
+    };
+    line(
+        &mut out,
+        lang,
+        format!(
+            "Domoticz {} joint ({form}), identifiants acceptés",
+            d.version
+        ),
+        format!(
+            "Domoticz {} reached ({form}), credentials accepted",
+            d.version
+        ),
+    );
+    let mut problems = 0;
+    match d.short_log_days().await {
+        Ok(days) => {
+            let wanted = i64::from(settings.domoticz.short_log_days);
+            line(
+                &mut out,
+                lang,
+                format!(
+                    "historique court de Domoticz : {days} jours (linky en écrit {})",
+                    wanted.min(days)
+                ),
+                format!(
+                    "Domoticz short log: {days} days (linky writes {})",
+                    wanted.min(days)
+                ),
+            );
+            if days < wanted {
+                let _ = writeln!(out, "  {}", say(lang,
+                    format!("pour {wanted} jours d'heures, réglez Configuration > Paramètres > Historique > « Short Log Sensors » à {wanted}"),
+                    format!("for {wanted} days of hours, set Setup > Settings > Log History > \"Short Log Sensors\" to {wanted}")));
+            }
+        }
+        Err(DomoticzError::Unauthorized | DomoticzError::Refused { .. }) => {
+            problems += 1;
+            line(&mut out, lang, "l'utilisateur n'a pas les droits Administrateur : ils sont nécessaires pour créer le matériel et les dispositifs (Configuration > Utilisateurs)".into(),
+                "the user lacks Admin rights, which creating the hardware and devices needs (Setup > Users)".into());
+        }
+        Err(e) => return Err(domoticz_error(&e)),
+    }
+    let store = Store::open(&paths.store())?;
+    let devices = d.devices().await.map_err(|e| domoticz_error(&e))?;
+    for meter in store.meters()? {
+        let known = store.domoticz_device(meter.pdl.as_str())?;
+        let name = format!("Linky {}", meter.pdl);
+        let found = devices
+            .iter()
+            .find(|x| Some(x.idx) == known)
+            .or_else(|| devices.iter().find(|x| x.device_id == meter.pdl.as_str()))
+            .or_else(|| devices.iter().find(|x| x.name == name));
+        let line = match found {
+            Some(x) if x.device_id == meter.pdl.as_str() => say(lang,
+                format!("compteur {} : dispositif {} du plugin DomoticzLinky, repris au prochain envoi (désactivez le plugin)", meter.pdl, x.idx),
+                format!("meter {}: device {} of the DomoticzLinky plugin, taken over at the next push (disable the plugin)", meter.pdl, x.idx)),
+            Some(x) => say(lang,
+                format!("compteur {} : dispositif {} « {} »", meter.pdl, x.idx, x.name),
+                format!("meter {}: device {} \"{}\"", meter.pdl, x.idx, x.name)),
+            None => say(lang,
+                format!("compteur {} : pas encore de dispositif, « {name} » sera créé au prochain envoi", meter.pdl),
+                format!("meter {}: no device yet, \"{name}\" will be created at the next push", meter.pdl)),
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    if problems > 0 {
+        crate::report::text_out(&out);
+        return Err(CommandError::failed(Message {
+            fr: format!("{problems} problème(s) à corriger ci-dessus"),
+            en: format!("{problems} problem(s) to fix above"),
+        }));
+    }
+    Ok(out)
+}
