@@ -5,5 +5,6 @@
 //! intended differences from the original plugin are documented there.
 
 pub mod client;
+pub mod dashboard;
 pub mod push;
 pub mod rows;

@@ -13,6 +13,7 @@ use linky_core::{paris, Direction, Energy, UsagePoint};
 use linky_store::{Store, StoreError};
 
 use crate::client::{Domoticz, DomoticzError};
+use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod, Statistic};
 use crate::rows::{day_rows, hour_rows, merge_hours, DaySource};
 
 /// What a push may do.
@@ -28,6 +29,8 @@ pub struct PushSettings {
     pub hardware_name: String,
     /// Alsace-Moselle holidays for the off-peak rules.
     pub holiday_zone: HolidayZone,
+    /// The dashboard's primary (peak) and secondary (energy) displays.
+    pub dashboard: (DashboardPeriod, (Statistic, DashboardPeriod)),
 }
 
 impl Default for PushSettings {
@@ -38,6 +41,10 @@ impl Default for PushSettings {
             all: false,
             hardware_name: "Linky".into(),
             holiday_zone: HolidayZone::Metropole,
+            dashboard: (
+                DashboardPeriod::Day,
+                (Statistic::Value, DashboardPeriod::Day),
+            ),
         }
     }
 }
@@ -76,6 +83,8 @@ pub struct MeterPush {
     pub not_landed: Vec<String>,
     /// HTTP calls made.
     pub calls: usize,
+    /// The dashboard value sent, or why the old one stays.
+    pub dashboard: Result<String, DashboardError>,
 }
 
 /// Why a push stopped.
@@ -164,16 +173,8 @@ pub async fn push_meter(
     let days = settings.short_log_days.min(server_days).max(0);
 
     let today = paris::local_date(now);
-    let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
-    let mut hours_by_direction = Vec::new();
-    for direction in [Direction::Consumption, Direction::Production] {
-        let curve = store.curve(pdl, direction, from, to)?;
-        let classifier = Classifier::new(schedule, Some(pdl), direction, settings.holiday_zone);
-        hours_by_direction.push(aggregate(curve.points(), Period::Hour, |p| {
-            classifier.is_offpeak(p)
-        }));
-    }
-    let hours = merge_hours(&hours_by_direction[0], &hours_by_direction[1]);
+    let to = paris::day_start(today);
+    let hours = stored_hours(store, pdl, schedule, settings, today)?;
     let yesterday = today - Duration::days(1);
     let daily = |direction| -> Result<BTreeMap<NaiveDate, Energy>, StoreError> {
         Ok(store
@@ -213,6 +214,7 @@ pub async fn push_meter(
             .count(),
         not_landed: Vec::new(),
         calls,
+        dashboard: Err(DashboardError::NoData("day")),
     };
     // Day rows first: they are the history that must not be lost; hour rows then.
     let wanted: Vec<(String, String, bool)> = day_list
@@ -278,5 +280,72 @@ pub async fn push_meter(
         tracing::warn!(count = missing.len(), first = %missing[0], "rows Domoticz accepted but does not show");
     }
     report.not_landed = missing;
+    let (value, calls) = send_dashboard(d, store, pdl, idx, &hours, settings, today).await?;
+    report.dashboard = value;
+    report.calls += calls;
     Ok(report)
+}
+
+/// Energy per hour of the whole stored history, both directions, split by tariff.
+fn stored_hours(
+    store: &Store,
+    pdl: &UsagePoint,
+    schedule: &OffPeakSchedule,
+    settings: &PushSettings,
+    today: NaiveDate,
+) -> Result<BTreeMap<DateTime<Utc>, crate::rows::MeterSplit>, StoreError> {
+    let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
+    let mut by_direction = Vec::new();
+    for direction in [Direction::Consumption, Direction::Production] {
+        let curve = store.curve(pdl, direction, from, to)?;
+        let classifier = Classifier::new(schedule, Some(pdl), direction, settings.holiday_zone);
+        by_direction.push(aggregate(curve.points(), Period::Hour, |p| {
+            classifier.is_offpeak(p)
+        }));
+    }
+    Ok(merge_hours(&by_direction[0], &by_direction[1]))
+}
+
+/// Computes and sends the dashboard value; a period without data keeps the old value (logged).
+async fn send_dashboard(
+    d: &Domoticz,
+    store: &Store,
+    pdl: &UsagePoint,
+    idx: i64,
+    hours: &BTreeMap<DateTime<Utc>, crate::rows::MeterSplit>,
+    settings: &PushSettings,
+    today: NaiveDate,
+) -> Result<(Result<String, DashboardError>, usize), PushError> {
+    let peaks = store.max_power(pdl, first_day(), today - Duration::days(1))?;
+    let (primary, secondary) = settings.dashboard;
+    match dashboard_value(hours, &peaks, primary, secondary, today) {
+        Ok(parts) => {
+            let value = parts.map(|p| p.to_string()).join(";");
+            d.update(idx, &value).await?;
+            Ok((Ok(value), 1))
+        }
+        Err(e) => {
+            tracing::info!(%pdl, reason = %e, "dashboard value kept");
+            Ok((Err(e), 0))
+        }
+    }
+}
+
+/// Re-sends the dashboard value of a meter whose device is known: the daemon does it every
+/// hour, because dated values never refresh the widget, which turns red after a while.
+pub async fn refresh_dashboard(
+    d: &Domoticz,
+    store: &Store,
+    pdl: &UsagePoint,
+    schedule: &OffPeakSchedule,
+    settings: &PushSettings,
+    now: DateTime<Utc>,
+) -> Result<Option<Result<String, DashboardError>>, PushError> {
+    let Some(idx) = store.domoticz_device(pdl.as_str())? else {
+        return Ok(None);
+    };
+    let today = paris::local_date(now);
+    let hours = stored_hours(store, pdl, schedule, settings, today)?;
+    let (value, _) = send_dashboard(d, store, pdl, idx, &hours, settings, today).await?;
+    Ok(Some(value))
 }

@@ -166,3 +166,56 @@ fn days_without_a_full_curve_use_the_daily_total_or_are_left_out() {
     assert_eq!(days[0].0.to_string(), "12345;0;0;0;0;0;2026-11-02");
     assert_eq!(days[0].1, DaySource::DailyTotal);
 }
+
+#[test]
+fn dashboard_values_equal_the_originals() {
+    use linky_domoticz::dashboard::{dashboard_value, parse_primary, parse_secondary};
+    let schedule = OffPeakSchedule::parse("22h-6h").unwrap();
+    let classifier = Classifier::new(
+        &schedule,
+        None,
+        Direction::Consumption,
+        HolidayZone::Metropole,
+    );
+    let usage = aggregate(&curve(), Period::Hour, |p| classifier.is_offpeak(p));
+    let hours = merge_hours(&usage, &BTreeMap::new());
+    // Max power for day d is 5000 + d VA at 19:07.
+    let peaks: Vec<linky_core::MaxPower> = (13..=15)
+        .map(|d| {
+            let date = NaiveDate::from_ymd_opt(2024, 5, d).unwrap();
+            linky_core::MaxPower {
+                date,
+                at: date.and_hms_opt(19, 7, 0).unwrap(),
+                volt_amperes: 5000 + d,
+            }
+        })
+        .collect();
+    let today = NaiveDate::from_ymd_opt(2024, 5, 16).unwrap();
+    let value = |primary: &str, secondary: &str| {
+        dashboard_value(
+            &hours,
+            &peaks,
+            parse_primary(primary).unwrap(),
+            parse_secondary(secondary).unwrap(),
+            today,
+        )
+        .unwrap()
+    };
+    assert_eq!(value("peak_day", "value_day"), [23200, 6800, 0, 0, 5015, 0]);
+    assert_eq!(
+        value("peak_cweek", "value_cweek"),
+        [69600, 20400, 0, 0, 5015, 0]
+    );
+    // mean over all 24 hours of yesterday, per tariff.
+    assert_eq!(value("peak_day", "mean_day"), [967, 283, 0, 0, 5015, 0]);
+    assert_eq!(value("peak_day", "max_day"), [2200, 2400, 0, 0, 5015, 0]);
+    // A period without data yet keeps the old value.
+    assert!(dashboard_value(
+        &hours,
+        &peaks,
+        parse_primary("peak_day").unwrap(),
+        parse_secondary("value_day").unwrap(),
+        NaiveDate::from_ymd_opt(2024, 5, 20).unwrap()
+    )
+    .is_err());
+}

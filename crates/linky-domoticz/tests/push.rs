@@ -194,6 +194,18 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         7 * 30000
     );
 
+    // The dashboard: yesterday's energy by tariff (no peak stored here: 0, as the original).
+    assert_eq!(first.dashboard.as_deref(), Ok("23200;6800;0;0;0;0"));
+    let shown: String = dz.with_db(|db| {
+        db.query_row(
+            &format!("SELECT sValue FROM DeviceStatus WHERE ID = {idx}"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    assert_eq!(shown, "23200;6800;0;0;0;0");
+
     // Twice in a row writes nothing new.
     let second = push_default(&d, &mut s).await;
     assert_eq!(
@@ -205,7 +217,11 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         ),
         (DeviceOrigin::Known, 0, 0, 198)
     );
-    assert!(second.calls <= 3, "{} calls", second.calls);
+    assert!(
+        second.calls <= 4,
+        "{} calls (devices, settings, dashboard)",
+        second.calls
+    );
 
     // The user deletes the device in Domoticz: the next push creates a new one and rewrites
     // the whole history into it (the original lost it here).

@@ -91,61 +91,68 @@ pub async fn run(
         "linky : démon démarré".into(),
         "linky: daemon started".into(),
     ));
-    daemon
-        .run(
-            &sleeper,
-            || {
-                let clock = clock.clone();
-                async move {
-                    match super::sync::once(settings, paths, clock.clone(), &Quiet).await {
-                        Ok(report) => {
-                            // A failed push is told; the next one sends what is missing.
-                            match super::domoticz::push_all(settings, paths, clock.as_ref(), false)
-                                .await
-                            {
-                                Ok(Some(pushed)) => {
-                                    let text = super::domoticz::summary(&pushed, lang);
-                                    tracing::info!(meters = pushed.len(), "{}", text.trim_end());
-                                }
-                                Ok(None) => {}
-                                Err(e) => crate::report::line_err(&format!(
-                                    "linky: {}",
-                                    e.message().localized(lang)
-                                )),
+    let run = daemon.run(
+        &sleeper,
+        || {
+            let clock = clock.clone();
+            async move {
+                match super::sync::once(settings, paths, clock.clone(), &Quiet).await {
+                    Ok(report) => {
+                        // A failed push is told; the next one sends what is missing.
+                        match super::domoticz::push_all(settings, paths, clock.as_ref(), false)
+                            .await
+                        {
+                            Ok(Some(pushed)) => {
+                                let text = super::domoticz::summary(&pushed, lang);
+                                tracing::info!(meters = pushed.len(), "{}", text.trim_end());
                             }
-                            report
-                        }
-                        Err(e) => {
-                            crate::report::line_err(&format!(
+                            Ok(None) => {}
+                            Err(e) => crate::report::line_err(&format!(
                                 "linky: {}",
                                 e.message().localized(lang)
-                            ));
-                            SyncReport {
-                                stopped: Some(linky_sync::Stop::Unauthorized(
-                                    e.message().localized(Lang::En),
-                                )),
-                                ..SyncReport::default()
-                            }
+                            )),
+                        }
+                        report
+                    }
+                    Err(e) => {
+                        crate::report::line_err(&format!("linky: {}", e.message().localized(lang)));
+                        SyncReport {
+                            stopped: Some(linky_sync::Stop::Unauthorized(
+                                e.message().localized(Lang::En),
+                            )),
+                            ..SyncReport::default()
                         }
                     }
                 }
-            },
-            |event| match event {
-                Event::Planned(at) => {
-                    tracing::info!(next = %at, "next sync planned");
-                    if let Ok(store) = Store::open(&paths.store()) {
-                        let _ = store.set_state(
-                            "daemon.next_sync",
-                            &at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                        );
-                    }
+            }
+        },
+        |event| match event {
+            Event::Planned(at) => {
+                tracing::info!(next = %at, "next sync planned");
+                if let Ok(store) = Store::open(&paths.store()) {
+                    let _ = store.set_state(
+                        "daemon.next_sync",
+                        &at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    );
                 }
-                Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
-            },
-            stop,
-            None,
-        )
-        .await;
+            }
+            Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
+        },
+        stop,
+        None,
+    );
+    // Dated values never refresh the Domoticz widget, which turns red after a day and a half:
+    // the dashboard value is sent again every hour while the daemon runs.
+    let refresh = async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            super::domoticz::refresh_dashboards(settings, paths, clock.as_ref(), lang).await;
+        }
+    };
+    tokio::select! {
+        () = run => {}
+        () = refresh => {}
+    }
     Ok(say(
         lang,
         "linky : démon arrêté\n".into(),

@@ -7,6 +7,7 @@ use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
+use linky_domoticz::dashboard::{parse_primary, parse_secondary, DashboardPeriod, Statistic};
 use linky_domoticz::push::{push_meter, DeviceOrigin, MeterPush, PushError, PushSettings};
 use linky_store::Store;
 
@@ -89,6 +90,12 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
         } else {
             HolidayZone::Metropole
         },
+        // Both validated with the settings; the defaults are the original's.
+        dashboard: (
+            parse_primary(&settings.dashboard.primary).unwrap_or(DashboardPeriod::Day),
+            parse_secondary(&settings.dashboard.secondary)
+                .unwrap_or((Statistic::Value, DashboardPeriod::Day)),
+        ),
     }
 }
 
@@ -134,6 +141,12 @@ pub fn summary(reports: &[MeterPush], lang: Lang) -> String {
         };
         line(&mut out, lang, format!("Domoticz : compteur {} → dispositif {}{origin} : {} jours et {} heures envoyés, {} inchangés", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged),
                 format!("Domoticz: meter {} → device {}{origin}: {} days and {} hours sent, {} unchanged", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged));
+        match &r.dashboard {
+            Ok(v) => line(&mut out, lang, format!("  tableau de bord : {v}"), format!("  dashboard: {v}")),
+            Err(e) => line(&mut out, lang,
+                "  tableau de bord inchangé : pas encore de données pour la période (Enedis publie la veille le lendemain)".into(),
+                format!("  dashboard unchanged: {e}")),
+        }
         if r.days_without_split > 0 {
             let _ = writeln!(out, "  {}", say(lang,
                 format!("{} jours sans courbe complète : leur total Enedis est dans le tarif 1 (pas de répartition HP/HC)", r.days_without_split),
@@ -261,4 +274,42 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
         }));
     }
     Ok(out)
+}
+
+/// Re-sends every meter's dashboard value (the daemon, every hour). Errors are told, not fatal.
+pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn Clock, lang: Lang) {
+    let Some(connection) = connection(settings) else {
+        return;
+    };
+    let result: Result<(), CommandError> = async {
+        let d = Domoticz::connect(&connection)
+            .await
+            .map_err(|e| domoticz_error(&e))?;
+        let store = Store::open(&paths.store())?;
+        let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
+            .ok()
+            .filter(|s| !s.is_empty());
+        let push = push_settings(settings, false);
+        for meter in store.meters()? {
+            let schedule = super::energy::schedule_for(
+                user_schedule.as_ref(),
+                meter.contract_offpeak.as_deref(),
+            );
+            linky_domoticz::push::refresh_dashboard(
+                &d,
+                &store,
+                &meter.pdl,
+                &schedule,
+                &push,
+                clock.now(),
+            )
+            .await
+            .map_err(push_error)?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        crate::report::line_err(&format!("linky: {}", e.message().localized(lang)));
+    }
 }
