@@ -34,6 +34,19 @@ fn curve() -> Vec<LoadCurvePoint> {
     points
 }
 
+/// The golden curve's hours with the original's `22h-6h` off-peak hours.
+fn golden_hours() -> BTreeMap<chrono::DateTime<chrono::Utc>, linky_domoticz::rows::MeterSplit> {
+    let schedule = OffPeakSchedule::parse("22h-6h").unwrap();
+    let classifier = Classifier::new(
+        &schedule,
+        None,
+        Direction::Consumption,
+        HolidayZone::Metropole,
+    );
+    let usage = aggregate(&curve(), Period::Hour, |p| classifier.is_offpeak(p));
+    merge_hours(&usage, &BTreeMap::new())
+}
+
 fn counters(u1: i64, u2: i64) -> P1Counters {
     P1Counters {
         usage_peak: u1,
@@ -45,15 +58,7 @@ fn counters(u1: i64, u2: i64) -> P1Counters {
 
 #[test]
 fn increments_and_day_rows_equal_the_originals() {
-    let schedule = OffPeakSchedule::parse("22h-6h").unwrap();
-    let classifier = Classifier::new(
-        &schedule,
-        None,
-        Direction::Consumption,
-        HolidayZone::Metropole,
-    );
-    let usage = aggregate(&curve(), Period::Hour, |p| classifier.is_offpeak(p));
-    let hours = merge_hours(&usage, &BTreeMap::new());
+    let hours = golden_hours();
     // The original's short log: Mode1 = 2 days before "today" 2024-05-16.
     let since = paris::day_start(NaiveDate::from_ymd_opt(2024, 5, 14).unwrap());
     let rows = hour_rows(&hours, since, chrono_tz::Europe::Paris);
@@ -170,15 +175,7 @@ fn days_without_a_full_curve_use_the_daily_total_or_are_left_out() {
 #[test]
 fn dashboard_values_equal_the_originals() {
     use linky_domoticz::dashboard::{dashboard_value, parse_primary, parse_secondary};
-    let schedule = OffPeakSchedule::parse("22h-6h").unwrap();
-    let classifier = Classifier::new(
-        &schedule,
-        None,
-        Direction::Consumption,
-        HolidayZone::Metropole,
-    );
-    let usage = aggregate(&curve(), Period::Hour, |p| classifier.is_offpeak(p));
-    let hours = merge_hours(&usage, &BTreeMap::new());
+    let hours = golden_hours();
     // Max power for day d is 5000 + d VA at 19:07.
     let peaks: Vec<linky_core::MaxPower> = (13..=15)
         .map(|d| {
