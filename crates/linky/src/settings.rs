@@ -53,8 +53,6 @@ pub struct DomoticzSection {
     pub ca_file: Option<PathBuf>,
     /// Write to Domoticz 2023.2 despite its bug.
     pub force_2023_2: bool,
-    /// Days of hourly rows, capped by Domoticz's "Short Log Sensors".
-    pub short_log_days: u32,
     /// The Domoticz server's time zone.
     pub timezone: String,
     /// The Dummy hardware holding linky's devices.
@@ -72,7 +70,6 @@ impl Default for DomoticzSection {
             accept_invalid_certs: false,
             ca_file: None,
             force_2023_2: false,
-            short_log_days: 7,
             timezone: "Europe/Paris".into(),
             hardware: "Linky".into(),
         }
@@ -87,7 +84,6 @@ impl std::fmt::Debug for DomoticzSection {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("application", &self.application)
             .field("token", &self.token.as_ref().map(|_| "***"))
-            .field("short_log_days", &self.short_log_days)
             .finish_non_exhaustive()
     }
 }
@@ -481,7 +477,6 @@ impl Settings {
         if let Some(u) = &z.url {
             url("domoticz.url", u)?;
         }
-        range("domoticz.short_log_days", z.short_log_days, 0, 60)?;
         if z.timezone.parse::<chrono_tz::Tz>().is_err() {
             return Err(error(
                 "domoticz.timezone",

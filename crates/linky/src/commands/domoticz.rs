@@ -80,7 +80,7 @@ fn not_configured() -> CommandError {
 fn push_settings(settings: &Settings, all: bool) -> PushSettings {
     let z = &settings.domoticz;
     PushSettings {
-        short_log_days: z.short_log_days.into(),
+        short_log_days: settings.sync.hours_days.into(),
         // Validated with the settings.
         zone: z.timezone.parse().unwrap_or(linky_core::paris::TZ),
         all,
@@ -217,7 +217,7 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
     let mut problems = 0;
     match d.short_log_days().await {
         Ok(days) => {
-            let wanted = i64::from(settings.domoticz.short_log_days);
+            let wanted = i64::from(settings.sync.hours_days);
             line(
                 &mut out,
                 lang,
