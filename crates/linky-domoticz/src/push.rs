@@ -9,12 +9,12 @@ use chrono_tz::Tz;
 use linky_core::aggregate::{aggregate, Period};
 use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::{Classifier, OffPeakSchedule};
-use linky_core::{paris, Direction, Energy, UsagePoint};
+use linky_core::{paris, Direction, Energy, MaxPower, UsagePoint};
 use linky_store::{Store, StoreError};
 
 use crate::client::{Domoticz, DomoticzError};
 use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod, Statistic};
-use crate::rows::{day_rows, hour_rows, merge_hours, DaySource};
+use crate::rows::{day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
 
 /// What a push may do.
 #[derive(Debug, Clone)]
@@ -62,11 +62,11 @@ pub enum DeviceOrigin {
     Created,
 }
 
-/// What one meter's push did.
+/// What one device's push did.
 #[derive(Debug, Clone)]
 pub struct MeterPush {
-    /// The meter.
-    pub pdl: UsagePoint,
+    /// The meter's PDL, or `<consumption PDL> / <production PDL>` for a merged device.
+    pub key: String,
     /// Its Domoticz device.
     pub idx: i64,
     /// How the device was found.
@@ -101,22 +101,23 @@ pub enum PushError {
 /// Rows are recorded as accepted in batches, so a killed push resumes where it stopped.
 const BATCH: usize = 200;
 
-/// Finds the meter's device (remembered idx, the original plugin's device, a device named
-/// `Linky <PDL>`) or creates it, and remembers it. Never deletes a device.
+/// Finds the device of `key` (a PDL, or `<consumption PDL> / <production PDL>` for a merged
+/// device): the remembered idx, the original plugin's device (DeviceID = key), a device named
+/// `Linky <key>`; or creates it; and remembers it. Never deletes a device.
 pub async fn locate_device(
     d: &Domoticz,
     store: &mut Store,
-    pdl: &UsagePoint,
+    key: &str,
     settings: &PushSettings,
     calls: &mut usize,
 ) -> Result<(i64, DeviceOrigin), PushError> {
     let devices = d.devices().await?;
     *calls += 1;
-    let name = format!("Linky {pdl}");
-    let known = store.domoticz_device(pdl.as_str())?;
+    let name = format!("Linky {key}");
+    let known = store.domoticz_device(key)?;
     let found = if let Some(idx) = known.filter(|i| devices.iter().any(|x| x.idx == *i)) {
         Some((idx, DeviceOrigin::Known))
-    } else if let Some(x) = devices.iter().find(|x| x.device_id == pdl.as_str()) {
+    } else if let Some(x) = devices.iter().find(|x| x.device_id == key) {
         Some((x.idx, DeviceOrigin::AdoptedFromPlugin))
     } else {
         devices
@@ -129,7 +130,7 @@ pub async fn locate_device(
         None => {
             let hw = d.dummy_hardware(&settings.hardware_name).await?;
             let idx = d
-                .create_p1(hw, &name, &format!("Compteur Linky {pdl}"))
+                .create_p1(hw, &name, &format!("Compteur Linky {key}"))
                 .await?;
             *calls += 4;
             (idx, DeviceOrigin::Created)
@@ -144,7 +145,7 @@ pub async fn locate_device(
         d.set_options(idx, None).await?;
         *calls += 1;
     }
-    store.set_domoticz_device(pdl.as_str(), idx)?;
+    store.set_domoticz_device(key, idx)?;
     if origin != DeviceOrigin::Known {
         // Domoticz reuses the idx of a deleted device (MAX(ID) + 1), so what was pushed to an
         // idx says nothing about a device found or created now: it gets every row.
@@ -157,6 +158,114 @@ fn first_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
 }
 
+/// What one Domoticz device shows: one meter's stored data, or a consumption meter's merged
+/// with a production meter's.
+#[derive(Debug, Clone)]
+pub struct DeviceData {
+    /// The PDL, or `<consumption PDL> / <production PDL>`.
+    pub key: String,
+    /// Energy per hour, split by direction and tariff.
+    pub hours: BTreeMap<DateTime<Utc>, MeterSplit>,
+    /// Enedis's daily consumption.
+    pub daily_usage: BTreeMap<NaiveDate, Energy>,
+    /// Enedis's daily production.
+    pub daily_return: BTreeMap<NaiveDate, Energy>,
+    /// Daily peaks (consumption).
+    pub peaks: Vec<MaxPower>,
+}
+
+impl DeviceData {
+    /// Whether any consumption is known.
+    pub fn has_usage(&self) -> bool {
+        !self.daily_usage.is_empty()
+            || self
+                .hours
+                .values()
+                .any(|h| h.usage.total() > Energy::default())
+    }
+
+    /// Whether any production is known.
+    pub fn has_return(&self) -> bool {
+        !self.daily_return.is_empty()
+            || self
+                .hours
+                .values()
+                .any(|h| h.ret.total() > Energy::default())
+    }
+}
+
+/// Reads a meter's data from the store, up to yesterday.
+pub fn meter_data(
+    store: &Store,
+    pdl: &UsagePoint,
+    schedule: &OffPeakSchedule,
+    settings: &PushSettings,
+    today: NaiveDate,
+) -> Result<DeviceData, StoreError> {
+    let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
+    let mut by_direction = Vec::new();
+    for direction in [Direction::Consumption, Direction::Production] {
+        let curve = store.curve(pdl, direction, from, to)?;
+        let classifier = Classifier::new(schedule, Some(pdl), direction, settings.holiday_zone);
+        by_direction.push(aggregate(curve.points(), Period::Hour, |p| {
+            classifier.is_offpeak(p)
+        }));
+    }
+    let yesterday = today - Duration::days(1);
+    let daily = |direction| -> Result<BTreeMap<NaiveDate, Energy>, StoreError> {
+        Ok(store
+            .daily(pdl, direction, first_day(), yesterday)?
+            .into_iter()
+            .map(|e| (e.date, e.energy))
+            .collect())
+    };
+    Ok(DeviceData {
+        key: pdl.as_str().to_owned(),
+        hours: merge_hours(&by_direction[0], &by_direction[1]),
+        daily_usage: daily(Direction::Consumption)?,
+        daily_return: daily(Direction::Production)?,
+        peaks: store.max_power(pdl, first_day(), yesterday)?,
+    })
+}
+
+/// One device for a consumption-only meter and a production-only meter of one household, as
+/// the original's `Linky <C> / <P>`. Every hour and day of either goes in, days with only
+/// production included (the original lost them: its bug P4).
+pub fn merged(consumption: &DeviceData, production: &DeviceData) -> DeviceData {
+    let mut hours = BTreeMap::<DateTime<Utc>, MeterSplit>::new();
+    for (at, h) in &consumption.hours {
+        hours.entry(*at).or_default().usage = h.usage;
+    }
+    for (at, h) in &production.hours {
+        hours.entry(*at).or_default().ret = h.ret;
+    }
+    DeviceData {
+        key: format!("{} / {}", consumption.key, production.key),
+        hours,
+        daily_usage: consumption.daily_usage.clone(),
+        daily_return: production.daily_return.clone(),
+        peaks: consumption.peaks.clone(),
+    }
+}
+
+/// The merged devices to write: every consumption-only meter with every production-only one
+/// (indexes into `meters`).
+pub fn merged_pairs(meters: &[DeviceData]) -> Vec<(usize, usize)> {
+    let only = |usage: bool| -> Vec<usize> {
+        meters
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.has_usage() == usage && m.has_return() != usage)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (consumers, producers) = (only(true), only(false));
+    consumers
+        .iter()
+        .flat_map(|c| producers.iter().map(move |p| (*c, *p)))
+        .collect()
+}
+
 /// Pushes one meter's stored history. `now` decides what "today" (never pushed: incomplete) is.
 pub async fn push_meter(
     d: &Domoticz,
@@ -166,35 +275,33 @@ pub async fn push_meter(
     settings: &PushSettings,
     now: DateTime<Utc>,
 ) -> Result<MeterPush, PushError> {
+    let today = paris::local_date(now);
+    let data = meter_data(store, pdl, schedule, settings, today)?;
+    push_device(d, store, &data, settings, today).await
+}
+
+/// Pushes what one device shows: rows new or changed since the last push, read-back, dashboard.
+pub async fn push_device(
+    d: &Domoticz,
+    store: &mut Store,
+    data: &DeviceData,
+    settings: &PushSettings,
+    today: NaiveDate,
+) -> Result<MeterPush, PushError> {
     let mut calls = 0;
-    let (idx, origin) = locate_device(d, store, pdl, settings, &mut calls).await?;
+    let (idx, origin) = locate_device(d, store, &data.key, settings, &mut calls).await?;
     let server_days = d.short_log_days().await?;
     calls += 1;
     let days = settings.short_log_days.min(server_days).max(0);
-
-    let today = paris::local_date(now);
     let to = paris::day_start(today);
-    let hours = stored_hours(store, pdl, schedule, settings, today)?;
-    let yesterday = today - Duration::days(1);
-    let daily = |direction| -> Result<BTreeMap<NaiveDate, Energy>, StoreError> {
-        Ok(store
-            .daily(pdl, direction, first_day(), yesterday)?
-            .into_iter()
-            .map(|e| (e.date, e.energy))
-            .collect())
-    };
-    let (usage, ret) = (
-        daily(Direction::Consumption)?,
-        daily(Direction::Production)?,
-    );
-    let day_list: Vec<_> = day_rows(&hours, &usage, &ret)
+    let day_list: Vec<_> = day_rows(&data.hours, &data.daily_usage, &data.daily_return)
         .into_iter()
         .filter(|(r, _)| r.date < today)
         .collect();
     let hour_list = if days == 0 {
         Vec::new()
     } else {
-        hour_rows(&hours, to - Duration::days(days), settings.zone)
+        hour_rows(&data.hours, to - Duration::days(days), settings.zone)
     };
 
     if settings.all {
@@ -202,7 +309,7 @@ pub async fn push_meter(
     }
     let pushed = store.domoticz_rows(idx)?;
     let mut report = MeterPush {
-        pdl: pdl.clone(),
+        key: data.key.clone(),
         idx,
         origin,
         hours_sent: 0,
@@ -280,72 +387,46 @@ pub async fn push_meter(
         tracing::warn!(count = missing.len(), first = %missing[0], "rows Domoticz accepted but does not show");
     }
     report.not_landed = missing;
-    let (value, calls) = send_dashboard(d, store, pdl, idx, &hours, settings, today).await?;
+    let (value, calls) = send_dashboard(d, data, idx, settings, today).await?;
     report.dashboard = value;
     report.calls += calls;
     Ok(report)
 }
 
-/// Energy per hour of the whole stored history, both directions, split by tariff.
-fn stored_hours(
-    store: &Store,
-    pdl: &UsagePoint,
-    schedule: &OffPeakSchedule,
-    settings: &PushSettings,
-    today: NaiveDate,
-) -> Result<BTreeMap<DateTime<Utc>, crate::rows::MeterSplit>, StoreError> {
-    let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
-    let mut by_direction = Vec::new();
-    for direction in [Direction::Consumption, Direction::Production] {
-        let curve = store.curve(pdl, direction, from, to)?;
-        let classifier = Classifier::new(schedule, Some(pdl), direction, settings.holiday_zone);
-        by_direction.push(aggregate(curve.points(), Period::Hour, |p| {
-            classifier.is_offpeak(p)
-        }));
-    }
-    Ok(merge_hours(&by_direction[0], &by_direction[1]))
-}
-
 /// Computes and sends the dashboard value; a period without data keeps the old value (logged).
 async fn send_dashboard(
     d: &Domoticz,
-    store: &Store,
-    pdl: &UsagePoint,
+    data: &DeviceData,
     idx: i64,
-    hours: &BTreeMap<DateTime<Utc>, crate::rows::MeterSplit>,
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<(Result<String, DashboardError>, usize), PushError> {
-    let peaks = store.max_power(pdl, first_day(), today - Duration::days(1))?;
     let (primary, secondary) = settings.dashboard;
-    match dashboard_value(hours, &peaks, primary, secondary, today) {
+    match dashboard_value(&data.hours, &data.peaks, primary, secondary, today) {
         Ok(parts) => {
             let value = parts.map(|p| p.to_string()).join(";");
             d.update(idx, &value).await?;
             Ok((Ok(value), 1))
         }
         Err(e) => {
-            tracing::info!(%pdl, reason = %e, "dashboard value kept");
+            tracing::info!(device = %data.key, reason = %e, "dashboard value kept");
             Ok((Err(e), 0))
         }
     }
 }
 
-/// Re-sends the dashboard value of a meter whose device is known: the daemon does it every
+/// Re-sends the dashboard value of a device that was pushed before: the daemon does it every
 /// hour, because dated values never refresh the widget, which turns red after a while.
 pub async fn refresh_dashboard(
     d: &Domoticz,
     store: &Store,
-    pdl: &UsagePoint,
-    schedule: &OffPeakSchedule,
+    data: &DeviceData,
     settings: &PushSettings,
-    now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Result<Option<Result<String, DashboardError>>, PushError> {
-    let Some(idx) = store.domoticz_device(pdl.as_str())? else {
+    let Some(idx) = store.domoticz_device(&data.key)? else {
         return Ok(None);
     };
-    let today = paris::local_date(now);
-    let hours = stored_hours(store, pdl, schedule, settings, today)?;
-    let (value, _) = send_dashboard(d, store, pdl, idx, &hours, settings, today).await?;
+    let (value, _) = send_dashboard(d, data, idx, settings, today).await?;
     Ok(Some(value))
 }

@@ -375,3 +375,79 @@ async fn each_authentication_mode_and_version_path() {
     );
     assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
 }
+
+/// A consumption-only meter and a production-only meter get a merged device `Linky C / P`,
+/// with the days that only have production (the original lost them).
+#[tokio::test]
+async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
+    use linky_domoticz::push::{merged, merged_pairs, meter_data, push_device};
+    let (dz, running) = double(trusted()).await;
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    let mut s = store();
+    let producer: UsagePoint = "10284856584123".parse().unwrap();
+    s.add_meter(&producer, now()).unwrap();
+    // Production on 11-18 (before any consumption) and 11-20, 2 kW all day.
+    let mut points = Vec::new();
+    let days = [day("2026-11-18"), day("2026-11-20")];
+    for d in days {
+        let (from, to) = paris::day_bounds(d);
+        let mut end = from + Duration::minutes(30);
+        while end <= to {
+            points.push(LoadCurvePoint {
+                end,
+                step: Step::PT30M,
+                watts: 2000,
+            });
+            end += Duration::minutes(30);
+        }
+    }
+    s.record_window(
+        &producer,
+        Direction::Production,
+        Kind::Curve,
+        &WindowData::Curve(points),
+        &days.map(fetched),
+        now(),
+    )
+    .unwrap();
+    let settings = PushSettings::default();
+    let today = day("2026-11-27");
+    let consumer: UsagePoint = PDL.parse().unwrap();
+    let list = vec![
+        meter_data(&s, &consumer, &schedule(), &settings, today).unwrap(),
+        meter_data(&s, &producer, &OffPeakSchedule::default(), &settings, today).unwrap(),
+    ];
+    assert_eq!(merged_pairs(&list), [(0, 1)]);
+    let both = merged(&list[0], &list[1]);
+    let r = push_device(&d, &mut s, &both, &settings, today)
+        .await
+        .unwrap();
+    assert_eq!(r.key, format!("{PDL} / 10284856584123"));
+    let name: String = dz.with_db(|db| {
+        db.query_row(
+            &format!("SELECT Name FROM DeviceStatus WHERE ID = {}", r.idx),
+            [],
+            |x| x.get(0),
+        )
+        .unwrap()
+    });
+    assert_eq!(name, format!("Linky {PDL} / 10284856584123"));
+    let row = |date: &str| -> (i64, i64, i64) {
+        dz.with_db(|db| {
+            db.query_row(
+                &format!("SELECT Value1 + Value5, Value2, Value6 FROM MultiMeter_Calendar WHERE Date = '{date}'"),
+                [],
+                |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)),
+            )
+            .unwrap()
+        })
+    };
+    assert_eq!(
+        row("2026-11-18"),
+        (0, 48_000, 0),
+        "a production-only day is kept"
+    );
+    assert_eq!(row("2026-11-20"), (30_000, 48_000, 0));
+}

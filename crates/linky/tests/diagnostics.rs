@@ -303,7 +303,7 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
     assert_eq!(sync.0, Some(0), "{}", sync.1);
     assert!(
         sync.1
-            .contains("Domoticz: meter 22516914714270 → device 1 (created)"),
+            .contains("Domoticz: 22516914714270 → device 1 (created)"),
         "{}",
         sync.1
     );

@@ -8,7 +8,10 @@ use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
 use linky_domoticz::dashboard::{parse_primary, parse_secondary, DashboardPeriod, Statistic};
-use linky_domoticz::push::{push_meter, DeviceOrigin, MeterPush, PushError, PushSettings};
+use linky_domoticz::push::{
+    merged, merged_pairs, meter_data, push_device, refresh_dashboard, DeviceData, DeviceOrigin,
+    MeterPush, PushError, PushSettings,
+};
 use linky_store::Store;
 
 use super::{CommandError, CommandResult, Message, Paths};
@@ -99,7 +102,32 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
     }
 }
 
-/// Pushes every stored meter. `Ok(None)` when Domoticz is not configured.
+/// What each device shows: every stored meter, then the merged consumption + production
+/// devices of households with one meter of each kind.
+fn devices_data(
+    settings: &Settings,
+    store: &Store,
+    push: &PushSettings,
+    today: chrono::NaiveDate,
+) -> Result<Vec<DeviceData>, CommandError> {
+    let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
+        .ok()
+        .filter(|s| !s.is_empty());
+    let mut list = Vec::new();
+    for meter in store.meters()? {
+        let schedule =
+            super::energy::schedule_for(user_schedule.as_ref(), meter.contract_offpeak.as_deref());
+        list.push(meter_data(store, &meter.pdl, &schedule, push, today)?);
+    }
+    let pairs = merged_pairs(&list);
+    for (c, p) in pairs {
+        let m = merged(&list[c], &list[p]);
+        list.push(m);
+    }
+    Ok(list)
+}
+
+/// Pushes every device. `Ok(None)` when Domoticz is not configured.
 pub async fn push_all(
     settings: &Settings,
     paths: &Paths,
@@ -113,15 +141,11 @@ pub async fn push_all(
         .await
         .map_err(|e| domoticz_error(&e))?;
     let mut store = Store::open(&paths.store())?;
-    let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
-        .ok()
-        .filter(|s| !s.is_empty());
     let push = push_settings(settings, all);
+    let today = linky_core::paris::local_date(clock.now());
     let mut done = Vec::new();
-    for meter in store.meters()? {
-        let schedule =
-            super::energy::schedule_for(user_schedule.as_ref(), meter.contract_offpeak.as_deref());
-        let report = push_meter(&d, &mut store, &meter.pdl, &schedule, &push, clock.now())
+    for data in devices_data(settings, &store, &push, today)? {
+        let report = push_device(&d, &mut store, &data, &push, today)
             .await
             .map_err(push_error)?;
         done.push(report);
@@ -139,8 +163,8 @@ pub fn summary(reports: &[MeterPush], lang: Lang) -> String {
             DeviceOrigin::FoundByName => say(lang, " (retrouvé par son nom)".into(), " (found by its name)".into()),
             DeviceOrigin::AdoptedFromPlugin => say(lang, " (repris du plugin DomoticzLinky : désactivez ce plugin pour que deux programmes n'écrivent pas dans le même dispositif)".into(), " (taken over from the DomoticzLinky plugin: disable that plugin so two programs do not write into the same device)".into()),
         };
-        line(&mut out, lang, format!("Domoticz : compteur {} → dispositif {}{origin} : {} jours et {} heures envoyés, {} inchangés", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged),
-                format!("Domoticz: meter {} → device {}{origin}: {} days and {} hours sent, {} unchanged", r.pdl, r.idx, r.days_sent, r.hours_sent, r.unchanged));
+        line(&mut out, lang, format!("Domoticz : {} → dispositif {}{origin} : {} jours et {} heures envoyés, {} inchangés", r.key, r.idx, r.days_sent, r.hours_sent, r.unchanged),
+                format!("Domoticz: {} → device {}{origin}: {} days and {} hours sent, {} unchanged", r.key, r.idx, r.days_sent, r.hours_sent, r.unchanged));
         match &r.dashboard {
             Ok(v) => line(&mut out, lang, format!("  tableau de bord : {v}"), format!("  dashboard: {v}")),
             Err(e) => line(&mut out, lang,
@@ -276,7 +300,7 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
     Ok(out)
 }
 
-/// Re-sends every meter's dashboard value (the daemon, every hour). Errors are told, not fatal.
+/// Re-sends every device's dashboard value (the daemon, every hour). Errors are told, not fatal.
 pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn Clock, lang: Lang) {
     let Some(connection) = connection(settings) else {
         return;
@@ -286,25 +310,12 @@ pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn 
             .await
             .map_err(|e| domoticz_error(&e))?;
         let store = Store::open(&paths.store())?;
-        let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
-            .ok()
-            .filter(|s| !s.is_empty());
         let push = push_settings(settings, false);
-        for meter in store.meters()? {
-            let schedule = super::energy::schedule_for(
-                user_schedule.as_ref(),
-                meter.contract_offpeak.as_deref(),
-            );
-            linky_domoticz::push::refresh_dashboard(
-                &d,
-                &store,
-                &meter.pdl,
-                &schedule,
-                &push,
-                clock.now(),
-            )
-            .await
-            .map_err(push_error)?;
+        let today = linky_core::paris::local_date(clock.now());
+        for data in devices_data(settings, &store, &push, today)? {
+            refresh_dashboard(&d, &store, &data, &push, today)
+                .await
+                .map_err(push_error)?;
         }
         Ok(())
     }
