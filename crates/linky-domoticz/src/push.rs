@@ -14,7 +14,7 @@ use linky_store::{Store, StoreError};
 
 use crate::client::{Domoticz, DomoticzError};
 use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod, Statistic};
-use crate::rows::{day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
+use crate::rows::{day_indexes, day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
 
 /// What a push may do.
 #[derive(Debug, Clone)]
@@ -31,6 +31,9 @@ pub struct PushSettings {
     pub holiday_zone: HolidayZone,
     /// The dashboard's primary (peak) and secondary (energy) displays.
     pub dashboard: (DashboardPeriod, (Statistic, DashboardPeriod)),
+    /// Day rows in the 11-part form, with end-of-day indexes (Domoticz's month and year
+    /// graphs then show the meter index).
+    pub day_indexes: bool,
 }
 
 impl Default for PushSettings {
@@ -45,6 +48,7 @@ impl Default for PushSettings {
                 DashboardPeriod::Day,
                 (Statistic::Value, DashboardPeriod::Day),
             ),
+            day_indexes: false,
         }
     }
 }
@@ -324,9 +328,22 @@ pub async fn push_device(
         dashboard: Err(DashboardError::NoData("day")),
     };
     // Day rows first: they are the history that must not be lost; hour rows then.
+    let indexes = if settings.day_indexes {
+        let rows: Vec<_> = day_list.iter().map(|(r, _)| r.clone()).collect();
+        day_indexes(&rows)
+    } else {
+        Vec::new()
+    };
     let wanted: Vec<(String, String, bool)> = day_list
         .iter()
-        .map(|(r, _)| (r.date.format("%Y-%m-%d").to_string(), r.to_string(), false))
+        .enumerate()
+        .map(|(i, (r, _))| {
+            let svalue = match indexes.get(i) {
+                Some(index) => r.with_indexes(index),
+                None => r.to_string(),
+            };
+            (r.date.format("%Y-%m-%d").to_string(), svalue, false)
+        })
         .chain(
             hour_list
                 .iter()

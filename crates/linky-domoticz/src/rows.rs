@@ -79,6 +79,38 @@ impl fmt::Display for DayRow {
     }
 }
 
+impl DayRow {
+    /// The 11-part `svalue` with end-of-day indexes: `U1;U2;R1;R2;0;0;C_u1;C_d1;C_u2;C_d2;DATE`.
+    /// The index order (usage T1, return T1, usage T2, return T2) is not the value order:
+    /// Domoticz stores them in Counter1..4 as given (domoticz.md §1.5).
+    pub fn with_indexes(&self, end_of_day: &P1Counters) -> String {
+        format!(
+            "{};0;0;{};{};{};{};{}",
+            parts(&self.totals),
+            end_of_day.usage_peak,
+            end_of_day.return_peak,
+            end_of_day.usage_offpeak,
+            end_of_day.return_offpeak,
+            self.date.format("%Y-%m-%d")
+        )
+    }
+}
+
+/// End-of-day cumulative indexes for day rows in date order: the running sum of the day totals,
+/// from the same origin as the hourly counters when every day comes from the curve.
+pub fn day_indexes(days: &[DayRow]) -> Vec<P1Counters> {
+    let mut running = P1Counters::default();
+    days.iter()
+        .map(|d| {
+            running.usage_peak += d.totals.usage_peak;
+            running.usage_offpeak += d.totals.usage_offpeak;
+            running.return_peak += d.totals.return_peak;
+            running.return_offpeak += d.totals.return_offpeak;
+            running
+        })
+        .collect()
+}
+
 fn parts(c: &P1Counters) -> String {
     format!(
         "{};{};{};{}",

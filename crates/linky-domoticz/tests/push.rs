@@ -451,3 +451,36 @@ async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
     );
     assert_eq!(row("2026-11-20"), (30_000, 48_000, 0));
 }
+
+/// The 11-part form: end-of-day indexes land in Counter1..4 in Domoticz's order, and the month
+/// graph shows the start-of-day index.
+#[tokio::test]
+async fn day_rows_with_end_of_day_indexes() {
+    let (dz, running) = double(trusted()).await;
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    let mut s = store();
+    let pdl: UsagePoint = PDL.parse().unwrap();
+    let settings = PushSettings {
+        day_indexes: true,
+        ..PushSettings::default()
+    };
+    let r = push_meter(&d, &mut s, &pdl, &schedule(), &settings, now())
+        .await
+        .unwrap();
+    assert!(r.not_landed.is_empty());
+    // 23 daily-only days of 12 345 Wh in tariff 1, then the 7 curve days up to 11-26.
+    let (c1, c2, c3, c4): (i64, i64, i64, i64) = dz.with_db(|db| {
+        db.query_row(
+            "SELECT Counter1, Counter2, Counter3, Counter4 FROM MultiMeter_Calendar WHERE Date = '2026-11-26'",
+            [],
+            |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
+        )
+        .unwrap()
+    });
+    assert_eq!(
+        (c1, c2, c3, c4),
+        (23 * 12_345 + 7 * 23_200, 0, 7 * 6_800, 0)
+    );
+}

@@ -57,6 +57,8 @@ pub struct DomoticzSection {
     pub timezone: String,
     /// The Dummy hardware holding linky's devices.
     pub hardware: String,
+    /// Day rows with end-of-day meter indexes (the 11-part form).
+    pub day_indexes: bool,
 }
 
 impl Default for DomoticzSection {
@@ -72,6 +74,7 @@ impl Default for DomoticzSection {
             force_2023_2: false,
             timezone: "Europe/Paris".into(),
             hardware: "Linky".into(),
+            day_indexes: false,
         }
     }
 }

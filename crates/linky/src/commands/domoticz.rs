@@ -93,6 +93,7 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
         } else {
             HolidayZone::Metropole
         },
+        day_indexes: z.day_indexes,
         // Both validated with the settings; the defaults are the original's.
         dashboard: (
             parse_primary(&settings.dashboard.primary).unwrap_or(DashboardPeriod::Day),
