@@ -9,8 +9,11 @@
 //!
 //! Tests assert on its tables ([`DomoticzDouble::with_db`]), as they would on `domoticz.db`.
 //!
-//! Not simulated (yet): HTTPS, Domoticz's own 5-minute and midnight auto-logging of devices
-//! without `DisableLogAutoUpdate`, events, MQTT and the Python plugin entry points.
+//! HTTPS: [`DomoticzDouble::bind_tls`] serves with a given certificate; Basic authentication is
+//! then accepted without `AllowPlainBasicAuth`, as in Domoticz.
+//!
+//! Not simulated: Domoticz's own 5-minute and midnight auto-logging of devices without
+//! `DisableLogAutoUpdate`, events, MQTT and the Python plugin entry points.
 
 mod tables;
 pub mod values;
@@ -217,21 +220,96 @@ impl DomoticzDouble {
             addr,
             stop: Some(stop),
             task: Some(task),
+            scheme: "http",
         })
     }
 }
 
+impl DomoticzDouble {
+    /// Serves HTTPS on `addr` with a PEM certificate chain and private key, in the background.
+    pub async fn bind_tls(
+        &self,
+        addr: SocketAddr,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> std::io::Result<RunningDouble> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tower::ServiceExt;
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        let certs: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid(e.to_string()))?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+            .map_err(|e| invalid(e.to_string()))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| invalid(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| invalid(e.to_string()))?;
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let router = self.router();
+        let task = tokio::spawn(async move {
+            loop {
+                let (tcp, peer) = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok(a) => a,
+                        Err(_) => continue,
+                    },
+                    _ = &mut stopped => break,
+                };
+                let (acceptor, router) = (acceptor.clone(), router.clone());
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = router.map_request(
+                        move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                            r.extensions_mut().insert(ConnectInfo(peer));
+                            r.extensions_mut().insert(Https);
+                            r
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(
+                            hyper_util::rt::TokioIo::new(tls),
+                            hyper_util::service::TowerToHyperService::new(service),
+                        )
+                        .await;
+                });
+            }
+        });
+        Ok(RunningDouble {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+            scheme: "https",
+        })
+    }
+}
+
+/// Marks a request that came over TLS.
+#[derive(Debug, Clone, Copy)]
+struct Https;
+
 /// The double serving on a socket; stops when dropped.
 pub struct RunningDouble {
+    scheme: &'static str,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningDouble {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (or `https://`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops serving and waits for it.
@@ -289,6 +367,7 @@ const WHITELISTED: &[&str] = &[
 fn caller(
     shared: &Shared,
     o: &DoubleOptions,
+    https: bool,
     headers: &HeaderMap,
     peer: SocketAddr,
     query: &HashMap<String, String>,
@@ -305,7 +384,7 @@ fn caller(
     if let Some(basic) = authorization.strip_prefix("Basic ") {
         // From 2023.1 Basic over plain HTTP needs AllowPlainBasicAuth; a refused header also
         // clears a trusted network's session, hence 401 even from a trusted address.
-        if o.version >= Version::V2023_1 && !o.allow_plain_basic_auth {
+        if o.version >= Version::V2023_1 && !o.allow_plain_basic_auth && !https {
             return None;
         }
         let decoded = String::from_utf8(B64.decode(basic).ok()?).ok()?;
@@ -487,6 +566,7 @@ fn route(version: Version, q: &HashMap<String, String>) -> Route {
 async fn json_htm(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    https: Option<axum::Extension<Https>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -497,7 +577,7 @@ async fn json_htm(
         Route::NotFound => return (StatusCode::NOT_FOUND, "404 Not Found").into_response(),
         Route::Ignored => return err("Call ignored"),
     };
-    let rights = caller(&shared, &o, &headers, peer, &q);
+    let rights = caller(&shared, &o, https.is_some(), &headers, peer, &q);
     if rights.is_none() && !WHITELISTED.contains(&command.as_str()) {
         return unauthorized();
     }

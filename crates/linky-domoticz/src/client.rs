@@ -98,6 +98,9 @@ pub enum DomoticzError {
         /// What was wrong.
         detail: String,
     },
+    /// The HTTPS certificate is not trusted.
+    #[error("Domoticz's HTTPS certificate is not trusted ({0}): set `domoticz.accept_invalid_certs = true` for its self-signed certificate, or give its CA in `domoticz.ca_file`")]
+    Certificate(String),
     /// The TLS settings could not be used.
     #[error("cannot use the TLS settings: {0}; check `domoticz.ca_file`")]
     Tls(String),
@@ -113,6 +116,7 @@ impl DomoticzError {
             DomoticzError::Version2023_2 => "Domoticz 2023.2 a un bogue connu qui casse les valeurs datées (issues #5761, #5772) : passez à 2024.1 ou plus, ou forcez avec `domoticz.force_2023_2 = true`".into(),
             DomoticzError::TooOld(v) => format!("Domoticz {v} n'est pas pris en charge : les valeurs datées demandent 2020.1 ou plus ; mettez Domoticz à jour"),
             DomoticzError::BadAnswer { command, detail } => format!("Domoticz a envoyé une réponse illisible pour `{command}` : {detail}"),
+            DomoticzError::Certificate(e) => format!("le certificat HTTPS de Domoticz n'est pas reconnu ({e}) : mettez `domoticz.accept_invalid_certs = true` pour son certificat auto-signé, ou donnez son autorité dans `domoticz.ca_file`"),
             DomoticzError::Tls(e) => format!("réglages TLS inutilisables : {e} ; vérifiez `domoticz.ca_file`"),
         }
     }
@@ -276,10 +280,21 @@ impl Domoticz {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> DomoticzError {
+        // The first line says little ("error sending request"): the cause is further down.
+        let e = e.without_url();
+        let mut reason = e.to_string();
+        let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            reason.push_str(": ");
+            reason.push_str(&c.to_string());
+            cause = c.source();
+        }
+        if reason.contains("certificate") {
+            return DomoticzError::Certificate(reason);
+        }
         DomoticzError::Unreachable {
             url: self.base.clone(),
-            // Without the URL: it may hold nothing secret, but the error text stays short.
-            reason: e.without_url().to_string(),
+            reason,
         }
     }
 
