@@ -341,6 +341,22 @@ async fn each_authentication_mode_and_version_path() {
     let mut s = store();
     let push = push_default(&d, &mut s).await;
     assert_eq!(push.days_sent, 30);
+    // A token issued beforehand.
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oauth2/v1/token", running.url()))
+        .basic_auth("admin", Some("domoticz"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=password&client_id=linky")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = issued["access_token"].as_str().unwrap().to_owned();
+    Domoticz::connect(&connection(running.url(), Auth::Bearer(token)))
+        .await
+        .unwrap();
     let bad = Auth::Bearer("not-a-token".into());
     assert!(matches!(
         Domoticz::connect(&connection(running.url(), bad))
@@ -363,6 +379,20 @@ async fn each_authentication_mode_and_version_path() {
             .unwrap(),
         DomoticzError::Version2023_2
     ));
+    let forced = Connection {
+        force_2023_2: true,
+        ..connection(running.url(), Auth::None)
+    };
+    assert_eq!(Domoticz::connect(&forced).await.unwrap().version, "2023.2");
+    dz.set_options(|o| o.version = Version::V2024_7);
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    assert_eq!(push_default(&d, &mut store()).await.days_sent, 30);
+    dz.with_db(|db| {
+        db.execute_batch("DELETE FROM MultiMeter_Calendar; DELETE FROM MultiMeter;")
+            .unwrap()
+    });
     dz.set_options(|o| o.version = Version::V2023_1);
     let d = Domoticz::connect(&connection(running.url(), Auth::None))
         .await
@@ -483,4 +513,42 @@ async fn day_rows_with_end_of_day_indexes() {
         (c1, c2, c3, c4),
         (23 * 12_345 + 7 * 23_200, 0, 7 * 6_800, 0)
     );
+}
+
+/// The daemon's hourly refresh puts the dashboard value back (dated pushes never refresh it).
+#[tokio::test]
+async fn the_dashboard_refresh_sends_the_value_again() {
+    use linky_domoticz::push::{meter_data, refresh_dashboard};
+    let (dz, running) = double(trusted()).await;
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    let mut s = store();
+    let pdl: UsagePoint = PDL.parse().unwrap();
+    let settings = PushSettings::default();
+    let today = day("2026-11-27");
+    let data = meter_data(&s, &pdl, &schedule(), &settings, today).unwrap();
+    assert_eq!(
+        refresh_dashboard(&d, &s, &data, &settings, today)
+            .await
+            .unwrap(),
+        None,
+        "no device yet"
+    );
+    let idx = push_default(&d, &mut s).await.idx;
+    dz.with_db(|db| db.execute(&format!("UPDATE DeviceStatus SET sValue = '0;0;0;0;0;0', LastUpdate = '2026-11-25 10:00:00' WHERE ID = {idx}"), []).unwrap());
+    let sent = refresh_dashboard(&d, &s, &data, &settings, today)
+        .await
+        .unwrap();
+    assert_eq!(sent, Some(Ok("23200;6800;0;0;0;0".to_owned())));
+    let (value, last): (String, String) = dz.with_db(|db| {
+        db.query_row(
+            &format!("SELECT sValue, LastUpdate FROM DeviceStatus WHERE ID = {idx}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert_eq!(value, "23200;6800;0;0;0;0");
+    assert_ne!(last, "2026-11-25 10:00:00", "the widget's LastUpdate moves");
 }
