@@ -99,6 +99,15 @@ async fn double(options: DoubleOptions) -> (DomoticzDouble, RunningDouble) {
     (d, r)
 }
 
+/// A double that trusts loopback callers, and a client connected to it without credentials.
+async fn trusted_client() -> (DomoticzDouble, RunningDouble, Domoticz) {
+    let (dz, running) = double(trusted()).await;
+    let d = Domoticz::connect(&connection(running.url(), Auth::None))
+        .await
+        .unwrap();
+    (dz, running, d)
+}
+
 fn trusted() -> DoubleOptions {
     DoubleOptions {
         trust_loopback: true,
@@ -135,10 +144,7 @@ fn schedule() -> OffPeakSchedule {
 
 #[tokio::test]
 async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back() {
-    let (dz, running) = double(trusted()).await;
-    let d = Domoticz::connect(&connection(running.url(), Auth::None))
-        .await
-        .unwrap();
+    let (dz, running, d) = trusted_client().await;
     assert_eq!(d.version, "2025.1");
     let mut s = store();
     let pdl = PDL.parse::<UsagePoint>().unwrap();
@@ -411,10 +417,7 @@ async fn each_authentication_mode_and_version_path() {
 #[tokio::test]
 async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
     use linky_domoticz::push::{merged, merged_pairs, meter_data, push_device};
-    let (dz, running) = double(trusted()).await;
-    let d = Domoticz::connect(&connection(running.url(), Auth::None))
-        .await
-        .unwrap();
+    let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let producer: UsagePoint = "10284856584123".parse().unwrap();
     s.add_meter(&producer, now()).unwrap();
@@ -482,14 +485,10 @@ async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
     assert_eq!(row("2026-11-20"), (30_000, 48_000, 0));
 }
 
-/// The 11-part form: end-of-day indexes land in Counter1..4 in Domoticz's order, and the month
-/// graph shows the start-of-day index.
+/// The 11-part form: end-of-day indexes land in Counter1..4 in Domoticz's order.
 #[tokio::test]
 async fn day_rows_with_end_of_day_indexes() {
-    let (dz, running) = double(trusted()).await;
-    let d = Domoticz::connect(&connection(running.url(), Auth::None))
-        .await
-        .unwrap();
+    let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let pdl: UsagePoint = PDL.parse().unwrap();
     let settings = PushSettings {
@@ -519,10 +518,7 @@ async fn day_rows_with_end_of_day_indexes() {
 #[tokio::test]
 async fn the_dashboard_refresh_sends_the_value_again() {
     use linky_domoticz::push::{meter_data, refresh_dashboard};
-    let (dz, running) = double(trusted()).await;
-    let d = Domoticz::connect(&connection(running.url(), Auth::None))
-        .await
-        .unwrap();
+    let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let pdl: UsagePoint = PDL.parse().unwrap();
     let settings = PushSettings::default();
