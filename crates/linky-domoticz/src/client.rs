@@ -320,6 +320,11 @@ impl Domoticz {
         q
     }
 
+    /// The server's base address, as configured.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     /// One `/json.htm` call; a 401 with a password grant renews the token once.
     pub async fn call(&self, command: &str, args: &[(&str, &str)]) -> Result<Value, DomoticzError> {
         let url = format!("{}/json.htm?{}", self.base, self.query(command, args));

@@ -293,6 +293,12 @@ pub async fn push_device(
     today: NaiveDate,
 ) -> Result<MeterPush, PushError> {
     let mut calls = 0;
+    if store.bind_domoticz_server(d.base_url())? {
+        tracing::warn!(
+            server = d.base_url(),
+            "another Domoticz server: its devices are looked up again and get every row"
+        );
+    }
     let (idx, origin) = locate_device(d, store, &data.key, settings, &mut calls).await?;
     let server_days = d.short_log_days().await?;
     calls += 1;
@@ -441,6 +447,10 @@ pub async fn refresh_dashboard(
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<Option<Result<String, DashboardError>>, PushError> {
+    // A device remembered for another server is not this server's device.
+    if store.state("domoticz.server")?.as_deref() != Some(d.base_url()) {
+        return Ok(None);
+    }
     let Some(idx) = store.domoticz_device(&data.key)? else {
         return Ok(None);
     };

@@ -250,6 +250,28 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
     );
     assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
 
+    // Another Domoticz server: nothing remembered applies, its device is created and gets
+    // every row (its idx 1 would otherwise be taken for ours).
+    let (other_dz, other) = double(trusted()).await;
+    let other_d = Domoticz::connect(&connection(other.url(), Auth::None))
+        .await
+        .unwrap();
+    let moved = push_default(&other_d, &mut s).await;
+    assert_eq!(
+        (moved.origin, moved.days_sent, moved.hours_sent),
+        (DeviceOrigin::Created, 30, 168)
+    );
+    assert_eq!(
+        count(&other_dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"),
+        30
+    );
+    // And back: the first server's device is found again by name and rewritten whole.
+    let back = push_default(&d, &mut s).await;
+    assert_eq!(
+        (back.origin, back.days_sent),
+        (DeviceOrigin::FoundByName, 30)
+    );
+
     // --all rewrites everything into the same device.
     let all = PushSettings {
         all: true,

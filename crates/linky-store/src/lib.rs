@@ -784,6 +784,31 @@ impl Store {
         Ok(())
     }
 
+    /// Ties the Domoticz records to one server: when `server` differs from the one they were
+    /// made with, the device mapping and the pushed rows are forgotten (idx numbers of another
+    /// server name other devices). Returns whether they were.
+    pub fn bind_domoticz_server(&mut self, server: &str) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row(
+                "SELECT value FROM state WHERE key = 'domoticz.server'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let changed = known.as_deref() != Some(server);
+        if changed {
+            tx.execute("DELETE FROM domoticz_devices", [])?;
+            tx.execute("DELETE FROM domoticz_rows", [])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO state (key, value) VALUES ('domoticz.server', ?)",
+                [server],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed && known.is_some())
+    }
+
     /// The `svalue` last pushed for each stamp of a Domoticz device.
     pub fn domoticz_rows(
         &self,

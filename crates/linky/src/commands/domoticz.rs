@@ -271,7 +271,12 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
     let store = Store::open(&paths.store())?;
     let devices = d.devices().await.map_err(|e| domoticz_error(&e))?;
     for meter in store.meters()? {
-        let known = store.domoticz_device(meter.pdl.as_str())?;
+        let same_server = store.state("domoticz.server")?.as_deref() == Some(d.base_url());
+        let known = if same_server {
+            store.domoticz_device(meter.pdl.as_str())?
+        } else {
+            None
+        };
         let name = format!("Linky {}", meter.pdl);
         let found = devices
             .iter()
