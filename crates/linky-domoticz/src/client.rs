@@ -76,6 +76,9 @@ pub enum DomoticzError {
     /// A 401.
     #[error("Domoticz refused the credentials (401). Fix one of: add linky's address to Setup > Settings > Security > Trusted Networks (and set no credentials); enable 'Allow Basic-Auth authentication over plain HTTP' or use HTTPS; or use the OAuth2 password grant with a registered non-public Application")]
     Unauthorized,
+    /// The credentials work but lack Admin rights.
+    #[error("the Domoticz user may not `{0}`: creating the hardware and devices and reading the settings need Admin rights (Setup > Users)")]
+    NeedsAdmin(String),
     /// Domoticz answered ERR.
     #[error("Domoticz refused `{command}`{detail}")]
     Refused {
@@ -116,6 +119,7 @@ impl DomoticzError {
             DomoticzError::Version2023_2 => "Domoticz 2023.2 a un bogue connu qui casse les valeurs datées (issues #5761, #5772) : passez à 2024.1 ou plus, ou forcez avec `domoticz.force_2023_2 = true`".into(),
             DomoticzError::TooOld(v) => format!("Domoticz {v} n'est pas pris en charge : les valeurs datées demandent 2020.1 ou plus ; mettez Domoticz à jour"),
             DomoticzError::BadAnswer { command, detail } => format!("Domoticz a envoyé une réponse illisible pour `{command}` : {detail}"),
+            DomoticzError::NeedsAdmin(c) => format!("l'utilisateur Domoticz ne peut pas faire `{c}` : créer le matériel et les dispositifs et lire les paramètres demandent les droits Administrateur (Configuration > Utilisateurs)"),
             DomoticzError::Certificate(e) => format!("le certificat HTTPS de Domoticz n'est pas reconnu ({e}) : mettez `domoticz.accept_invalid_certs = true` pour son certificat auto-signé, ou donnez son autorité dans `domoticz.ca_file`"),
             DomoticzError::Tls(e) => format!("réglages TLS inutilisables : {e} ; vérifiez `domoticz.ca_file`"),
         }
@@ -133,6 +137,16 @@ pub enum ApiForm {
 
 /// The P1 device options linky needs, as `setused` takes them (base64, then percent-encoded).
 const P1_OPTIONS: &str = "AddDBLogEntry:true;DisableLogAutoUpdate:true";
+
+/// Commands only an Admin may run (domoticz.md §3).
+const ADMIN_COMMANDS: &[&str] = &[
+    "addhardware",
+    "createdevice",
+    "setused",
+    "renamedevice",
+    "getsettings",
+    "gethardware",
+];
 
 /// A device as `getdevices` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,6 +356,11 @@ impl Domoticz {
                 401 if !renew && matches!(self.auth, Auth::Password { .. }) => {
                     renew = true;
                     continue;
+                }
+                // The credentials passed `getversion` at connection: a 401 on an admin command
+                // is about rights.
+                401 if ADMIN_COMMANDS.contains(&command) && !self.version.is_empty() => {
+                    return Err(DomoticzError::NeedsAdmin(command.into()))
                 }
                 401 => return Err(DomoticzError::Unauthorized),
                 404 => {

@@ -356,6 +356,18 @@ async fn each_authentication_mode_and_version_path() {
             .unwrap(),
         DomoticzError::Unauthorized
     ));
+    // A plain user passes the connection but may not create devices: told so.
+    dz.add_user("feeder", "pw", domoticz_double::Rights::User);
+    let user = Auth::Basic {
+        user: "feeder".into(),
+        password: "pw".into(),
+    };
+    let d = Domoticz::connect(&connection(running.url(), user))
+        .await
+        .unwrap();
+    let err = d.short_log_days().await.err().unwrap();
+    assert!(matches!(err, DomoticzError::NeedsAdmin(_)), "{err}");
+    assert!(err.to_string().contains("Admin") && err.fr().contains("Administrateur"));
     // OAuth2 password grant with a registered application, then a bearer token.
     dz.add_application("linky", "app-secret", false);
     let grant = Auth::Password {

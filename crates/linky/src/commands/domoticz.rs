@@ -261,7 +261,7 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
                     format!("for {wanted} days of hours, set Setup > Settings > Log History > \"Short Log Sensors\" to {wanted}")));
             }
         }
-        Err(DomoticzError::Unauthorized | DomoticzError::Refused { .. }) => {
+        Err(DomoticzError::NeedsAdmin(_) | DomoticzError::Refused { .. }) => {
             problems += 1;
             line(&mut out, lang, "l'utilisateur n'a pas les droits Administrateur : ils sont nécessaires pour créer le matériel et les dispositifs (Configuration > Utilisateurs)".into(),
                 "the user lacks Admin rights, which creating the hardware and devices needs (Setup > Users)".into());
