@@ -245,7 +245,7 @@ fn a_simulator_week_matches_the_originals_algorithm() {
         let value = (f64::from(pair[0].watts) + f64::from(pair[1].watts)) / 2.0;
         let mid = end - Duration::minutes(30);
         let h = mid.format("%H").to_string().parse::<u32>().unwrap();
-        let offpeak = h >= 22 || h < 6;
+        let offpeak = !(6..22).contains(&h);
         original.insert(end, (value, offpeak));
     }
 
