@@ -52,23 +52,34 @@ pub enum DashboardError {
     NoData(&'static str),
 }
 
-fn period(name: &str) -> Option<(DashboardPeriod, &'static str)> {
-    Some(match name {
-        "day" => (DashboardPeriod::Day, "day"),
-        "cweek" => (DashboardPeriod::CurrentWeek, "cweek"),
-        "lweek" => (DashboardPeriod::LastWeek, "lweek"),
-        "cmonth" => (DashboardPeriod::CurrentMonth, "cmonth"),
-        "lmonth" => (DashboardPeriod::LastMonth, "lmonth"),
-        "year" => (DashboardPeriod::Year, "year"),
-        _ => return None,
-    })
+/// The original's period names, both ways.
+const PERIODS: [(&str, DashboardPeriod); 6] = [
+    ("day", DashboardPeriod::Day),
+    ("cweek", DashboardPeriod::CurrentWeek),
+    ("lweek", DashboardPeriod::LastWeek),
+    ("cmonth", DashboardPeriod::CurrentMonth),
+    ("lmonth", DashboardPeriod::LastMonth),
+    ("year", DashboardPeriod::Year),
+];
+
+fn period(name: &str) -> Option<DashboardPeriod> {
+    PERIODS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+}
+
+impl DashboardPeriod {
+    /// Its name in the options (`day`, `cweek`...).
+    pub fn name(self) -> &'static str {
+        PERIODS
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map_or("day", |(n, _)| n)
+    }
 }
 
 /// Parses `peak_<period>`.
 pub fn parse_primary(text: &str) -> Result<DashboardPeriod, DashboardError> {
     text.strip_prefix("peak_")
         .and_then(period)
-        .map(|(p, _)| p)
         .ok_or_else(|| DashboardError::UnknownOption(text.into()))
 }
 
@@ -83,7 +94,7 @@ pub fn parse_secondary(text: &str) -> Result<(Statistic, DashboardPeriod), Dashb
         "mean" => Statistic::Mean,
         _ => return Err(DashboardError::UnknownOption(text.into())),
     };
-    let (p, _) = period(rest).ok_or_else(|| DashboardError::UnknownOption(text.into()))?;
+    let p = period(rest).ok_or_else(|| DashboardError::UnknownOption(text.into()))?;
     Ok((stat, p))
 }
 
@@ -147,7 +158,7 @@ pub fn dashboard_value(
         }
     }
     if hours_in == 0 && (has_usage || has_return) {
-        return Err(DashboardError::NoData(secondary_name(secondary.1)));
+        return Err(DashboardError::NoData(secondary.1.name()));
     }
     let stat = |i: usize| match secondary.0 {
         Statistic::Value => sums[i].wh_rounded(),
@@ -175,17 +186,6 @@ pub fn dashboard_value(
         if has_usage { cons } else { 0 },
         0,
     ])
-}
-
-fn secondary_name(p: DashboardPeriod) -> &'static str {
-    match p {
-        DashboardPeriod::Day => "day",
-        DashboardPeriod::CurrentWeek => "cweek",
-        DashboardPeriod::LastWeek => "lweek",
-        DashboardPeriod::CurrentMonth => "cmonth",
-        DashboardPeriod::LastMonth => "lmonth",
-        DashboardPeriod::Year => "year",
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use linky_core::offpeak::{Classifier, OffPeakSchedule};
 use linky_core::{paris, Direction, Energy, MaxPower, UsagePoint};
 use linky_store::{Store, StoreError};
 
-use crate::client::{Domoticz, DomoticzError};
+use crate::client::{Device, Domoticz, DomoticzError};
 use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod, Statistic};
 use crate::rows::{day_indexes, day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
 
@@ -105,6 +105,49 @@ pub enum PushError {
 /// Rows are recorded as accepted in batches, so a killed push resumes where it stopped.
 const BATCH: usize = 200;
 
+/// The name linky gives the device of `key`.
+pub fn device_name(key: &str) -> String {
+    format!("Linky {key}")
+}
+
+/// The idx linky remembers for `key` on `server`; none for another server (its idx numbers name
+/// other devices).
+pub fn remembered_device(
+    store: &Store,
+    server: &str,
+    key: &str,
+) -> Result<Option<i64>, StoreError> {
+    if store.state("domoticz.server")?.as_deref() != Some(server) {
+        return Ok(None);
+    }
+    store.domoticz_device(key)
+}
+
+/// The device of `key` among `devices`: the remembered idx, else the original plugin's device
+/// (DeviceID = key), else one named `Linky <key>`.
+pub fn find_device<'a>(
+    devices: &'a [Device],
+    known: Option<i64>,
+    key: &str,
+) -> Option<(&'a Device, DeviceOrigin)> {
+    let name = device_name(key);
+    known
+        .and_then(|i| devices.iter().find(|x| x.idx == i))
+        .map(|x| (x, DeviceOrigin::Known))
+        .or_else(|| {
+            devices
+                .iter()
+                .find(|x| x.device_id == key)
+                .map(|x| (x, DeviceOrigin::AdoptedFromPlugin))
+        })
+        .or_else(|| {
+            devices
+                .iter()
+                .find(|x| x.name == name)
+                .map(|x| (x, DeviceOrigin::FoundByName))
+        })
+}
+
 /// Finds the device of `key` (a PDL, or `<consumption PDL> / <production PDL>` for a merged
 /// device): the remembered idx, the original plugin's device (DeviceID = key), a device named
 /// `Linky <key>`; or creates it; and remembers it. Never deletes a device.
@@ -117,20 +160,10 @@ pub async fn locate_device(
 ) -> Result<(i64, DeviceOrigin), PushError> {
     let devices = d.devices().await?;
     *calls += 1;
-    let name = format!("Linky {key}");
-    let known = store.domoticz_device(key)?;
-    let found = if let Some(idx) = known.filter(|i| devices.iter().any(|x| x.idx == *i)) {
-        Some((idx, DeviceOrigin::Known))
-    } else if let Some(x) = devices.iter().find(|x| x.device_id == key) {
-        Some((x.idx, DeviceOrigin::AdoptedFromPlugin))
-    } else {
-        devices
-            .iter()
-            .find(|x| x.name == name)
-            .map(|x| (x.idx, DeviceOrigin::FoundByName))
-    };
-    let (idx, origin) = match found {
-        Some(f) => f,
+    let name = device_name(key);
+    let known = remembered_device(store, d.base_url(), key)?;
+    let (idx, origin) = match find_device(&devices, known, key) {
+        Some((x, origin)) => (x.idx, origin),
         None => {
             let hw = d.dummy_hardware(&settings.hardware_name).await?;
             let idx = d
@@ -318,21 +351,11 @@ pub async fn push_device(
         store.forget_domoticz_rows(idx, None)?;
     }
     let pushed = store.domoticz_rows(idx)?;
-    let mut report = MeterPush {
-        key: data.key.clone(),
-        idx,
-        origin,
-        hours_sent: 0,
-        days_sent: 0,
-        unchanged: 0,
-        days_without_split: day_list
-            .iter()
-            .filter(|(_, s)| *s == DaySource::DailyTotal)
-            .count(),
-        not_landed: Vec::new(),
-        calls,
-        dashboard: Err(DashboardError::NoData("day")),
-    };
+    let days_without_split = day_list
+        .iter()
+        .filter(|(_, s)| *s == DaySource::DailyTotal)
+        .count();
+    let (mut hours_sent, mut days_sent, mut unchanged) = (0, 0, 0);
     // Day rows first: they are the history that must not be lost; hour rows then.
     let indexes = if settings.day_indexes {
         let rows: Vec<_> = day_list.iter().map(|(r, _)| r.clone()).collect();
@@ -361,16 +384,16 @@ pub async fn push_device(
     let mut sent_hours: Vec<String> = Vec::new();
     for (stamp, svalue, hourly) in wanted {
         if pushed.get(&stamp) == Some(&svalue) {
-            report.unchanged += 1;
+            unchanged += 1;
             continue;
         }
         d.update(idx, &svalue).await?;
-        report.calls += 1;
+        calls += 1;
         if hourly {
-            report.hours_sent += 1;
+            hours_sent += 1;
             sent_hours.push(stamp.clone());
         } else {
-            report.days_sent += 1;
+            days_sent += 1;
             sent_days.push(stamp.clone());
         }
         accepted.push((stamp, svalue));
@@ -391,7 +414,7 @@ pub async fn push_device(
     if sent_hours.len() > 1 {
         sent_hours.remove(0);
         let shown: HashSet<String> = d.graph_stamps(idx, "day").await?.into_iter().collect();
-        report.calls += 1;
+        calls += 1;
         missing.extend(
             sent_hours
                 .into_iter()
@@ -401,7 +424,7 @@ pub async fn push_device(
     let recent_days: Vec<String> = sent_days.into_iter().filter(|s| *s >= recent).collect();
     if !recent_days.is_empty() {
         let shown: HashSet<String> = d.graph_stamps(idx, "month").await?.into_iter().collect();
-        report.calls += 1;
+        calls += 1;
         missing.extend(recent_days.into_iter().filter(|s| !shown.contains(s)));
     }
     if !missing.is_empty() {
@@ -409,11 +432,19 @@ pub async fn push_device(
         store.forget_domoticz_rows(idx, Some(&missing))?;
         tracing::warn!(count = missing.len(), first = %missing[0], "rows Domoticz accepted but does not show");
     }
-    report.not_landed = missing;
-    let (value, calls) = send_dashboard(d, data, idx, settings, today).await?;
-    report.dashboard = value;
-    report.calls += calls;
-    Ok(report)
+    let (dashboard, dashboard_calls) = send_dashboard(d, data, idx, settings, today).await?;
+    Ok(MeterPush {
+        key: data.key.clone(),
+        idx,
+        origin,
+        hours_sent,
+        days_sent,
+        unchanged,
+        days_without_split,
+        not_landed: missing,
+        calls: calls + dashboard_calls,
+        dashboard,
+    })
 }
 
 /// Computes and sends the dashboard value; a period without data keeps the old value (logged).
@@ -447,11 +478,7 @@ pub async fn refresh_dashboard(
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<Option<Result<String, DashboardError>>, PushError> {
-    // A device remembered for another server is not this server's device.
-    if store.state("domoticz.server")?.as_deref() != Some(d.base_url()) {
-        return Ok(None);
-    }
-    let Some(idx) = store.domoticz_device(&data.key)? else {
+    let Some(idx) = remembered_device(store, d.base_url(), &data.key)? else {
         return Ok(None);
     };
     let (value, _) = send_dashboard(d, data, idx, settings, today).await?;

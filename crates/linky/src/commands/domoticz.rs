@@ -9,8 +9,8 @@ use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
 use linky_domoticz::dashboard::{parse_primary, parse_secondary, DashboardPeriod, Statistic};
 use linky_domoticz::push::{
-    merged, merged_pairs, meter_data, push_device, refresh_dashboard, DeviceData, DeviceOrigin,
-    MeterPush, PushError, PushSettings,
+    device_name, find_device, merged, merged_pairs, meter_data, push_device, refresh_dashboard,
+    remembered_device, DeviceData, DeviceOrigin, MeterPush, PushError, PushSettings,
 };
 use linky_store::Store;
 
@@ -271,18 +271,9 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
     let store = Store::open(&paths.store())?;
     let devices = d.devices().await.map_err(|e| domoticz_error(&e))?;
     for meter in store.meters()? {
-        let same_server = store.state("domoticz.server")?.as_deref() == Some(d.base_url());
-        let known = if same_server {
-            store.domoticz_device(meter.pdl.as_str())?
-        } else {
-            None
-        };
-        let name = format!("Linky {}", meter.pdl);
-        let found = devices
-            .iter()
-            .find(|x| Some(x.idx) == known)
-            .or_else(|| devices.iter().find(|x| x.device_id == meter.pdl.as_str()))
-            .or_else(|| devices.iter().find(|x| x.name == name));
+        let known = remembered_device(&store, d.base_url(), meter.pdl.as_str())?;
+        let name = device_name(meter.pdl.as_str());
+        let found = find_device(&devices, known, meter.pdl.as_str()).map(|(x, _)| x);
         let line = match found {
             Some(x) if x.device_id == meter.pdl.as_str() => say(lang,
                 format!("compteur {} : dispositif {} du plugin DomoticzLinky, repris au prochain envoi (désactivez le plugin)", meter.pdl, x.idx),
