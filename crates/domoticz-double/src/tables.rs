@@ -56,6 +56,8 @@ pub enum Refused {
     NoDevice,
     /// A part is not a number for `stoll`.
     NotANumber,
+    /// The database failed (Domoticz logs it and answers ERR).
+    Database,
     /// The 2023.2 regression: a non-dated update of a managed device returns -1.
     Regression2023_2,
 }
@@ -114,7 +116,7 @@ pub fn update(
     now: &str,
 ) -> Result<(), Refused> {
     let dev = device(db, idx)
-        .map_err(|_| Refused::NoDevice)?
+        .map_err(|_| Refused::Database)?
         .ok_or(Refused::NoDevice)?;
     let real_managed_counter = dev.kind == MANAGED_COUNTER;
     let managed =
@@ -160,7 +162,7 @@ fn plain_update(
         "UPDATE DeviceStatus SET nValue = ?1, sValue = ?2, LastUpdate = ?3 WHERE ID = ?4",
         params![nvalue, svalue, now, idx],
     )
-    .map_err(|_| Refused::NoDevice)?;
+    .map_err(|_| Refused::Database)?;
     Ok(())
 }
 
@@ -226,7 +228,7 @@ fn calendar(
             )
         }
     };
-    result.map_err(|_| Refused::NoDevice)
+    result.map_err(|_| Refused::Database)
 }
 
 /// SELECT by (DeviceRowID, Date), then UPDATE or INSERT: uniqueness lives only in this code.

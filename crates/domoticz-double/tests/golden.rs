@@ -44,6 +44,12 @@ async fn udevice(url: &str, idx: &str, svalue: &str) -> Value {
     call(url, &query).await.1
 }
 
+/// The counter graph of a device over `range` (`day`, `week`, `month`, `year`).
+async fn graph(url: &str, idx: &str, range: &str) -> Value {
+    let query = format!("type=command&param=graph&sensor=counter&idx={idx}&range={range}");
+    call(url, &query).await.1
+}
+
 /// Hardware, a P1 with both options, as §2.1 creates them; returns the device idx.
 async fn p1(url: &str) -> String {
     let (_, hw) = call(
@@ -134,11 +140,7 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
             "2026-11-27 11:00:00"
         ]
     );
-    let (_, day) = call(
-        &url,
-        &format!("type=command&param=graph&sensor=counter&idx={idx}&range=day"),
-    )
-    .await;
+    let day = graph(&url, &idx, "day").await;
     assert_eq!(day["result"][0]["v1"], "500");
     assert_eq!(day["result"][0]["v2"], "250");
 
@@ -154,17 +156,9 @@ async fn creation_rows_dashboard_and_errors_match_the_observations() {
         rows(&double, "SELECT Value1, Value5, Counter1, Counter2, Counter3, Counter4, Date FROM MultiMeter_Calendar ORDER BY Date"),
         [["11111", "5555", "1011111", "0", "2005555", "0", "2026-11-19"], ["12021", "6010", "0", "0", "0", "0", "2026-11-21"]]
     );
-    let (_, week) = call(
-        &url,
-        &format!("type=command&param=graph&sensor=counter&idx={idx}&range=week"),
-    )
-    .await;
+    let week = graph(&url, &idx, "week").await;
     assert_eq!(week["result"][1]["v1"], "12.021");
-    let (_, month) = call(
-        &url,
-        &format!("type=command&param=graph&sensor=counter&idx={idx}&range=month"),
-    )
-    .await;
+    let month = graph(&url, &idx, "month").await;
     assert_eq!(month["result"][0]["c1"], "1000.000");
 
     // A dated push leaves LastUpdate alone; the dashboard value is six parts.
@@ -273,17 +267,9 @@ async fn managed_counter_rows() {
     );
     let (_, d) = call(&url, &format!("type=command&param=getdevices&rid={idx}")).await;
     assert_eq!(d["result"][0]["Data"], "4.321 kWh");
-    let (_, day) = call(
-        &url,
-        &format!("type=command&param=graph&sensor=counter&idx={idx}&range=day"),
-    )
-    .await;
+    let day = graph(&url, &idx, "day").await;
     assert_eq!(day["result"][0]["v"], "100.000");
-    let (_, week) = call(
-        &url,
-        &format!("type=command&param=graph&sensor=counter&idx={idx}&range=week"),
-    )
-    .await;
+    let week = graph(&url, &idx, "week").await;
     assert_eq!(week["result"][1]["v"], "2.700");
 }
 
