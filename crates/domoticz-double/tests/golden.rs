@@ -44,6 +44,18 @@ async fn udevice(url: &str, idx: &str, svalue: &str) -> Value {
     call(url, &query).await.1
 }
 
+/// The HTTP status of a GET with Basic credentials.
+async fn basic_status(client: &reqwest::Client, url: &str, user: &str, password: &str) -> u16 {
+    client
+        .get(url)
+        .basic_auth(user, Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// The counter graph of a device over `range` (`day`, `week`, `month`, `year`).
 async fn graph(url: &str, idx: &str, range: &str) -> Value {
     let query = format!("type=command&param=graph&sensor=counter&idx={idx}&range={range}");
@@ -292,13 +304,7 @@ async fn authentication_rules() {
     assert!(v.get("version").is_none());
     assert_eq!(client.get(&settings).send().await.unwrap().status(), 401);
     assert_eq!(
-        client
-            .get(&settings)
-            .basic_auth("admin", Some("domoticz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        basic_status(&client, &settings, "admin", "domoticz").await,
         401
     );
     assert_eq!(
@@ -350,36 +356,15 @@ async fn authentication_rules() {
     // AllowPlainBasicAuth: Basic 200, wrong password 401; a plain user may not create devices.
     double.set_options(|o| o.allow_plain_basic_auth = true);
     assert_eq!(
-        client
-            .get(&settings)
-            .basic_auth("admin", Some("domoticz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        basic_status(&client, &settings, "admin", "domoticz").await,
         200
     );
     assert_eq!(
-        client
-            .get(&settings)
-            .basic_auth("admin", Some("wrong"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        basic_status(&client, &settings, "admin", "wrong").await,
         401
     );
     double.add_user("feeder", "pw", Rights::User);
-    assert_eq!(
-        client
-            .get(&settings)
-            .basic_auth("feeder", Some("pw"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
+    assert_eq!(basic_status(&client, &settings, "feeder", "pw").await, 401);
     // Trusted network: no credentials 200, but any Basic header without plain Basic is 401.
     double.set_options(|o| {
         o.allow_plain_basic_auth = false;
@@ -387,13 +372,7 @@ async fn authentication_rules() {
     });
     assert_eq!(client.get(&settings).send().await.unwrap().status(), 200);
     assert_eq!(
-        client
-            .get(&settings)
-            .basic_auth("admin", Some("domoticz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        basic_status(&client, &settings, "admin", "domoticz").await,
         401
     );
 }
