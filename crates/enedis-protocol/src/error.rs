@@ -255,6 +255,23 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// A stable snake_case name, for counters and metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::BeforeActivation => "before_activation",
+            ErrorKind::BeyondHistory => "beyond_history",
+            ErrorKind::WindowTooLong => "window_too_long",
+            ErrorKind::WrongDirection => "wrong_direction",
+            ErrorKind::ConsentLost => "consent_lost",
+            ErrorKind::NoData => "no_data",
+            ErrorKind::Quota => "quota",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::InvalidToken => "invalid_token",
+            ErrorKind::Other => "other",
+        }
+    }
+
     /// Whether asking the same thing later may succeed.
     pub fn is_retryable(self) -> bool {
         matches!(

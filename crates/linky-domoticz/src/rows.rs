@@ -194,14 +194,15 @@ pub enum DaySource {
     DailyTotal,
 }
 
-/// Long-log rows: a day whose every hour has load-curve data gets its split; a day without a
-/// complete curve but with Enedis's daily totals (`daily_usage`, `daily_return`) gets them in
-/// tariff 1; other days get no row (a partial day would show as a false low).
-pub fn day_rows(
+/// Each day's energy: a day whose every hour has load-curve data gets its split
+/// ([`DaySource::Curve`]); a day without a complete curve but with Enedis's daily totals
+/// (`daily_usage`, `daily_return`) gets them whole in tariff 1 ([`DaySource::DailyTotal`]); other
+/// days are left out (a partial day would show as a false low). In joules, so sums stay exact.
+pub fn day_splits(
     hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
     daily_usage: &BTreeMap<NaiveDate, Energy>,
     daily_return: &BTreeMap<NaiveDate, Energy>,
-) -> Vec<(DayRow, DaySource)> {
+) -> Vec<(NaiveDate, MeterSplit, DaySource)> {
     let mut by_day: BTreeMap<NaiveDate, (MeterSplit, i64)> = BTreeMap::new();
     for (start, split) in hours {
         let entry = by_day.entry(paris::local_date(*start)).or_default();
@@ -220,35 +221,37 @@ pub fn day_rows(
     days.sort_unstable();
     days.dedup();
     days.into_iter()
-        .filter_map(|date| {
-            let (from, to) = paris::day_bounds(date);
-            let expected = (to - from).num_hours();
-            match by_day.get(&date) {
-                Some((split, n)) if *n == expected => Some((
-                    DayRow {
-                        date,
-                        totals: counters(split.usage, split.ret),
-                    },
-                    DaySource::Curve,
-                )),
-                _ if daily_usage.contains_key(&date) || daily_return.contains_key(&date) => {
-                    let whole = |e: Option<&Energy>| TariffSplit {
-                        peak: e.copied().unwrap_or_default(),
-                        offpeak: Energy::default(),
-                    };
-                    Some((
-                        DayRow {
-                            date,
-                            totals: counters(
-                                whole(daily_usage.get(&date)),
-                                whole(daily_return.get(&date)),
-                            ),
-                        },
-                        DaySource::DailyTotal,
-                    ))
-                }
-                _ => None,
+        .filter_map(|date| match by_day.get(&date) {
+            Some((split, n)) if *n == paris::day_hours(date) => {
+                Some((date, *split, DaySource::Curve))
             }
+            _ if daily_usage.contains_key(&date) || daily_return.contains_key(&date) => {
+                let whole = |e: Option<&Energy>| TariffSplit {
+                    peak: e.copied().unwrap_or_default(),
+                    offpeak: Energy::default(),
+                };
+                let split = MeterSplit {
+                    usage: whole(daily_usage.get(&date)),
+                    ret: whole(daily_return.get(&date)),
+                };
+                Some((date, split, DaySource::DailyTotal))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Long-log rows: [`day_splits`] in whole Wh.
+pub fn day_rows(
+    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    daily_usage: &BTreeMap<NaiveDate, Energy>,
+    daily_return: &BTreeMap<NaiveDate, Energy>,
+) -> Vec<(DayRow, DaySource)> {
+    day_splits(hours, daily_usage, daily_return)
+        .into_iter()
+        .map(|(date, split, source)| {
+            let totals = counters(split.usage, split.ret);
+            (DayRow { date, totals }, source)
         })
         .collect()
 }

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_state.sql"),
     include_str!("../migrations/0003_domoticz.sql"),
+    include_str!("../migrations/0004_run_errors.sql"),
 ];
 
 /// A storage failure.
@@ -73,6 +74,14 @@ pub enum Kind {
 impl Kind {
     /// Every kind.
     pub const ALL: [Kind; 3] = [Kind::Curve, Kind::Daily, Kind::MaxPower];
+
+    /// The kinds Enedis publishes for a direction (no peak power for production).
+    pub fn of(direction: Direction) -> &'static [Kind] {
+        match direction {
+            Direction::Consumption => &[Kind::Daily, Kind::MaxPower, Kind::Curve],
+            Direction::Production => &[Kind::Daily, Kind::Curve],
+        }
+    }
 
     /// Stored form.
     pub fn as_str(self) -> &'static str {
@@ -243,6 +252,17 @@ pub struct ContractFacts {
     pub subscribed_kva: Option<u32>,
     /// Off-peak hours, Enedis form.
     pub offpeak: Option<String>,
+}
+
+/// What a set of sync runs adds up to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTotals {
+    /// Runs by outcome (`ok`, `quota`, `unauthorized`, `unavailable`, `consent_lost`).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Enedis calls.
+    pub calls: u64,
+    /// Enedis errors by kind (`quota`, `unavailable`, `no_data`...).
+    pub errors: BTreeMap<String, u64>,
 }
 
 /// Counts of a series' days by state, for summaries.
@@ -710,16 +730,18 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
-    /// Ends a sync run.
+    /// Ends a sync run, with its Enedis errors counted by kind.
     pub fn finish_run(
         &self,
         id: i64,
         now: DateTime<Utc>,
         outcome: &str,
         calls: u32,
+        errors: &BTreeMap<String, u32>,
         details: &str,
     ) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, details = ? WHERE id = ?", params![ts(now), outcome, calls, details, id])?;
+        let errors: Vec<String> = errors.iter().map(|(k, n)| format!("{k}={n}")).collect();
+        self.conn.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, errors = ?, details = ? WHERE id = ?", params![ts(now), outcome, calls, errors.join(","), details, id])?;
         Ok(())
     }
 
@@ -731,6 +753,38 @@ impl Store {
                 Ok((from_ts(r.get(0)?), r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
             })
             .optional()?)
+    }
+
+    /// Totals of the runs finished at or after `since` (every run with `None`): monotonic
+    /// counters as long as runs are never deleted, which they are not.
+    pub fn run_totals(&self, since: Option<DateTime<Utc>>) -> Result<RunTotals, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT outcome, calls, errors FROM sync_runs WHERE finished_at IS NOT NULL AND finished_at >= ?",
+        )?;
+        let rows = stmt.query_map([since.map_or(i64::MIN, ts)], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut totals = RunTotals::default();
+        for row in rows {
+            let (outcome, calls, errors) = row?;
+            *totals
+                .outcomes
+                .entry(outcome.unwrap_or_else(|| "unknown".into()))
+                .or_default() += 1;
+            totals.calls += u64::from(calls);
+            for pair in errors.split(',').filter(|p| !p.is_empty()) {
+                let (kind, n) = pair
+                    .split_once('=')
+                    .and_then(|(k, n)| Some((k, n.parse::<u64>().ok()?)))
+                    .ok_or_else(|| StoreError::Corrupt(format!("run errors {errors:?}")))?;
+                *totals.errors.entry(kind.to_owned()).or_default() += n;
+            }
+        }
+        Ok(totals)
     }
 
     /// A small fact kept between runs.
@@ -760,6 +814,16 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Every remembered Domoticz device: key (PDL or `C / P` pair) and idx, with the number of
+    /// rows pushed to it.
+    pub fn domoticz_devices(&self) -> Result<Vec<(String, i64, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.pdl, d.idx, (SELECT COUNT(*) FROM domoticz_rows r WHERE r.device = d.idx) FROM domoticz_devices d ORDER BY d.pdl",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Remembers the Domoticz device of a meter (a new idx replaces the old one, whose pushed

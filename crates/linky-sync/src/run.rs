@@ -130,16 +130,11 @@ pub struct SyncReport {
     pub stopped: Option<Stop>,
     /// Every series.
     pub series: Vec<SeriesSummary>,
+    /// Failed Enedis calls by [`FetchError::label`], retried ones included.
+    pub errors: BTreeMap<String, u32>,
 }
 
 const ROUNDS: usize = 3;
-
-fn kinds_for(direction: Direction) -> &'static [Kind] {
-    match direction {
-        Direction::Consumption => &[Kind::Daily, Kind::MaxPower, Kind::Curve],
-        Direction::Production => &[Kind::Daily, Kind::Curve],
-    }
-}
 
 fn jitter(seed: u64) -> f64 {
     let x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (seed >> 29);
@@ -246,6 +241,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             self.clock.now(),
             outcome,
             self.report.calls,
+            &self.report.errors,
             &format!("{} windows", self.report.windows),
         )?;
         Ok(self.report)
@@ -263,7 +259,11 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 continue;
             }
             self.pace().await;
-            match self.source.contract(pdl).await {
+            let answer = self.source.contract(pdl).await;
+            if let Err(e) = &answer {
+                *self.report.errors.entry(e.label().to_owned()).or_default() += 1;
+            }
+            match answer {
                 Ok(facts) => self.store.set_contract(pdl, &facts, now)?,
                 Err(e) if e.kind() == ErrorKind::ConsentLost => self.lose(pdl, &e)?,
                 // A production-only meter has no contract data; the sync works without.
@@ -295,7 +295,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             let activation = record.and_then(|m| m.activation_date);
             let absences = self.store.absences(pdl)?;
             for direction in Direction::ALL {
-                for &kind in kinds_for(direction) {
+                for &kind in Kind::of(direction) {
                     let ledger = match self.settings.plan.span(kind, now_local, activation) {
                         Some((first, last)) => {
                             self.store.ledger(pdl, direction, kind, first, last)?
@@ -355,6 +355,11 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             self.pace().await;
             let result = self.source.fetch(window).await;
             let Err(error) = result else { return result };
+            *self
+                .report
+                .errors
+                .entry(error.label().to_owned())
+                .or_default() += 1;
             match error.kind() {
                 ErrorKind::Quota if quota_waits < 5 => {
                     let now = self.clock.now();
@@ -500,7 +505,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 ErrorKind::WrongDirection => {
                     // The meter does not measure this direction: no kind of it exists.
-                    for &k in kinds_for(direction) {
+                    for &k in Kind::of(direction) {
                         self.store.set_absence(
                             pdl,
                             direction,
@@ -667,7 +672,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 .and_then(|m| m.activation_date);
             let absences = self.store.absences(pdl)?;
             for direction in Direction::ALL {
-                for &kind in kinds_for(direction) {
+                for &kind in Kind::of(direction) {
                     let span = self.settings.plan.span(kind, now_local, activation);
                     let mut s = SeriesSummary {
                         pdl: pdl.clone(),

@@ -51,6 +51,17 @@ impl FetchError {
         }
     }
 
+    /// A stable name for counting errors: Enedis's own kind, or `transport`, `unreadable`,
+    /// `unauthorized` for failures that never reached an Enedis answer.
+    pub fn label(&self) -> &'static str {
+        match self {
+            FetchError::Enedis(e) => e.kind().as_str(),
+            FetchError::Transport(_) => "transport",
+            FetchError::Unreadable(_) => "unreadable",
+            FetchError::Unauthorized(_) => "unauthorized",
+        }
+    }
+
     /// For quota errors: when access comes back, if Enedis said.
     pub fn next_access(&self) -> Option<DateTime<Utc>> {
         let FetchError::Enedis(e) = self else {

@@ -1,0 +1,405 @@
+// linky's dashboard: reads the JSON API of the same server and draws plain SVG charts.
+// No library and no outside request, so it works without internet and under a strict CSP.
+'use strict';
+
+const TEXT = {
+  fr: {
+    meter: 'Compteur', status: 'État', totals: 'Totaux des périodes', byHour: 'Par heure (7 derniers jours)',
+    byDay: 'Par jour (60 derniers jours)', byMonth: 'Par mois (24 derniers mois)', byYear: 'Par année',
+    power: 'Puissance maximale quotidienne', calendar: 'Complétude des données (un carré par jour)',
+    footer: 'linky — données Enedis stockées sur cette machine', switchTo: 'English',
+    lastSync: 'Dernière synchronisation', nextSync: 'Prochaine synchronisation', callsToday: "Appels Enedis aujourd'hui",
+    errorsToday: "Erreurs Enedis aujourd'hui", consent: 'Consentement', domoticz: 'Domoticz', none: 'aucune',
+    notConfigured: 'non configuré', noPush: 'aucun envoi encore', daysLeft: 'jours restants', renew: 'à renouveler avec `linky login`',
+    lost: 'perdu', calls: 'appels', devices: 'dispositifs', rows: 'lignes', subscribed: 'Puissance souscrite', offpeakHours: 'Heures creuses du contrat',
+    period: 'Période', consumption: 'Consommation', production: 'Production', peak: 'HP', offpeak: 'HC', unsplit: 'non réparti',
+    total: 'Total', maxPower: 'Puissance max', noData: 'Pas de données pour cette période.',
+    consPeak: 'Consommation HP', consOffpeak: 'Consommation HC', consUnsplit: 'Consommation (total du jour, non réparti)',
+    prodPeak: 'Production HP', prodOffpeak: 'Production HC', prodUnsplit: 'Production (non répartie)',
+    dailyPeak: 'Pic du jour', limit: 'Puissance souscrite',
+    day: 'Hier', cweek: 'Semaine en cours', lweek: 'Semaine dernière', cmonth: 'Mois en cours', lmonth: 'Mois dernier', year: 'Année',
+    complete: 'complet', partial: 'partiel', missing: 'manquant', not_published: 'pas encore publié', absent: 'absent',
+    fetched: 'récupéré', failed: 'échec, nouvel essai prévu', refetch: 'à redemander', mismatch: 'incohérent',
+    curve: 'courbe', daily: 'énergie du jour', max_power: 'puissance max', cons: 'consommation', prod: 'production',
+    ok: 'réussie', quota: 'quota Enedis atteint', unauthorized: 'accès refusé (relancez `linky login`)', unavailable: 'Enedis indisponible',
+    consent_lost: 'consentement perdu', loading: 'Chargement…', tapCell: 'Touchez ou survolez un jour pour voir la raison.',
+    pushOk: 'dernier envoi réussi', pushFailed: 'dernier envoi en échec',
+    reasons: { before_activation: 'avant la mise en service du compteur', no_data_found: "Enedis n'a pas de données",
+      beyond_history: "plus ancien que ce qu'Enedis conserve", refetched: 'redemandé après une incohérence',
+      wrong_direction: 'le compteur ne mesure pas ce sens', curve_not_enabled: "la courbe de charge n'est pas activée" },
+  },
+  en: {
+    meter: 'Meter', status: 'Status', totals: 'Period totals', byHour: 'By hour (last 7 days)',
+    byDay: 'By day (last 60 days)', byMonth: 'By month (last 24 months)', byYear: 'By year',
+    power: 'Daily maximum power', calendar: 'Data completeness (one square per day)',
+    footer: 'linky — Enedis data stored on this machine', switchTo: 'Français',
+    lastSync: 'Last sync', nextSync: 'Next sync', callsToday: 'Enedis calls today',
+    errorsToday: 'Enedis errors today', consent: 'Consent', domoticz: 'Domoticz', none: 'none',
+    notConfigured: 'not configured', noPush: 'no push yet', daysLeft: 'days left', renew: 'renew it with `linky login`',
+    lost: 'lost', calls: 'calls', devices: 'devices', rows: 'rows', subscribed: 'Subscribed power', offpeakHours: 'Contract off-peak hours',
+    period: 'Period', consumption: 'Consumption', production: 'Production', peak: 'Peak', offpeak: 'Off-peak', unsplit: 'unsplit',
+    total: 'Total', maxPower: 'Max power', noData: 'No data for this period.',
+    consPeak: 'Consumption, peak', consOffpeak: 'Consumption, off-peak', consUnsplit: 'Consumption (daily total, unsplit)',
+    prodPeak: 'Production, peak', prodOffpeak: 'Production, off-peak', prodUnsplit: 'Production (unsplit)',
+    dailyPeak: 'Daily peak', limit: 'Subscribed power',
+    day: 'Yesterday', cweek: 'This week', lweek: 'Last week', cmonth: 'This month', lmonth: 'Last month', year: 'Year',
+    complete: 'complete', partial: 'partial', missing: 'missing', not_published: 'not yet published', absent: 'absent',
+    fetched: 'fetched', failed: 'failed, will retry', refetch: 'to ask again', mismatch: 'inconsistent',
+    curve: 'load curve', daily: 'daily energy', max_power: 'max power', cons: 'consumption', prod: 'production',
+    ok: 'succeeded', quota: 'Enedis quota reached', unauthorized: 'access refused (run `linky login` again)', unavailable: 'Enedis unavailable',
+    consent_lost: 'consent lost', loading: 'Loading…', tapCell: 'Tap or hover a day to see why.',
+    pushOk: 'last push succeeded', pushFailed: 'last push failed',
+    reasons: { before_activation: "before the meter's activation", no_data_found: 'Enedis has no data',
+      beyond_history: 'older than Enedis keeps', refetched: 'asked again after a mismatch',
+      wrong_direction: 'the meter does not measure this direction', curve_not_enabled: 'the load curve is not enabled' },
+  },
+};
+
+const state = {
+  lang: pickLang(),
+  status: null,
+  meter: null,
+  series: {},
+  totals: null,
+  power: null,
+  calendar: null,
+};
+
+function pickLang() {
+  const asked = new URLSearchParams(location.search).get('lang');
+  if (asked === 'fr' || asked === 'en') return asked;
+  try {
+    const kept = localStorage.getItem('linky.lang');
+    if (kept === 'fr' || kept === 'en') return kept;
+  } catch (e) { /* storage may be off: the page's language stays */ }
+  return document.documentElement.lang === 'en' ? 'en' : 'fr';
+}
+
+function t(key) { return TEXT[state.lang][key] ?? key; }
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return node;
+}
+
+function locale() { return state.lang === 'fr' ? 'fr-FR' : 'en-GB'; }
+function kwh(wh) {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: wh >= 100000 ? 0 : 2 }).format(wh / 1000) + ' kWh';
+}
+function when(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(new Date(iso));
+}
+function dayText(iso) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
+}
+
+async function api(path) {
+  const response = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try { const body = await response.json(); message = body.error[state.lang] || message; } catch (e) { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response.json();
+}
+
+function showError(error) {
+  const box = document.getElementById('error');
+  box.textContent = String(error.message || error);
+  box.hidden = false;
+}
+
+// ---- status -------------------------------------------------------------------------------
+
+function renderStatus() {
+  const s = state.status;
+  const host = document.getElementById('status');
+  host.replaceChildren();
+  const facts = el('dl', { class: 'facts' });
+  const add = (label, value, cls) => {
+    facts.append(el('dt', {}, label), el('dd', cls ? { class: cls } : {}, value));
+  };
+  if (s.last_sync) {
+    const okay = s.last_sync.outcome === 'ok';
+    add(t('lastSync'), `${when(s.last_sync.at)} — ${t(s.last_sync.outcome)} (${s.last_sync.calls} ${t('calls')})`, okay ? 'ok' : 'bad');
+  } else {
+    add(t('lastSync'), t('none'));
+  }
+  add(t('nextSync'), s.next_sync ? when(s.next_sync) : '—');
+  add(t('callsToday'), String(s.calls_today));
+  const errors = Object.entries(s.errors_today).map(([k, n]) => `${k}: ${n}`).join(', ');
+  add(t('errorsToday'), errors || t('none'), errors ? 'warn' : '');
+  const m = s.meters.find((x) => x.pdl === state.meter);
+  if (m) {
+    if (m.consent_lost) add(t('consent'), `${t('lost')} (${m.consent_lost}) — ${t('renew')}`, 'bad');
+    else if (m.consent_ends_at) {
+      const text = `${when(m.consent_ends_at)} (${m.consent_days_left} ${t('daysLeft')})`;
+      add(t('consent'), m.consent_warning ? `${text} — ${t('renew')}` : text, m.consent_warning ? 'warn' : '');
+    }
+    if (m.subscribed_kva) add(t('subscribed'), `${m.subscribed_kva} kVA`);
+    if (m.contract_offpeak) add(t('offpeakHours'), m.contract_offpeak);
+  }
+  const d = s.domoticz;
+  let dz = t('notConfigured');
+  let cls = '';
+  if (d.configured) {
+    const push = d.last_push;
+    if (!push) dz = t('noPush');
+    else {
+      dz = `${push.ok ? t('pushOk') : t('pushFailed')}: ${when(push.at)}`;
+      if (!push.ok && push.error) dz += ` — ${push.error[state.lang] || ''}`;
+      cls = push.ok ? 'ok' : 'bad';
+    }
+    if (d.devices.length) dz += ` · ${d.devices.map((x) => `${x.key} → idx ${x.idx} (${x.rows} ${t('rows')})`).join(', ')}`;
+  }
+  add(t('domoticz'), dz, cls);
+  host.append(facts);
+}
+
+// ---- totals -------------------------------------------------------------------------------
+
+function renderTotals() {
+  const host = document.getElementById('totals');
+  host.replaceChildren();
+  const table = el('table', { id: 'totals-table' });
+  table.append(el('tr', {},
+    el('th', {}, t('period')), el('th', {}, `${t('consumption')} ${t('peak')}`), el('th', {}, `${t('consumption')} ${t('offpeak')}`),
+    el('th', {}, `${t('consumption')} ${t('unsplit')}`), el('th', {}, `${t('consumption')} ${t('total')}`),
+    el('th', {}, `${t('production')} ${t('total')}`), el('th', {}, t('maxPower'))));
+  for (const p of state.totals.periods) {
+    table.append(el('tr', { 'data-period': p.period },
+      el('td', { title: `${dayText(p.from)} – ${dayText(p.to)}` }, t(p.period)),
+      el('td', {}, kwh(p.consumption.peak_wh)), el('td', {}, kwh(p.consumption.offpeak_wh)),
+      el('td', {}, kwh(p.consumption.unsplit_wh)), el('td', {}, kwh(p.consumption.total_wh)),
+      el('td', {}, kwh(p.production.total_wh)), el('td', {}, p.max_power_va ? `${p.max_power_va} VA` : '—')));
+  }
+  host.append(table);
+}
+
+// ---- charts -------------------------------------------------------------------------------
+
+const WIDTH = 800;
+const HEIGHT = 260;
+const PAD = { left: 52, right: 8, top: 10, bottom: 24 };
+
+function legend(items) {
+  return el('div', { class: 'legend' }, ...items.map(([cls, label]) => el('span', {}, el('i', { class: cls }), label)));
+}
+
+function niceMax(v) {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+// Consumption stacks upwards (peak, off-peak, unsplit), production downwards.
+function energyChart(id, rows, labelOf) {
+  const host = document.getElementById(id);
+  host.replaceChildren();
+  if (!rows.length) { host.append(el('p', { class: 'empty' }, t('noData'))); return; }
+  const up = Math.max(0, ...rows.map((r) => r.consumption.total_wh));
+  const down = Math.max(0, ...rows.map((r) => r.production.total_wh));
+  const top = niceMax(up);
+  const bottom = down > 0 ? niceMax(down) : 0;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const scale = plotH / (top + bottom);
+  const zero = PAD.top + top * scale;
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const step = plotW / rows.length;
+  const barW = Math.max(1, step * 0.8);
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': rows.length, 'aria-label': host.previousElementSibling?.textContent || '' });
+  for (const [value, y] of [[top, PAD.top], [top / 2, PAD.top + (top / 2) * scale], [0, zero]]) {
+    chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y, y2: y }));
+    chart.append(svg('text', { x: PAD.left - 4, y: y + 4, 'text-anchor': 'end' }, kwh(value)));
+  }
+  if (bottom > 0) chart.append(svg('text', { x: PAD.left - 4, y: HEIGHT - PAD.bottom, 'text-anchor': 'end' }, `-${kwh(bottom)}`));
+  const every = Math.max(1, Math.ceil(rows.length / 8));
+  rows.forEach((r, i) => {
+    const x = PAD.left + i * step + (step - barW) / 2;
+    const g = svg('g', { class: 'point', 'data-label': r.label });
+    let y = zero;
+    for (const [cls, wh] of [['c-offpeak', r.consumption.offpeak_wh], ['c-peak', r.consumption.peak_wh], ['c-unsplit', r.consumption.unsplit_wh]]) {
+      if (wh <= 0) continue;
+      const h = wh * scale;
+      y -= h;
+      g.append(svg('rect', { class: cls, x, y, width: barW, height: h }));
+    }
+    let yd = zero;
+    for (const [cls, wh] of [['p-offpeak', r.production.offpeak_wh], ['p-peak', r.production.peak_wh], ['p-unsplit', r.production.unsplit_wh]]) {
+      if (wh <= 0) continue;
+      const h = wh * scale;
+      g.append(svg('rect', { class: cls, x, y: yd, width: barW, height: h }));
+      yd += h;
+    }
+    const tip = [`${labelOf(r)}`, `${t('consumption')}: ${kwh(r.consumption.total_wh)} (${t('peak')} ${kwh(r.consumption.peak_wh)}, ${t('offpeak')} ${kwh(r.consumption.offpeak_wh)}${r.consumption.unsplit_wh ? `, ${t('unsplit')} ${kwh(r.consumption.unsplit_wh)}` : ''})`];
+    if (r.production.total_wh) tip.push(`${t('production')}: ${kwh(r.production.total_wh)}`);
+    if (r.max_power_va) tip.push(`${t('maxPower')}: ${r.max_power_va} VA`);
+    // A transparent full-height target so thin bars are easy to hover or tap.
+    g.append(svg('rect', { x: PAD.left + i * step, y: PAD.top, width: step, height: plotH, fill: 'transparent' }, svg('title', {}, tip.join('\n'))));
+    if (i % every === 0) g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, labelOf(r, true)));
+    chart.append(g);
+  });
+  chart.append(svg('line', { class: 'axis', x1: PAD.left, x2: WIDTH - PAD.right, y1: zero, y2: zero }));
+  host.append(chart);
+  const items = [['c-peak', t('consPeak')], ['c-offpeak', t('consOffpeak')]];
+  if (rows.some((r) => r.consumption.unsplit_wh > 0)) items.push(['c-unsplit', t('consUnsplit')]);
+  if (down > 0) {
+    items.push(['p-peak', t('prodPeak')], ['p-offpeak', t('prodOffpeak')]);
+    if (rows.some((r) => r.production.unsplit_wh > 0)) items.push(['p-unsplit', t('prodUnsplit')]);
+  }
+  host.append(legend(items));
+}
+
+function hourLabel(r, short) {
+  const d = new Date(r.start);
+  if (short) return new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', hour: '2-digit', timeZone: 'Europe/Paris' }).format(d);
+  // The offset keeps the two autumn 02:00 apart.
+  return `${new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' }).format(d)} (UTC${r.start.slice(19)})`;
+}
+function dayLabel(r, short) {
+  return short ? new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(r.label + 'T00:00:00Z')) : dayText(r.label);
+}
+function monthLabel(r) {
+  return new Intl.DateTimeFormat(locale(), { month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(r.label + '-01T00:00:00Z'));
+}
+function yearLabel(r) { return r.label; }
+
+function powerChart() {
+  const host = document.getElementById('chart-power');
+  host.replaceChildren();
+  const p = state.power;
+  if (!p.days.length) { host.append(el('p', { class: 'empty' }, t('noData'))); return; }
+  const limit = p.subscribed_va || 0;
+  const top = niceMax(Math.max(limit, ...p.days.map((d) => d.va)) * 1.05);
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const step = plotW / p.days.length;
+  const barW = Math.max(1, step * 0.8);
+  const y = (va) => PAD.top + plotH - (va / top) * plotH;
+  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': p.days.length });
+  for (const v of [0, top / 2, top]) {
+    chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v) }));
+    chart.append(svg('text', { x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, `${(v / 1000).toLocaleString(locale())} kVA`));
+  }
+  const every = Math.max(1, Math.ceil(p.days.length / 8));
+  p.days.forEach((d, i) => {
+    const x = PAD.left + i * step + (step - barW) / 2;
+    const g = svg('g', { class: 'point', 'data-label': d.date });
+    g.append(svg('rect', { class: 'power-bar', x, y: y(d.va), width: barW, height: PAD.top + plotH - y(d.va) },
+      svg('title', {}, `${dayText(d.date)}: ${d.va} VA (${d.at.slice(11, 16)})`)));
+    if (i % every === 0) g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, dayLabel({ label: d.date }, true)));
+    chart.append(g);
+  });
+  if (limit) chart.append(svg('line', { class: 'limit', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(limit), y2: y(limit) }));
+  host.append(chart);
+  const items = [['power-bar', t('dailyPeak')]];
+  if (limit) items.push(['limit', `${t('limit')} (${limit / 1000} kVA)`]);
+  host.append(legend(items));
+}
+
+// ---- calendar -----------------------------------------------------------------------------
+
+function reasonText(series) {
+  const what = `${t(series.kind)} (${t(series.direction === 'consumption' ? 'cons' : 'prod')})`;
+  let text = `${what}: ${t(series.state)}`;
+  if (series.reason) text += ` — ${TEXT[state.lang].reasons[series.reason] || series.reason}`;
+  return text;
+}
+
+function renderCalendar() {
+  const host = document.getElementById('calendar');
+  const detail = document.getElementById('calendar-detail');
+  host.replaceChildren();
+  detail.textContent = t('tapCell');
+  const months = new Map();
+  for (const day of state.calendar.days) {
+    const key = day.date.slice(0, 7);
+    if (!months.has(key)) months.set(key, []);
+    months.get(key).push(day);
+  }
+  for (const [key, days] of months) {
+    const grid = el('div', { class: 'days' });
+    const first = new Date(days[0].date + 'T00:00:00Z');
+    for (let i = 0; i < (first.getUTCDay() + 6) % 7; i++) grid.append(el('span', { class: 'cell blank' }));
+    for (const day of days) {
+      const why = `${dayText(day.date)}: ${t(day.state)}\n${day.series.map(reasonText).join('\n')}`;
+      const cell = el('button', { type: 'button', class: `cell ${day.state}`, title: why, 'data-date': day.date, 'data-state': day.state, 'aria-label': why });
+      cell.addEventListener('click', () => { detail.textContent = why; });
+      grid.append(cell);
+    }
+    const title = new Intl.DateTimeFormat(locale(), { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(key + '-01T00:00:00Z'));
+    host.append(el('div', { class: 'month' }, el('h3', {}, title), grid));
+  }
+  host.append(legend(['complete', 'partial', 'missing', 'not_published', 'absent'].map((s) => [s, t(s)])));
+}
+
+// ---- page ---------------------------------------------------------------------------------
+
+function renderAll() {
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  document.getElementById('meter-label').textContent = t('meter');
+  document.getElementById('lang-switch').textContent = t('switchTo');
+  if (!state.status) return;
+  renderStatus();
+  if (!state.meter) return;
+  renderTotals();
+  energyChart('chart-hour', state.series.hour, hourLabel);
+  energyChart('chart-day', state.series.day, dayLabel);
+  energyChart('chart-month', state.series.month, monthLabel);
+  energyChart('chart-year', state.series.year, yearLabel);
+  powerChart();
+  renderCalendar();
+  document.body.dataset.ready = 'true';
+}
+
+async function loadMeter(pdl) {
+  state.meter = pdl;
+  const base = `/api/meters/${encodeURIComponent(pdl)}`;
+  const [hour, day, month, year, totals, power, calendar] = await Promise.all([
+    api(`${base}/energy?step=hour`), api(`${base}/energy?step=day`), api(`${base}/energy?step=month`),
+    api(`${base}/energy?step=year`), api(`${base}/totals`), api(`${base}/power`), api(`${base}/calendar`),
+  ]);
+  state.series = { hour: hour.rows, day: day.rows, month: month.rows, year: year.rows };
+  state.totals = totals;
+  state.power = power;
+  state.calendar = calendar;
+  renderAll();
+}
+
+async function start() {
+  renderAll();
+  document.getElementById('lang-switch').addEventListener('click', () => {
+    state.lang = state.lang === 'fr' ? 'en' : 'fr';
+    try { localStorage.setItem('linky.lang', state.lang); } catch (e) { /* storage may be off */ }
+    renderAll();
+  });
+  try {
+    state.status = await api('/api/status');
+    const select = document.getElementById('meter');
+    for (const m of state.status.meters) select.append(el('option', { value: m.pdl }, m.pdl));
+    select.addEventListener('change', () => loadMeter(select.value).catch(showError));
+    renderAll();
+    if (state.status.meters.length) await loadMeter(state.status.meters[0].pdl);
+    else document.body.dataset.ready = 'true';
+  } catch (error) {
+    showError(error);
+    document.body.dataset.ready = 'error';
+  }
+}
+
+document.addEventListener('DOMContentLoaded', start);

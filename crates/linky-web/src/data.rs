@@ -1,0 +1,296 @@
+//! The adapter between the store and the pure views: reads what a page or an export needs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use linky_core::holidays::HolidayZone;
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{paris, Direction, UsagePoint};
+use linky_domoticz::push::{meter_data, DeviceData, PushSettings};
+use linky_store::{Kind, MeterRecord, Store, StoreError};
+use serde::Serialize;
+
+use crate::metrics::MetricsInput;
+use crate::view::{energy_rows, SeriesLedger, Step, Tally};
+
+/// A consent ending within this many days is flagged (the daemon warns at 30 and 7).
+pub const CONSENT_WARNING_DAYS: i64 = 30;
+
+/// The store state key holding the last Domoticz push (JSON written by the client).
+pub const DOMOTICZ_LAST_PUSH: &str = "domoticz.last_push";
+
+/// The schedule for a meter: the user's, else the contract's, else none.
+pub fn schedule_for(user: Option<&OffPeakSchedule>, contract: Option<&str>) -> OffPeakSchedule {
+    user.cloned()
+        .or_else(|| contract.and_then(|c| OffPeakSchedule::from_enedis_contract(c).ok()))
+        .unwrap_or_default()
+}
+
+/// How stored points become energy: the off-peak rules and the holiday calendar.
+#[derive(Debug, Clone, Default)]
+pub struct Tariffs {
+    /// The user's schedule; `None` uses each meter's contract.
+    pub user_schedule: Option<OffPeakSchedule>,
+    /// Which public holidays count.
+    pub holiday_zone: HolidayZone,
+}
+
+impl Tariffs {
+    /// A meter's whole stored history up to yesterday, split by tariff.
+    pub fn meter(
+        &self,
+        store: &Store,
+        meter: &MeterRecord,
+        today: NaiveDate,
+    ) -> Result<DeviceData, StoreError> {
+        let schedule = schedule_for(
+            self.user_schedule.as_ref(),
+            meter.contract_offpeak.as_deref(),
+        );
+        let settings = PushSettings {
+            holiday_zone: self.holiday_zone,
+            ..PushSettings::default()
+        };
+        meter_data(store, &meter.pdl, &schedule, &settings, today)
+    }
+}
+
+/// The stored meter with this PDL, if any.
+pub fn find_meter(store: &Store, pdl: &str) -> Result<Option<MeterRecord>, StoreError> {
+    Ok(store
+        .meters()?
+        .into_iter()
+        .find(|m| m.pdl.as_str() == pdl))
+}
+
+/// A meter's series and their ledgers over `[from, to]`, without the series Enedis has nothing
+/// for as a whole (production of a consumption-only meter, a curve not enabled).
+pub fn calendar_series(
+    store: &Store,
+    pdl: &UsagePoint,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<SeriesLedger>, StoreError> {
+    let absences = store.absences(pdl)?;
+    let mut out = Vec::new();
+    for direction in Direction::ALL {
+        for &kind in Kind::of(direction) {
+            let absent = absences
+                .iter()
+                .any(|a| a.direction == direction && a.kind == kind);
+            let ledger = store.ledger(pdl, direction, kind, from, to)?;
+            // A series never asked and absent as a whole has no place in the calendar.
+            if absent && ledger.is_empty() {
+                continue;
+            }
+            out.push(SeriesLedger {
+                direction,
+                kind,
+                ledger,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The last finished sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct LastSync {
+    /// When it finished.
+    pub at: DateTime<Utc>,
+    /// `ok`, `consent_lost`, `quota`, `unauthorized` or `unavailable`.
+    pub outcome: String,
+    /// Enedis calls it made.
+    pub calls: u32,
+}
+
+/// One meter on the status card.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeterStatus {
+    /// The PDL.
+    pub pdl: String,
+    /// Subscribed power, kVA.
+    pub subscribed_kva: Option<u32>,
+    /// The contract's off-peak hours, Enedis form.
+    pub contract_offpeak: Option<String>,
+    /// Last activation.
+    pub activation_date: Option<NaiveDate>,
+    /// When the consent ends.
+    pub consent_ends_at: Option<DateTime<Utc>>,
+    /// Whole days left.
+    pub consent_days_left: Option<i64>,
+    /// Ends within [`CONSENT_WARNING_DAYS`] (or has ended).
+    pub consent_warning: bool,
+    /// Enedis's words when it said the consent was gone.
+    pub consent_lost: Option<String>,
+    /// Consumption data stored.
+    pub has_consumption: bool,
+    /// Production data stored.
+    pub has_production: bool,
+    /// First and last stored day (daily energy or curve, either direction).
+    pub first_day: Option<NaiveDate>,
+    /// Last stored day.
+    pub last_day: Option<NaiveDate>,
+}
+
+/// Domoticz as the client last saw it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomoticzStatus {
+    /// Whether `domoticz.url` is set.
+    pub configured: bool,
+    /// The last push as the client recorded it (time, result, per-device counts).
+    pub last_push: Option<serde_json::Value>,
+    /// Known devices: key (PDL), idx and rows pushed.
+    pub devices: Vec<DomoticzDevice>,
+}
+
+/// One Domoticz device linky writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomoticzDevice {
+    /// The meter's PDL, or the `C / P` pair of a merged device.
+    pub key: String,
+    /// Domoticz's idx.
+    pub idx: i64,
+    /// Rows pushed and remembered.
+    pub rows: u64,
+}
+
+/// The status card.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// The server's clock.
+    pub now: DateTime<Utc>,
+    /// The last finished sync.
+    pub last_sync: Option<LastSync>,
+    /// The daemon's next planned sync (RFC 3339), if it runs.
+    pub next_sync: Option<String>,
+    /// Enedis calls made today (Paris day).
+    pub calls_today: u64,
+    /// Enedis errors today by kind.
+    pub errors_today: BTreeMap<String, u64>,
+    /// Every meter.
+    pub meters: Vec<MeterStatus>,
+    /// Domoticz.
+    pub domoticz: DomoticzStatus,
+}
+
+fn days_left(ends: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (ends - now).num_days()
+}
+
+fn meter_status(
+    store: &Store,
+    m: &MeterRecord,
+    now: DateTime<Utc>,
+) -> Result<MeterStatus, StoreError> {
+    let mut range: Option<(NaiveDate, NaiveDate)> = None;
+    let mut has = [false, false];
+    for (i, direction) in Direction::ALL.into_iter().enumerate() {
+        for kind in [Kind::Daily, Kind::Curve] {
+            if let Some((a, b, _)) = store.fetched_range(&m.pdl, direction, kind)? {
+                has[i] = true;
+                range = Some(range.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+            }
+        }
+    }
+    let left = m.consent_ends_at.map(|e| days_left(e, now));
+    Ok(MeterStatus {
+        pdl: m.pdl.as_str().to_owned(),
+        subscribed_kva: m.subscribed_kva,
+        contract_offpeak: m.contract_offpeak.clone(),
+        activation_date: m.activation_date,
+        consent_ends_at: m.consent_ends_at,
+        consent_days_left: left,
+        consent_warning: m.consent_lost.is_some()
+            || left.is_some_and(|l| l <= CONSENT_WARNING_DAYS),
+        consent_lost: m.consent_lost.as_ref().map(|(_, why)| why.clone()),
+        has_consumption: has[0],
+        has_production: has[1],
+        first_day: range.map(|r| r.0),
+        last_day: range.map(|r| r.1),
+    })
+}
+
+/// The status card's facts.
+pub fn status(
+    store: &Store,
+    now: DateTime<Utc>,
+    domoticz_configured: bool,
+) -> Result<Status, StoreError> {
+    let today_start = paris::day_start(paris::local_date(now));
+    let today = store.run_totals(Some(today_start))?;
+    let meters = store
+        .meters()?
+        .iter()
+        .map(|m| meter_status(store, m, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    let last_push = store
+        .state(DOMOTICZ_LAST_PUSH)?
+        .and_then(|t| serde_json::from_str(&t).ok());
+    Ok(Status {
+        now,
+        last_sync: store
+            .last_run()?
+            .map(|(at, outcome, calls)| LastSync { at, outcome, calls }),
+        next_sync: store.state("daemon.next_sync")?,
+        calls_today: today.calls,
+        errors_today: today.errors,
+        meters,
+        domoticz: DomoticzStatus {
+            configured: domoticz_configured,
+            last_push,
+            devices: store
+                .domoticz_devices()?
+                .into_iter()
+                .map(|(key, idx, rows)| DomoticzDevice { key, idx, rows })
+                .collect(),
+        },
+    })
+}
+
+/// What `/metrics` reports, read from the store.
+pub fn metrics_input(
+    store: &Store,
+    tariffs: &Tariffs,
+    now: DateTime<Utc>,
+) -> Result<MetricsInput, StoreError> {
+    let today = paris::local_date(now);
+    let mut input = MetricsInput {
+        last_sync: store.last_run()?.map(|(at, outcome, _)| (at, outcome)),
+        runs: store.run_totals(None)?,
+        ..MetricsInput::default()
+    };
+    for meter in store.meters()? {
+        let data = tariffs.meter(store, &meter, today)?;
+        let mut sums = (Tally::default(), Tally::default());
+        let first = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today);
+        for row in energy_rows(&data, Step::Year, first, today) {
+            sums.0.add(row.consumption);
+            sums.1.add(row.production);
+        }
+        input.energy.insert(meter.pdl.as_str().to_owned(), sums);
+        if let Some(ends) = meter.consent_ends_at {
+            input
+                .consent_days_left
+                .insert(meter.pdl.as_str().to_owned(), days_left(ends, now));
+        }
+    }
+    for (key, _, rows) in store.domoticz_devices()? {
+        input.domoticz_rows.insert(key, rows);
+    }
+    Ok(input)
+}
+
+/// The default first day of a chart at `step`, for a page opened on `today`.
+pub fn default_from(step: Step, today: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    match step {
+        Step::Hour => today - Duration::days(7),
+        Step::Day => today - Duration::days(60),
+        Step::Month => {
+            let back = today - Duration::days(730);
+            back.with_day(1).unwrap_or(back)
+        }
+        Step::Year => NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today),
+    }
+}

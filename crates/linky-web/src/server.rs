@@ -1,0 +1,481 @@
+//! The HTTP side: the page and its assets (embedded in the binary), the JSON API, `/metrics`,
+//! and the password or token that guards them when the dashboard listens beyond this machine.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use chrono::{Duration, NaiveDate};
+use linky_core::{paris, Clock, Lang, Localized};
+use linky_store::{Store, StoreError};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::data::{calendar_series, default_from, find_meter, metrics_input, status, Tariffs};
+use crate::view::{calendar, energy_rows, period_totals, Step};
+
+const INDEX: &str = include_str!("../assets/index.html");
+const APP_JS: &str = include_str!("../assets/app.js");
+const STYLE_CSS: &str = include_str!("../assets/style.css");
+
+/// The longest hourly range one request may ask (a year of hours is about 9 000 rows).
+const MAX_HOUR_DAYS: i64 = 366;
+
+/// Who may read the dashboard. Empty: anyone who can reach it (fine on 127.0.0.1).
+#[derive(Clone, Default)]
+pub struct Access {
+    /// Password for HTTP Basic (any user name), which browsers ask for by themselves.
+    pub password: Option<String>,
+    /// Token for `Authorization: Bearer` (scripts, Prometheus).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Access {
+    /// Never shows the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl Access {
+    fn is_open(&self) -> bool {
+        self.password.is_none() && self.token.is_none()
+    }
+}
+
+/// What the dashboard serves.
+#[derive(Clone)]
+pub struct WebConfig {
+    /// The client's store.
+    pub store: PathBuf,
+    /// Off-peak rules and holidays.
+    pub tariffs: Tariffs,
+    /// Who may read.
+    pub access: Access,
+    /// Whether Domoticz is configured (for the status card).
+    pub domoticz_configured: bool,
+    /// The page's first language (the switch changes it).
+    pub lang: Lang,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Why the dashboard cannot start or answer.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Listening beyond this machine without a password or token.
+    #[error("the dashboard would listen on {0} without protection: set `web.password` or `web.token` (LINKY_WEB_PASSWORD, LINKY_WEB_TOKEN), or listen on 127.0.0.1")]
+    Unprotected(SocketAddr),
+    /// The address cannot be taken.
+    #[error("cannot listen on {0}: {1}; choose another port with --listen")]
+    Bind(SocketAddr, std::io::Error),
+    /// A query parameter is wrong.
+    #[error("{name} {value:?} is not valid: {expected}")]
+    BadQuery {
+        /// The parameter.
+        name: &'static str,
+        /// What was given.
+        value: String,
+        /// What is expected, in English.
+        expected: &'static str,
+        /// What is expected, in French.
+        expected_fr: &'static str,
+    },
+    /// No such meter in the store.
+    #[error("no meter {0} in the store: the list is at /api/status")]
+    UnknownMeter(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Localized for WebError {
+    fn localized(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, e) => e.to_string(),
+            (Lang::Fr, WebError::Unprotected(a)) => format!("le tableau de bord écouterait sur {a} sans protection : réglez `web.password` ou `web.token` (LINKY_WEB_PASSWORD, LINKY_WEB_TOKEN), ou écoutez sur 127.0.0.1"),
+            (Lang::Fr, WebError::Bind(a, e)) => format!("impossible d'écouter sur {a} : {e} ; choisissez un autre port avec --listen"),
+            (Lang::Fr, WebError::BadQuery { name, value, expected_fr, .. }) => format!("{name} « {value} » n'est pas valable : {expected_fr}"),
+            (Lang::Fr, WebError::UnknownMeter(p)) => format!("pas de compteur {p} dans le magasin : la liste est dans /api/status"),
+            (Lang::Fr, WebError::Store(e)) => e.localized(Lang::Fr),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            WebError::BadQuery { .. } => StatusCode::BAD_REQUEST,
+            WebError::UnknownMeter(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let body = serde_json::json!({ "error": {
+            "en": self.localized(Lang::En),
+            "fr": self.localized(Lang::Fr),
+        }});
+        (status, Json(body)).into_response()
+    }
+}
+
+/// Refuses to serve the network without a password or token.
+pub fn check_listen(address: SocketAddr, access: &Access) -> Result<(), WebError> {
+    if !address.ip().is_loopback() && access.is_open() {
+        return Err(WebError::Unprotected(address));
+    }
+    Ok(())
+}
+
+/// Binds the address after [`check_listen`].
+pub async fn bind(address: SocketAddr, access: &Access) -> Result<tokio::net::TcpListener, WebError> {
+    check_listen(address, access)?;
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| WebError::Bind(address, e))
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: WebConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(config))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The dashboard's routes.
+pub fn router(config: WebConfig) -> Router {
+    let config = Arc::new(config);
+    Router::new()
+        .route("/", get(index))
+        .route("/assets/app.js", get(|| asset(APP_JS, "text/javascript; charset=utf-8")))
+        .route("/assets/style.css", get(|| asset(STYLE_CSS, "text/css; charset=utf-8")))
+        .route("/api/status", get(api_status))
+        .route("/api/meters/{pdl}/energy", get(api_energy))
+        .route("/api/meters/{pdl}/totals", get(api_totals))
+        .route("/api/meters/{pdl}/power", get(api_power))
+        .route("/api/meters/{pdl}/calendar", get(api_calendar))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(config.clone(), guard))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(config)
+}
+
+/// Same-length digests compared without early exit: the time taken tells nothing of the secret.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn authorized(headers: &HeaderMap, access: &Access) -> bool {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    if let (Some(token), Some(given)) = (&access.token, value.strip_prefix("Bearer ")) {
+        return same_secret(given.trim(), token);
+    }
+    if let (Some(password), Some(given)) = (&access.password, value.strip_prefix("Basic ")) {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(given.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok());
+        if let Some((_, pass)) = decoded.as_deref().and_then(|d| d.split_once(':')) {
+            return same_secret(pass, password);
+        }
+    }
+    false
+}
+
+async fn guard(State(config): State<Arc<WebConfig>>, request: Request, next: Next) -> Response {
+    if config.access.is_open() || authorized(request.headers(), &config.access) {
+        return next.run(request).await;
+    }
+    tracing::info!(path = %request.uri().path(), "dashboard request refused: no valid password or token");
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        "linky: mot de passe ou jeton requis / password or token required\n",
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"linky\", charset=\"UTF-8\""),
+    );
+    response
+}
+
+/// Everything comes from this binary: no outside script, frame or connection is allowed.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn index(State(config): State<Arc<WebConfig>>) -> Response {
+    let lang = match config.lang {
+        Lang::Fr => "fr",
+        Lang::En => "en",
+    };
+    let page = INDEX.replace("{{LANG}}", lang);
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+async fn asset(body: &'static str, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// Runs store work off the async threads, on a store opened for this request (SQLite in WAL
+/// mode lets it read while the daemon writes).
+async fn with_store<T: Send + 'static>(
+    config: &Arc<WebConfig>,
+    work: impl FnOnce(&Store, &WebConfig) -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = Store::open(&config.store)?;
+        work(&store, &config)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(WebError::Store(StoreError::Corrupt(format!(
+            "request task failed: {e}"
+        ))))
+    })
+}
+
+async fn api_status(State(config): State<Arc<WebConfig>>) -> Result<Response, WebError> {
+    let s = with_store(&config, |store, c| {
+        Ok(status(store, c.clock.now(), c.domoticz_configured)?)
+    })
+    .await?;
+    Ok(Json(s).into_response())
+}
+
+/// Query of the series routes.
+#[derive(Debug, Deserialize)]
+pub struct RangeQuery {
+    step: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn date(name: &'static str, text: &str) -> Result<NaiveDate, WebError> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| WebError::BadQuery {
+        name,
+        value: text.to_owned(),
+        expected: "a date YYYY-MM-DD",
+        expected_fr: "une date AAAA-MM-JJ",
+    })
+}
+
+/// The range asked, or the default for the step; `to` is inclusive and defaults to yesterday.
+fn range(q: &RangeQuery, step: Step, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), WebError> {
+    let to = match &q.to {
+        Some(t) => date("to", t)?,
+        None => today - Duration::days(1),
+    };
+    let from = match &q.from {
+        Some(f) => date("from", f)?,
+        None => default_from(step, today),
+    };
+    if from > to {
+        return Err(WebError::BadQuery {
+            name: "from",
+            value: from.to_string(),
+            expected: "a day before `to`",
+            expected_fr: "un jour avant `to`",
+        });
+    }
+    if step == Step::Hour && (to - from).num_days() >= MAX_HOUR_DAYS {
+        return Err(WebError::BadQuery {
+            name: "from",
+            value: from.to_string(),
+            expected: "at most 366 days of hours per request",
+            expected_fr: "au plus 366 jours d'heures par requête",
+        });
+    }
+    Ok((from, to))
+}
+
+fn step(q: &RangeQuery) -> Result<Step, WebError> {
+    let text = q.step.as_deref().unwrap_or("day");
+    text.parse().map_err(|_| WebError::BadQuery {
+        name: "step",
+        value: text.to_owned(),
+        expected: "hour, day, month or year",
+        expected_fr: "hour, day, month ou year",
+    })
+}
+
+fn meter(store: &Store, pdl: &str) -> Result<linky_store::MeterRecord, WebError> {
+    find_meter(store, pdl)?.ok_or_else(|| WebError::UnknownMeter(pdl.to_owned()))
+}
+
+async fn api_energy(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, WebError> {
+    let body = with_store(&config, move |store, c| {
+        let today = paris::local_date(c.clock.now());
+        let step = step(&q)?;
+        let (from, to) = range(&q, step, today)?;
+        let m = meter(store, &pdl)?;
+        let data = c.tariffs.meter(store, &m, today)?;
+        let rows = energy_rows(&data, step, from, to);
+        Ok(serde_json::json!({
+            "pdl": pdl, "step": step, "from": from, "to": to, "rows": rows,
+        }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn api_totals(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+) -> Result<Response, WebError> {
+    let body = with_store(&config, move |store, c| {
+        let today = paris::local_date(c.clock.now());
+        let m = meter(store, &pdl)?;
+        let data = c.tariffs.meter(store, &m, today)?;
+        Ok(serde_json::json!({ "pdl": pdl, "periods": period_totals(&data, today) }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn api_power(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, WebError> {
+    let body = with_store(&config, move |store, c| {
+        let today = paris::local_date(c.clock.now());
+        let (from, to) = range(&q, Step::Day, today)?;
+        let m = meter(store, &pdl)?;
+        let list: Vec<serde_json::Value> = store
+            .max_power(&m.pdl, from, to)?
+            .iter()
+            .map(|p| serde_json::json!({ "date": p.date, "at": p.at, "va": p.volt_amperes }))
+            .collect();
+        Ok(serde_json::json!({
+            "pdl": pdl, "from": from, "to": to,
+            "subscribed_va": m.subscribed_kva.map(|k| k * 1000),
+            "days": list,
+        }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn api_calendar(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, WebError> {
+    let body = with_store(&config, move |store, c| {
+        let today = paris::local_date(c.clock.now());
+        let to = match &q.to {
+            Some(t) => date("to", t)?,
+            None => today - Duration::days(1),
+        };
+        let from = match &q.from {
+            Some(f) => date("from", f)?,
+            None => to - Duration::days(364),
+        };
+        let (from, to) = range(
+            &RangeQuery {
+                step: None,
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+            },
+            Step::Day,
+            today,
+        )?;
+        let m = meter(store, &pdl)?;
+        let series = calendar_series(store, &m.pdl, from, to)?;
+        Ok(serde_json::json!({
+            "pdl": pdl, "from": from, "to": to, "days": calendar(&series, from, to),
+        }))
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
+async fn metrics(State(config): State<Arc<WebConfig>>) -> Result<Response, WebError> {
+    let text = with_store(&config, |store, c| {
+        Ok(crate::metrics::render(&metrics_input(
+            store,
+            &c.tariffs,
+            c.clock.now(),
+        )?))
+    })
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        text,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_network_needs_a_secret_loopback_does_not() {
+        let open = Access::default();
+        assert!(check_listen("127.0.0.1:1".parse().unwrap(), &open).is_ok());
+        assert!(check_listen("[::1]:1".parse().unwrap(), &open).is_ok());
+        let e = check_listen("0.0.0.0:1".parse().unwrap(), &open).unwrap_err();
+        assert!(e.localized(Lang::Fr).contains("web.password"));
+        let guarded = Access {
+            password: Some("long enough".into()),
+            token: None,
+        };
+        assert!(check_listen("0.0.0.0:1".parse().unwrap(), &guarded).is_ok());
+    }
+
+    #[test]
+    fn basic_with_any_user_or_bearer_and_never_the_secret_in_debug() {
+        let access = Access {
+            password: Some("s3cret-pw".into()),
+            token: Some("tok-123".into()),
+        };
+        let with = |value: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+            authorized(&h, &access)
+        };
+        let basic = |s: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s));
+        assert!(with(&basic("anyone:s3cret-pw")));
+        assert!(!with(&basic("anyone:wrong")));
+        assert!(with("Bearer tok-123"));
+        assert!(!with("Bearer tok-12"));
+        assert!(!authorized(&HeaderMap::new(), &access));
+        let shown = format!("{access:?}");
+        assert!(!shown.contains("s3cret") && !shown.contains("tok-123"), "{shown}");
+    }
+}
