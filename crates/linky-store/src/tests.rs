@@ -210,12 +210,20 @@ fn meters_contracts_consents_absences_runs() {
         Some((peak.date, peak.date, 1))
     );
     let run = s.begin_run(now()).unwrap();
-    s.finish_run(run, now(), "ok", 12, &BTreeMap::new(), "{}").unwrap();
+    s.finish_run(run, now(), "ok", 12, &BTreeMap::new(), "{}")
+        .unwrap();
     assert_eq!(s.last_run().unwrap(), Some((now(), "ok".to_owned(), 12)));
     let run = s.begin_run(now()).unwrap();
     let errors = BTreeMap::from([("quota".to_owned(), 2), ("unavailable".to_owned(), 1)]);
-    s.finish_run(run, now() + chrono::Duration::hours(1), "quota", 5, &errors, "")
-        .unwrap();
+    s.finish_run(
+        run,
+        now() + chrono::Duration::hours(1),
+        "quota",
+        5,
+        &errors,
+        "",
+    )
+    .unwrap();
     let all = s.run_totals(None).unwrap();
     assert_eq!(all.calls, 17);
     assert_eq!(all.outcomes["ok"], 1);

@@ -140,8 +140,12 @@ function renderStatus() {
   }
   add(t('nextSync'), s.next_sync ? when(s.next_sync) : '—');
   add(t('callsToday'), String(s.calls_today));
+  // Enedis answers "no such direction" or "no data" with an error, which is how linky learns
+  // them: only the other kinds deserve attention.
+  const expected = ['wrong_direction', 'no_data', 'before_activation', 'beyond_history'];
   const errors = Object.entries(s.errors_today).map(([k, n]) => `${k}: ${n}`).join(', ');
-  add(t('errorsToday'), errors || t('none'), errors ? 'warn' : '');
+  const worrying = Object.keys(s.errors_today).some((k) => !expected.includes(k));
+  add(t('errorsToday'), errors || t('none'), worrying ? 'warn' : '');
   const m = s.meters.find((x) => x.pdl === state.meter);
   if (m) {
     if (m.consent_lost) add(t('consent'), `${t('lost')} (${m.consent_lost}) — ${t('renew')}`, 'bad');
@@ -191,9 +195,13 @@ function renderTotals() {
 
 // ---- charts -------------------------------------------------------------------------------
 
-const WIDTH = 800;
-const HEIGHT = 260;
-const PAD = { left: 52, right: 8, top: 10, bottom: 24 };
+const HEIGHT = 240;
+const PAD = { left: 76, right: 8, top: 10, bottom: 24 };
+
+// One SVG unit per CSS pixel, so labels keep their size on a phone.
+function chartWidth(host) { return Math.max(300, Math.round(host.clientWidth || 800)); }
+// Room for a label every 90 pixels or so.
+function labelEvery(count, width) { return Math.max(1, Math.ceil(count / Math.max(2, Math.floor((width - PAD.left) / 90)))); }
 
 function legend(items) {
   return el('div', { class: 'legend' }, ...items.map(([cls, label]) => el('span', {}, el('i', { class: cls }), label)));
@@ -213,21 +221,24 @@ function energyChart(id, rows, labelOf) {
   if (!rows.length) { host.append(el('p', { class: 'empty' }, t('noData'))); return; }
   const up = Math.max(0, ...rows.map((r) => r.consumption.total_wh));
   const down = Math.max(0, ...rows.map((r) => r.production.total_wh));
-  const top = niceMax(up);
+  // A production-only meter uses the whole height downwards, and the reverse.
+  const top = up > 0 || down === 0 ? niceMax(up) : 0;
   const bottom = down > 0 ? niceMax(down) : 0;
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const scale = plotH / (top + bottom);
   const zero = PAD.top + top * scale;
+  const WIDTH = chartWidth(host);
   const plotW = WIDTH - PAD.left - PAD.right;
   const step = plotW / rows.length;
   const barW = Math.max(1, step * 0.8);
   const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': rows.length, 'aria-label': host.previousElementSibling?.textContent || '' });
-  for (const [value, y] of [[top, PAD.top], [top / 2, PAD.top + (top / 2) * scale], [0, zero]]) {
+  const ticks = top > 0 ? [[top, PAD.top], [top / 2, PAD.top + (top / 2) * scale], [0, zero]] : [[0, zero], [bottom / 2, zero + (bottom / 2) * scale]];
+  for (const [value, y] of ticks) {
     chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y, y2: y }));
-    chart.append(svg('text', { x: PAD.left - 4, y: y + 4, 'text-anchor': 'end' }, kwh(value)));
+    chart.append(svg('text', { x: PAD.left - 4, y: y + 4, 'text-anchor': 'end' }, (top > 0 || value === 0 ? '' : '-') + kwh(value)));
   }
   if (bottom > 0) chart.append(svg('text', { x: PAD.left - 4, y: HEIGHT - PAD.bottom, 'text-anchor': 'end' }, `-${kwh(bottom)}`));
-  const every = Math.max(1, Math.ceil(rows.length / 8));
+  const every = labelEvery(rows.length, WIDTH);
   rows.forEach((r, i) => {
     const x = PAD.left + i * step + (step - barW) / 2;
     const g = svg('g', { class: 'point', 'data-label': r.label });
@@ -286,6 +297,7 @@ function powerChart() {
   const limit = p.subscribed_va || 0;
   const top = niceMax(Math.max(limit, ...p.days.map((d) => d.va)) * 1.05);
   const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const WIDTH = chartWidth(host);
   const plotW = WIDTH - PAD.left - PAD.right;
   const step = plotW / p.days.length;
   const barW = Math.max(1, step * 0.8);
@@ -295,7 +307,7 @@ function powerChart() {
     chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v) }));
     chart.append(svg('text', { x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, `${(v / 1000).toLocaleString(locale())} kVA`));
   }
-  const every = Math.max(1, Math.ceil(p.days.length / 8));
+  const every = labelEvery(p.days.length, WIDTH);
   p.days.forEach((d, i) => {
     const x = PAD.left + i * step + (step - barW) / 2;
     const g = svg('g', { class: 'point', 'data-label': d.date });
@@ -394,12 +406,22 @@ async function start() {
     for (const m of state.status.meters) select.append(el('option', { value: m.pdl }, m.pdl));
     select.addEventListener('change', () => loadMeter(select.value).catch(showError));
     renderAll();
-    if (state.status.meters.length) await loadMeter(state.status.meters[0].pdl);
-    else document.body.dataset.ready = 'true';
+    // A consumption meter first: it has the most to show.
+    const first = state.status.meters.find((m) => m.has_consumption) || state.status.meters[0];
+    if (first) {
+      select.value = first.pdl;
+      await loadMeter(first.pdl);
+    }
+    if (!first) document.body.dataset.ready = 'true';
   } catch (error) {
     showError(error);
     document.body.dataset.ready = 'error';
   }
 }
 
+let resizing = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(renderAll, 150);
+});
 document.addEventListener('DOMContentLoaded', start);

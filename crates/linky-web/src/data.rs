@@ -57,10 +57,7 @@ impl Tariffs {
 
 /// The stored meter with this PDL, if any.
 pub fn find_meter(store: &Store, pdl: &str) -> Result<Option<MeterRecord>, StoreError> {
-    Ok(store
-        .meters()?
-        .into_iter()
-        .find(|m| m.pdl.as_str() == pdl))
+    Ok(store.meters()?.into_iter().find(|m| m.pdl.as_str() == pdl))
 }
 
 /// A meter's series and their ledgers over `[from, to]`, without the series Enedis has nothing

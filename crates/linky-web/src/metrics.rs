@@ -199,7 +199,10 @@ mod tests {
         let mut input = MetricsInput::default();
         input.domoticz_rows.insert("a \"b\"\\".into(), 3);
         let text = render(&input);
-        assert!(text.contains("linky_domoticz_rows{device=\"a \\\"b\\\"\\\\\"} 3"), "{text}");
+        assert!(
+            text.contains("linky_domoticz_rows{device=\"a \\\"b\\\"\\\\\"} 3"),
+            "{text}"
+        );
         assert!(text.contains("linky_last_sync_success 0"));
         let helps = text.lines().filter(|l| l.starts_with("# HELP")).count();
         let types = text.lines().filter(|l| l.starts_with("# TYPE")).count();

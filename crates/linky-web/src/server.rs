@@ -136,7 +136,10 @@ pub fn check_listen(address: SocketAddr, access: &Access) -> Result<(), WebError
 }
 
 /// Binds the address after [`check_listen`].
-pub async fn bind(address: SocketAddr, access: &Access) -> Result<tokio::net::TcpListener, WebError> {
+pub async fn bind(
+    address: SocketAddr,
+    access: &Access,
+) -> Result<tokio::net::TcpListener, WebError> {
     check_listen(address, access)?;
     tokio::net::TcpListener::bind(address)
         .await
@@ -159,8 +162,14 @@ pub fn router(config: WebConfig) -> Router {
     let config = Arc::new(config);
     Router::new()
         .route("/", get(index))
-        .route("/assets/app.js", get(|| asset(APP_JS, "text/javascript; charset=utf-8")))
-        .route("/assets/style.css", get(|| asset(STYLE_CSS, "text/css; charset=utf-8")))
+        .route(
+            "/assets/app.js",
+            get(|| asset(APP_JS, "text/javascript; charset=utf-8")),
+        )
+        .route(
+            "/assets/style.css",
+            get(|| asset(STYLE_CSS, "text/css; charset=utf-8")),
+        )
         .route("/api/status", get(api_status))
         .route("/api/meters/{pdl}/energy", get(api_energy))
         .route("/api/meters/{pdl}/totals", get(api_totals))
@@ -175,7 +184,10 @@ pub fn router(config: WebConfig) -> Router {
 /// Same-length digests compared without early exit: the time taken tells nothing of the secret.
 fn same_secret(given: &str, expected: &str) -> bool {
     let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 fn authorized(headers: &HeaderMap, access: &Access) -> bool {
@@ -227,7 +239,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
         ),
     );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -417,7 +432,7 @@ async fn api_calendar(
         let m = meter(store, &pdl)?;
         let series = calendar_series(store, &m.pdl, from, to)?;
         Ok(serde_json::json!({
-            "pdl": pdl, "from": from, "to": to, "days": calendar(&series, from, to),
+            "pdl": pdl, "from": from, "to": to, "days": calendar(&series, from, to, m.activation_date),
         }))
     })
     .await?;
@@ -434,7 +449,10 @@ async fn metrics(State(config): State<Arc<WebConfig>>) -> Result<Response, WebEr
     })
     .await?;
     Ok((
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         text,
     )
         .into_response())
@@ -469,13 +487,21 @@ mod tests {
             h.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
             authorized(&h, &access)
         };
-        let basic = |s: &str| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(s));
+        let basic = |s: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(s)
+            )
+        };
         assert!(with(&basic("anyone:s3cret-pw")));
         assert!(!with(&basic("anyone:wrong")));
         assert!(with("Bearer tok-123"));
         assert!(!with("Bearer tok-12"));
         assert!(!authorized(&HeaderMap::new(), &access));
         let shown = format!("{access:?}");
-        assert!(!shown.contains("s3cret") && !shown.contains("tok-123"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("tok-123"),
+            "{shown}"
+        );
     }
 }

@@ -119,7 +119,12 @@ fn local_start(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 
 /// The rows of `data` from `from` to `to` (Paris days, inclusive) at `step`. Rows without data
 /// are absent, never zero.
-pub fn energy_rows(data: &DeviceData, step: Step, from: NaiveDate, to: NaiveDate) -> Vec<EnergyRow> {
+pub fn energy_rows(
+    data: &DeviceData,
+    step: Step,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<EnergyRow> {
     let in_range = |d: NaiveDate| d >= from && d <= to;
     if step == Step::Hour {
         return data
@@ -287,27 +292,41 @@ fn direction_name(d: Direction) -> &'static str {
 }
 
 /// One cell per day from `from` to `to`, over the series a meter has (series absent as a whole,
-/// such as production on a consumption-only meter, are left out by the caller).
-pub fn calendar(series: &[SeriesLedger], from: NaiveDate, to: NaiveDate) -> Vec<CalendarDay> {
+/// such as production on a consumption-only meter, are left out by the caller). Days before the
+/// meter's activation that were never asked are absent for that reason, not missing: Enedis has
+/// nothing for them.
+pub fn calendar(
+    series: &[SeriesLedger],
+    from: NaiveDate,
+    to: NaiveDate,
+    activation: Option<NaiveDate>,
+) -> Vec<CalendarDay> {
+    let before_activation = LedgerEntry {
+        state: DayState::Absent,
+        reason: Some("before_activation".into()),
+        attempts: 0,
+        next_try_at: None,
+    };
     from.iter_days()
         .take_while(|d| *d <= to)
         .map(|date| {
+            let implied = activation.filter(|a| date < *a).map(|_| &before_activation);
+            let entries: Vec<Option<&LedgerEntry>> = series
+                .iter()
+                .map(|s| s.ledger.get(&date).or(implied))
+                .collect();
             let days: Vec<SeriesDay> = series
                 .iter()
-                .map(|s| {
-                    let entry = s.ledger.get(&date);
-                    SeriesDay {
-                        direction: direction_name(s.direction),
-                        kind: s.kind.as_str(),
-                        state: entry.map_or("missing", |e| e.state.as_str()),
-                        reason: entry.and_then(|e| e.reason.clone()),
-                    }
+                .zip(&entries)
+                .map(|(s, entry)| SeriesDay {
+                    direction: direction_name(s.direction),
+                    kind: s.kind.as_str(),
+                    state: entry.map_or("missing", |e| e.state.as_str()),
+                    reason: entry.and_then(|e| e.reason.clone()),
                 })
                 .collect();
-            let states: Vec<Option<DayState>> = series
-                .iter()
-                .map(|s| s.ledger.get(&date).map(|e| e.state))
-                .collect();
+            let states: Vec<Option<DayState>> =
+                entries.iter().map(|e| e.map(|e| e.state)).collect();
             CalendarDay {
                 date,
                 state: cell_state(&states),
@@ -335,7 +354,7 @@ pub fn cell_state(states: &[Option<DayState>]) -> CellState {
         CellState::Absent
     } else if states.iter().any(stored) {
         CellState::Partial
-    } else if states.iter().any(|s| *s == Some(DayState::NotPublished)) {
+    } else if states.contains(&Some(DayState::NotPublished)) {
         CellState::NotPublished
     } else if states.iter().all(waiting) {
         CellState::Missing
@@ -372,7 +391,14 @@ mod tests {
         for day in ["2026-10-24", "2026-10-25"] {
             for (i, h) in paris::hour_starts(d(day)).into_iter().enumerate() {
                 let offpeak = i < 6;
-                hours.insert(h, if offpeak { split(0, 100) } else { split(200, 0) });
+                hours.insert(
+                    h,
+                    if offpeak {
+                        split(0, 100)
+                    } else {
+                        split(200, 0)
+                    },
+                );
             }
         }
         for h in paris::hour_starts(d("2026-10-27")).into_iter().take(5) {
@@ -431,9 +457,15 @@ mod tests {
         let totals = period_totals(&data(), d("2026-10-27"));
         let names: Vec<&str> = totals.iter().map(|t| t.period).collect();
         assert_eq!(names, ["day", "cweek", "lweek", "cmonth", "lmonth", "year"]);
-        assert_eq!((totals[0].from, totals[0].to), (d("2026-10-26"), d("2026-10-26")));
+        assert_eq!(
+            (totals[0].from, totals[0].to),
+            (d("2026-10-26"), d("2026-10-26"))
+        );
         assert_eq!(totals[0].consumption.unsplit, Energy::from_wh(7000));
-        assert_eq!((totals[2].from, totals[2].to), (d("2026-10-19"), d("2026-10-25")));
+        assert_eq!(
+            (totals[2].from, totals[2].to),
+            (d("2026-10-19"), d("2026-10-25"))
+        );
         assert_eq!(
             totals[2].consumption.total(),
             Energy::from_wh(600 + 3600 + 600 + 3800)
@@ -446,12 +478,21 @@ mod tests {
     #[test]
     fn cell_states() {
         use DayState::*;
-        assert_eq!(cell_state(&[Some(Fetched), Some(Mismatch)]), CellState::Complete);
+        assert_eq!(
+            cell_state(&[Some(Fetched), Some(Mismatch)]),
+            CellState::Complete
+        );
         assert_eq!(cell_state(&[Some(Fetched), None]), CellState::Partial);
-        assert_eq!(cell_state(&[Some(Fetched), Some(Absent)]), CellState::Partial);
+        assert_eq!(
+            cell_state(&[Some(Fetched), Some(Absent)]),
+            CellState::Partial
+        );
         assert_eq!(cell_state(&[Some(Absent), Some(Absent)]), CellState::Absent);
         assert_eq!(cell_state(&[None, Some(Failed)]), CellState::Missing);
-        assert_eq!(cell_state(&[Some(NotPublished), None]), CellState::NotPublished);
+        assert_eq!(
+            cell_state(&[Some(NotPublished), None]),
+            CellState::NotPublished
+        );
         assert_eq!(cell_state(&[Some(Absent), None]), CellState::Partial);
         assert_eq!(cell_state(&[]), CellState::Missing);
     }
@@ -475,11 +516,34 @@ mod tests {
             }],
             d("2026-10-01"),
             d("2026-10-03"),
+            None,
         );
         assert_eq!(cells.len(), 3);
         assert_eq!(cells[0].state, CellState::Missing);
         assert_eq!(cells[1].state, CellState::Absent);
-        assert_eq!(cells[1].series[0].reason.as_deref(), Some("before_activation"));
+        assert_eq!(
+            cells[1].series[0].reason.as_deref(),
+            Some("before_activation")
+        );
         assert_eq!(cells[1].series[0].kind, "curve");
+        let with_activation = calendar(
+            &[SeriesLedger {
+                direction: Direction::Consumption,
+                kind: Kind::Curve,
+                ledger: BTreeMap::new(),
+            }],
+            d("2026-10-01"),
+            d("2026-10-03"),
+            Some(d("2026-10-03")),
+        );
+        let states: Vec<CellState> = with_activation.iter().map(|c| c.state).collect();
+        assert_eq!(
+            states,
+            [CellState::Absent, CellState::Absent, CellState::Missing]
+        );
+        assert_eq!(
+            with_activation[0].series[0].reason.as_deref(),
+            Some("before_activation")
+        );
     }
 }

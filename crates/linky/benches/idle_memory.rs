@@ -23,7 +23,13 @@ fn main() {
     let tokens = r#"{"families":[{"proxy_url":"http://127.0.0.1:9","client_id":"linky","access_token":"a","refresh_token":"r","expires_at":"2030-01-01T00:00:00Z","meters":["22516914714270"]}]}"#;
     std::fs::write(dir.join("tokens.json"), tokens).expect("tokens");
     let mut child = Command::new(env!("CARGO_BIN_EXE_linky"))
-        .args(["--data-dir", dir.to_str().expect("path"), "run"])
+        .args([
+            "--data-dir",
+            dir.to_str().expect("path"),
+            "run",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env("HOME", &dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -61,8 +61,13 @@ pub enum Command {
     Sync(SyncArgs),
     /// Run the whole chain on simulated data (nothing to install or configure) and show it.
     Demo(DemoArgs),
-    /// Sync every day, unattended (the daemon; see the systemd unit in the repository).
-    Run,
+    /// Sync every day, unattended, and serve the dashboard (the daemon; see the systemd unit
+    /// in the repository).
+    Run(ServeArgs),
+    /// Serve the dashboard over what is stored, without syncing.
+    Dashboard(ServeArgs),
+    /// Write stored energy as CSV or JSON (peak / off-peak, production, peaks).
+    Export(ExportArgs),
     /// What is stored, the last and next sync, the consents.
     Status,
     /// Check the configuration, the store, the proxy or Enedis, the tokens and each meter.
@@ -97,6 +102,64 @@ pub enum DomoticzCommand {
 pub enum ConfigCommand {
     /// Print the effective settings (file, then environment, then flags), secrets masked.
     Show,
+}
+
+/// Where the dashboard listens.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port of the dashboard (default: `web.listen`, 127.0.0.1:8765);
+    /// `0.0.0.0:8765` reaches it from a phone on the home network, and then needs
+    /// `web.password` or `web.token`.
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<String>,
+}
+
+/// A step of `linky export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StepArg {
+    /// One row per Paris hour (each with its UTC offset).
+    Hour,
+    /// One row per day.
+    Day,
+    /// One row per month.
+    Month,
+    /// One row per year.
+    Year,
+}
+
+/// A format of `linky export`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated values (semicolons with `--locale fr`).
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+/// `linky export`
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The meter (PDL); may be left out when only one is stored.
+    #[arg(long)]
+    pub pdl: Option<String>,
+    /// First day, YYYY-MM-DD.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: String,
+    /// Last day, YYYY-MM-DD (included).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: String,
+    /// Row length.
+    #[arg(long, value_enum, default_value = "day")]
+    pub step: StepArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: FormatArg,
+    /// Number conventions of the CSV: `fr` writes `;` between fields and decimal commas.
+    #[arg(long, value_enum, default_value = "en")]
+    pub locale: LangArg,
+    /// Write to this file instead of the standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// `linky demo`

@@ -58,6 +58,11 @@ fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::Command
     if let Command::Sync(args) = &cli.command {
         args.apply(&mut s);
     }
+    if let Command::Run(args) | Command::Dashboard(args) = &cli.command {
+        if let Some(listen) = &args.listen {
+            s.web.listen = listen.clone();
+        }
+    }
     s.validate()?;
     Ok(s)
 }
@@ -82,6 +87,12 @@ fn configured(cli: &Cli) -> (commands::CommandResult, Option<linky_core::Lang>) 
                 out.display_lang(),
                 &linky_core::SystemClock,
             )
+        });
+        return (result, lang);
+    }
+    if let Command::Export(args) = &cli.command {
+        let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| {
+            commands::export::run(args, &settings, &paths, &linky_core::SystemClock)
         });
         return (result, lang);
     }
@@ -133,7 +144,10 @@ fn networked(
                 .await
             }
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
-            Command::Run => {
+            Command::Dashboard(_) => {
+                commands::web::serve_only(&settings, &paths, out.display_lang()).await
+            }
+            Command::Run(_) => {
                 commands::daemon::run(
                     &settings,
                     &paths,

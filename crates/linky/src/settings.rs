@@ -31,6 +31,79 @@ pub struct Settings {
     pub daemon: DaemonSection,
     /// Where to write in Domoticz.
     pub domoticz: DomoticzSection,
+    /// The local web dashboard.
+    pub web: WebSection,
+}
+
+/// `[web]`: the dashboard `linky run` serves.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSection {
+    /// Whether `linky run` serves the dashboard.
+    pub enabled: bool,
+    /// Address and port; `0.0.0.0:8765` reaches it from the home network (then a password or
+    /// token is required).
+    pub listen: String,
+    /// Password for the browser's prompt (any user name).
+    pub password: Option<String>,
+    /// Token for `Authorization: Bearer` (scripts, Prometheus).
+    pub token: Option<String>,
+}
+
+impl Default for WebSection {
+    fn default() -> WebSection {
+        WebSection {
+            enabled: true,
+            listen: "127.0.0.1:8765".into(),
+            password: None,
+            token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for WebSection {
+    /// Never shows the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSection")
+            .field("enabled", &self.enabled)
+            .field("listen", &self.listen)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl WebSection {
+    /// The address, checked: it parses, and beyond this machine it needs a password or token.
+    pub fn address(&self) -> Result<std::net::SocketAddr, SettingError> {
+        let address: std::net::SocketAddr = self.listen.parse().map_err(|_| {
+            error(
+                "web.listen",
+                (
+                    format!("« {} » n'est pas une adresse IP avec un port", self.listen),
+                    format!("\"{}\" is not an IP address with a port", self.listen),
+                ),
+                (
+                    "écrivez par exemple 127.0.0.1:8765, ou 0.0.0.0:8765 pour le réseau local",
+                    "write e.g. 127.0.0.1:8765, or 0.0.0.0:8765 for the home network",
+                ),
+            )
+        })?;
+        if !address.ip().is_loopback() && self.password.is_none() && self.token.is_none() {
+            return Err(error(
+                "web.listen",
+                (
+                    format!("{address} ouvre le tableau de bord au réseau sans protection"),
+                    format!("{address} opens the dashboard to the network without protection"),
+                ),
+                (
+                    "réglez web.password ou web.token (LINKY_WEB_PASSWORD, LINKY_WEB_TOKEN), ou écoutez sur 127.0.0.1",
+                    "set web.password or web.token (LINKY_WEB_PASSWORD, LINKY_WEB_TOKEN), or listen on 127.0.0.1",
+                ),
+            ));
+        }
+        Ok(address)
+    }
 }
 
 /// `[domoticz]`: unset `url` means no Domoticz.
@@ -299,6 +372,24 @@ fn url(key: &str, text: &str) -> Result<(), SettingError> {
     Ok(())
 }
 
+/// A guessable secret would guard nothing: the length is checked, never shown.
+fn secret_length(key: &str, secret: &str, min: usize) -> Result<(), SettingError> {
+    if secret.chars().count() < min {
+        return Err(error(
+            key,
+            (
+                format!("trop court (moins de {min} caractères)"),
+                format!("too short (fewer than {min} characters)"),
+            ),
+            (
+                &format!("choisissez au moins {min} caractères"),
+                &format!("choose at least {min} characters"),
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The original's Mode5 choices.
 pub const PRIMARY: [&str; 6] = [
     "peak_day",
@@ -534,6 +625,13 @@ impl Settings {
             ));
         }
         range("daemon.late_retry_hours", d.late_retry_hours, 1, 12)?;
+        if let Some(p) = &self.web.password {
+            secret_length("web.password", p, 8)?;
+        }
+        if let Some(t) = &self.web.token {
+            secret_length("web.token", t, 16)?;
+        }
+        self.web.address()?;
         Ok(())
     }
 
@@ -541,7 +639,9 @@ impl Settings {
     /// `LINKY_PROXY`, `LINKY_HOURS_DAYS`, `LINKY_HISTORY_DAYS`, `LINKY_DAILY_DAYS`,
     /// `LINKY_MAX_POWER_DAYS`, `LINKY_MAX_RATE`, `LINKY_API`, `LINKY_OFFPEAK`,
     /// `LINKY_ENEDIS_API_URL`, `LINKY_ENEDIS_CLIENT_ID`, `LINKY_ENEDIS_CLIENT_SECRET`,
-    /// `LINKY_METERS` (comma-separated).
+    /// `LINKY_METERS` (comma-separated), `LINKY_DOMOTICZ_URL`, `LINKY_DOMOTICZ_USER`,
+    /// `LINKY_DOMOTICZ_PASSWORD`, `LINKY_DOMOTICZ_TOKEN`, `LINKY_WEB_LISTEN`,
+    /// `LINKY_WEB_PASSWORD`, `LINKY_WEB_TOKEN`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
         fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, SettingError> {
             text.trim().parse().map_err(|_| {
@@ -607,6 +707,15 @@ impl Settings {
         if let Some(v) = get("LINKY_DOMOTICZ_TOKEN") {
             self.domoticz.token = Some(v);
         }
+        if let Some(v) = get("LINKY_WEB_LISTEN") {
+            self.web.listen = v;
+        }
+        if let Some(v) = get("LINKY_WEB_PASSWORD") {
+            self.web.password = Some(v);
+        }
+        if let Some(v) = get("LINKY_WEB_TOKEN") {
+            self.web.token = Some(v);
+        }
         if let Some(v) = get("LINKY_METERS") {
             self.direct.meters = v
                 .split(',')
@@ -633,6 +742,8 @@ impl Settings {
             &mut shown.direct.client_secret,
             &mut shown.domoticz.password,
             &mut shown.domoticz.token,
+            &mut shown.web.password,
+            &mut shown.web.token,
         ] {
             if secret.is_some() {
                 *secret = Some("***".into());
@@ -876,6 +987,46 @@ mod tests {
                     ..ok.clone()
                 },
                 "daemon.late_retry_hours",
+            ),
+            (
+                Settings {
+                    web: WebSection {
+                        listen: "localhost".into(),
+                        ..WebSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "web.listen",
+            ),
+            (
+                Settings {
+                    web: WebSection {
+                        listen: "0.0.0.0:8765".into(),
+                        ..WebSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "web.listen",
+            ),
+            (
+                Settings {
+                    web: WebSection {
+                        password: Some("short".into()),
+                        ..WebSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "web.password",
+            ),
+            (
+                Settings {
+                    web: WebSection {
+                        token: Some("short-token".into()),
+                        ..WebSection::default()
+                    },
+                    ..ok.clone()
+                },
+                "web.token",
             ),
         ];
         for (settings, key) in cases {

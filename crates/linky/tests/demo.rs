@@ -45,16 +45,49 @@ fn demo_serves_then_stops_cleanly_on_ctrl_c() {
         "{seen}"
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (status, body) = rt.block_on(async {
+    rt.block_on(async {
         linky_enedis::install_tls_provider();
         let r = reqwest::get(&page).await.unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
+        assert_eq!(r.status().as_u16(), 200);
+        let status: serde_json::Value = reqwest::get(format!("{page}api/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let meters: Vec<&str> = status["meters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["pdl"].as_str().unwrap())
+            .collect();
+        assert_eq!(meters, ["10284856584123", "12345678901234"], "{status}");
+        // The dashboard in headless Chromium, as a user opens it after the demo's download.
+        let browser = headless_chromium::Browser::start(1280, 900).await.unwrap();
+        browser.open(&page).await.unwrap();
+        let ready = browser
+            .wait_for("document.body.dataset.ready", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(ready, "true");
+        // 30 days of history: 30 days of the first meter, each stacked by tariff.
+        let days = browser
+            .script("return Number(document.querySelector('#chart-day svg').dataset.points);")
+            .await
+            .unwrap();
+        assert!(days.as_u64().unwrap() >= 28, "{days}");
+        browser
+            .screenshot(
+                &std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("demo/dashboard.png"),
+            )
+            .await
+            .unwrap();
+        let console = browser.console().await.unwrap();
+        assert!(
+            console.iter().all(|m| m.level != "SEVERE"),
+            "console errors: {console:?}"
+        );
     });
-    assert_eq!(status, 200);
-    assert!(
-        body.contains("12345678901234") && body.contains("HC kWh"),
-        "{body}"
-    );
     // Ctrl-C.
     let pid = child.id().to_string();
     assert!(Command::new("kill")

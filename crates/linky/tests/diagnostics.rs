@@ -185,13 +185,41 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
 
     // The daemon: starts, plans a sync (right away by day, in the morning at night), and stops
     // cleanly on SIGTERM, even in the middle of a sync.
-    let mut child = linky(d.path(), &["run"])
+    let mut child = linky(d.path(), &["run", "--listen", "127.0.0.1:0"])
         .env("LINKY_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (url_tx, url_rx) = std::sync::mpsc::channel::<String>();
+    let out_reader = std::thread::spawn(move || {
+        let mut seen = String::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("Dashboard: ") {
+                let _ = url_tx.send(url.trim().to_owned());
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        }
+        seen
+    });
+    // The daemon serves its dashboard over the same store while it runs.
+    let url = tokio::task::spawn_blocking(move || {
+        url_rx.recv_timeout(std::time::Duration::from_secs(60))
+    })
+    .await
+    .unwrap()
+    .expect("the daemon tells its dashboard address");
+    let status: serde_json::Value = reqwest::get(format!("{url}api/status"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["meters"][0]["pdl"], "22516914714270", "{status}");
+    assert_eq!(status["last_sync"]["outcome"], "ok", "{status}");
     // The reader keeps reading to the end: a closed pipe is not what a service manager does.
     let (planned_tx, planned_rx) = std::sync::mpsc::channel::<()>();
     let reader = std::thread::spawn(move || {
@@ -232,7 +260,10 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
         "{seen}"
     );
     assert!(output.status.success(), "{output:?} {seen}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("daemon stopped"));
+    let stdout = tokio::task::spawn_blocking(move || out_reader.join().unwrap())
+        .await
+        .unwrap();
+    assert!(stdout.contains("daemon stopped"), "{stdout}");
     // Logs to a closed stderr (a reader that went away) never stop a sync.
     let closed = dir("closed-stderr");
     std::fs::copy(

@@ -86,6 +86,28 @@ pub async fn run(
         seed,
     };
     let sleeper = RealSleeper(clock.as_ref());
+    // Bound before the first sync, so a taken port is told at once, not after hours.
+    let dashboard = if settings.web.enabled {
+        let config = super::web::config(settings, paths.store(), lang, clock.clone());
+        Some(super::web::start(settings, config, lang, std::future::pending()).await?)
+    } else {
+        None
+    };
+    let dashboard = async {
+        match dashboard {
+            Some(server) => {
+                if let Err(e) = server.await {
+                    crate::report::line_err(&say(
+                        lang,
+                        format!("linky : le tableau de bord s'est arrêté : {e}"),
+                        format!("linky: the dashboard stopped: {e}"),
+                    ));
+                }
+                std::future::pending::<()>().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
     crate::report::line_err(&say(
         lang,
         "linky : démon démarré".into(),
@@ -152,6 +174,7 @@ pub async fn run(
     tokio::select! {
         () = run => {}
         () = refresh => {}
+        () = dashboard => {}
     }
     Ok(say(
         lang,

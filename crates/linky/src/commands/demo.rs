@@ -1,24 +1,18 @@
 //! `linky demo`: the whole chain in one process with nothing installed or configured: the Enedis
 //! simulator, linky-proxy on SQLite in a temporary folder, a sandbox household consenting, a
-//! two-year backfill with progress bars, then a page on `http://127.0.0.1:<port>/`. Ctrl-C stops
+//! two-year backfill with progress bars, then the dashboard on `http://127.0.0.1:<port>/`. Ctrl-C stops
 //! everything and removes the temporary folder.
 
-use std::fmt::Write;
 use std::sync::Arc;
 
-use axum::response::Html;
-use axum::routing::get;
-use axum::Router;
-use chrono::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
-use linky_core::{paris, Clock, Lang, SystemClock, UsagePoint};
+use linky_core::{Clock, Lang, SystemClock, UsagePoint};
 use linky_enedis::tokens::TokenFile;
 use linky_enedis::{EnedisSource, Generation};
 use linky_stack::{Stack, StackOptions, TempDir};
 use linky_store::Store;
 use linky_sync::{RunSettings, Runner, SyncSettings};
 
-use super::energy::{kwh, recent_days, schedule_for};
 use super::{CommandResult, Message};
 
 /// The sandbox household of the demo: customer 3, a consumption meter and a production meter.
@@ -139,14 +133,10 @@ async fn demo(
     let summary = super::sync::summary(&report, lang);
     crate::report::text_out(&summary);
 
-    let page = page(&store, &summary, lang, clock.as_ref())?;
-    let app = Router::new().route(
-        "/",
-        get(move || {
-            let page = page.clone();
-            async move { Html(page) }
-        }),
-    );
+    drop(store);
+    let settings = crate::settings::Settings::default();
+    let config = super::web::config(&settings, temp.path().join("linky.db"), lang, clock);
+    let app = linky_web::router(config);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(io_error)?;
@@ -162,55 +152,6 @@ async fn demo(
     ));
     // Serves until the caller stops everything (the stack goes with this future).
     axum::serve(listener, app).await.map_err(io_error)?;
-    drop((store, stack));
+    drop(stack);
     Ok(())
-}
-
-fn page(
-    store: &Store,
-    summary: &str,
-    lang: Lang,
-    clock: &dyn Clock,
-) -> Result<String, linky_store::StoreError> {
-    let last = paris::local_date(clock.now()) - Duration::days(1);
-    let mut tables = String::new();
-    for meter in store.meters()? {
-        let schedule = schedule_for(None, meter.contract_offpeak.as_deref());
-        let days = recent_days(store, &meter.pdl, &schedule, last, 14)?;
-        let _ = write!(
-            tables,
-            "<h2>{} {}</h2><p>{} {}</p><table><tr><th>{}</th><th>HP kWh</th><th>HC kWh</th><th>{}</th><th>{}</th></tr>",
-            say(lang, "Compteur", "Meter"),
-            meter.pdl,
-            say(lang, "Heures creuses du contrat :", "Contract off-peak hours:"),
-            meter.contract_offpeak.as_deref().unwrap_or("-"),
-            say(lang, "jour", "day"),
-            say(lang, "consommation kWh", "consumption kWh"),
-            say(lang, "production kWh", "production kWh"),
-        );
-        for d in days {
-            let _ = write!(
-                tables,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                d.date,
-                kwh(d.peak_kwh),
-                kwh(d.offpeak_kwh),
-                kwh(d.consumption_kwh),
-                kwh(d.production_kwh)
-            );
-        }
-        tables.push_str("</table>");
-    }
-    let escaped = summary
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    Ok(format!(
-        r#"<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>linky demo</title>
-<style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2rem .5rem;text-align:right}}pre{{overflow-x:auto}}</style></head>
-<body><h1>linky — {title}</h1><p>{intro}</p>{tables}<h2>{stored}</h2><pre>{escaped}</pre></body></html>"#,
-        title = say(lang, "démonstration", "demo"),
-        intro = say(lang, "Données fictives du simulateur Enedis, téléchargées par linky à travers le proxy de consentement.", "Fictitious data from the Enedis simulator, downloaded by linky through the consent proxy."),
-        stored = say(lang, "Ce qui est enregistré", "What is stored"),
-    ))
 }

@@ -116,8 +116,10 @@ fn devices_data(
         .filter(|s| !s.is_empty());
     let mut list = Vec::new();
     for meter in store.meters()? {
-        let schedule =
-            super::energy::schedule_for(user_schedule.as_ref(), meter.contract_offpeak.as_deref());
+        let schedule = linky_web::data::schedule_for(
+            user_schedule.as_ref(),
+            meter.contract_offpeak.as_deref(),
+        );
         list.push(meter_data(store, &meter.pdl, &schedule, push, today)?);
     }
     let pairs = merged_pairs(&list);
@@ -128,7 +130,8 @@ fn devices_data(
     Ok(list)
 }
 
-/// Pushes every device. `Ok(None)` when Domoticz is not configured.
+/// Pushes every device. `Ok(None)` when Domoticz is not configured. The outcome is kept in
+/// the store for the dashboard's status card.
 pub async fn push_all(
     settings: &Settings,
     paths: &Paths,
@@ -138,7 +141,40 @@ pub async fn push_all(
     let Some(connection) = connection(settings) else {
         return Ok(None);
     };
-    let d = Domoticz::connect(&connection)
+    let outcome = push_devices(settings, paths, clock, all, &connection).await;
+    let at = clock
+        .now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let record = match &outcome {
+        Ok(reports) => serde_json::json!({
+            "at": at,
+            "ok": reports.iter().all(|r| r.not_landed.is_empty()),
+            "devices": reports.iter().map(|r| serde_json::json!({
+                "key": r.key, "idx": r.idx, "days_sent": r.days_sent, "hours_sent": r.hours_sent,
+                "unchanged": r.unchanged, "not_landed": r.not_landed.len(),
+            })).collect::<Vec<_>>(),
+        }),
+        Err(e) => serde_json::json!({
+            "at": at,
+            "ok": false,
+            "error": { "fr": e.message().localized(Lang::Fr), "en": e.message().localized(Lang::En) },
+        }),
+    };
+    // The push's own result matters more than this note about it.
+    if let Ok(store) = Store::open(&paths.store()) {
+        let _ = store.set_state(linky_web::data::DOMOTICZ_LAST_PUSH, &record.to_string());
+    }
+    outcome.map(Some)
+}
+
+async fn push_devices(
+    settings: &Settings,
+    paths: &Paths,
+    clock: &dyn Clock,
+    all: bool,
+    connection: &Connection,
+) -> Result<Vec<MeterPush>, CommandError> {
+    let d = Domoticz::connect(connection)
         .await
         .map_err(|e| domoticz_error(&e))?;
     let mut store = Store::open(&paths.store())?;
@@ -151,7 +187,7 @@ pub async fn push_all(
             .map_err(push_error)?;
         done.push(report);
     }
-    Ok(Some(done))
+    Ok(done)
 }
 
 /// One line per meter, and what to do about adopted devices and rows that did not land.

@@ -6,11 +6,12 @@ pub mod daemon;
 pub mod demo;
 pub mod doctor;
 pub mod domoticz;
-pub mod energy;
+pub mod export;
 pub mod holidays;
 pub mod offpeak;
 pub mod status;
 pub mod sync;
+pub mod web;
 
 use linky_core::{Lang, Localized};
 

@@ -1,0 +1,532 @@
+//! The dashboard over a prepared store, through real HTTP on loopback and Debian's headless
+//! Chromium: the API's figures, `/metrics` read by a Prometheus parser, the password and token,
+//! and the page itself (charts with the expected number of points, the calendar's hole, the
+//! language switch, no console error). Screenshots go to `target/tmp/dashboard/`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use headless_chromium::Browser;
+use linky_core::{
+    paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
+    UsagePoint,
+};
+use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, WindowData};
+use linky_web::data::Tariffs;
+use linky_web::{Access, WebConfig};
+
+const PDL: &str = "22516914714270";
+/// Stored days: 2026-10-20 to 2026-10-30 but the 27th (the hole); the 25th has 25 hours.
+const FIRST: &str = "2026-10-20";
+const LAST: &str = "2026-10-30";
+const HOLE: &str = "2026-10-27";
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+/// Saturday 2026-10-31, 10:00 in Paris.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 10, 31, 9, 0, 0).unwrap()
+}
+
+fn stored_days() -> Vec<NaiveDate> {
+    d(FIRST)
+        .iter_days()
+        .take_while(|x| *x <= d(LAST))
+        .filter(|x| *x != d(HOLE))
+        .collect()
+}
+
+struct Folder(PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A consumption meter on 1 kW all the time (1 kWh per hour), off-peak 22:00–06:00, 6 kVA,
+/// a 3 kVA peak at 19:00 each day, days before the 20th absent (before activation), one sync
+/// run and one Domoticz push recorded.
+fn prepared(name: &str) -> (Folder, PathBuf) {
+    linky_enedis::install_tls_provider();
+    let dir = std::env::temp_dir().join(format!("linky-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("linky.db");
+    let mut store = Store::open(&path).unwrap();
+    let pdl: UsagePoint = PDL.parse().unwrap();
+    store.add_meter(&pdl, now()).unwrap();
+    store
+        .set_contract(
+            &pdl,
+            &ContractFacts {
+                activation_date: Some(d(FIRST)),
+                subscribed_kva: Some(6),
+                offpeak: Some("HC (22H00-6H00)".into()),
+            },
+            now(),
+        )
+        .unwrap();
+    store
+        .set_consent(&pdl, Some(now() + chrono::Duration::days(20)))
+        .unwrap();
+    for day in stored_days() {
+        let (start, end) = paris::day_bounds(day);
+        let mut points = Vec::new();
+        let mut t = start;
+        while t < end {
+            t += chrono::Duration::minutes(30);
+            points.push(LoadCurvePoint {
+                end: t,
+                step: Step::PT30M,
+                watts: 1000,
+            });
+        }
+        let hours = paris::day_hours(day);
+        let fetched = [DayOutcome::fetched(day)];
+        let data = [
+            (Kind::Curve, WindowData::Curve(points)),
+            (
+                Kind::Daily,
+                WindowData::Daily(vec![DailyEnergy {
+                    date: day,
+                    energy: Energy::from_wh(hours * 1000),
+                }]),
+            ),
+            (
+                Kind::MaxPower,
+                WindowData::Peaks(vec![MaxPower {
+                    date: day,
+                    at: day.and_hms_opt(19, 0, 0).unwrap(),
+                    volt_amperes: 3000,
+                }]),
+            ),
+        ];
+        for (kind, window) in data {
+            store
+                .record_window(&pdl, Direction::Consumption, kind, &window, &fetched, now())
+                .unwrap();
+        }
+    }
+    let before: Vec<DayOutcome> = d("2026-10-15")
+        .iter_days()
+        .take(5)
+        .map(|day| DayOutcome {
+            day,
+            state: DayState::Absent,
+            reason: Some("before_activation".into()),
+            next_try_at: None,
+        })
+        .collect();
+    for kind in Kind::of(Direction::Consumption) {
+        store
+            .record_window(
+                &pdl,
+                Direction::Consumption,
+                *kind,
+                &WindowData::Nothing,
+                &before,
+                now(),
+            )
+            .unwrap();
+    }
+    for kind in Kind::of(Direction::Production) {
+        store
+            .set_absence(
+                &pdl,
+                Direction::Production,
+                *kind,
+                Some(("wrong_direction", now() + chrono::Duration::days(30))),
+            )
+            .unwrap();
+    }
+    let run = store.begin_run(now() - chrono::Duration::hours(1)).unwrap();
+    let errors = BTreeMap::from([("quota".to_owned(), 1)]);
+    store
+        .finish_run(
+            run,
+            now() - chrono::Duration::minutes(50),
+            "ok",
+            12,
+            &errors,
+            "",
+        )
+        .unwrap();
+    store.set_domoticz_device(PDL, 7).unwrap();
+    store
+        .record_domoticz_rows(7, &[("2026-10-30".into(), "1;2;0;0;0;0;2026-10-30".into())])
+        .unwrap();
+    store
+        .set_state(
+            linky_web::data::DOMOTICZ_LAST_PUSH,
+            r#"{"at":"2026-10-31T08:30:00Z","ok":true,"devices":[]}"#,
+        )
+        .unwrap();
+    (Folder(dir), path)
+}
+
+fn config(store: PathBuf, access: Access) -> WebConfig {
+    WebConfig {
+        store,
+        tariffs: Tariffs::default(),
+        access,
+        domoticz_configured: true,
+        lang: Lang::Fr,
+        clock: Arc::new(ManualClock::new(now())),
+    }
+}
+
+async fn serve(config: WebConfig) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(linky_web::serve(listener, config, std::future::pending()));
+    url
+}
+
+async fn json(url: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+fn total_wh(rows: &serde_json::Value) -> f64 {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["consumption"]["total_wh"].as_f64().unwrap())
+        .sum()
+}
+
+#[tokio::test]
+async fn the_api_tells_the_stored_figures() {
+    let (_dir, path) = prepared("api");
+    let url = serve(config(path, Access::default())).await;
+    let meter = format!("{url}api/meters/{PDL}");
+
+    // The autumn day: 25 hours, both 02:00 present with their offsets, 9 of them off-peak.
+    let (status, day) = json(&format!(
+        "{meter}/energy?step=hour&from=2026-10-25&to=2026-10-25"
+    ))
+    .await;
+    assert_eq!(status, 200, "{day}");
+    let rows = &day["rows"];
+    assert_eq!(rows.as_array().unwrap().len(), 25);
+    assert_eq!(rows[2]["start"], "2026-10-25T02:00:00+02:00");
+    assert_eq!(rows[3]["start"], "2026-10-25T02:00:00+01:00");
+    assert_eq!(total_wh(rows), 25_000.0);
+    let offpeak: f64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["consumption"]["offpeak_wh"].as_f64().unwrap())
+        .sum();
+    assert_eq!(offpeak, 9_000.0);
+
+    // Days, months, years: the hole is absent, not zero; every level sums to the same.
+    let (_, days) = json(&format!("{meter}/energy?step=day&from={FIRST}&to={LAST}")).await;
+    assert_eq!(days["rows"].as_array().unwrap().len(), 10);
+    assert!(!days.to_string().contains(HOLE));
+    let (_, months) = json(&format!(
+        "{meter}/energy?step=month&from=2026-01-01&to=2026-12-31"
+    ))
+    .await;
+    assert_eq!(months["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(total_wh(&days["rows"]), 241_000.0);
+    assert_eq!(total_wh(&months["rows"]), 241_000.0);
+    assert_eq!(months["rows"][0]["max_power_va"], 3000);
+
+    // The original's periods on Saturday the 31st: yesterday, the week from Monday the 26th.
+    let (_, totals) = json(&format!("{meter}/totals")).await;
+    let periods = totals["periods"].as_array().unwrap();
+    assert_eq!(periods[0]["period"], "day");
+    assert_eq!(periods[0]["consumption"]["total_wh"], 24_000.0);
+    assert_eq!(periods[1]["from"], "2026-10-26");
+    assert_eq!(periods[1]["consumption"]["total_wh"], 4.0 * 24_000.0);
+    assert_eq!(periods[3]["consumption"]["total_wh"], 241_000.0);
+
+    let (_, power) = json(&format!("{meter}/power")).await;
+    assert_eq!(power["subscribed_va"], 6000);
+    assert_eq!(power["days"].as_array().unwrap().len(), 10);
+
+    let (_, calendar) = json(&format!("{meter}/calendar")).await;
+    let cells = calendar["days"].as_array().unwrap();
+    assert_eq!(cells.len(), 365);
+    let cell = |date: &str| cells.iter().find(|c| c["date"] == date).unwrap().clone();
+    assert_eq!(cell(HOLE)["state"], "missing");
+    assert_eq!(cell("2026-10-26")["state"], "complete");
+    assert_eq!(cell("2026-10-16")["state"], "absent");
+    assert_eq!(
+        cell("2026-10-16")["series"][0]["reason"],
+        "before_activation"
+    );
+    // Never asked but before the activation: absent too, for the same reason.
+    assert_eq!(cell("2026-01-16")["state"], "absent");
+    // Production is absent as a whole: not part of the calendar.
+    assert!(!calendar.to_string().contains("production"));
+
+    let (_, status) = json(&format!("{url}api/status")).await;
+    assert_eq!(status["last_sync"]["outcome"], "ok");
+    assert_eq!(status["calls_today"], 12);
+    assert_eq!(status["errors_today"]["quota"], 1);
+    assert_eq!(status["meters"][0]["consent_days_left"], 20);
+    assert_eq!(status["meters"][0]["consent_warning"], true);
+    assert_eq!(status["domoticz"]["devices"][0]["idx"], 7);
+    assert_eq!(status["domoticz"]["last_push"]["ok"], true);
+
+    // Bad requests name the problem in both languages.
+    let (code, error) = json(&format!("{meter}/energy?step=week")).await;
+    assert_eq!(code, 400);
+    assert!(error["error"]["en"]
+        .as_str()
+        .unwrap()
+        .contains("hour, day, month or year"));
+    assert!(error["error"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("n'est pas valable"));
+    let (code, _) = json(&format!("{meter}/energy?from=2026-02-30")).await;
+    assert_eq!(code, 400);
+    let (code, _) = json(&format!("{meter}/energy?from=2026-10-30&to=2026-10-01")).await;
+    assert_eq!(code, 400);
+    let (code, error) = json(&format!("{url}api/meters/12345678901234/energy")).await;
+    assert_eq!(code, 404);
+    assert!(error["error"]["fr"]
+        .as_str()
+        .unwrap()
+        .contains("pas de compteur"));
+}
+
+#[tokio::test]
+async fn metrics_read_by_a_prometheus_parser() {
+    let (_dir, path) = prepared("metrics");
+    let url = serve(config(path, Access::default())).await;
+    let r = reqwest::get(format!("{url}metrics")).await.unwrap();
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |name: &str, label: Option<(&str, &str)>| -> f64 {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .unwrap_or_else(|| panic!("no {name} {label:?} in\n{text}"));
+        match sample.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => panic!("{name} is not a number"),
+        }
+    };
+    assert_eq!(
+        value("linky_last_sync_timestamp_seconds", None),
+        (now() - chrono::Duration::minutes(50)).timestamp() as f64
+    );
+    assert_eq!(value("linky_last_sync_success", None), 1.0);
+    assert_eq!(value("linky_enedis_calls_total", None), 12.0);
+    assert_eq!(
+        value("linky_enedis_errors_total", Some(("kind", "quota"))),
+        1.0
+    );
+    assert_eq!(value("linky_consent_days_left", Some(("pdl", PDL))), 20.0);
+    let energy = |tariff: &str| {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| {
+                s.metric == "linky_energy_watt_hours_total"
+                    && s.labels.get("direction") == Some("consumption")
+                    && s.labels.get("tariff") == Some(tariff)
+            })
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v) => v,
+                _ => panic!("the energy is a counter"),
+            })
+            .sum::<f64>()
+    };
+    // 10 days of 8 off-peak hours, plus the repeated autumn hour.
+    assert_eq!(energy("offpeak"), 81_000.0);
+    assert_eq!(energy("peak") + energy("offpeak"), 241_000.0);
+    // Every family declares its type before its samples.
+    for s in &scrape.samples {
+        let family = s.metric.as_str();
+        assert!(text.contains(&format!("# TYPE {family} ")), "{family}");
+    }
+}
+
+#[tokio::test]
+async fn a_password_or_token_guards_everything() {
+    let (_dir, path) = prepared("guard");
+    let access = Access {
+        password: Some("correct horse".into()),
+        token: Some("prometheus-token-0123".into()),
+    };
+    let url = serve(config(path, access)).await;
+    let client = reqwest::Client::new();
+    for route in ["", "assets/app.js", "api/status", "metrics"] {
+        let r = client.get(format!("{url}{route}")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "{route}");
+        assert!(r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic"));
+        let body = r.text().await.unwrap();
+        assert!(!body.contains("correct horse") && !body.contains("prometheus-token"));
+    }
+    let basic = |pass: &str| {
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("me:{pass}"))
+        )
+    };
+    let status = |auth: String, route: &'static str| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            client
+                .get(format!("{url}{route}"))
+                .header("authorization", auth)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(basic("correct horse"), "").await, 200);
+    assert_eq!(status(basic("correct horse"), "api/status").await, 200);
+    assert_eq!(status(basic("wrong horse"), "").await, 401);
+    assert_eq!(
+        status("Bearer prometheus-token-0123".into(), "metrics").await,
+        200
+    );
+    assert_eq!(
+        status("Bearer prometheus-token-012".into(), "metrics").await,
+        401
+    );
+    // Serving the network without a secret is refused before binding.
+    let open = linky_web::bind("0.0.0.0:0".parse().unwrap(), &Access::default()).await;
+    assert!(matches!(open, Err(linky_web::WebError::Unprotected(_))));
+}
+
+fn artifacts() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard")
+}
+
+#[tokio::test]
+async fn the_page_in_headless_chromium() {
+    let (_dir, path) = prepared("page");
+    let url = serve(config(path, Access::default())).await;
+    // A phone screen.
+    let browser = Browser::start(390, 844).await.unwrap();
+    browser.open(&url).await.unwrap();
+    let ready = browser
+        .wait_for("document.body.dataset.ready", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(ready, "true");
+    let points = |id: &str| {
+        let script = format!(
+            "const s = document.querySelector('#{id} svg'); return s ? [Number(s.dataset.points), s.querySelectorAll('g.point').length] : null;"
+        );
+        let browser = &browser;
+        async move { browser.script(&script).await.unwrap() }
+    };
+    // Seven days of hours up to yesterday with the hole: 24 + 25 + 24 + 24 + 24 + 24.
+    assert_eq!(points("chart-hour").await, serde_json::json!([145, 145]));
+    assert_eq!(points("chart-day").await, serde_json::json!([10, 10]));
+    assert_eq!(points("chart-month").await, serde_json::json!([1, 1]));
+    assert_eq!(points("chart-year").await, serde_json::json!([1, 1]));
+    assert_eq!(points("chart-power").await, serde_json::json!([10, 10]));
+    let hole = browser
+        .script(&format!(
+            "const c = document.querySelector('[data-date=\"{HOLE}\"]'); return [c.dataset.state, c.title];"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(hole[0], "missing");
+    assert!(hole[1].as_str().unwrap().contains("manquant"), "{hole}");
+    let cells = browser
+        .script("return document.querySelectorAll('#calendar button.cell').length;")
+        .await
+        .unwrap();
+    assert_eq!(cells, 365);
+    // Tapping a cell tells why, for phones that cannot hover.
+    browser.click("[data-date=\"2026-10-16\"]").await.unwrap();
+    let detail = browser
+        .script("return document.getElementById('calendar-detail').textContent;")
+        .await
+        .unwrap();
+    assert!(
+        detail
+            .as_str()
+            .unwrap()
+            .contains("avant la mise en service"),
+        "{detail}"
+    );
+    // Nothing overflows the phone's width but the scrollable tables.
+    let wide = browser
+        .script("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
+        .await
+        .unwrap();
+    assert_eq!(wide, true);
+    let title = "return document.querySelector('[data-t=status]').textContent;";
+    assert_eq!(browser.script(title).await.unwrap(), "État");
+    browser
+        .screenshot(&artifacts().join("phone-fr-calendar.png"))
+        .await
+        .unwrap();
+    browser.script("window.scrollTo(0, 0);").await.unwrap();
+    browser
+        .screenshot(&artifacts().join("phone-fr.png"))
+        .await
+        .unwrap();
+
+    browser.click("#lang-switch").await.unwrap();
+    assert_eq!(browser.script(title).await.unwrap(), "Status");
+    assert_eq!(
+        browser
+            .script("return document.documentElement.lang;")
+            .await
+            .unwrap(),
+        "en"
+    );
+    browser.script("window.scrollTo(0, 0);").await.unwrap();
+    let hole_en = browser
+        .script(&format!(
+            "return document.querySelector('[data-date=\"{HOLE}\"]').title;"
+        ))
+        .await
+        .unwrap();
+    assert!(hole_en.as_str().unwrap().contains("missing"), "{hole_en}");
+    browser
+        .screenshot(&artifacts().join("phone-en.png"))
+        .await
+        .unwrap();
+    // The choice is kept for the next visit.
+    browser.open(&url).await.unwrap();
+    browser
+        .wait_for("document.body.dataset.ready", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(browser.script(title).await.unwrap(), "Status");
+    browser
+        .script("document.getElementById('chart-hour').scrollIntoView();")
+        .await
+        .unwrap();
+    browser
+        .screenshot(&artifacts().join("phone-en-charts.png"))
+        .await
+        .unwrap();
+
+    let console = browser.console().await.unwrap();
+    let errors: Vec<_> = console.iter().filter(|m| m.level == "SEVERE").collect();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}

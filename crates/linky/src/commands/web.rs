@@ -1,0 +1,90 @@
+//! The dashboard as `linky run`, `linky dashboard` and `linky demo` serve it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use linky_core::holidays::HolidayZone;
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{Clock, Lang, SystemClock};
+use linky_web::data::Tariffs;
+use linky_web::{Access, WebConfig};
+
+use super::{CommandError, CommandResult, Paths};
+use crate::settings::Settings;
+
+/// The off-peak rules the settings give (the user's schedule, else each meter's contract).
+pub fn tariffs(settings: &Settings) -> Tariffs {
+    Tariffs {
+        // Validated with the settings; an empty schedule means "use the contract".
+        user_schedule: OffPeakSchedule::parse(&settings.offpeak.schedule)
+            .ok()
+            .filter(|s| !s.is_empty()),
+        holiday_zone: if settings.offpeak.alsace_moselle {
+            HolidayZone::AlsaceMoselle
+        } else {
+            HolidayZone::Metropole
+        },
+    }
+}
+
+/// What the dashboard serves for these settings.
+pub fn config(settings: &Settings, store: PathBuf, lang: Lang, clock: Arc<dyn Clock>) -> WebConfig {
+    WebConfig {
+        store,
+        tariffs: tariffs(settings),
+        access: Access {
+            password: settings.web.password.clone(),
+            token: settings.web.token.clone(),
+        },
+        domoticz_configured: settings.domoticz.url.is_some(),
+        lang,
+        clock,
+    }
+}
+
+/// Binds the dashboard's address and tells it; the server then runs until `shutdown`.
+pub async fn start(
+    settings: &Settings,
+    config: WebConfig,
+    lang: Lang,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<impl std::future::Future<Output = std::io::Result<()>>, CommandError> {
+    let address = settings.web.address()?;
+    let listener = linky_web::bind(address, &config.access).await?;
+    let bound = listener.local_addr().unwrap_or(address);
+    let shown = if bound.ip().is_unspecified() {
+        match lang {
+            Lang::Fr => format!(
+                "http://{bound}/ (depuis le réseau : l'adresse de cette machine, port {})",
+                bound.port()
+            ),
+            Lang::En => format!(
+                "http://{bound}/ (from the network: this machine's address, port {})",
+                bound.port()
+            ),
+        }
+    } else {
+        format!("http://{bound}/")
+    };
+    crate::report::line_out(&match lang {
+        Lang::Fr => format!("Tableau de bord : {shown}"),
+        Lang::En => format!("Dashboard: {shown}"),
+    });
+    Ok(linky_web::serve(listener, config, shutdown))
+}
+
+/// `linky dashboard`: serves until Ctrl-C or SIGTERM.
+pub async fn serve_only(settings: &Settings, paths: &Paths, lang: Lang) -> CommandResult {
+    let config = config(settings, paths.store(), lang, Arc::new(SystemClock));
+    let server = start(settings, config, lang, super::shutdown_signal()).await?;
+    server.await.map_err(|e| {
+        CommandError::failed(super::Message {
+            fr: format!("le tableau de bord s'est arrêté : {e}"),
+            en: format!("the dashboard stopped: {e}"),
+        })
+    })?;
+    Ok(match lang {
+        Lang::Fr => "Tableau de bord arrêté.\n".into(),
+        Lang::En => "Dashboard stopped.\n".into(),
+    })
+}
