@@ -230,3 +230,173 @@ async fn kill_9_mid_backfill_then_resume_ends_with_the_same_data() {
         "at least one kill landed in the middle of the backfill"
     );
 }
+
+/// Energy of the stored load curve over a Paris day, kWh.
+fn stored_curve_kwh(dir: &Path, pdl: &str, day: chrono::NaiveDate) -> f64 {
+    let store = linky_store::Store::open(&dir.join("linky.db")).unwrap();
+    let (from, to) = linky_core::paris::day_bounds(day);
+    let curve = store
+        .curve(
+            &pdl.parse().unwrap(),
+            linky_core::Direction::Consumption,
+            from,
+            to,
+        )
+        .unwrap();
+    curve
+        .points()
+        .iter()
+        .map(|p| f64::from(p.watts) * p.step.duration().num_seconds() as f64 / 3.6e6)
+        .sum()
+}
+
+fn column(csv: &str, separator: char, name: &str) -> Vec<String> {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(separator).collect();
+    let at = header.iter().position(|h| *h == name).unwrap();
+    lines
+        .map(|l| l.split(separator).nth(at).unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_totals_match_the_store_on_a_dst_day() {
+    use chrono::Duration as Days;
+    let s = stack().await;
+    let dir = dir("export");
+    let pdl = "12345678901234";
+    assert!(login(&s, dir.path(), 3, &[pdl]).await.status.success());
+    // The last daylight-saving change before the published days, whatever today is.
+    let today = linky_core::paris::local_date(chrono::Utc::now());
+    let dst = (2..400)
+        .map(|n| today - Days::days(n))
+        .find(|d| linky_core::paris::day_hours(*d) != 24)
+        .unwrap();
+    let history = ((today - dst).num_days() + 3).to_string();
+    let out = linky(dir.path())
+        .args(["sync", "--history-days", &history, "--daily-days", &history])
+        .args(["--max-power-days", &history, "--max-rate", "5"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    // Hours of the DST day: 23 or 25 rows, each with its offset, summing to the stored curve.
+    let day = dst.to_string();
+    let export = |args: &[&str]| {
+        linky(dir.path())
+            .args(["--lang", "en", "export", "--pdl", pdl])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = export(&["--from", &day, "--to", &day, "--step", "hour"]);
+    assert!(out.status.success(), "{out:?}");
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let hours = linky_core::paris::day_hours(dst);
+    assert_eq!(csv.lines().count() as i64, hours + 1, "{csv}");
+    let starts = column(&csv, ',', "start");
+    assert!(
+        starts.iter().any(|s| s.ends_with("+01:00"))
+            && starts.iter().any(|s| s.ends_with("+02:00"))
+    );
+    let unique: std::collections::BTreeSet<&String> = starts.iter().collect();
+    assert_eq!(unique.len(), starts.len(), "every hour is unambiguous");
+    let total: f64 = column(&csv, ',', "consumption_kwh")
+        .iter()
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    let stored = stored_curve_kwh(dir.path(), pdl, dst);
+    assert!(stored > 1.0);
+    assert!(
+        (total - stored).abs() <= hours as f64 * 0.0005 + 1e-9,
+        "{total} vs {stored}"
+    );
+    let peak_plus_offpeak: f64 = ["consumption_peak_kwh", "consumption_offpeak_kwh"]
+        .iter()
+        .flat_map(|c| column(&csv, ',', c))
+        .map(|v| v.parse::<f64>().unwrap())
+        .sum();
+    assert!((peak_plus_offpeak - total).abs() <= hours as f64 * 0.001);
+
+    // Days with the French conventions, `--to` included, against Enedis's daily totals.
+    let from = (dst - Days::days(2)).to_string();
+    let to = (dst + Days::days(2)).to_string();
+    let out = export(&["--from", &from, "--to", &to, "--locale", "fr"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("date;consumption_kwh;"), "{csv}");
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    let store = linky_store::Store::open(&dir.path().join("linky.db")).unwrap();
+    let daily = store
+        .daily(
+            &pdl.parse().unwrap(),
+            linky_core::Direction::Consumption,
+            dst - Days::days(2),
+            dst + Days::days(2),
+        )
+        .unwrap();
+    for (value, stored) in column(&csv, ';', "consumption_kwh").iter().zip(&daily) {
+        assert!(value.contains(','), "decimal comma: {value}");
+        let kwh: f64 = value.replace(',', ".").parse().unwrap();
+        assert!(
+            (kwh - stored.energy.wh() / 1000.0).abs() < 0.002,
+            "{kwh} vs {stored:?}"
+        );
+    }
+
+    // JSON into a file.
+    let file = dir.path().join("month.json");
+    let out = export(&[
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--step",
+        "month",
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(!rows.as_array().unwrap().is_empty());
+    assert!(rows[0]["max_power_va"].as_u64().unwrap() > 0, "{rows}");
+
+    // Bad input: exit 2, the flag named, in both languages.
+    for (args, en, fr) in [
+        (
+            vec!["--from", &to, "--to", &from],
+            "is after --to",
+            "est après --to",
+        ),
+        (
+            vec!["--from", "2026-02-30", "--to", &to],
+            "is not a date",
+            "n'est pas une date",
+        ),
+    ] {
+        for (lang, text) in [("en", en), ("fr", fr)] {
+            let out = linky(dir.path())
+                .args(["--lang", lang, "export"])
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains(text),
+                "{out:?}"
+            );
+        }
+    }
+    let out = linky(dir.path())
+        .args(["--lang", "en", "export", "--pdl", "99999999999999"])
+        .args(["--from", &from, "--to", &to])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(pdl),
+        "lists the stored meters"
+    );
+}

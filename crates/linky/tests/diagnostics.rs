@@ -380,3 +380,76 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_refuses_the_network_without_a_password_then_serves_with_one() {
+    linky_enedis::install_tls_provider();
+    let d = dir("dashboard");
+    let (code, out) = run(d.path(), &["dashboard", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("web.listen") && out.contains("web.password"),
+        "{out}"
+    );
+    let o = linky(d.path(), &["dashboard"])
+        .env("LINKY_WEB_PASSWORD", "short")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("web.password"));
+
+    let password = "a long enough password";
+    let mut child = linky(d.path(), &["dashboard", "--listen", "0.0.0.0:0"])
+        .env("LINKY_WEB_PASSWORD", password)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::task::spawn_blocking(move || {
+        let line = lines.next().unwrap().unwrap();
+        (line, lines)
+    })
+    .await
+    .unwrap();
+    let (line, lines) = first;
+    let port = line
+        .strip_prefix("Dashboard: http://0.0.0.0:")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    let url = format!("http://127.0.0.1:{port}/api/status");
+    let client = reqwest::Client::new();
+    let refused = client.get(&url).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    let allowed = client
+        .get(&url)
+        .basic_auth("anyone", Some(password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(allowed.status().as_u16(), 200);
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let rest: Vec<String> =
+        tokio::task::spawn_blocking(move || lines.map_while(Result::ok).collect())
+            .await
+            .unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("Dashboard stopped")),
+        "{rest:?}"
+    );
+    let everything = format!("{line}{rest:?}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        !everything.contains(password),
+        "the password is never shown"
+    );
+}
