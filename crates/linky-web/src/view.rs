@@ -201,35 +201,51 @@ pub struct PeriodTotal {
 /// Domoticz dashboard value counts them.
 pub fn period_totals(data: &DeviceData, today: NaiveDate) -> Vec<PeriodTotal> {
     let yesterday = today - Duration::days(1);
-    [
+    let periods = [
         DashboardPeriod::Day,
         DashboardPeriod::CurrentWeek,
         DashboardPeriod::LastWeek,
         DashboardPeriod::CurrentMonth,
         DashboardPeriod::LastMonth,
         DashboardPeriod::Year,
-    ]
-    .into_iter()
-    .map(|period| {
+    ];
+    let span = |period| {
         let (start, end) = bounds(period, today);
-        let from = start.date();
-        let to = end.map_or(yesterday, |e| e.date() - Duration::days(1));
-        let mut total = PeriodTotal {
-            period: period.name(),
-            from,
-            to,
-            consumption: Tally::default(),
-            production: Tally::default(),
-            max_power_va: None,
-        };
-        for row in energy_rows(data, Step::Day, from, to) {
-            total.consumption.add(row.consumption);
-            total.production.add(row.production);
-            total.max_power_va = total.max_power_va.max(row.max_power_va);
-        }
-        total
-    })
-    .collect()
+        (
+            start.date(),
+            end.map_or(yesterday, |e| e.date() - Duration::days(1)),
+        )
+    };
+    // The days are made once; each period sums its own.
+    let earliest = periods
+        .iter()
+        .map(|p| span(*p).0)
+        .min()
+        .unwrap_or(yesterday);
+    let days = energy_rows(data, Step::Day, earliest, yesterday);
+    periods
+        .into_iter()
+        .map(|period| {
+            let (from, to) = span(period);
+            let mut total = PeriodTotal {
+                period: period.name(),
+                from,
+                to,
+                consumption: Tally::default(),
+                production: Tally::default(),
+                max_power_va: None,
+            };
+            for row in days
+                .iter()
+                .filter(|r| (from..=to).contains(&r.start.date_naive()))
+            {
+                total.consumption.add(row.consumption);
+                total.production.add(row.production);
+                total.max_power_va = total.max_power_va.max(row.max_power_va);
+            }
+            total
+        })
+        .collect()
 }
 
 /// A calendar cell's colour.
