@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use chrono::{Duration, NaiveDate};
 use linky_core::{paris, Clock, Lang, Localized};
-use linky_store::{Store, StoreError};
+use linky_store::{MeterRecord, Store, StoreError};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -304,15 +304,19 @@ fn date(name: &'static str, text: &str) -> Result<NaiveDate, WebError> {
     })
 }
 
-/// The range asked, or the default for the step; `to` is inclusive and defaults to yesterday.
-fn range(q: &RangeQuery, step: Step, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), WebError> {
+/// The range asked; `to` is inclusive and defaults to yesterday, `from` to `default_from(to)`.
+fn range(
+    q: &RangeQuery,
+    today: NaiveDate,
+    default_from: impl FnOnce(NaiveDate) -> NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), WebError> {
     let to = match &q.to {
         Some(t) => date("to", t)?,
         None => today - Duration::days(1),
     };
     let from = match &q.from {
         Some(f) => date("from", f)?,
-        None => default_from(step, today),
+        None => default_from(to),
     };
     if from > to {
         return Err(WebError::BadQuery {
@@ -320,14 +324,6 @@ fn range(q: &RangeQuery, step: Step, today: NaiveDate) -> Result<(NaiveDate, Nai
             value: from.to_string(),
             expected: "a day before `to`",
             expected_fr: "un jour avant `to`",
-        });
-    }
-    if step == Step::Hour && (to - from).num_days() >= MAX_HOUR_DAYS {
-        return Err(WebError::BadQuery {
-            name: "from",
-            value: from.to_string(),
-            expected: "at most 366 days of hours per request",
-            expected_fr: "au plus 366 jours d'heures par requête",
         });
     }
     Ok((from, to))
@@ -347,38 +343,57 @@ fn meter(store: &Store, pdl: &str) -> Result<linky_store::MeterRecord, WebError>
     find_meter(store, pdl)?.ok_or_else(|| WebError::UnknownMeter(pdl.to_owned()))
 }
 
+/// Answers a meter's route: the store opened off the async threads, the meter found, today's
+/// Paris date given, `pdl` added to the JSON object `work` returns.
+async fn meter_answer(
+    config: &Arc<WebConfig>,
+    pdl: String,
+    work: impl FnOnce(&Store, &WebConfig, &MeterRecord, NaiveDate) -> Result<serde_json::Value, WebError>
+        + Send
+        + 'static,
+) -> Result<Response, WebError> {
+    let body = with_store(config, move |store, c| {
+        let m = meter(store, &pdl)?;
+        let mut body = work(store, c, &m, paris::local_date(c.clock.now()))?;
+        body["pdl"] = pdl.into();
+        Ok(body)
+    })
+    .await?;
+    Ok(Json(body).into_response())
+}
+
 async fn api_energy(
     State(config): State<Arc<WebConfig>>,
     Path(pdl): Path<String>,
     Query(q): Query<RangeQuery>,
 ) -> Result<Response, WebError> {
-    let body = with_store(&config, move |store, c| {
-        let today = paris::local_date(c.clock.now());
+    meter_answer(&config, pdl, move |store, c, m, today| {
         let step = step(&q)?;
-        let (from, to) = range(&q, step, today)?;
-        let m = meter(store, &pdl)?;
-        let data = c.tariffs.meter(store, &m, today)?;
+        let (from, to) = range(&q, today, |_| default_from(step, today))?;
+        if step == Step::Hour && (to - from).num_days() >= MAX_HOUR_DAYS {
+            return Err(WebError::BadQuery {
+                name: "from",
+                value: from.to_string(),
+                expected: "at most 366 days of hours per request",
+                expected_fr: "au plus 366 jours d'heures par requête",
+            });
+        }
+        let data = c.tariffs.meter(store, m, today)?;
         let rows = energy_rows(&data, step, from, to);
-        Ok(serde_json::json!({
-            "pdl": pdl, "step": step, "from": from, "to": to, "rows": rows,
-        }))
+        Ok(serde_json::json!({ "step": step, "from": from, "to": to, "rows": rows }))
     })
-    .await?;
-    Ok(Json(body).into_response())
+    .await
 }
 
 async fn api_totals(
     State(config): State<Arc<WebConfig>>,
     Path(pdl): Path<String>,
 ) -> Result<Response, WebError> {
-    let body = with_store(&config, move |store, c| {
-        let today = paris::local_date(c.clock.now());
-        let m = meter(store, &pdl)?;
-        let data = c.tariffs.meter(store, &m, today)?;
-        Ok(serde_json::json!({ "pdl": pdl, "periods": period_totals(&data, today) }))
+    meter_answer(&config, pdl, |store, c, m, today| {
+        let data = c.tariffs.meter(store, m, today)?;
+        Ok(serde_json::json!({ "periods": period_totals(&data, today) }))
     })
-    .await?;
-    Ok(Json(body).into_response())
+    .await
 }
 
 async fn api_power(
@@ -386,23 +401,20 @@ async fn api_power(
     Path(pdl): Path<String>,
     Query(q): Query<RangeQuery>,
 ) -> Result<Response, WebError> {
-    let body = with_store(&config, move |store, c| {
-        let today = paris::local_date(c.clock.now());
-        let (from, to) = range(&q, Step::Day, today)?;
-        let m = meter(store, &pdl)?;
-        let list: Vec<serde_json::Value> = store
+    meter_answer(&config, pdl, move |store, _, m, today| {
+        let (from, to) = range(&q, today, |_| default_from(Step::Day, today))?;
+        let days: Vec<serde_json::Value> = store
             .max_power(&m.pdl, from, to)?
             .iter()
             .map(|p| serde_json::json!({ "date": p.date, "at": p.at, "va": p.volt_amperes }))
             .collect();
         Ok(serde_json::json!({
-            "pdl": pdl, "from": from, "to": to,
+            "from": from, "to": to,
             "subscribed_va": m.subscribed_kva.map(|k| k * 1000),
-            "days": list,
+            "days": days,
         }))
     })
-    .await?;
-    Ok(Json(body).into_response())
+    .await
 }
 
 async fn api_calendar(
@@ -410,33 +422,13 @@ async fn api_calendar(
     Path(pdl): Path<String>,
     Query(q): Query<RangeQuery>,
 ) -> Result<Response, WebError> {
-    let body = with_store(&config, move |store, c| {
-        let today = paris::local_date(c.clock.now());
-        let to = match &q.to {
-            Some(t) => date("to", t)?,
-            None => today - Duration::days(1),
-        };
-        let from = match &q.from {
-            Some(f) => date("from", f)?,
-            None => to - Duration::days(364),
-        };
-        let (from, to) = range(
-            &RangeQuery {
-                step: None,
-                from: Some(from.to_string()),
-                to: Some(to.to_string()),
-            },
-            Step::Day,
-            today,
-        )?;
-        let m = meter(store, &pdl)?;
+    meter_answer(&config, pdl, move |store, _, m, today| {
+        let (from, to) = range(&q, today, |to| to - Duration::days(364))?;
         let series = calendar_series(store, &m.pdl, from, to)?;
-        Ok(serde_json::json!({
-            "pdl": pdl, "from": from, "to": to, "days": calendar(&series, from, to, m.activation_date),
-        }))
+        let days = calendar(&series, from, to, m.activation_date);
+        Ok(serde_json::json!({ "from": from, "to": to, "days": days }))
     })
-    .await?;
-    Ok(Json(body).into_response())
+    .await
 }
 
 async fn metrics(State(config): State<Arc<WebConfig>>) -> Result<Response, WebError> {

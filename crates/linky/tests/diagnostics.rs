@@ -44,6 +44,16 @@ fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
+/// What a service manager sends to stop a service.
+fn terminate(child: &std::process::Child) {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+}
+
 async fn stack() -> Stack {
     let mut options = StackOptions::new(Arc::new(SystemClock));
     options.sim.quota = enedis_sim::Quota {
@@ -242,12 +252,7 @@ async fn status_after_a_sync_and_the_daemon_stops_on_sigterm() {
     })
     .await
     .unwrap();
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    terminate(&child);
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
@@ -429,12 +434,7 @@ async fn dashboard_refuses_the_network_without_a_password_then_serves_with_one()
         .await
         .unwrap();
     assert_eq!(allowed.status().as_u16(), 200);
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    terminate(&child);
     let rest: Vec<String> =
         tokio::task::spawn_blocking(move || lines.map_while(Result::ok).collect())
             .await
