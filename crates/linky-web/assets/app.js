@@ -22,7 +22,7 @@ const TEXT = {
     fetched: 'récupéré', failed: 'échec, nouvel essai prévu', refetch: 'à redemander', mismatch: 'incohérent',
     curve: 'courbe', daily: 'énergie du jour', max_power: 'puissance max', cons: 'consommation', prod: 'production',
     ok: 'réussie', quota: 'quota Enedis atteint', unauthorized: 'accès refusé (relancez `linky login`)', unavailable: 'Enedis indisponible',
-    consent_lost: 'consentement perdu', loading: 'Chargement…', tapCell: 'Touchez ou survolez un jour pour voir la raison.',
+    consent_lost: 'consentement perdu', loading: 'Chargement…', noMeter: "Aucun compteur enregistré : lancez `linky login` puis `linky sync`.", tapCell: 'Touchez ou survolez un jour pour voir la raison.',
     pushOk: 'dernier envoi réussi', pushFailed: 'dernier envoi en échec',
     reasons: { before_activation: 'avant la mise en service du compteur', no_data_found: "Enedis n'a pas de données",
       beyond_history: "plus ancien que ce qu'Enedis conserve", refetched: 'redemandé après une incohérence',
@@ -47,7 +47,7 @@ const TEXT = {
     fetched: 'fetched', failed: 'failed, will retry', refetch: 'to ask again', mismatch: 'inconsistent',
     curve: 'load curve', daily: 'daily energy', max_power: 'max power', cons: 'consumption', prod: 'production',
     ok: 'succeeded', quota: 'Enedis quota reached', unauthorized: 'access refused (run `linky login` again)', unavailable: 'Enedis unavailable',
-    consent_lost: 'consent lost', loading: 'Loading…', tapCell: 'Tap or hover a day to see why.',
+    consent_lost: 'consent lost', loading: 'Loading…', noMeter: 'No meter stored yet: run `linky login`, then `linky sync`.', tapCell: 'Tap or hover a day to see why.',
     pushOk: 'last push succeeded', pushFailed: 'last push failed',
     reasons: { before_activation: "before the meter's activation", no_data_found: 'Enedis has no data',
       beyond_history: 'older than Enedis keeps', refetched: 'asked again after a mismatch',
@@ -368,7 +368,10 @@ function renderAll() {
   document.getElementById('lang-switch').textContent = t('switchTo');
   if (!state.status) return;
   renderStatus();
-  if (!state.meter) return;
+  if (!state.meter) {
+    document.getElementById('totals').textContent = t('noMeter');
+    return;
+  }
   renderTotals();
   energyChart('chart-hour', state.series.hour, hourLabel);
   energyChart('chart-day', state.series.day, dayLabel);

@@ -529,4 +529,23 @@ async fn the_page_in_headless_chromium() {
     let console = browser.console().await.unwrap();
     let errors: Vec<_> = console.iter().filter(|m| m.level == "SEVERE").collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // A fresh installation: the page says what to do instead of showing empty charts.
+    let empty = serve(config(_dir.0.join("empty.db"), Access::default())).await;
+    browser.open(&empty).await.unwrap();
+    browser
+        .wait_for("document.body.dataset.ready", Duration::from_secs(30))
+        .await
+        .unwrap();
+    let text = browser
+        .script("return document.getElementById('totals').textContent;")
+        .await
+        .unwrap();
+    assert!(text.as_str().unwrap().contains("linky login"), "{text}");
+    assert!(browser
+        .console()
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| m.level != "SEVERE"));
 }
