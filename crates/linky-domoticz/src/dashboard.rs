@@ -117,8 +117,7 @@ pub fn bounds(p: DashboardPeriod, today: NaiveDate) -> (NaiveDateTime, Option<Na
     }
 }
 
-/// Whether a Paris wall-clock stamp lies in `(start, end]` bounds from [`bounds`].
-pub fn inside(stamp: NaiveDateTime, (start, end): (NaiveDateTime, Option<NaiveDateTime>)) -> bool {
+fn inside(stamp: NaiveDateTime, (start, end): (NaiveDateTime, Option<NaiveDateTime>)) -> bool {
     stamp > start && end.is_none_or(|e| stamp <= e)
 }
 

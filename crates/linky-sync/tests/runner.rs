@@ -322,6 +322,12 @@ async fn quota_and_outage_stop_the_run() {
         "an hour's wait is beyond the run's patience"
     );
     assert_eq!(report.calls, 2);
+    // Every failed call is counted by kind (here the data call; the contract was read) and
+    // kept with the run.
+    assert_eq!(report.errors.get("quota"), Some(&1), "{:?}", report.errors);
+    let totals = store.run_totals(None).unwrap();
+    assert_eq!(totals.errors.get("quota"), Some(&1));
+    assert_eq!(totals.outcomes.get("quota"), Some(&1));
 
     let mut store = Store::in_memory().unwrap();
     let source = Scripted::new();
@@ -335,6 +341,11 @@ async fn quota_and_outage_stop_the_run() {
         report.calls,
         1 + 5 * 4,
         "five failing windows, each tried four times, then the run stops"
+    );
+    assert_eq!(
+        report.errors.get("unavailable"),
+        Some(&(report.calls - 1)),
+        "all but the contract"
     );
 }
 
