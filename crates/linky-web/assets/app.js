@@ -4,8 +4,8 @@
 
 const TEXT = {
   fr: {
-    meter: 'Compteur', status: 'État', totals: 'Totaux des périodes', byHour: 'Par heure (7 derniers jours)',
-    byDay: 'Par jour (60 derniers jours)', byMonth: 'Par mois (24 derniers mois)', byYear: 'Par année',
+    meter: 'Compteur', status: 'État', totals: 'Totaux des périodes', byHour: 'Par heure (7 jours)',
+    byDay: 'Par jour (60 jours)', byMonth: 'Par mois (24 derniers mois)', byYear: 'Par année',
     power: 'Puissance maximale quotidienne', calendar: 'Complétude des données (un carré par jour)',
     footer: 'linky — données Enedis stockées sur cette machine', switchTo: 'English',
     lastSync: 'Dernière synchronisation', nextSync: 'Prochaine synchronisation', callsToday: "Appels Enedis aujourd'hui",
@@ -23,14 +23,14 @@ const TEXT = {
     curve: 'courbe', daily: 'énergie du jour', max_power: 'puissance max', cons: 'consommation', prod: 'production',
     ok: 'réussie', quota: 'quota Enedis atteint', unauthorized: 'accès refusé (relancez `linky login`)', unavailable: 'Enedis indisponible',
     consent_lost: 'consentement perdu', loading: 'Chargement…', noMeter: "Aucun compteur enregistré : lancez `linky login` puis `linky sync`.", tapCell: 'Touchez ou survolez un jour pour voir la raison.',
-    pushOk: 'dernier envoi réussi', pushFailed: 'dernier envoi en échec',
+    earlier: 'Période précédente', later: 'Période suivante', pushOk: 'dernier envoi réussi', pushFailed: 'dernier envoi en échec',
     reasons: { before_activation: 'avant la mise en service du compteur', no_data_found: "Enedis n'a pas de données",
       beyond_history: "plus ancien que ce qu'Enedis conserve", refetched: 'redemandé après une incohérence',
       wrong_direction: 'le compteur ne mesure pas ce sens', curve_not_enabled: "la courbe de charge n'est pas activée" },
   },
   en: {
-    meter: 'Meter', status: 'Status', totals: 'Period totals', byHour: 'By hour (last 7 days)',
-    byDay: 'By day (last 60 days)', byMonth: 'By month (last 24 months)', byYear: 'By year',
+    meter: 'Meter', status: 'Status', totals: 'Period totals', byHour: 'By hour (7 days)',
+    byDay: 'By day (60 days)', byMonth: 'By month (last 24 months)', byYear: 'By year',
     power: 'Daily maximum power', calendar: 'Data completeness (one square per day)',
     footer: 'linky — Enedis data stored on this machine', switchTo: 'Français',
     lastSync: 'Last sync', nextSync: 'Next sync', callsToday: 'Enedis calls today',
@@ -48,7 +48,7 @@ const TEXT = {
     curve: 'load curve', daily: 'daily energy', max_power: 'max power', cons: 'consumption', prod: 'production',
     ok: 'succeeded', quota: 'Enedis quota reached', unauthorized: 'access refused (run `linky login` again)', unavailable: 'Enedis unavailable',
     consent_lost: 'consent lost', loading: 'Loading…', noMeter: 'No meter stored yet: run `linky login`, then `linky sync`.', tapCell: 'Tap or hover a day to see why.',
-    pushOk: 'last push succeeded', pushFailed: 'last push failed',
+    earlier: 'Earlier', later: 'Later', pushOk: 'last push succeeded', pushFailed: 'last push failed',
     reasons: { before_activation: "before the meter's activation", no_data_found: 'Enedis has no data',
       beyond_history: 'older than Enedis keeps', refetched: 'asked again after a mismatch',
       wrong_direction: 'the meter does not measure this direction', curve_not_enabled: 'the load curve is not enabled' },
@@ -57,6 +57,8 @@ const TEXT = {
 
 const state = {
   lang: pickLang(),
+  ranges: {},
+  latest: {},
   status: null,
   meter: null,
   series: {},
@@ -215,7 +217,9 @@ function niceMax(v) {
 }
 
 // Consumption stacks upwards (peak, off-peak, unsplit), production downwards.
-function energyChart(id, rows, labelOf) {
+// With `span` (hour and day charts) each bar sits at its own time, so hours and days without
+// data show as gaps; otherwise bars follow each other.
+function energyChart(id, rows, labelOf, span) {
   const host = document.getElementById(id);
   host.replaceChildren();
   if (!rows.length) { host.append(el('p', { class: 'empty' }, t('noData'))); return; }
@@ -229,7 +233,10 @@ function energyChart(id, rows, labelOf) {
   const zero = PAD.top + top * scale;
   const WIDTH = chartWidth(host);
   const plotW = WIDTH - PAD.left - PAD.right;
-  const step = plotW / rows.length;
+  const t0 = span ? Date.parse(span.start) : 0;
+  const slots = span ? Math.max(1, Math.round((Date.parse(span.end) - t0) / span.slot)) : rows.length;
+  const slotOf = (r, i) => (span ? Math.round((Date.parse(r.start) - t0) / span.slot) : i);
+  const step = plotW / slots;
   const barW = Math.max(1, step * 0.8);
   const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': rows.length, 'aria-label': host.previousElementSibling?.textContent || '' });
   const ticks = top > 0 ? [[top, PAD.top], [top / 2, PAD.top + (top / 2) * scale], [0, zero]] : [[0, zero], [bottom / 2, zero + (bottom / 2) * scale]];
@@ -238,9 +245,11 @@ function energyChart(id, rows, labelOf) {
     chart.append(svg('text', { x: PAD.left - 4, y: y + 4, 'text-anchor': 'end' }, (top > 0 || value === 0 ? '' : '-') + kwh(value)));
   }
   if (bottom > 0) chart.append(svg('text', { x: PAD.left - 4, y: HEIGHT - PAD.bottom, 'text-anchor': 'end' }, `-${kwh(bottom)}`));
-  const every = labelEvery(rows.length, WIDTH);
+  const every = labelEvery(slots, WIDTH);
+  let labelled = -Infinity;
   rows.forEach((r, i) => {
-    const x = PAD.left + i * step + (step - barW) / 2;
+    const slot = slotOf(r, i);
+    const x = PAD.left + slot * step + (step - barW) / 2;
     const g = svg('g', { class: 'point', 'data-label': r.label });
     let y = zero;
     for (const [cls, wh] of [['c-offpeak', r.consumption.offpeak_wh], ['c-peak', r.consumption.peak_wh], ['c-unsplit', r.consumption.unsplit_wh]]) {
@@ -260,8 +269,11 @@ function energyChart(id, rows, labelOf) {
     if (r.production.total_wh) tip.push(`${t('production')}: ${kwh(r.production.total_wh)}`);
     if (r.max_power_va) tip.push(`${t('maxPower')}: ${r.max_power_va} VA`);
     // A transparent full-height target so thin bars are easy to hover or tap.
-    g.append(svg('rect', { x: PAD.left + i * step, y: PAD.top, width: step, height: plotH, fill: 'transparent' }, svg('title', {}, tip.join('\n'))));
-    if (i % every === 0) g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, labelOf(r, true)));
+    g.append(svg('rect', { x: PAD.left + slot * step, y: PAD.top, width: step, height: plotH, fill: 'transparent' }, svg('title', {}, tip.join('\n'))));
+    if (slot - labelled >= every) {
+      labelled = slot;
+      g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, labelOf(r, true)));
+    }
     chart.append(g);
   });
   chart.append(svg('line', { class: 'axis', x1: PAD.left, x2: WIDTH - PAD.right, y1: zero, y2: zero }));
@@ -299,7 +311,10 @@ function powerChart() {
   const plotH = HEIGHT - PAD.top - PAD.bottom;
   const WIDTH = chartWidth(host);
   const plotW = WIDTH - PAD.left - PAD.right;
-  const step = plotW / p.days.length;
+  // One slot per day of the range: days without a peak show as gaps.
+  const dayIndex = (iso) => Math.round((Date.parse(iso + 'T00:00:00Z') - Date.parse(p.from + 'T00:00:00Z')) / 86400e3);
+  const slots = dayIndex(p.to) + 1;
+  const step = plotW / slots;
   const barW = Math.max(1, step * 0.8);
   const y = (va) => PAD.top + plotH - (va / top) * plotH;
   const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'data-points': p.days.length });
@@ -307,13 +322,18 @@ function powerChart() {
     chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v) }));
     chart.append(svg('text', { x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, `${(v / 1000).toLocaleString(locale())} kVA`));
   }
-  const every = labelEvery(p.days.length, WIDTH);
-  p.days.forEach((d, i) => {
-    const x = PAD.left + i * step + (step - barW) / 2;
+  const every = labelEvery(slots, WIDTH);
+  let labelled = -Infinity;
+  p.days.forEach((d) => {
+    const slot = dayIndex(d.date);
+    const x = PAD.left + slot * step + (step - barW) / 2;
     const g = svg('g', { class: 'point', 'data-label': d.date });
     g.append(svg('rect', { class: 'power-bar', x, y: y(d.va), width: barW, height: PAD.top + plotH - y(d.va) },
       svg('title', {}, `${dayText(d.date)}: ${d.va} VA (${d.at.slice(11, 16)})`)));
-    if (i % every === 0) g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, dayLabel({ label: d.date }, true)));
+    if (slot - labelled >= every) {
+      labelled = slot;
+      g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, dayLabel({ label: d.date }, true)));
+    }
     chart.append(g);
   });
   if (limit) chart.append(svg('line', { class: 'limit', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(limit), y2: y(limit) }));
@@ -359,6 +379,53 @@ function renderCalendar() {
   host.append(legend(['complete', 'partial', 'missing', 'not_published', 'absent'].map((s) => [s, t(s)])));
 }
 
+// ---- moving through time ------------------------------------------------------------------
+
+// Each chart with arrows shows a window of this many days; the arrows move it by a window.
+const NAV = {
+  hour: { days: 7, path: 'energy?step=hour', keep: (a) => { state.series.hour = a; } },
+  day: { days: 60, path: 'energy?step=day', keep: (a) => { state.series.day = a; } },
+  power: { days: 60, path: 'power', keep: (a) => { state.power = a; } },
+  calendar: { days: 365, path: 'calendar', keep: (a) => { state.calendar = a; } },
+};
+
+function shiftDay(iso, n) {
+  const d = new Date(iso + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
+async function move(kind, direction) {
+  const nav = NAV[kind];
+  const now = state.ranges[kind];
+  let to = direction < 0 ? shiftDay(now.from, -1) : shiftDay(now.to, nav.days);
+  if (to > state.latest[kind]) to = state.latest[kind];
+  const from = shiftDay(to, -(nav.days - 1));
+  const sep = nav.path.includes('?') ? '&' : '?';
+  const answer = await api(`/api/meters/${encodeURIComponent(state.meter)}/${nav.path}${sep}from=${from}&to=${to}`);
+  nav.keep(answer);
+  state.ranges[kind] = { from: answer.from, to: answer.to };
+  renderAll();
+}
+
+function renderNav() {
+  const meter = state.status.meters.find((m) => m.pdl === state.meter);
+  for (const box of document.querySelectorAll('.nav')) {
+    const kind = box.dataset.nav;
+    const range = state.ranges[kind];
+    if (!range) continue;
+    box.querySelector('.range').textContent = `${dayText(range.from)} – ${dayText(range.to)}`;
+    const prev = box.querySelector('.prev');
+    const next = box.querySelector('.next');
+    prev.title = t('earlier');
+    next.title = t('later');
+    prev.setAttribute('aria-label', t('earlier'));
+    next.setAttribute('aria-label', t('later'));
+    prev.disabled = Boolean(meter && meter.first_day && range.from <= meter.first_day);
+    next.disabled = range.to >= state.latest[kind];
+  }
+}
+
 // ---- page ---------------------------------------------------------------------------------
 
 function renderAll() {
@@ -373,12 +440,13 @@ function renderAll() {
     return;
   }
   renderTotals();
-  energyChart('chart-hour', state.series.hour, hourLabel);
-  energyChart('chart-day', state.series.day, dayLabel);
+  energyChart('chart-hour', state.series.hour.rows, hourLabel, { ...state.series.hour, slot: 3600e3 });
+  energyChart('chart-day', state.series.day.rows, dayLabel, { ...state.series.day, slot: 86400e3 });
   energyChart('chart-month', state.series.month, monthLabel);
   energyChart('chart-year', state.series.year, yearLabel);
   powerChart();
   renderCalendar();
+  renderNav();
   document.body.dataset.ready = 'true';
 }
 
@@ -389,10 +457,14 @@ async function loadMeter(pdl) {
     api(`${base}/energy?step=hour`), api(`${base}/energy?step=day`), api(`${base}/energy?step=month`),
     api(`${base}/energy?step=year`), api(`${base}/totals`), api(`${base}/power`), api(`${base}/calendar`),
   ]);
-  state.series = { hour: hour.rows, day: day.rows, month: month.rows, year: year.rows };
+  state.series = { hour, day, month: month.rows, year: year.rows };
   state.totals = totals;
   state.power = power;
   state.calendar = calendar;
+  for (const [kind, answer] of Object.entries({ hour, day, power, calendar })) {
+    state.ranges[kind] = { from: answer.from, to: answer.to };
+    state.latest[kind] = answer.to;
+  }
   renderAll();
 }
 
@@ -403,6 +475,10 @@ async function start() {
     try { localStorage.setItem('linky.lang', state.lang); } catch (e) { /* storage may be off */ }
     renderAll();
   });
+  for (const box of document.querySelectorAll('.nav')) {
+    box.querySelector('.prev').addEventListener('click', () => move(box.dataset.nav, -1).catch(showError));
+    box.querySelector('.next').addEventListener('click', () => move(box.dataset.nav, 1).catch(showError));
+  }
   try {
     state.status = await api('/api/status');
     const select = document.getElementById('meter');

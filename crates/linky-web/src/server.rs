@@ -380,7 +380,14 @@ async fn api_energy(
         }
         let data = c.tariffs.meter(store, m, today)?;
         let rows = energy_rows(&data, step, from, to);
-        Ok(serde_json::json!({ "step": step, "from": from, "to": to, "rows": rows }))
+        // The instants the range covers, so a chart can leave room for the hours and days
+        // that have no data.
+        let start = paris::day_start(from).with_timezone(&paris::TZ);
+        let end = paris::day_start(to + Duration::days(1)).with_timezone(&paris::TZ);
+        Ok(serde_json::json!({
+            "step": step, "from": from, "to": to, "start": start.to_rfc3339(),
+            "end": end.to_rfc3339(), "rows": rows,
+        }))
     })
     .await
 }

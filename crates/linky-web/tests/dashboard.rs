@@ -445,6 +445,40 @@ async fn the_page_in_headless_chromium() {
     assert_eq!(points("chart-month").await, serde_json::json!([1, 1]));
     assert_eq!(points("chart-year").await, serde_json::json!([1, 1]));
     assert_eq!(points("chart-power").await, serde_json::json!([10, 10]));
+    // The arrows move the hour chart a week back (the 20th to the 23rd are stored), then forward
+    // again; there is nothing after yesterday, nor before the first stored day.
+    let nav = |kind: &str, which: &str| format!("[data-nav={kind}] .{which}");
+    let disabled = |selector: String| {
+        let browser = &browser;
+        async move {
+            browser
+                .script(&format!(
+                    "return document.querySelector('{selector}').disabled;"
+                ))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(disabled(nav("hour", "next")).await, true);
+    assert_eq!(disabled(nav("calendar", "prev")).await, true);
+    browser.click(&nav("hour", "prev")).await.unwrap();
+    browser
+        .wait_for(
+            "document.querySelector('#chart-hour svg').dataset.points === '96'",
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled(nav("hour", "prev")).await, true);
+    assert_eq!(disabled(nav("hour", "next")).await, false);
+    browser.click(&nav("hour", "next")).await.unwrap();
+    browser
+        .wait_for(
+            "document.querySelector('#chart-hour svg').dataset.points === '145'",
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
     let hole = browser
         .script(&format!(
             "const c = document.querySelector('[data-date=\"{HOLE}\"]'); return [c.dataset.state, c.title];"
