@@ -403,6 +403,17 @@ async fn dashboard_refuses_the_network_without_a_password_then_serves_with_one()
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("web.password"));
 
+    // A port already taken is told with what to do.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let (code, out) = run(d.path(), &["dashboard", "--listen", &address]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains(&format!("cannot listen on {address}")) && out.contains("--listen"),
+        "{out}"
+    );
+    drop(taken);
+
     let password = "a long enough password";
     let mut child = linky(d.path(), &["dashboard", "--listen", "0.0.0.0:0"])
         .env("LINKY_WEB_PASSWORD", password)
