@@ -124,17 +124,29 @@ impl DeviceFlow<'_> {
         }
     }
 
-    /// `POST /device/code`.
-    pub async fn start(&self) -> Result<DeviceCode, LoginError> {
+    /// Posts a form to the proxy; the status and the body as text.
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(reqwest::StatusCode, String), LoginError> {
         let r = self
             .http
-            .post(self.url("/device/code"))
-            .form(&[("client_id", self.client_id)])
+            .post(self.url(path))
+            .form(form)
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;
         let status = r.status();
         let text = r.text().await.map_err(|e| self.unreachable(e))?;
+        Ok((status, text))
+    }
+
+    /// `POST /device/code`.
+    pub async fn start(&self) -> Result<DeviceCode, LoginError> {
+        let (status, text) = self
+            .post("/device/code", &[("client_id", self.client_id)])
+            .await?;
         if !status.is_success() {
             return Err(LoginError::Refused(describe(&text)));
         }
@@ -157,15 +169,7 @@ impl DeviceFlow<'_> {
                 ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
                 ("device_code", code.device_code.as_str()),
             ];
-            let r = self
-                .http
-                .post(self.url("/device/token"))
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| self.unreachable(e))?;
-            let status = r.status();
-            let text = r.text().await.map_err(|e| self.unreachable(e))?;
+            let (status, text) = self.post("/device/token", &form).await?;
             if status.is_success() {
                 return self.family(&text, clock.now());
             }
@@ -235,15 +239,7 @@ impl DeviceFlow<'_> {
             ("usage_points_id", meters.as_str()),
             ("refresh_token", family.refresh_token.as_str()),
         ];
-        let r = self
-            .http
-            .post(self.url("/device/token"))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
-        let status = r.status();
-        let text = r.text().await.map_err(|e| self.unreachable(e))?;
+        let (status, text) = self.post("/device/token", &form).await?;
         if !status.is_success() {
             return Err(LoginError::Refused(describe(&text)));
         }
@@ -260,21 +256,20 @@ impl DeviceFlow<'_> {
 
     /// `POST /device/revoke` with the refresh token (RFC 7009).
     pub async fn revoke(&self, family: &TokenFamily) -> Result<(), LoginError> {
-        let r = self
-            .http
-            .post(self.url("/device/revoke"))
-            .form(&[
-                ("token", family.refresh_token.as_str()),
-                ("token_type_hint", "refresh_token"),
-            ])
-            .send()
-            .await
-            .map_err(|e| self.unreachable(e))?;
+        let (status, _) = self
+            .post(
+                "/device/revoke",
+                &[
+                    ("token", family.refresh_token.as_str()),
+                    ("token_type_hint", "refresh_token"),
+                ],
+            )
+            .await?;
         // The original proxy has no revocation endpoint: forgetting the tokens is all we can do.
-        if r.status().is_success() || r.status().as_u16() == 404 {
+        if status.is_success() || status.as_u16() == 404 {
             Ok(())
         } else {
-            Err(LoginError::Refused(format!("HTTP {}", r.status().as_u16())))
+            Err(LoginError::Refused(format!("HTTP {}", status.as_u16())))
         }
     }
 }
