@@ -231,32 +231,24 @@ async fn check_meter(
     now: DateTime<Utc>,
 ) {
     match source.contract(pdl).await {
-        Ok(facts) => c.ok(
-            &format!(
-                "{pdl} : contrat lu (mise en service {}, {} kVA, heures creuses {})",
-                facts
-                    .activation_date
-                    .map(|d| d.to_string())
-                    .unwrap_or("?".into()),
-                facts
-                    .subscribed_kva
-                    .map(|k| k.to_string())
-                    .unwrap_or("?".into()),
-                facts.offpeak.as_deref().unwrap_or("aucune")
-            ),
-            &format!(
-                "{pdl}: contract read (in service since {}, {} kVA, off-peak hours {})",
-                facts
-                    .activation_date
-                    .map(|d| d.to_string())
-                    .unwrap_or("?".into()),
-                facts
-                    .subscribed_kva
-                    .map(|k| k.to_string())
-                    .unwrap_or("?".into()),
-                facts.offpeak.as_deref().unwrap_or("none")
-            ),
-        ),
+        Ok(facts) => {
+            let since = facts
+                .activation_date
+                .map_or_else(|| "?".into(), |d| d.to_string());
+            let kva = facts
+                .subscribed_kva
+                .map_or_else(|| "?".into(), |k| k.to_string());
+            c.ok(
+                &format!(
+                    "{pdl} : contrat lu (mise en service {since}, {kva} kVA, heures creuses {})",
+                    facts.offpeak.as_deref().unwrap_or("aucune")
+                ),
+                &format!(
+                    "{pdl}: contract read (in service since {since}, {kva} kVA, off-peak hours {})",
+                    facts.offpeak.as_deref().unwrap_or("none")
+                ),
+            )
+        }
         Err(e) if e.kind() == ErrorKind::ConsentLost || e.kind() == ErrorKind::InvalidToken => {
             let (fr, en) = action(&e);
             c.problem(
