@@ -3,13 +3,11 @@
 
 use std::fmt::Write;
 
-use linky_core::holidays::HolidayZone;
-use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
 use linky_domoticz::dashboard::{parse_primary, parse_secondary, DashboardPeriod, Statistic};
 use linky_domoticz::push::{
-    device_name, find_device, merged, merged_pairs, meter_data, push_device, refresh_dashboard,
+    device_name, find_device, merged, merged_pairs, push_device, refresh_dashboard,
     remembered_device, DeviceData, DeviceOrigin, MeterPush, PushError, PushSettings,
 };
 use linky_store::Store;
@@ -88,11 +86,7 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
         zone: z.timezone.parse().unwrap_or(linky_core::paris::TZ),
         all,
         hardware_name: z.hardware.clone(),
-        holiday_zone: if settings.offpeak.alsace_moselle {
-            HolidayZone::AlsaceMoselle
-        } else {
-            HolidayZone::Metropole
-        },
+        holiday_zone: super::web::tariffs(settings).holiday_zone,
         day_indexes: z.day_indexes,
         // Both validated with the settings; the defaults are the original's.
         dashboard: (
@@ -108,19 +102,13 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
 fn devices_data(
     settings: &Settings,
     store: &Store,
-    push: &PushSettings,
     today: chrono::NaiveDate,
 ) -> Result<Vec<DeviceData>, CommandError> {
-    let user_schedule = OffPeakSchedule::parse(&settings.offpeak.schedule)
-        .ok()
-        .filter(|s| !s.is_empty());
+    // The same split as the dashboard's, so the page shows what was pushed.
+    let tariffs = super::web::tariffs(settings);
     let mut list = Vec::new();
     for meter in store.meters()? {
-        let schedule = linky_web::data::schedule_for(
-            user_schedule.as_ref(),
-            meter.contract_offpeak.as_deref(),
-        );
-        list.push(meter_data(store, &meter.pdl, &schedule, push, today)?);
+        list.push(tariffs.meter(store, &meter, today)?);
     }
     let pairs = merged_pairs(&list);
     for (c, p) in pairs {
@@ -181,7 +169,7 @@ async fn push_devices(
     let push = push_settings(settings, all);
     let today = linky_core::paris::local_date(clock.now());
     let mut done = Vec::new();
-    for data in devices_data(settings, &store, &push, today)? {
+    for data in devices_data(settings, &store, today)? {
         let report = push_device(&d, &mut store, &data, &push, today)
             .await
             .map_err(push_error)?;
@@ -345,7 +333,7 @@ pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn 
         let store = Store::open(&paths.store())?;
         let push = push_settings(settings, false);
         let today = linky_core::paris::local_date(clock.now());
-        for data in devices_data(settings, &store, &push, today)? {
+        for data in devices_data(settings, &store, today)? {
             refresh_dashboard(&d, &store, &data, &push, today)
                 .await
                 .map_err(push_error)?;
