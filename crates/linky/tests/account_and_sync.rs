@@ -363,6 +363,21 @@ async fn export_totals_match_the_store_on_a_dst_day() {
     assert!(!rows.as_array().unwrap().is_empty());
     assert!(rows[0]["max_power_va"].as_u64().unwrap() > 0, "{rows}");
 
+    // linky's own files are never an export's target.
+    let before = fingerprint(dir.path());
+    let db = dir.path().join("linky.db");
+    let out = export(&[
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--output",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("linky's own files"));
+    assert_eq!(fingerprint(dir.path()), before, "the store is untouched");
+
     // Bad input: exit 2, the flag named, in both languages.
     for (args, en, fr) in [
         (

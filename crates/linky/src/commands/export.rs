@@ -35,6 +35,22 @@ pub fn run(
             en: format!("--from {from} is after --to {to}: give the first day first (--to is included)"),
         }));
     }
+    if let Some(out) = &args.output {
+        // SQLite keeps `-wal` and `-shm` files beside the store: none of them may be replaced.
+        let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+        let kept = [paths.store(), paths.tokens()];
+        let is_kept = canonical(out).is_some_and(|o| {
+            kept.iter()
+                .filter_map(|k| canonical(k))
+                .any(|k| o == k || o.to_string_lossy().starts_with(&*k.to_string_lossy()))
+        });
+        if is_kept {
+            return Err(CommandError::from(Message {
+                fr: format!("--output {} est un fichier de linky (données ou jetons) : choisissez un autre fichier", out.display()),
+                en: format!("--output {} is one of linky's own files (data or tokens): choose another file", out.display()),
+            }));
+        }
+    }
     let store = Store::open(&paths.store())?;
     let meters = store.meters()?;
     let listed = || {
@@ -101,7 +117,8 @@ pub fn run(
         None => Ok(text),
         Some(path) => {
             // Written beside, then renamed: an interrupted export never leaves half a file.
-            let partial = path.with_extension("partial");
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
             std::fs::write(&partial, &text)
                 .and_then(|()| std::fs::rename(&partial, path))
                 .map_err(|e| {
