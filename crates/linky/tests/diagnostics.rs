@@ -384,6 +384,38 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
         text.contains("Trusted Networks") && !text.contains("pa55-word-xyz"),
         "{text}"
     );
+
+    // Each push leaves its outcome for the dashboard's status card, never the password.
+    let last_push = |dir: &Path| -> serde_json::Value {
+        let store = linky_store::Store::open(&dir.join("linky.db")).unwrap();
+        serde_json::from_str(&store.state("domoticz.last_push").unwrap().unwrap()).unwrap()
+    };
+    let pushed = last_push(d.path());
+    assert_eq!(pushed["ok"], true, "{pushed}");
+    assert_eq!(pushed["devices"][0]["idx"], 1, "{pushed}");
+    let p = d.path().to_path_buf();
+    let url = running.url();
+    let out = tokio::task::spawn_blocking(move || {
+        linky(&p, &["domoticz", "push"])
+            .env("LINKY_DOMOTICZ_URL", &url)
+            .env("LINKY_DOMOTICZ_USER", "admin")
+            .env("LINKY_DOMOTICZ_PASSWORD", "pa55-word-xyz")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let refused = last_push(d.path());
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert!(
+        refused["error"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("Trusted Networks"),
+        "{refused}"
+    );
+    assert!(!refused.to_string().contains("pa55-word-xyz"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
