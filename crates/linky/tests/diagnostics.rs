@@ -444,6 +444,41 @@ async fn dashboard_refuses_the_network_without_a_password_then_serves_with_one()
         out.contains(&format!("cannot listen on {address}")) && out.contains("--listen"),
         "{out}"
     );
+
+    // `linky run` with `web.enabled = false` does not even try that port.
+    let config = d.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[web]\nenabled = false\nlisten = \"{address}\"\n"),
+    )
+    .unwrap();
+    let mut daemon = linky(d.path(), &["--config", config.to_str().unwrap(), "run"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = daemon.stderr.take().unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("daemon started") {
+                let _ = started_tx.send(());
+            }
+        }
+    });
+    let started = tokio::task::spawn_blocking(move || {
+        started_rx.recv_timeout(std::time::Duration::from_secs(60))
+    })
+    .await
+    .unwrap();
+    terminate(&daemon);
+    assert!(started.is_ok(), "the daemon starts without its dashboard");
+    let output = tokio::task::spawn_blocking(move || daemon.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Dashboard:"));
+    reader.join().unwrap();
     drop(taken);
 
     let password = "a long enough password";
