@@ -1,4 +1,4 @@
-//! Conformance against the recorded Enedis bodies in shared/reference/enedis-samples: we read
+//! Conformance against the recorded Enedis bodies in testdata/enedis-samples: we read
 //! each one, and what we build from the values read is the same JSON, key for key.
 
 use std::path::PathBuf;
@@ -10,10 +10,8 @@ use linky_core::Energy;
 use serde_json::Value;
 
 fn sample(path: &str) -> String {
-    let root =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/enedis-samples");
-    std::fs::read_to_string(root.join(path))
-        .unwrap_or_else(|e| panic!("{path}: {e} (shared/ must sit beside the repository)"))
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/enedis-samples");
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn json_sample(path: &str) -> Value {

@@ -21,6 +21,29 @@ impl Clock for SystemClock {
     }
 }
 
+/// Real time shifted by a fixed offset: it reads `now` at the moment it is made, then advances
+/// with the system clock. Processes started by a test share one instant this way, and the demo
+/// simulator can start on a chosen day.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    offset: Duration,
+}
+
+impl OffsetClock {
+    /// A clock that reads `now` at this moment and advances in real time.
+    pub fn starting_at(now: DateTime<Utc>) -> OffsetClock {
+        OffsetClock {
+            offset: now - Utc::now(),
+        }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+}
+
 /// A clock that only moves when told to. Clones share the same time, so a test can hand one
 /// clone to the code under test and move time with another.
 #[derive(Debug, Clone)]

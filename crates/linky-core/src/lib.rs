@@ -25,7 +25,7 @@ pub mod paris;
 mod readings;
 mod usage_point;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
 pub use energy::Energy;
 pub use lang::{Lang, Localized};
 pub use load_curve::{LoadCurve, LoadCurveError, LoadCurvePoint, Step, StepError};

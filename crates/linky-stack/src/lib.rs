@@ -6,11 +6,33 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use enedis_sim::{Credentials, RunningSimulator, SimConfig, Simulator};
-use linky_core::Clock;
+use linky_core::{Clock, OffsetClock};
 use linky_enedis::login::{DeviceFlow, LoginError};
 use linky_enedis::tokens::TokenFamily;
 use linky_proxy::{AppState, ProxyConfig};
 use linky_proxy_sqlite::SqliteStore;
+
+/// The instant the tests of the `linky` binary start from: noon in Paris, on a day after the
+/// autumn daylight-saving change. A fixed instant makes them independent of the hour and the day
+/// they run on (before 08:00 Enedis has not published yesterday yet).
+pub const TEST_NOW: &str = "2026-11-28T11:00:00Z";
+
+/// One clock per test process, started at [`TEST_NOW`] and running in real time: the stack and
+/// every `linky` process it spawns (through `LINKY_TEST_NOW`, [`test_now`]) read the same time.
+pub fn test_clock() -> OffsetClock {
+    static CLOCK: std::sync::OnceLock<OffsetClock> = std::sync::OnceLock::new();
+    *CLOCK.get_or_init(|| {
+        let start = chrono::DateTime::parse_from_rfc3339(TEST_NOW)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        OffsetClock::starting_at(start)
+    })
+}
+
+/// [`test_clock`]'s current instant as `LINKY_TEST_NOW` takes it.
+pub fn test_now() -> String {
+    test_clock().now().to_rfc3339()
+}
 
 /// The application credentials the stack's proxy holds at its simulator.
 pub const APP_ID: &str = "linky-stack-app";

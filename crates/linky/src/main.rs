@@ -2,6 +2,7 @@
 //! `commands`, and all the logic they call is in `linky-core`.
 
 mod cli;
+mod clock;
 mod commands;
 mod report;
 mod settings;
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
         Command::Offpeak {
             command: OffPeakCommand::Show(args),
         } => (
-            commands::offpeak::show(args, &linky_core::SystemClock, flag_lang),
+            commands::offpeak::show(args, &*clock::clock(), flag_lang),
             flag_lang,
         ),
         Command::Holidays(args) => (commands::holidays::run(args, flag_lang), flag_lang),
@@ -81,19 +82,13 @@ fn configured(cli: &Cli) -> (commands::CommandResult, Option<linky_core::Lang>) 
     }
     if let Command::Status = &cli.command {
         let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| {
-            commands::status::run(
-                &settings,
-                &paths,
-                out.display_lang(),
-                &linky_core::SystemClock,
-            )
+            commands::status::run(&settings, &paths, out.display_lang(), &*clock::clock())
         });
         return (result, lang);
     }
     if let Command::Export(args) = &cli.command {
-        let result = commands::Paths::resolve(settings.data_dir.as_deref()).and_then(|paths| {
-            commands::export::run(args, &settings, &paths, &linky_core::SystemClock)
-        });
+        let result = commands::Paths::resolve(settings.data_dir.as_deref())
+            .and_then(|paths| commands::export::run(args, &settings, &paths, &*clock::clock()));
         return (result, lang);
     }
     (networked(cli, &out, settings), lang)
@@ -135,26 +130,14 @@ fn networked(
             }
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
             Command::Sync(_) => {
-                commands::sync::run(
-                    &settings,
-                    &paths,
-                    out.display_lang(),
-                    commands::sync::system_clock(),
-                )
-                .await
+                commands::sync::run(&settings, &paths, out.display_lang(), clock::clock()).await
             }
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
             Command::Dashboard(_) => {
                 commands::web::serve_only(&settings, &paths, out.display_lang()).await
             }
             Command::Run(_) => {
-                commands::daemon::run(
-                    &settings,
-                    &paths,
-                    out.display_lang(),
-                    commands::sync::system_clock(),
-                )
-                .await
+                commands::daemon::run(&settings, &paths, out.display_lang(), clock::clock()).await
             }
             Command::Domoticz { command } => match command {
                 cli::DomoticzCommand::Push { all } => {
@@ -162,7 +145,7 @@ fn networked(
                         &settings,
                         &paths,
                         out.display_lang(),
-                        &linky_core::SystemClock,
+                        &*clock::clock(),
                         *all,
                     )
                     .await
@@ -172,13 +155,7 @@ fn networked(
                 }
             },
             Command::Doctor => {
-                commands::doctor::run(
-                    &settings,
-                    &paths,
-                    out.display_lang(),
-                    commands::sync::system_clock(),
-                )
-                .await
+                commands::doctor::run(&settings, &paths, out.display_lang(), clock::clock()).await
             }
             _ => Ok(String::new()),
         }

@@ -7,7 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use linky_core::SystemClock;
+use linky_core::Clock;
 use linky_stack::{Stack, StackOptions};
 
 type Dir = linky_stack::TempDir;
@@ -23,6 +23,7 @@ fn linky(dir: &Path) -> Command {
             c.env_remove(k);
         }
     }
+    c.env("LINKY_TEST_NOW", linky_stack::test_now());
     c.arg("--data-dir").arg(dir);
     c
 }
@@ -42,7 +43,7 @@ const SYNC: &[&str] = &[
 ];
 
 async fn stack() -> Stack {
-    let mut options = StackOptions::new(Arc::new(SystemClock));
+    let mut options = StackOptions::new(Arc::new(linky_stack::test_clock()));
     options.sim.quota = enedis_sim::Quota {
         per_second: 1000,
         per_hour: 100_000,
@@ -267,7 +268,7 @@ async fn export_totals_match_the_store_on_a_dst_day() {
     let pdl = "12345678901234";
     assert!(login(&s, dir.path(), 3, &[pdl]).await.status.success());
     // The last daylight-saving change before the published days, whatever today is.
-    let today = linky_core::paris::local_date(chrono::Utc::now());
+    let today = linky_core::paris::local_date(linky_stack::test_clock().now());
     let dst = (2..400)
         .map(|n| today - Days::days(n))
         .find(|d| linky_core::paris::day_hours(*d) != 24)

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use linky_core::SystemClock;
+use linky_core::Clock;
 use linky_enedis::tokens::TokenFile;
 use linky_stack::{Stack, StackOptions};
 
@@ -23,6 +23,7 @@ fn linky(dir: &Path, args: &[&str]) -> Command {
             c.env_remove(k);
         }
     }
+    c.env("LINKY_TEST_NOW", linky_stack::test_now());
     c.env("HOME", dir)
         .arg("--lang")
         .arg("en")
@@ -55,7 +56,7 @@ fn terminate(child: &std::process::Child) {
 }
 
 async fn stack() -> Stack {
-    let mut options = StackOptions::new(Arc::new(SystemClock));
+    let mut options = StackOptions::new(Arc::new(linky_stack::test_clock()));
     options.sim.quota = enedis_sim::Quota {
         per_second: 1000,
         per_hour: 100_000,
@@ -308,6 +309,8 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
     let double = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
         trust_loopback: true,
         short_log_days: 7,
+        // The server's local time, on the test clock's day.
+        fixed_now: Some("2026-11-28 12:00:00".into()),
         ..Default::default()
     })
     .unwrap();

@@ -147,8 +147,8 @@ pub fn shape(v: &Value) -> Value {
 }
 
 pub fn sample(path: &str) -> Value {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/enedis-samples");
+    let root =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/enedis-samples");
     let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use linky_core::{Clock, Lang, SystemClock, UsagePoint};
+use linky_core::{Clock, Lang, UsagePoint};
 use linky_enedis::login::{DeviceCode, DeviceFlow};
 use linky_enedis::tokens::TokenFile;
 use linky_store::Store;
@@ -82,7 +82,7 @@ pub async fn login(
     let _ = write!(out, "{}", instructions(&code, lang));
     let _ = out.flush();
     drop(out);
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = crate::clock::clock();
     let family = flow
         .wait(&code, clock.as_ref())
         .await

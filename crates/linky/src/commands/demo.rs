@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use linky_core::{Clock, Lang, SystemClock, UsagePoint};
+use linky_core::{Clock, Lang, UsagePoint};
 use linky_enedis::tokens::TokenFile;
 use linky_enedis::{EnedisSource, Generation};
 use linky_stack::{Stack, StackOptions, TempDir};
@@ -59,7 +59,7 @@ async fn demo(
     lang: Lang,
     temp: &TempDir,
 ) -> Result<(), super::CommandError> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = crate::clock::clock();
     let mut options = StackOptions::new(clock.clone());
     options.sim.quota = enedis_sim::Quota {
         per_second: 1000,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use linky_core::{Clock, Direction, Lang, SystemClock, UsagePoint};
+use linky_core::{Clock, Direction, Lang, UsagePoint};
 use linky_enedis::{EnedisSource, Generation};
 use linky_store::{Kind, Store};
 use linky_sync::{Progress, RunSettings, Runner, Stop, SyncReport, SyncSettings, Window};
@@ -314,9 +314,4 @@ pub fn summary(report: &SyncReport, lang: Lang) -> String {
         );
     }
     out
-}
-
-/// The system clock, for the binary.
-pub fn system_clock() -> Arc<dyn Clock> {
-    Arc::new(SystemClock)
 }

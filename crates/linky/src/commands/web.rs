@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::OffPeakSchedule;
-use linky_core::{Clock, Lang, SystemClock};
+use linky_core::{Clock, Lang};
 use linky_web::data::Tariffs;
 use linky_web::{Access, WebConfig};
 
@@ -75,7 +75,7 @@ pub async fn start(
 
 /// `linky dashboard`: serves until Ctrl-C or SIGTERM.
 pub async fn serve_only(settings: &Settings, paths: &Paths, lang: Lang) -> CommandResult {
-    let config = config(settings, paths.store(), lang, Arc::new(SystemClock));
+    let config = config(settings, paths.store(), lang, crate::clock::clock());
     let server = start(settings, config, lang, super::shutdown_signal()).await?;
     server.await.map_err(|e| {
         CommandError::failed(super::Message {
