@@ -15,6 +15,7 @@
 //! Not simulated: Domoticz's own 5-minute and midnight auto-logging of devices without
 //! `DisableLogAutoUpdate`, events, MQTT and the Python plugin entry points.
 
+mod conn;
 mod tables;
 pub mod values;
 
@@ -34,6 +35,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use crate::conn::Https;
 
 pub use tables::{cleanup_short_log, option, MANAGED_COUNTER, P1};
 
@@ -79,9 +82,11 @@ pub struct DoubleOptions {
     pub allow_plain_basic_auth: bool,
     /// "Short Log Sensors" retention in days (`ShortLogDays`).
     pub short_log_days: i64,
-    /// The server's local time as `YYYY-MM-DD HH:MM:SS` (`LastUpdate`, retention), or the
-    /// machine's when `None`.
+    /// The server's local time as `YYYY-MM-DD HH:MM:SS` (`LastUpdate`, retention, "Today"),
+    /// or the machine's when `None`.
     pub fixed_now: Option<String>,
+    /// The server's time zone, as its `mktime` uses it for the day graph.
+    pub zone: chrono_tz::Tz,
 }
 
 impl Default for DoubleOptions {
@@ -92,6 +97,7 @@ impl Default for DoubleOptions {
             allow_plain_basic_auth: false,
             short_log_days: 1,
             fixed_now: None,
+            zone: chrono_tz::Europe::Paris,
         }
     }
 }
@@ -169,6 +175,37 @@ impl DomoticzDouble {
         );
     }
 
+    /// Adds the hardware of a Python plugin such as DomoticzLinky, enabled; returns its idx.
+    pub fn add_plugin_hardware(&self, name: &str) -> i64 {
+        let db = lock(&self.shared.db);
+        let _ = db.execute(
+            "INSERT INTO Hardware (Name, Enabled, Type, Extra) VALUES (?1, 1, ?2, 'DomoticzLinky')",
+            params![name, PYTHON_PLUGIN],
+        );
+        db.last_insert_rowid()
+    }
+
+    /// Adds a P1 device as a plugin creates it on `hardware` (its own DeviceID, e.g. the PDL; the
+    /// name prefixed with the hardware name); returns its idx.
+    pub fn add_plugin_device(&self, hardware: i64, device_id: &str, name: &str) -> i64 {
+        let db = lock(&self.shared.db);
+        let options = tables::stored_options("AddDBLogEntry:true;DisableLogAutoUpdate:true");
+        let _ = db.execute(
+            "INSERT INTO DeviceStatus (HardwareID, DeviceID, Unit, Name, Used, Type, SubType, sValue, Options)
+             VALUES (?1, ?2, 1, ?3, 1, ?4, ?5, '0;0;0;0;0;0', ?6)",
+            params![hardware, device_id, name, P1.0, P1.1, options],
+        );
+        db.last_insert_rowid()
+    }
+
+    /// Enables or disables a hardware (Setup > Hardware).
+    pub fn set_hardware_enabled(&self, hardware: i64, enabled: bool) {
+        let _ = lock(&self.shared.db).execute(
+            "UPDATE Hardware SET Enabled = ?1 WHERE ID = ?2",
+            params![enabled, hardware],
+        );
+    }
+
     /// Changes the settings (a new version, trusted networks, retention...).
     pub fn set_options(&self, change: impl FnOnce(&mut DoubleOptions)) {
         let mut o = lock(&self.shared.options);
@@ -203,29 +240,9 @@ impl DomoticzDouble {
 
     /// Serves on `addr` (port 0 picks one) in the background.
     pub async fn bind(&self, addr: SocketAddr) -> std::io::Result<RunningDouble> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Ok(RunningDouble {
-            addr,
-            stop: Some(stop),
-            task: Some(task),
-            scheme: "http",
-        })
+        self.serve(addr, None, "http").await
     }
-}
 
-impl DomoticzDouble {
     /// Serves HTTPS on `addr` with a PEM certificate chain and private key, in the background.
     pub async fn bind_tls(
         &self,
@@ -235,7 +252,6 @@ impl DomoticzDouble {
     ) -> std::io::Result<RunningDouble> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-        use tower::ServiceExt;
         let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
         let certs: Vec<CertificateDer<'static>> =
             CertificateDer::pem_slice_iter(cert_pem.as_bytes())
@@ -251,52 +267,27 @@ impl DomoticzDouble {
             .with_single_cert(certs, key)
             .map_err(|e| invalid(e.to_string()))?;
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        self.serve(addr, Some(acceptor), "https").await
+    }
+
+    async fn serve(
+        &self,
+        addr: SocketAddr,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        scheme: &'static str,
+    ) -> std::io::Result<RunningDouble> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        let router = self.router();
-        let task = tokio::spawn(async move {
-            loop {
-                let (tcp, peer) = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok(a) => a,
-                        Err(_) => continue,
-                    },
-                    _ = &mut stopped => break,
-                };
-                let (acceptor, router) = (acceptor.clone(), router.clone());
-                tokio::spawn(async move {
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = router.map_request(
-                        move |mut r: axum::http::Request<hyper::body::Incoming>| {
-                            r.extensions_mut().insert(ConnectInfo(peer));
-                            r.extensions_mut().insert(Https);
-                            r
-                        },
-                    );
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(
-                            hyper_util::rt::TokioIo::new(tls),
-                            hyper_util::service::TowerToHyperService::new(service),
-                        )
-                        .await;
-                });
-            }
-        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(conn::serve(listener, self.router(), tls, stopped));
         Ok(RunningDouble {
             addr,
             stop: Some(stop),
             task: Some(task),
-            scheme: "https",
+            scheme,
         })
     }
 }
-
-/// Marks a request that came over TLS.
-#[derive(Debug, Clone, Copy)]
-struct Https;
 
 /// The double serving on a socket; stops when dropped.
 pub struct RunningDouble {
@@ -352,6 +343,9 @@ fn ok(title: &str, extra: Value) -> Response {
 fn err(title: &str) -> Response {
     Json(json!({"status": "ERR", "title": title})).into_response()
 }
+
+/// Commands a signed-in non-admin gets 403 for (§8 "Rights").
+const ADMIN_ONLY: &[&str] = &["addhardware", "createdevice", "setused", "deletedevice"];
 
 /// Commands answered without a session (`main/WebServer.cpp:268-281`).
 const WHITELISTED: &[&str] = &[
@@ -582,6 +576,10 @@ async fn json_htm(
         return unauthorized();
     }
     let admin = rights == Some(Rights::Admin);
+    // §8 "Rights": a signed-in non-admin is refused these with 403, not 401.
+    if rights.is_some() && !admin && ADMIN_ONLY.contains(&command.as_str()) {
+        return (StatusCode::FORBIDDEN, "403 Forbidden").into_response();
+    }
     let now = now(&o);
     let db = lock(&shared.db);
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
@@ -594,7 +592,15 @@ async fn json_htm(
             ),
             None => ok("GetVersion", json!({})),
         },
-        "getsettings" if admin => ok(
+        "getauth" => match rights {
+            Some(r) => ok(
+                "GetAuth",
+                json!({"user": user_name(&headers), "rights": r as i64, "version": o.version.label()}),
+            ),
+            None => ok("GetAuth", json!({})),
+        },
+        // §8: allowed to User and Viewer accounts too.
+        "getsettings" => ok(
             "settings",
             json!({"ShortLogDays": o.short_log_days, "AllowPlainBasicAuth": i64::from(o.allow_plain_basic_auth)}),
         ),
@@ -630,7 +636,7 @@ async fn json_htm(
                 ) {
                     ("250", "1", _) | (_, _, "0XFA01") => Some(P1),
                     ("243", "33", _) | (_, _, "0XF321") => Some(MANAGED_COUNTER),
-                    _ => None,
+                    (t, st, _) => t.parse().ok().zip(st.parse().ok()),
                 }
             } else {
                 match get("sensortype").as_str() {
@@ -661,7 +667,11 @@ async fn json_htm(
                     r.get(0)
                 })
                 .unwrap_or(1);
-            let initial = if kind == P1 { "0;0;0;0;0;0" } else { "-1;0" };
+            let initial = match kind {
+                P1 => "0;0;0;0;0;0",
+                MANAGED_COUNTER => "-1;0",
+                _ => "0",
+            };
             let created = db.execute(
                 "INSERT INTO DeviceStatus (ID, HardwareID, DeviceID, Unit, Name, Used, Type, SubType, sValue, LastUpdate)
                  VALUES (?1, ?2, ?3, 1, ?4, 1, ?5, ?6, ?7, ?8)",
@@ -678,15 +688,7 @@ async fn json_htm(
             };
             if get("used") != "true" {
                 // `used=false` deletes the device and its logs.
-                for t in [
-                    "Meter",
-                    "Meter_Calendar",
-                    "MultiMeter",
-                    "MultiMeter_Calendar",
-                ] {
-                    let _ = db.execute(&format!("DELETE FROM {t} WHERE DeviceRowID = ?1"), [idx]);
-                }
-                let _ = db.execute("DELETE FROM DeviceStatus WHERE ID = ?1", [idx]);
+                delete_device(&db, idx);
                 return ok("SetUsed", json!({}));
             }
             let _ = db.execute("UPDATE DeviceStatus SET Used = 1 WHERE ID = ?1", [idx]);
@@ -696,7 +698,8 @@ async fn json_htm(
                     params![name, idx],
                 );
             }
-            if let Some(d) = q.get("description") {
+            // §8: the description is written only together with a name.
+            if let (Some(d), Some(_)) = (q.get("description"), q.get("name")) {
                 let _ = db.execute(
                     "UPDATE DeviceStatus SET Description = ?1 WHERE ID = ?2",
                     params![d, idx],
@@ -720,7 +723,14 @@ async fn json_htm(
             }
             ok("SetUsed", json!({}))
         }
-        "gethardware" if admin => {
+        "deletedevice" if admin => {
+            let Some(idx) = idx() else {
+                return err("DeleteDevice");
+            };
+            delete_device(&db, idx);
+            ok("DeleteDevice", json!({}))
+        }
+        "gethardware" => {
             let list: Vec<Value> = query_rows(&db, "SELECT ID, Name, Type, Enabled FROM Hardware WHERE ?1 = ?1 ORDER BY ID", 0, 4)
                 .into_iter()
                 .map(|r| json!({"idx": r[0], "Name": r[1], "Type": r[2].parse::<i64>().unwrap_or(0), "Enabled": if r[3] == "1" { "true" } else { "false" }}))
@@ -734,7 +744,13 @@ async fn json_htm(
             );
             ok("RenameDevice", json!({}))
         }
-        "getdevices" => ok("Devices", json!({"result": devices(&db, q.get("rid"))})),
+        "getdevices" => {
+            let shown = Listing {
+                rid: q.get("rid").and_then(|r| r.parse().ok()),
+                display_disabled: get("displaydisabled") == "1",
+            };
+            ok("Devices", json!({"result": devices(&db, shown, &now)}))
+        }
         "udevice" if rights >= Some(Rights::User) => {
             let Some(idx) = idx() else {
                 return err("Update Device");
@@ -745,7 +761,7 @@ async fn json_htm(
                 Err(_) => err("Update Device"),
             }
         }
-        "graph" => graph(&db, idx().unwrap_or(-1), &get("range")),
+        "graph" => graph(&db, idx().unwrap_or(-1), &get("range"), o.zone),
         // A known command without the rights it needs is refused like an unknown one from a
         // non-admin (INFERRED: domoticz.md only says "admin only").
         _ if admin => err("Unknown command"),
@@ -753,48 +769,85 @@ async fn json_htm(
     }
 }
 
-/// `getdevices`: what the dashboard shows (domoticz.md §1.5, `main/WebServer.cpp:2805-2900`).
-fn devices(db: &Connection, rid: Option<&String>) -> Vec<Value> {
+/// Which devices `getdevices` lists.
+struct Listing {
+    /// `rid`: one device.
+    rid: Option<i64>,
+    /// `displaydisabled=1`: devices of disabled hardware too (hidden by default, §8).
+    display_disabled: bool,
+}
+
+/// Domoticz's hardware type of a Python plugin (`HTYPE_PythonPlugin`).
+pub const PYTHON_PLUGIN: i64 = 94;
+/// Domoticz's hardware type of Dummy (virtual) hardware.
+pub const DUMMY: i64 = 15;
+
+/// The `Type` and `SubType` names `getdevices` gives.
+fn type_names(kind: (i64, i64)) -> (&'static str, &'static str) {
+    match kind {
+        P1 => ("P1 Smart Meter", "Energy"),
+        MANAGED_COUNTER => ("General", "Managed Counter"),
+        (0x50, _) => ("Temp", "LaCrosse TX3"),
+        _ => ("Unknown", "Unknown"),
+    }
+}
+
+/// `getdevices` (domoticz.md §1.5 and §8): devices of disabled hardware only with
+/// `displaydisabled=1`, where a plugin's device then shows the hex of its truncated DeviceID;
+/// unused devices listed; a P1 meter's "Today" computed as Domoticz does, unsigned.
+fn devices(db: &Connection, shown: Listing, now: &str) -> Vec<Value> {
     let mut stmt = match db.prepare(
-        "SELECT ID, HardwareID, DeviceID, Name, Description, Type, SubType, IFNULL(sValue, ''), LastUpdate
-         FROM DeviceStatus WHERE Used = 1 AND (?1 IS NULL OR ID = ?1) ORDER BY ID",
+        "SELECT d.ID, d.HardwareID, d.DeviceID, d.Name, d.Description, d.Type, d.SubType, IFNULL(d.sValue, ''),
+                d.LastUpdate, d.Used, IFNULL(h.Name, ''), IFNULL(h.Type, 0), IFNULL(h.Enabled, 1)
+         FROM DeviceStatus d LEFT JOIN Hardware h ON h.ID = d.HardwareID
+         WHERE (?1 IS NULL OR d.ID = ?1) AND (?2 OR IFNULL(h.Enabled, 1) = 1) ORDER BY d.ID",
     ) {
         Ok(s) => s,
         Err(_) => return Vec::new(),
     };
-    let rid: Option<i64> = rid.and_then(|r| r.parse().ok());
-    let rows = stmt.query_map([rid], |r| {
+    let rows = stmt.query_map(params![shown.rid, shown.display_disabled], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
             r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
+            [r.get::<_, String>(3)?, r.get::<_, String>(4)?],
             (r.get::<_, i64>(5)?, r.get::<_, i64>(6)?),
             r.get::<_, String>(7)?,
             r.get::<_, String>(8)?,
+            r.get::<_, i64>(9)?,
+            (
+                r.get::<_, String>(10)?,
+                r.get::<_, i64>(11)?,
+                r.get::<_, bool>(12)?,
+            ),
         ))
     });
     let Ok(rows) = rows else { return Vec::new() };
     rows.filter_map(Result::ok)
-        .map(|(id, hw, device_id, name, description, kind, svalue, last)| {
+        .map(|(id, hw, device_id, [name, description], kind, svalue, last, used, (hw_name, hw_type, enabled))| {
+            // §8: a virtual device's numeric DeviceID is listed in hex; a plugin's own DeviceID
+            // only while the plugin runs, then the hex of its truncated number.
+            let shown_id = match device_id.parse::<u64>() {
+                Ok(n) if hw_type == PYTHON_PLUGIN && !enabled => format!("{:08X}", n as u32),
+                Ok(n) if hw_type == DUMMY => format!("{n:X}"),
+                _ => device_id,
+            };
+            let (type_name, subtype_name) = type_names(kind);
             let mut d = json!({
-                "idx": id.to_string(), "HardwareID": hw, "ID": device_id, "Name": name,
-                "Description": description, "LastUpdate": last, "Data": svalue,
+                "idx": id.to_string(), "HardwareID": hw, "HardwareName": hw_name, "HardwareTypeVal": hw_type,
+                "HardwareDisabled": !enabled, "ID": shown_id, "Name": name, "Description": description,
+                "Type": type_name, "SubType": subtype_name, "Used": used, "LastUpdate": last, "Data": svalue,
             });
             let parts: Vec<i64> = svalue.split(';').map(|p| values::stoll(p).unwrap_or(0)).collect();
             if kind == P1 && parts.len() == 6 {
-                let total = parts[0] + parts[1];
-                let today_min: i64 = db
-                    .query_row(
-                        "SELECT IFNULL(MIN(Value1 + Value5), ?2) FROM MultiMeter WHERE DeviceRowID = ?1 AND Date >= date(?3)",
-                        params![id, total, last],
-                        |r| r.get(0),
-                    )
-                    .unwrap_or(total);
-                d["Counter"] = json!(format!("{:.3}", total as f64 / 1000.0));
-                d["CounterToday"] = json!(format!("{:.3} kWh", (total - today_min) as f64 / 1000.0));
+                let (usage, deliv) = (parts[0] + parts[1], parts[2] + parts[3]);
+                let kwh = |v: u64| format!("{:.3}", v as f64 / 1000.0);
+                d["Counter"] = json!(kwh(usage as u64));
+                d["CounterDeliv"] = json!(kwh(deliv as u64));
+                d["CounterToday"] = json!(format!("{} kWh", kwh(today(db, id, "Value1 + Value5", usage, now))));
+                d["CounterDelivToday"] = json!(format!("{} kWh", kwh(today(db, id, "Value2 + Value6", deliv, now))));
                 d["Usage"] = json!(format!("{} Watt", parts[4]));
+                d["UsageDeliv"] = json!(format!("{} Watt", parts[5]));
             } else if kind == MANAGED_COUNTER && parts.len() == 2 {
                 d["Counter"] = json!(format!("{:.3} kWh", parts[1] as f64 / 1000.0));
                 d["Data"] = d["Counter"].clone();
@@ -807,9 +860,41 @@ fn devices(db: &Connection, rid: Option<&String>) -> Vec<Value> {
         .collect()
 }
 
+/// A P1 meter's "Today" (§8): the dashboard's counter minus the lowest short-log counter since
+/// the server's midnight, in unsigned 64-bit arithmetic (it wraps when the dashboard value is
+/// below today's short-log counters); 0 before the day's first row.
+fn today(db: &Connection, idx: i64, columns: &str, dashboard: i64, now: &str) -> u64 {
+    let lowest: Option<i64> = db
+        .query_row(
+            &format!(
+                "SELECT MIN({columns}) FROM MultiMeter WHERE DeviceRowID = ?1 AND Date >= date(?2)"
+            ),
+            params![idx, now],
+            |r| r.get(0),
+        )
+        .ok()
+        .flatten();
+    lowest.map_or(0, |low| (dashboard as u64).wrapping_sub(low as u64))
+}
+
+/// A short-log stamp as Domoticz's `mktime` reads it in the server's zone: an ambiguous autumn
+/// time is taken as the first (summer) one, which is what makes the day graph's 03:00 point 0
+/// after the merged 02:00 row (§8).
+fn mktime(stamp: &str, zone: chrono_tz::Tz) -> Option<i64> {
+    use chrono::TimeZone;
+    let naive = chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d %H:%M:%S").ok()?;
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| {
+            zone.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.timestamp())
+}
+
 /// `graph&sensor=counter`: the day graph from the short log, the others from the long log
-/// (domoticz.md §1.5; `WebServerHandleGraph.cpp`).
-fn graph(db: &Connection, idx: i64, range: &str) -> Response {
+/// (domoticz.md §1.5, §8; `WebServerHandleGraph.cpp`).
+fn graph(db: &Connection, idx: i64, range: &str, zone: chrono_tz::Tz) -> Response {
     let kind: Option<(i64, i64)> = db
         .query_row(
             "SELECT Type, SubType FROM DeviceStatus WHERE ID = ?1",
@@ -824,24 +909,10 @@ fn graph(db: &Connection, idx: i64, range: &str) -> Response {
     };
     let kwh = |v: i64| format!("{:.3}", v as f64 / 1000.0);
     let result: Vec<Value> = match (kind == P1, range) {
-        (true, "day") => {
-            let rows = query_rows(db, "SELECT Value1, Value2, Value5, Value6, strftime('%s', Date), substr(Date, 1, 16) FROM MultiMeter WHERE DeviceRowID = ?1 ORDER BY Date", idx, 6);
-            // Differences of consecutive counters, scaled to one hour; a counter that went down
-            // is skipped.
-            rows.windows(2)
-                .filter_map(|w| {
-                    let (a, b) = (&w[0], &w[1]);
-                    let seconds = b[4].parse::<i64>().ok()? - a[4].parse::<i64>().ok()?;
-                    let diff = |i: usize| b[i].parse::<i64>().ok()? .checked_sub(a[i].parse::<i64>().ok()?);
-                    let (v1, r1, v2, r2) = (diff(0)?, diff(1)?, diff(2)?, diff(3)?);
-                    if seconds <= 0 || v1 < 0 || v2 < 0 || r1 < 0 || r2 < 0 {
-                        return None;
-                    }
-                    let per_hour = |d: i64| (d * 3600 / seconds).to_string();
-                    Some(json!({"d": b[5], "v1": per_hour(v1), "v2": per_hour(v2), "r1": per_hour(r1), "r2": per_hour(r2)}))
-                })
-                .collect()
-        }
+        (true, "day") => day_graph(
+            &query_rows(db, "SELECT Value1, Value2, Value5, Value6, Date FROM MultiMeter WHERE DeviceRowID = ?1 ORDER BY Date", idx, 5),
+            zone,
+        ),
         (true, _) => query_rows(db, "SELECT Value1, Value2, Value5, Value6, Counter1, Date FROM MultiMeter_Calendar WHERE DeviceRowID = ?1 ORDER BY Date", idx, 6)
             .into_iter()
             .map(|r| {
@@ -863,6 +934,64 @@ fn graph(db: &Connection, idx: i64, range: &str) -> Response {
             .collect(),
     };
     ok("Graph counter", json!({"result": result}))
+}
+
+/// The P1 day graph (§8): each point is the counters' difference from the previous row times
+/// `int(3600 / seconds between them)`, seconds by [`mktime`]; rows not after the previous one are
+/// skipped, a counter that went down gives no point, return below 10 Wh shows 0.
+fn day_graph(rows: &[Vec<String>], zone: chrono_tz::Tz) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut last: Option<(i64, [i64; 4])> = None;
+    for r in rows {
+        let Some(at) = mktime(&r[4], zone) else {
+            continue;
+        };
+        let counters = [0, 1, 2, 3].map(|i| r[i].parse::<i64>().unwrap_or(0));
+        let Some((before, base)) = last else {
+            last = Some((at, counters));
+            continue;
+        };
+        if at <= before {
+            continue;
+        }
+        last = Some((at, counters));
+        let factor = 3600 / (at - before);
+        let diff: [i64; 4] = std::array::from_fn(|i| counters[i] - base[i]);
+        if diff.iter().any(|d| *d < 0) {
+            continue;
+        }
+        let [v1, r1, v2, r2] = diff.map(|d| d * factor);
+        let ret = |v: i64| if v < 10 { 0 } else { v };
+        out.push(
+            json!({"d": &r[4][..16.min(r[4].len())], "v1": v1.to_string(), "v2": v2.to_string(),
+            "r1": ret(r1).to_string(), "r2": ret(r2).to_string()}),
+        );
+    }
+    out
+}
+
+fn delete_device(db: &Connection, idx: i64) {
+    for t in [
+        "Meter",
+        "Meter_Calendar",
+        "MultiMeter",
+        "MultiMeter_Calendar",
+    ] {
+        let _ = db.execute(&format!("DELETE FROM {t} WHERE DeviceRowID = ?1"), [idx]);
+    }
+    let _ = db.execute("DELETE FROM DeviceStatus WHERE ID = ?1", [idx]);
+}
+
+/// The user name of a Basic `Authorization` header, for `getauth`.
+fn user_name(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.strip_prefix("Basic "))
+        .and_then(|b| B64.decode(b).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|d| d.split_once(':').map(|(u, _)| u.to_owned()))
+        .unwrap_or_default()
 }
 
 fn query_rows(db: &Connection, sql: &str, idx: i64, columns: usize) -> Vec<Vec<String>> {

@@ -44,6 +44,20 @@ async fn udevice(url: &str, idx: &str, svalue: &str) -> Value {
     call(url, &query).await.1
 }
 
+/// A client that asks Domoticz to keep its connections (without it, Domoticz closes each one
+/// after the answer, unannounced: domoticz.md §8).
+pub fn keep_alive_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::CONNECTION,
+        reqwest::header::HeaderValue::from_static("keep-alive"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// The HTTP status of a GET with Basic credentials.
 async fn basic_status(client: &reqwest::Client, url: &str, user: &str, password: &str) -> u16 {
     client
@@ -289,7 +303,7 @@ async fn managed_counter_rows() {
 async fn authentication_rules() {
     let (double, running) = start(DoubleOptions::default()).await;
     let url = running.url();
-    let client = reqwest::Client::new();
+    let client = keep_alive_client();
     let version = format!("{url}/json.htm?type=command&param=getversion");
     let settings = format!("{url}/json.htm?type=command&param=getsettings");
     // No auth: whitelisted getversion says little; the rest is 401. Basic over HTTP is 401.
@@ -363,8 +377,13 @@ async fn authentication_rules() {
         basic_status(&client, &settings, "admin", "wrong").await,
         401
     );
+    // §8: a User account may read the settings but gets 403 on what creates devices.
     double.add_user("feeder", "pw", Rights::User);
-    assert_eq!(basic_status(&client, &settings, "feeder", "pw").await, 401);
+    assert_eq!(basic_status(&client, &settings, "feeder", "pw").await, 200);
+    let create = format!(
+        "{url}/json.htm?type=command&param=createdevice&idx=1&sensorname=X&devicetype=250&devicesubtype=1"
+    );
+    assert_eq!(basic_status(&client, &create, "feeder", "pw").await, 403);
     // Trusted network: no credentials 200, but any Basic header without plain Basic is 401.
     double.set_options(|o| {
         o.allow_plain_basic_auth = false;
