@@ -3,6 +3,7 @@
 //! `udevice` with every value percent-encoded.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -73,12 +74,29 @@ pub enum DomoticzError {
         /// The transport error.
         reason: String,
     },
+    /// The connection broke after Domoticz had answered earlier calls of this session: what was
+    /// sent so far is kept and the next push resumes from there.
+    #[error("the connection to Domoticz at {url} was interrupted ({reason}); what was sent is saved and the next push resumes from there (the daemon retries on its own)")]
+    Interrupted {
+        /// The address.
+        url: String,
+        /// The transport error.
+        reason: String,
+    },
     /// A 401.
     #[error("Domoticz refused the credentials (401). Fix one of: add linky's address to Setup > Settings > Security > Trusted Networks (and set no credentials); enable 'Allow Basic-Auth authentication over plain HTTP' or use HTTPS; or use the OAuth2 password grant with a registered non-public Application")]
     Unauthorized,
     /// The credentials work but lack Admin rights.
-    #[error("the Domoticz user may not `{0}`: creating the hardware and devices and reading the settings need Admin rights (Setup > Users)")]
+    #[error("the Domoticz user may not `{0}`: this account needs Admin rights to create linky's devices (Setup > Users), or create them once with an admin account; afterwards a User account can push")]
     NeedsAdmin(String),
+    /// `idx` is not linky's device for the meter any more.
+    #[error("Domoticz device {idx} is not the meter's any more (now {found:?}); linky will not write into it")]
+    NotOurDevice {
+        /// The idx.
+        idx: i64,
+        /// What the device is now.
+        found: String,
+    },
     /// Domoticz answered ERR.
     #[error("Domoticz refused `{command}`{detail}")]
     Refused {
@@ -114,12 +132,14 @@ impl DomoticzError {
     pub fn fr(&self) -> String {
         match self {
             DomoticzError::Unreachable { url, reason } => format!("Domoticz est injoignable à {url} : {reason} ; vérifiez l'adresse et que Domoticz tourne"),
+            DomoticzError::Interrupted { url, reason } => format!("la connexion à Domoticz ({url}) a été interrompue ({reason}) ; ce qui a été envoyé est enregistré et le prochain envoi reprend à partir de là (le démon réessaie de lui-même)"),
+            DomoticzError::NotOurDevice { idx, found } => format!("le dispositif Domoticz {idx} n'est plus celui du compteur (c'est maintenant {found:?}) ; linky n'y écrira pas"),
             DomoticzError::Unauthorized => "Domoticz a refusé les identifiants (401). Au choix : ajoutez l'adresse de linky dans Configuration > Paramètres > Sécurité > Réseaux de confiance (sans identifiants) ; activez « Allow Basic-Auth authentication over plain HTTP » ou passez en HTTPS ; ou utilisez OAuth2 (mot de passe) avec une Application non publique enregistrée".into(),
             DomoticzError::Refused { command, detail } => format!("Domoticz a refusé `{command}`{detail}"),
             DomoticzError::Version2023_2 => "Domoticz 2023.2 a un bogue connu qui casse les valeurs datées (issues #5761, #5772) : passez à 2024.1 ou plus, ou forcez avec `domoticz.force_2023_2 = true`".into(),
             DomoticzError::TooOld(v) => format!("Domoticz {v} n'est pas pris en charge : les valeurs datées demandent 2020.1 ou plus ; mettez Domoticz à jour"),
             DomoticzError::BadAnswer { command, detail } => format!("Domoticz a envoyé une réponse illisible pour `{command}` : {detail}"),
-            DomoticzError::NeedsAdmin(c) => format!("l'utilisateur Domoticz ne peut pas faire `{c}` : créer le matériel et les dispositifs et lire les paramètres demandent les droits Administrateur (Configuration > Utilisateurs)"),
+            DomoticzError::NeedsAdmin(c) => format!("l'utilisateur Domoticz ne peut pas faire `{c}` : ce compte doit avoir les droits Administrateur pour créer les dispositifs de linky (Configuration > Utilisateurs), ou créez-les une fois avec un compte administrateur ; ensuite un compte Utilisateur peut envoyer les données"),
             DomoticzError::Certificate(e) => format!("le certificat HTTPS de Domoticz n'est pas reconnu ({e}) : mettez `domoticz.accept_invalid_certs = true` pour son certificat auto-signé, ou donnez son autorité dans `domoticz.ca_file`"),
             DomoticzError::Tls(e) => format!("réglages TLS inutilisables : {e} ; vérifiez `domoticz.ca_file`"),
         }
@@ -149,15 +169,41 @@ const ADMIN_COMMANDS: &[&str] = &[
 ];
 
 /// A device as `getdevices` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Device {
     /// Its idx.
     pub idx: i64,
-    /// DeviceID (the original plugin used the PDL).
+    /// DeviceID as listed: the original plugin's PDL while it runs, the hex of its truncated
+    /// number once its hardware is disabled (domoticz.md §8).
     pub device_id: String,
     /// Name.
     pub name: String,
+    /// Description.
+    pub description: String,
+    /// `Type`, e.g. `P1 Smart Meter`.
+    pub type_name: String,
+    /// `SubType`, e.g. `Energy`.
+    pub subtype_name: String,
+    /// Its hardware's type (`HardwareTypeVal`: 15 Dummy, 94 Python plugin), when listed.
+    pub hardware_type: Option<i64>,
 }
+
+impl Device {
+    /// A P1 Smart Meter (type 250, subtype 1), the only kind linky writes into.
+    pub fn is_p1(&self) -> bool {
+        self.type_name == "P1 Smart Meter" && self.subtype_name == "Energy"
+    }
+
+    /// What it is, for messages: `"Salon" (Temp)`.
+    pub fn label(&self) -> String {
+        format!("\"{}\" ({})", self.name, self.type_name)
+    }
+}
+
+/// Hardware type of Dummy (virtual) hardware.
+pub const DUMMY_HARDWARE: i64 = 15;
+/// Hardware type of a Python plugin, such as DomoticzLinky.
+pub const PLUGIN_HARDWARE: i64 = 94;
 
 /// A Domoticz server, connected.
 pub struct Domoticz {
@@ -165,6 +211,9 @@ pub struct Domoticz {
     base: String,
     auth: Auth,
     token: Mutex<Option<String>>,
+    /// Answers received so far: a broken connection after some is an interruption, not an
+    /// unreachable server.
+    answers: AtomicUsize,
     /// The version as Domoticz reports it.
     pub version: String,
     /// The forms to use.
@@ -195,7 +244,15 @@ impl Domoticz {
     pub async fn connect(c: &Connection) -> Result<Domoticz, DomoticzError> {
         // reqwest is built without a default crypto provider; installing one twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // Domoticz closes a connection after each answer, unannounced, unless the request asks
+        // for keep-alive (domoticz.md §8): without it a reused connection fails.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONNECTION,
+            reqwest::header::HeaderValue::from_static("keep-alive"),
+        );
         let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
             .user_agent(concat!("linky/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60));
@@ -217,6 +274,7 @@ impl Domoticz {
             base: c.url.trim_end_matches('/').to_owned(),
             auth: c.auth.clone(),
             token: Mutex::new(None),
+            answers: AtomicUsize::new(0),
             version: String::new(),
             form: ApiForm::Command,
         };
@@ -306,6 +364,12 @@ impl Domoticz {
         if reason.contains("certificate") {
             return DomoticzError::Certificate(reason);
         }
+        if self.answers.load(Ordering::Relaxed) > 0 {
+            return DomoticzError::Interrupted {
+                url: self.base.clone(),
+                reason,
+            };
+        }
         DomoticzError::Unreachable {
             url: self.base.clone(),
             reason,
@@ -339,19 +403,50 @@ impl Domoticz {
         &self.base
     }
 
-    /// One `/json.htm` call; a 401 with a password grant renews the token once.
-    pub async fn call(&self, command: &str, args: &[(&str, &str)]) -> Result<Value, DomoticzError> {
-        let url = format!("{}/json.htm?{}", self.base, self.query(command, args));
-        let mut renew = false;
+    /// Sends one request; a request whose connection broke before any answer is sent again
+    /// (twice at most, after a short pause) when sending it twice does no harm: every command
+    /// but the two that create something is a read or an idempotent upsert.
+    async fn send(
+        &self,
+        command: &str,
+        url: &str,
+        renew: bool,
+    ) -> Result<reqwest::Response, DomoticzError> {
+        let repeatable = !matches!(command, "addhardware" | "createdevice");
+        let mut attempt = 0u32;
         loop {
-            let mut request = self.http.get(&url);
+            let mut request = self.http.get(url);
             if let Auth::Basic { user, password } = &self.auth {
                 request = request.basic_auth(user, Some(password));
             }
             if let Some(token) = self.bearer(renew).await? {
                 request = request.bearer_auth(token);
             }
-            let r = request.send().await.map_err(|e| self.unreachable(e))?;
+            match request.send().await {
+                Ok(r) => {
+                    self.answers.fetch_add(1, Ordering::Relaxed);
+                    return Ok(r);
+                }
+                Err(e) if repeatable && attempt < 2 && !e.is_timeout() && !e.is_builder() => {
+                    attempt += 1;
+                    tracing::debug!(
+                        command,
+                        attempt,
+                        "connection to Domoticz closed before an answer: sent again"
+                    );
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(self.unreachable(e)),
+            }
+        }
+    }
+
+    /// One `/json.htm` call; a 401 with a password grant renews the token once.
+    pub async fn call(&self, command: &str, args: &[(&str, &str)]) -> Result<Value, DomoticzError> {
+        let url = format!("{}/json.htm?{}", self.base, self.query(command, args));
+        let mut renew = false;
+        loop {
+            let r = self.send(command, &url, renew).await?;
             match r.status().as_u16() {
                 401 if !renew && matches!(self.auth, Auth::Password { .. }) => {
                     renew = true;
@@ -363,6 +458,8 @@ impl Domoticz {
                     return Err(DomoticzError::NeedsAdmin(command.into()))
                 }
                 401 => return Err(DomoticzError::Unauthorized),
+                // Domoticz 2025.1 answers 403 to a signed-in non-admin (domoticz.md §8).
+                403 => return Err(DomoticzError::NeedsAdmin(command.into())),
                 404 => {
                     return Err(DomoticzError::Refused {
                         command: command.into(),
@@ -393,26 +490,35 @@ impl Domoticz {
             .unwrap_or(1))
     }
 
-    /// Every device in use.
+    /// The rights of the account linky uses (`getauth`: 2 is Admin), when this Domoticz says.
+    pub async fn rights(&self) -> Result<Option<i64>, DomoticzError> {
+        let a = self.call("getauth", &[]).await?;
+        Ok(a.get("rights").and_then(Value::as_i64))
+    }
+
+    /// Every device, those of disabled hardware included (Domoticz hides them by default, and
+    /// disabling the original plugin is what linky asks the user to do).
     pub async fn devices(&self) -> Result<Vec<Device>, DomoticzError> {
-        let d = self.call("getdevices", &[]).await?;
+        let d = self.call("getdevices", &[("displaydisabled", "1")]).await?;
         Ok(d.get("result")
             .and_then(Value::as_array)
             .map(|list| {
                 list.iter()
                     .filter_map(|x| {
+                        let text = |key: &str| -> String {
+                            x.get(key)
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .into()
+                        };
                         Some(Device {
                             idx: x.get("idx")?.as_str()?.parse().ok()?,
-                            device_id: x
-                                .get("ID")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .into(),
-                            name: x
-                                .get("Name")
-                                .and_then(Value::as_str)
-                                .unwrap_or_default()
-                                .into(),
+                            device_id: text("ID"),
+                            name: text("Name"),
+                            description: text("Description"),
+                            type_name: text("Type"),
+                            subtype_name: text("SubType"),
+                            hardware_type: x.get("HardwareTypeVal").and_then(Value::as_i64),
                         })
                     })
                     .collect()
@@ -471,15 +577,16 @@ impl Domoticz {
             )
             .await?;
         let idx = idx_of(&r, "createdevice")?;
-        self.set_options(idx, Some(description)).await?;
+        self.set_options(idx, Some((name, description))).await?;
         Ok(idx)
     }
 
-    /// `setused` with `used=true` (never false: that deletes the device) and linky's options.
+    /// `setused` with `used=true` (never false: that deletes the device) and linky's options;
+    /// a description goes with the name, since Domoticz stores it only then (domoticz.md §8).
     pub async fn set_options(
         &self,
         idx: i64,
-        description: Option<&str>,
+        named: Option<(&str, &str)>,
     ) -> Result<(), DomoticzError> {
         use base64::Engine;
         let options = base64::engine::general_purpose::STANDARD.encode(P1_OPTIONS);
@@ -489,8 +596,9 @@ impl Domoticz {
             ("used", "true"),
             ("options", options.as_str()),
         ];
-        if let Some(d) = description {
-            args.push(("description", d));
+        if let Some((name, description)) = named {
+            args.push(("name", name));
+            args.push(("description", description));
         }
         self.call("setused", &args).await.map(|_| ())
     }

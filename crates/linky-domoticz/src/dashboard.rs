@@ -9,9 +9,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
-use linky_core::{paris, Energy, MaxPower};
+use linky_core::{Energy, MaxPower};
 
-use crate::rows::{MeterSplit, P1Counters};
+use crate::rows::MeterSplit;
 
 /// A period of the original's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,50 +121,37 @@ fn inside(stamp: NaiveDateTime, (start, end): (NaiveDateTime, Option<NaiveDateTi
     stamp > start && end.is_none_or(|e| stamp <= e)
 }
 
-/// The six parts `U1;U2;R1;R2;CONS;PROD`: the secondary statistic per tariff and direction,
-/// the primary peak in VA (0 when unknown, as the original). A direction the meter does not
-/// measure shows 0; a measured one without data for the period is an error.
+/// The six parts `U1;U2;R1;R2;CONS;PROD` of the device's own value: the four counters are the
+/// running totals, on the same scale as the short-log rows (the last hour row's counters), and
+/// CONS is the primary peak in VA (0 when unknown, as the original).
+///
+/// The original put a period statistic (`value_day`, `max_cweek`...) in the counters. Domoticz
+/// computes the card's "Today" as these counters minus the lowest short-log counter since
+/// midnight, unsigned (domoticz.md §8), so anything but the running total shows nonsense such as
+/// "18446744073693252.000 kWh". The card therefore shows the meter's index and "Today"; the
+/// period statistics are on linky's own dashboard.
 pub fn dashboard_value(
     hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
     peaks: &[MaxPower],
     primary: DashboardPeriod,
-    secondary: (Statistic, DashboardPeriod),
     today: NaiveDate,
 ) -> Result<[i64; 6], DashboardError> {
-    let window = bounds(secondary.1, today);
+    if hours.is_empty() {
+        return Err(DashboardError::NoData(primary.name()));
+    }
     let mut sums = [Energy::default(); 4];
-    let mut maxima = [Energy::default(); 4];
-    let mut hours_in = 0i64;
-    let (mut has_usage, mut has_return) = (false, false);
-    for (start, split) in hours {
+    for split in hours.values() {
         let values = [
             split.usage.peak,
             split.usage.offpeak,
             split.ret.peak,
             split.ret.offpeak,
         ];
-        has_usage |= split.usage.total() > Energy::default();
-        has_return |= split.ret.total() > Energy::default();
-        let stamp = (*start + Duration::hours(1))
-            .with_timezone(&paris::TZ)
-            .naive_local();
-        if !inside(stamp, window) {
-            continue;
-        }
-        hours_in += 1;
         for i in 0..4 {
             sums[i] += values[i];
-            maxima[i] = maxima[i].max(values[i]);
         }
     }
-    if hours_in == 0 && (has_usage || has_return) {
-        return Err(DashboardError::NoData(secondary.1.name()));
-    }
-    let stat = |i: usize| match secondary.0 {
-        Statistic::Value => sums[i].wh_rounded(),
-        Statistic::Max => maxima[i].wh_rounded(),
-        Statistic::Mean => Energy::from_joules(sums[i].joules() / hours_in.max(1)).wh_rounded(),
-    };
+    let has_usage = sums[0] + sums[1] > Energy::default();
     let peak_window = bounds(primary, today);
     let cons = peaks
         .iter()
@@ -172,17 +159,11 @@ pub fn dashboard_value(
         .map(|p| i64::from(p.volt_amperes))
         .max()
         .unwrap_or(0);
-    let counters = P1Counters {
-        usage_peak: if has_usage { stat(0) } else { 0 },
-        usage_offpeak: if has_usage { stat(1) } else { 0 },
-        return_peak: if has_return { stat(2) } else { 0 },
-        return_offpeak: if has_return { stat(3) } else { 0 },
-    };
     Ok([
-        counters.usage_peak,
-        counters.usage_offpeak,
-        counters.return_peak,
-        counters.return_offpeak,
+        sums[0].wh_rounded(),
+        sums[1].wh_rounded(),
+        sums[2].wh_rounded(),
+        sums[3].wh_rounded(),
         if has_usage { cons } else { 0 },
         0,
     ])

@@ -13,7 +13,7 @@ use linky_core::{paris, Direction, Energy, MaxPower, UsagePoint};
 use linky_store::{Store, StoreError};
 
 use crate::client::{Device, Domoticz, DomoticzError};
-use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod, Statistic};
+use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod};
 use crate::rows::{day_indexes, day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
 
 /// What a push may do.
@@ -29,8 +29,8 @@ pub struct PushSettings {
     pub hardware_name: String,
     /// Alsace-Moselle holidays for the off-peak rules.
     pub holiday_zone: HolidayZone,
-    /// The dashboard's primary (peak) and secondary (energy) displays.
-    pub dashboard: (DashboardPeriod, (Statistic, DashboardPeriod)),
+    /// The period of the peak power the card shows (the original's primary display).
+    pub dashboard: DashboardPeriod,
     /// Day rows in the 11-part form, with end-of-day indexes (Domoticz's month and year
     /// graphs then show the meter index).
     pub day_indexes: bool,
@@ -44,10 +44,7 @@ impl Default for PushSettings {
             all: false,
             hardware_name: "Linky".into(),
             holiday_zone: HolidayZone::Metropole,
-            dashboard: (
-                DashboardPeriod::Day,
-                (Statistic::Value, DashboardPeriod::Day),
-            ),
+            dashboard: DashboardPeriod::Day,
             day_indexes: false,
         }
     }
@@ -102,9 +99,6 @@ pub enum PushError {
     Store(#[from] StoreError),
 }
 
-/// Rows are recorded as accepted in batches, so a killed push resumes where it stopped.
-const BATCH: usize = 200;
-
 /// The name linky gives the device of `key`.
 pub fn device_name(key: &str) -> String {
     format!("Linky {key}")
@@ -123,27 +117,57 @@ pub fn remembered_device(
     store.domoticz_device(key)
 }
 
-/// The device of `key` among `devices`: the remembered idx, else the original plugin's device
-/// (DeviceID = key), else one named `Linky <key>`.
+/// The description linky gives the device of `key`; it names the meter, so the device is
+/// recognised even after the user renamed it.
+pub fn device_description(key: &str) -> String {
+    format!("Compteur Linky {key}")
+}
+
+/// Whether `device` was made by linky for `key`: a P1 meter with linky's name or description.
+fn made_by_linky(device: &Device, key: &str) -> bool {
+    device.is_p1()
+        && (device.name == device_name(key) || device.description == device_description(key))
+}
+
+/// Whether `device` is the original DomoticzLinky plugin's device of `key`: a P1 meter whose
+/// DeviceID is the PDL (while the plugin runs) or the hex of its number truncated to 32 bits
+/// (once the plugin is disabled), or named `<hardware name> - Linky <key>` (domoticz.md §8).
+fn made_by_plugin(device: &Device, key: &str) -> bool {
+    let truncated = key.parse::<u64>().ok().map(|n| format!("{:08X}", n as u32));
+    device.is_p1()
+        && (device.device_id == key
+            || Some(&device.device_id) == truncated.as_ref()
+            || device.name.ends_with(&format!(" - {}", device_name(key))))
+}
+
+/// Whether `device` may receive `key`'s rows: a P1 meter that linky or the original plugin
+/// made for that meter. Domoticz gives a deleted device's idx to the next device of any kind
+/// (domoticz.md §8), so a remembered idx proves nothing by itself.
+pub fn is_meter_device(device: &Device, key: &str) -> bool {
+    made_by_linky(device, key) || made_by_plugin(device, key)
+}
+
+/// The device of `key` among `devices`: the remembered idx if it is still the meter's, else the
+/// original plugin's device, else one linky made (by name or description).
 pub fn find_device<'a>(
     devices: &'a [Device],
     known: Option<i64>,
     key: &str,
 ) -> Option<(&'a Device, DeviceOrigin)> {
-    let name = device_name(key);
     known
         .and_then(|i| devices.iter().find(|x| x.idx == i))
+        .filter(|x| is_meter_device(x, key))
         .map(|x| (x, DeviceOrigin::Known))
         .or_else(|| {
             devices
                 .iter()
-                .find(|x| x.device_id == key)
+                .find(|x| made_by_plugin(x, key))
                 .map(|x| (x, DeviceOrigin::AdoptedFromPlugin))
         })
         .or_else(|| {
             devices
                 .iter()
-                .find(|x| x.name == name)
+                .find(|x| made_by_linky(x, key))
                 .map(|x| (x, DeviceOrigin::FoundByName))
         })
 }
@@ -162,13 +186,23 @@ pub async fn locate_device(
     *calls += 1;
     let name = device_name(key);
     let known = remembered_device(store, d.base_url(), key)?;
-    let (idx, origin) = match find_device(&devices, known, key) {
+    let found = find_device(&devices, known, key);
+    if let Some(old) = known.filter(|_| !matches!(found, Some((_, DeviceOrigin::Known)))) {
+        match devices.iter().find(|x| x.idx == old) {
+            Some(other) => tracing::warn!(
+                idx = old,
+                now = %other.label(),
+                "the remembered Domoticz device is not the meter's any more: not written; the meter's device is looked up again"
+            ),
+            None => tracing::info!(idx = old, "the remembered Domoticz device was deleted"),
+        }
+        store.forget_domoticz_rows(old, None)?;
+    }
+    let (idx, origin) = match found {
         Some((x, origin)) => (x.idx, origin),
         None => {
             let hw = d.dummy_hardware(&settings.hardware_name).await?;
-            let idx = d
-                .create_p1(hw, &name, &format!("Compteur Linky {key}"))
-                .await?;
+            let idx = d.create_p1(hw, &name, &device_description(key)).await?;
             *calls += 4;
             (idx, DeviceOrigin::Created)
         }
@@ -312,20 +346,45 @@ pub async fn push_meter(
     settings: &PushSettings,
     now: DateTime<Utc>,
 ) -> Result<MeterPush, PushError> {
-    let today = paris::local_date(now);
-    let data = meter_data(store, pdl, schedule, settings, today)?;
-    push_device(d, store, &data, settings, today).await
+    let data = meter_data(store, pdl, schedule, settings, paris::local_date(now))?;
+    push_device(d, store, &data, settings, now).await
+}
+
+/// Rows are recorded as accepted every this many, so an interrupted push resumes close to
+/// where it stopped (and what was accepted before an error is recorded too).
+const BATCH: usize = 25;
+
+/// Short-log rows this close to Domoticz's retention limit are gone before anyone sees them.
+const RETENTION_MARGIN_MINUTES: i64 = 10;
+
+/// The first hour end worth sending: `hours_days` local days back from today's midnight (so
+/// the 00:00 row of the first day is included), but not before what Domoticz keeps, `Short Log
+/// Sensors` × 24 h back from now, cleaned every 5 minutes (domoticz.md §8).
+pub fn short_log_since(now: DateTime<Utc>, hours_days: i64, server_days: i64) -> DateTime<Utc> {
+    let wanted = paris::day_start(paris::local_date(now)) - Duration::days(hours_days);
+    let kept = now - Duration::days(server_days) + Duration::minutes(RETENTION_MARGIN_MINUTES);
+    wanted.max(kept)
 }
 
 /// Pushes what one device shows: rows new or changed since the last push, read-back, dashboard.
+/// `now` decides what "today" (never pushed: incomplete) is and which hours Domoticz keeps.
 pub async fn push_device(
     d: &Domoticz,
     store: &mut Store,
     data: &DeviceData,
     settings: &PushSettings,
-    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<MeterPush, PushError> {
+    let today = paris::local_date(now);
     let mut calls = 0;
+    if same_server_elsewhere(d, store).await? {
+        calls += 1;
+        tracing::info!(
+            server = d.base_url(),
+            "the same Domoticz at a new address: devices and rows kept"
+        );
+        store.set_state("domoticz.server", d.base_url())?;
+    }
     if store.bind_domoticz_server(d.base_url())? {
         tracing::warn!(
             server = d.base_url(),
@@ -335,16 +394,29 @@ pub async fn push_device(
     let (idx, origin) = locate_device(d, store, &data.key, settings, &mut calls).await?;
     let server_days = d.short_log_days().await?;
     calls += 1;
-    let days = settings.short_log_days.min(server_days).max(0);
-    let to = paris::day_start(today);
+    let days = settings.short_log_days.max(0);
+    if server_days < days
+        && store.state("domoticz.short_log_warned")?.as_deref() != Some(&server_days.to_string())
+    {
+        tracing::warn!(
+            server_days,
+            wanted = days,
+            "Domoticz keeps {server_days} day(s) of hours (Setup > Settings > Log History > Short Log Sensors): raise it to {days} to see every hour linky sends"
+        );
+        store.set_state("domoticz.short_log_warned", &server_days.to_string())?;
+    }
     let day_list: Vec<_> = day_rows(&data.hours, &data.daily_usage, &data.daily_return)
         .into_iter()
         .filter(|(r, _)| r.date < today)
         .collect();
-    let hour_list = if days == 0 {
+    let hour_list = if days == 0 || server_days <= 0 {
         Vec::new()
     } else {
-        hour_rows(&data.hours, to - Duration::days(days), settings.zone)
+        hour_rows(
+            &data.hours,
+            short_log_since(now, days, server_days),
+            settings.zone,
+        )
     };
 
     if settings.all {
@@ -387,7 +459,11 @@ pub async fn push_device(
             unchanged += 1;
             continue;
         }
-        d.update(idx, &svalue).await?;
+        if let Err(e) = d.update(idx, &svalue).await {
+            // What Domoticz accepted before the error is kept: the next push goes on from there.
+            store.record_domoticz_rows(idx, &accepted)?;
+            return Err(e.into());
+        }
         calls += 1;
         if hourly {
             hours_sent += 1;
@@ -447,6 +523,50 @@ pub async fn push_device(
     })
 }
 
+/// The socket addresses an `http(s)://host:port` address resolves to.
+async fn resolve(url: &str) -> Vec<std::net::SocketAddr> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+        return Vec::new();
+    };
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    tokio::net::lookup_host((host, port))
+        .await
+        .map(Iterator::collect)
+        .unwrap_or_default()
+}
+
+/// Whether the configured address is new but names the server linky pushed to before (an IP
+/// for its name, or the other way round): both resolve to a common address, and every
+/// remembered device is there, still the meter's. Then its rows need not be sent again.
+async fn same_server_elsewhere(d: &Domoticz, store: &Store) -> Result<bool, PushError> {
+    let Some(before) = store.state("domoticz.server")? else {
+        return Ok(false);
+    };
+    if before == d.base_url() {
+        return Ok(false);
+    }
+    let (old, new) = (resolve(&before).await, resolve(d.base_url()).await);
+    if !old.iter().any(|a| new.contains(a)) {
+        return Ok(false);
+    }
+    let remembered = store.domoticz_devices()?;
+    if remembered.is_empty() {
+        return Ok(false);
+    }
+    let devices = d.devices().await?;
+    Ok(remembered.iter().all(|(key, idx, _)| {
+        devices
+            .iter()
+            .any(|x| x.idx == *idx && is_meter_device(x, key))
+    }))
+}
+
 /// Computes and sends the dashboard value; a period without data keeps the old value (logged).
 async fn send_dashboard(
     d: &Domoticz,
@@ -455,8 +575,7 @@ async fn send_dashboard(
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<(Result<String, DashboardError>, usize), PushError> {
-    let (primary, secondary) = settings.dashboard;
-    match dashboard_value(&data.hours, &data.peaks, primary, secondary, today) {
+    match dashboard_value(&data.hours, &data.peaks, settings.dashboard, today) {
         Ok(parts) => {
             let value = parts.map(|p| p.to_string()).join(";");
             d.update(idx, &value).await?;
@@ -481,6 +600,19 @@ pub async fn refresh_dashboard(
     let Some(idx) = remembered_device(store, d.base_url(), &data.key)? else {
         return Ok(None);
     };
+    // Never into a device that took the idx of a deleted one (domoticz.md §8).
+    let devices = d.devices().await?;
+    match devices.iter().find(|x| x.idx == idx) {
+        Some(x) if is_meter_device(x, &data.key) => {}
+        Some(x) => {
+            return Err(DomoticzError::NotOurDevice {
+                idx,
+                found: x.label(),
+            }
+            .into())
+        }
+        None => return Ok(None),
+    }
     let (value, _) = send_dashboard(d, data, idx, settings, today).await?;
     Ok(Some(value))
 }

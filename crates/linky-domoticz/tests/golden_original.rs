@@ -172,9 +172,12 @@ fn days_without_a_full_curve_use_the_daily_total_or_are_left_out() {
     assert_eq!(days[0].1, DaySource::DailyTotal);
 }
 
+/// The card's value: the primary peak as the original computed it, but the counters are the
+/// running totals, equal to the last short-log row's, because Domoticz computes "Today" from
+/// them (domoticz.md §8); the original's period statistic there made it wrap.
 #[test]
-fn dashboard_values_equal_the_originals() {
-    use linky_domoticz::dashboard::{dashboard_value, parse_primary, parse_secondary};
+fn dashboard_values_keep_the_originals_peak_and_the_short_logs_scale() {
+    use linky_domoticz::dashboard::{dashboard_value, parse_primary};
     let hours = golden_hours();
     // Max power for day d is 5000 + d VA at 19:07.
     let peaks: Vec<linky_core::MaxPower> = (13..=15)
@@ -188,31 +191,25 @@ fn dashboard_values_equal_the_originals() {
         })
         .collect();
     let today = NaiveDate::from_ymd_opt(2024, 5, 16).unwrap();
-    let value = |primary: &str, secondary: &str| {
-        dashboard_value(
-            &hours,
-            &peaks,
-            parse_primary(primary).unwrap(),
-            parse_secondary(secondary).unwrap(),
-            today,
-        )
+    let last = hour_rows(&hours, paris::day_start(today), chrono_tz::Europe::Paris)
+        .last()
         .unwrap()
-    };
-    assert_eq!(value("peak_day", "value_day"), [23200, 6800, 0, 0, 5015, 0]);
-    assert_eq!(
-        value("peak_cweek", "value_cweek"),
-        [69600, 20400, 0, 0, 5015, 0]
-    );
-    // mean over all 24 hours of yesterday, per tariff.
-    assert_eq!(value("peak_day", "mean_day"), [967, 283, 0, 0, 5015, 0]);
-    assert_eq!(value("peak_day", "max_day"), [2200, 2400, 0, 0, 5015, 0]);
-    // A period without data yet keeps the old value.
+        .counters;
+    for (primary, peak) in [("peak_day", 5015), ("peak_cweek", 5015), ("peak_lweek", 0)] {
+        let value =
+            dashboard_value(&hours, &peaks, parse_primary(primary).unwrap(), today).unwrap();
+        assert_eq!(
+            value,
+            [last.usage_peak, last.usage_offpeak, 0, 0, peak, 0],
+            "{primary}"
+        );
+    }
+    // Nothing stored yet: the old value stays.
     assert!(dashboard_value(
-        &hours,
+        &BTreeMap::new(),
         &peaks,
         parse_primary("peak_day").unwrap(),
-        parse_secondary("value_day").unwrap(),
-        NaiveDate::from_ymd_opt(2024, 5, 20).unwrap()
+        today
     )
     .is_err());
 }

@@ -150,7 +150,9 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
     let pdl = PDL.parse::<UsagePoint>().unwrap();
     let first = push_default(&d, &mut s).await;
     assert_eq!(first.origin, DeviceOrigin::Created);
-    assert_eq!((first.days_sent, first.hours_sent), (30, 7 * 24));
+    // Hours Domoticz keeps: 7 × 24 h back from now (09:00) less a margin, so from 10:00 seven
+    // days ago to today's 00:00 row.
+    assert_eq!((first.days_sent, first.hours_sent), (30, 6 * 24 + 15));
     assert_eq!(first.days_without_split, 23);
     assert!(first.not_landed.is_empty(), "{:?}", first.not_landed);
     let idx = first.idx;
@@ -172,7 +174,7 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
             "AddDBLogEntry:dHJ1ZQ==;DisableLogAutoUpdate:dHJ1ZQ==".to_owned()
         )
     );
-    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter"), 168);
+    assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter"), 6 * 24 + 15);
     assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
     let (v1, v5): (i64, i64) = dz.with_db(|db| {
         db.query_row(
@@ -200,8 +202,9 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         7 * 30000
     );
 
-    // The dashboard: yesterday's energy by tariff (no peak stored here: 0, as the original).
-    assert_eq!(first.dashboard.as_deref(), Ok("23200;6800;0;0;0;0"));
+    // The dashboard: the running totals, as the last hour row (no peak stored here: 0, as the
+    // original), so Domoticz's own "Today" is sensible (domoticz.md §8).
+    assert_eq!(first.dashboard.as_deref(), Ok("162400;47600;0;0;0;0"));
     let shown: String = dz.with_db(|db| {
         db.query_row(
             &format!("SELECT sValue FROM DeviceStatus WHERE ID = {idx}"),
@@ -210,7 +213,13 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         )
         .unwrap()
     });
-    assert_eq!(shown, "23200;6800;0;0;0;0");
+    assert_eq!(shown, "162400;47600;0;0;0;0");
+    let listed = d
+        .call("getdevices", &[("rid", &idx.to_string())])
+        .await
+        .unwrap();
+    assert_eq!(listed["result"][0]["Counter"], "210.000");
+    assert_eq!(listed["result"][0]["CounterToday"], "0.000 kWh");
 
     // Twice in a row writes nothing new.
     let second = push_default(&d, &mut s).await;
@@ -221,7 +230,7 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
             second.hours_sent,
             second.unchanged
         ),
-        (DeviceOrigin::Known, 0, 0, 198)
+        (DeviceOrigin::Known, 0, 0, 30 + 6 * 24 + 15)
     );
     assert!(
         second.calls <= 4,
@@ -242,7 +251,7 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
     let third = push_default(&d, &mut s).await;
     assert_eq!(
         (third.origin, third.days_sent, third.hours_sent),
-        (DeviceOrigin::Created, 30, 168)
+        (DeviceOrigin::Created, 30, 6 * 24 + 15)
     );
     assert_eq!(
         third.idx, idx,
@@ -259,7 +268,7 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
     let moved = push_default(&other_d, &mut s).await;
     assert_eq!(
         (moved.origin, moved.days_sent, moved.hours_sent),
-        (DeviceOrigin::Created, 30, 168)
+        (DeviceOrigin::Created, 30, 6 * 24 + 15)
     );
     assert_eq!(
         count(&other_dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"),
@@ -282,7 +291,7 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         .unwrap();
     assert_eq!(
         (fourth.origin, fourth.days_sent, fourth.hours_sent),
-        (DeviceOrigin::Known, 30, 168)
+        (DeviceOrigin::Known, 30, 6 * 24 + 15)
     );
 }
 
@@ -290,14 +299,13 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
 async fn the_original_plugins_device_is_adopted_and_a_dropped_row_is_reported() {
     let (dz, running) = double(trusted()).await;
     let url = running.url();
-    // The plugin's device: DeviceID = PDL, no options on a fresh P1 here.
-    let hw: serde_json::Value = reqwest::get(format!("{url}/json.htm?type=command&param=addhardware&htype=15&name=Plugin&enabled=true&loglevel=7")).await.unwrap().json().await.unwrap();
-    let hw = hw["idx"].as_str().unwrap().to_owned();
-    let dev: serde_json::Value = reqwest::get(format!("{url}/json.htm?type=command&param=createdevice&idx={hw}&sensorname=Old&devicetype=250&devicesubtype=1")).await.unwrap().json().await.unwrap();
-    let old: i64 = dev["idx"].as_str().unwrap().parse().unwrap();
+    // The plugin's device, as the running plugin lists it: DeviceID = PDL (its options cleared
+    // here, so that taking it over must set them).
+    let hw = dz.add_plugin_hardware("Linky");
+    let old = dz.add_plugin_device(hw, PDL, &format!("Linky - Linky {PDL}"));
     dz.with_db(|db| {
         db.execute(
-            &format!("UPDATE DeviceStatus SET DeviceID = '{PDL}' WHERE ID = {old}"),
+            &format!("UPDATE DeviceStatus SET Options = NULL WHERE ID = {old}"),
             [],
         )
         .unwrap()
@@ -365,9 +373,16 @@ async fn each_authentication_mode_and_version_path() {
     let d = Domoticz::connect(&connection(running.url(), user))
         .await
         .unwrap();
-    let err = d.short_log_days().await.err().unwrap();
+    // Domoticz 2025.1 lets it read the settings and answers 403 on creation (domoticz.md §8).
+    assert!(d.short_log_days().await.is_ok());
+    assert_eq!(d.rights().await.unwrap(), Some(1));
+    let err = d.dummy_hardware("Linky").await.err().unwrap();
     assert!(matches!(err, DomoticzError::NeedsAdmin(_)), "{err}");
-    assert!(err.to_string().contains("Admin") && err.fr().contains("Administrateur"));
+    assert!(
+        err.to_string().contains("needs Admin rights to create")
+            && err.to_string().contains("admin account")
+            && err.fr().contains("Administrateur")
+    );
     // OAuth2 password grant with a registered application, then a bearer token.
     dz.add_application("linky", "app-secret", false);
     let grant = Auth::Password {
@@ -441,7 +456,7 @@ async fn each_authentication_mode_and_version_path() {
     let push = push_default(&d, &mut s).await;
     assert_eq!(
         (push.days_sent, push.hours_sent, push.not_landed.len()),
-        (30, 168, 0)
+        (30, 6 * 24 + 15, 0)
     );
     assert_eq!(count(&dz, "SELECT COUNT(*) FROM MultiMeter_Calendar"), 30);
 }
@@ -488,7 +503,7 @@ async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
     ];
     assert_eq!(merged_pairs(&list), [(0, 1)]);
     let both = merged(&list[0], &list[1]);
-    let r = push_device(&d, &mut s, &both, &settings, today)
+    let r = push_device(&d, &mut s, &both, &settings, now())
         .await
         .unwrap();
     assert_eq!(r.key, format!("{PDL} / 10284856584123"));
@@ -570,7 +585,7 @@ async fn the_dashboard_refresh_sends_the_value_again() {
     let sent = refresh_dashboard(&d, &s, &data, &settings, today)
         .await
         .unwrap();
-    assert_eq!(sent, Some(Ok("23200;6800;0;0;0;0".to_owned())));
+    assert_eq!(sent, Some(Ok("162400;47600;0;0;0;0".to_owned())));
     let (value, last): (String, String) = dz.with_db(|db| {
         db.query_row(
             &format!("SELECT sValue, LastUpdate FROM DeviceStatus WHERE ID = {idx}"),
@@ -579,6 +594,6 @@ async fn the_dashboard_refresh_sends_the_value_again() {
         )
         .unwrap()
     });
-    assert_eq!(value, "23200;6800;0;0;0;0");
+    assert_eq!(value, "162400;47600;0;0;0;0");
     assert_ne!(last, "2026-11-25 10:00:00", "the widget's LastUpdate moves");
 }

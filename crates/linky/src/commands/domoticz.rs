@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
-use linky_domoticz::dashboard::{parse_primary, parse_secondary, DashboardPeriod, Statistic};
+use linky_domoticz::dashboard::{parse_primary, DashboardPeriod};
 use linky_domoticz::push::{
     device_name, find_device, merged, merged_pairs, push_device, refresh_dashboard,
     remembered_device, DeviceData, DeviceOrigin, MeterPush, PushError, PushSettings,
@@ -88,12 +88,9 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
         hardware_name: z.hardware.clone(),
         holiday_zone: super::web::tariffs(settings).holiday_zone,
         day_indexes: z.day_indexes,
-        // Both validated with the settings; the defaults are the original's.
-        dashboard: (
-            parse_primary(&settings.dashboard.primary).unwrap_or(DashboardPeriod::Day),
-            parse_secondary(&settings.dashboard.secondary)
-                .unwrap_or((Statistic::Value, DashboardPeriod::Day)),
-        ),
+        // Validated with the settings; the default is the original's. The secondary option no
+        // longer shapes the card: Domoticz derives "Today" from its counters (domoticz.md §8).
+        dashboard: parse_primary(&settings.dashboard.primary).unwrap_or(DashboardPeriod::Day),
     }
 }
 
@@ -170,7 +167,7 @@ async fn push_devices(
     let today = linky_core::paris::local_date(clock.now());
     let mut done = Vec::new();
     for data in devices_data(settings, &store, today)? {
-        let report = push_device(&d, &mut store, &data, &push, today)
+        let report = push_device(&d, &mut store, &data, &push, clock.now())
             .await
             .map_err(push_error)?;
         done.push(report);
@@ -292,24 +289,45 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
         }
         Err(e) => return Err(domoticz_error(&e)),
     }
+    // Push needs Admin rights only to create a device or set a taken-over one's options.
+    let admin = match d.rights().await {
+        Ok(Some(rights)) => rights >= 2,
+        Ok(None) | Err(_) => true,
+    };
     let store = Store::open(&paths.store())?;
     let devices = d.devices().await.map_err(|e| domoticz_error(&e))?;
-    for meter in store.meters()? {
-        let known = remembered_device(&store, d.base_url(), meter.pdl.as_str())?;
-        let name = device_name(meter.pdl.as_str());
-        let found = find_device(&devices, known, meter.pdl.as_str()).map(|(x, _)| x);
-        let line = match found {
-            Some(x) if x.device_id == meter.pdl.as_str() => say(lang,
-                format!("compteur {} : dispositif {} du plugin DomoticzLinky, repris au prochain envoi (désactivez le plugin)", meter.pdl, x.idx),
-                format!("meter {}: device {} of the DomoticzLinky plugin, taken over at the next push (disable the plugin)", meter.pdl, x.idx)),
-            Some(x) => say(lang,
-                format!("compteur {} : dispositif {} « {} »", meter.pdl, x.idx, x.name),
-                format!("meter {}: device {} \"{}\"", meter.pdl, x.idx, x.name)),
-            None => say(lang,
-                format!("compteur {} : pas encore de dispositif, « {name} » sera créé au prochain envoi", meter.pdl),
-                format!("meter {}: no device yet, \"{name}\" will be created at the next push", meter.pdl)),
+    let today = linky_core::paris::local_date(crate::clock::clock().now());
+    for data in devices_data(settings, &store, today)? {
+        let key = data.key.as_str();
+        let known = remembered_device(&store, d.base_url(), key)?;
+        let name = device_name(key);
+        let merged = if key.contains(" / ") {
+            say(
+                lang,
+                " (consommation et production réunies, comme le plugin)".into(),
+                " (consumption and production together, as the plugin did)".into(),
+            )
+        } else {
+            String::new()
         };
-        let _ = writeln!(out, "{line}");
+        let (text, needs_admin) = match find_device(&devices, known, key) {
+            Some((x, DeviceOrigin::AdoptedFromPlugin)) => (say(lang,
+                format!("compteur {key} : dispositif {} du plugin DomoticzLinky, repris avec son historique au prochain envoi ; ensuite, et seulement ensuite, désactivez le matériel du plugin (Configuration > Matériel)", x.idx),
+                format!("meter {key}: device {} of the DomoticzLinky plugin, taken over with its history at the next push; then, and only then, disable the plugin's hardware (Setup > Hardware)", x.idx)), true),
+            Some((x, _)) => (say(lang,
+                format!("compteur {key} : dispositif {} « {} »{merged}", x.idx, x.name),
+                format!("meter {key}: device {} \"{}\"{merged}", x.idx, x.name)), false),
+            None => (say(lang,
+                format!("compteur {key} : pas encore de dispositif, « {name} » sera créé au prochain envoi{merged}"),
+                format!("meter {key}: no device yet, \"{name}\" will be created at the next push{merged}")), true),
+        };
+        let _ = writeln!(out, "{text}");
+        if needs_admin && !admin {
+            problems += 1;
+            line(&mut out, lang,
+                "  ce compte Domoticz n'a pas les droits Administrateur nécessaires pour créer ce dispositif : donnez-les lui (Configuration > Utilisateurs), ou faites un premier envoi avec un compte administrateur".into(),
+                "  this Domoticz account needs Admin rights to create this device: give it them (Setup > Users), or make a first push with an admin account".into());
+        }
     }
     if problems > 0 {
         crate::report::text_out(&out);
