@@ -147,6 +147,8 @@ pub async fn serve(
 ) {
     let router = router.layer(axum::middleware::from_fn(close_unless_keep_alive));
     let router = Arc::new(router);
+    // Stopping ends the open connections too, as a Domoticz that stops or restarts does.
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -156,7 +158,8 @@ pub async fn serve(
             _ = &mut stopped => break,
         };
         let (tls, router) = (tls.clone(), router.clone());
-        tokio::spawn(async move {
+        while connections.try_join_next().is_some() {}
+        connections.spawn(async move {
             match tls {
                 Some(acceptor) => {
                     if let Ok(stream) = acceptor.accept(tcp).await {
@@ -167,6 +170,7 @@ pub async fn serve(
             }
         });
     }
+    connections.abort_all();
 }
 
 async fn connection<S>(io: S, peer: SocketAddr, https: bool, router: &Router)

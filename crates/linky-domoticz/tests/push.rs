@@ -597,3 +597,292 @@ async fn the_dashboard_refresh_sends_the_value_again() {
     assert_eq!(value, "162400;47600;0;0;0;0");
     assert_ne!(last, "2026-11-25 10:00:00", "the widget's LastUpdate moves");
 }
+
+/// A second meter in the test store: the same curve and daily totals under another PDL.
+fn second_meter(s: &mut Store, pdl: &str) {
+    let other: UsagePoint = pdl.parse().unwrap();
+    let from = store();
+    let first: UsagePoint = PDL.parse().unwrap();
+    s.add_meter(&other, now()).unwrap();
+    let (start, end) = (
+        paris::day_start(day("2026-10-01")),
+        paris::day_start(day("2026-11-28")),
+    );
+    let points = from
+        .curve(&first, Direction::Consumption, start, end)
+        .unwrap();
+    let days: Vec<DayOutcome> = day("2026-11-20").iter_days().take(7).map(fetched).collect();
+    s.record_window(
+        &other,
+        Direction::Consumption,
+        Kind::Curve,
+        &WindowData::Curve(points.points().to_vec()),
+        &days,
+        now(),
+    )
+    .unwrap();
+}
+
+async fn api(url: &str, query: &str) -> serde_json::Value {
+    let client = reqwest::Client::builder()
+        .default_headers(
+            [(
+                reqwest::header::CONNECTION,
+                reqwest::header::HeaderValue::from_static("keep-alive"),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    client
+        .get(format!("{url}/json.htm?type=command&param={query}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// A thermometer created now takes the highest free idx (domoticz.md §8).
+async fn thermometer(url: &str, hardware: i64) -> i64 {
+    let r = api(
+        url,
+        &format!("createdevice&idx={hardware}&sensorname=Salon&devicetype=80&devicesubtype=5"),
+    )
+    .await;
+    r["idx"].as_str().unwrap().parse().unwrap()
+}
+
+/// §8 "idx reuse": after its device is deleted, a thermometer takes the meter's idx; and after
+/// two meters' devices are deleted, the second meter's new device takes the first's idx. Nothing
+/// is written into a device that is not the meter's: it is looked up again or created.
+#[tokio::test]
+async fn a_reused_idx_is_never_written_into() {
+    let (dz, running, d) = trusted_client().await;
+    let url = running.url();
+    let mut s = store();
+    let first = push_default(&d, &mut s).await;
+    api(&url, &format!("deletedevice&idx={}", first.idx)).await;
+    let salon = thermometer(&url, 1).await;
+    assert_eq!(
+        salon, first.idx,
+        "Domoticz gives the thermometer the meter's idx"
+    );
+    let again = push_default(&d, &mut s).await;
+    assert_eq!(again.origin, DeviceOrigin::Created);
+    assert_ne!(again.idx, salon);
+    let thermometer_value: String = dz.with_db(|db| {
+        db.query_row(
+            &format!("SELECT sValue FROM DeviceStatus WHERE ID = {salon}"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    assert_eq!(thermometer_value, "0");
+    assert_eq!(
+        count(
+            &dz,
+            &format!("SELECT COUNT(*) FROM MultiMeter_Calendar WHERE DeviceRowID = {salon}")
+        ),
+        0
+    );
+
+    // Two meters, both devices deleted; the second pushed first takes the first's idx.
+    let other = "30000000000001";
+    second_meter(&mut s, other);
+    let settings = PushSettings::default();
+    let b: UsagePoint = other.parse().unwrap();
+    let b_push = push_meter(&d, &mut s, &b, &schedule(), &settings, now())
+        .await
+        .unwrap();
+    api(&url, &format!("deletedevice&idx={}", b_push.idx)).await;
+    api(&url, &format!("deletedevice&idx={}", again.idx)).await;
+    let b_again = push_meter(&d, &mut s, &b, &schedule(), &settings, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        b_again.idx, again.idx,
+        "the second meter's new device took the first's idx"
+    );
+    let a_again = push_default(&d, &mut s).await;
+    assert_ne!(
+        a_again.idx, b_again.idx,
+        "the first meter is not written into the second's device"
+    );
+    assert_eq!(a_again.origin, DeviceOrigin::Created);
+    let names: Vec<String> = dz.with_db(|db| {
+        let mut st = db
+            .prepare("SELECT Name FROM DeviceStatus ORDER BY ID")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    });
+    assert_eq!(
+        names,
+        ["Salon", &format!("Linky {other}"), &format!("Linky {PDL}")]
+    );
+    // The daemon's dashboard refresh refuses a device that is not the meter's.
+    dz.with_db(|db| {
+        db.execute(
+            &format!(
+                "UPDATE DeviceStatus SET Type = 80, SubType = 5, Name = 'Cave' WHERE ID = {}",
+                a_again.idx
+            ),
+            [],
+        )
+        .unwrap()
+    });
+    let data = linky_domoticz::push::meter_data(
+        &s,
+        &PDL.parse().unwrap(),
+        &schedule(),
+        &settings,
+        day("2026-11-27"),
+    )
+    .unwrap();
+    let refused =
+        linky_domoticz::push::refresh_dashboard(&d, &s, &data, &settings, day("2026-11-27")).await;
+    assert!(
+        matches!(
+            refused,
+            Err(linky_domoticz::push::PushError::Domoticz(
+                DomoticzError::NotOurDevice { .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+}
+
+/// §8 "getdevices lists": the plugin's device is taken over whether the plugin is running,
+/// disabled before the first push, or disabled after it.
+#[tokio::test]
+async fn the_plugins_device_is_found_enabled_or_disabled() {
+    for disable_before in [false, true] {
+        let (dz, running) = double(trusted()).await;
+        let hw = dz.add_plugin_hardware("Linky");
+        let plugin = dz.add_plugin_device(hw, PDL, &format!("Linky - Linky {PDL}"));
+        if disable_before {
+            dz.set_hardware_enabled(hw, false);
+        }
+        let d = Domoticz::connect(&connection(running.url(), Auth::None))
+            .await
+            .unwrap();
+        let mut s = store();
+        let first = push_default(&d, &mut s).await;
+        assert_eq!(
+            (first.origin, first.idx),
+            (DeviceOrigin::AdoptedFromPlugin, plugin),
+            "disabled before: {disable_before}"
+        );
+        dz.set_hardware_enabled(hw, false);
+        let second = push_default(&d, &mut s).await;
+        assert_eq!(
+            (second.origin, second.idx, second.days_sent),
+            (DeviceOrigin::Known, plugin, 0)
+        );
+        assert_eq!(
+            count(&dz, "SELECT COUNT(*) FROM DeviceStatus"),
+            1,
+            "no second device"
+        );
+    }
+}
+
+/// §8 "Connections": Domoticz drops every connection without keep-alive; pushes succeed, and
+/// a connection lost in the middle says "interrupted" and keeps what was accepted.
+#[tokio::test]
+async fn pushes_survive_the_servers_connection_handling_and_resume() {
+    let (dz, running, d) = trusted_client().await;
+    let mut s = store();
+    let all = PushSettings {
+        all: true,
+        ..PushSettings::default()
+    };
+    let pdl: UsagePoint = PDL.parse().unwrap();
+    for _ in 0..3 {
+        push_meter(&d, &mut s, &pdl, &schedule(), &all, now())
+            .await
+            .unwrap();
+    }
+    // Domoticz refuses a row in the middle: what came before it is kept for the next push.
+    dz.with_db(|db| {
+        db.execute("DELETE FROM MultiMeter WHERE DeviceRowID > 0", [])
+            .unwrap()
+    });
+    dz.with_db(|db| db.execute_batch("CREATE TRIGGER refuse BEFORE INSERT ON MultiMeter WHEN NEW.Date = '2026-11-24 12:00:00' BEGIN SELECT RAISE(ABORT, 'refused'); END;").unwrap());
+    let failed = push_meter(&d, &mut s, &pdl, &schedule(), &all, now()).await;
+    assert!(failed.is_err());
+    dz.with_db(|db| db.execute_batch("DROP TRIGGER refuse").unwrap());
+    let resumed = push_default(&d, &mut s).await;
+    assert!(
+        resumed.hours_sent < 6 * 24 + 15 && resumed.days_sent == 0,
+        "{} hours again",
+        resumed.hours_sent
+    );
+    // The server goes away after answering: "interrupted", not "unreachable".
+    running.shutdown().await;
+    let e = d.call("getdevices", &[]).await.err().unwrap();
+    assert!(matches!(e, DomoticzError::Interrupted { .. }), "{e:?}");
+    assert!(e.to_string().contains("next push resumes") && e.fr().contains("reprend"));
+}
+
+/// The soak test of issue 13: 50 pushes in a row (first, unchanged, after the user deleted the
+/// devices and a thermometer took an idx, after disabling and enabling the plugin hardware),
+/// none failing and none writing into a device that is not the meter's.
+#[tokio::test]
+async fn fifty_pushes_in_a_row_without_a_failure_or_a_stray_write() {
+    let (dz, running) = double(trusted()).await;
+    let url = running.url();
+    let hw = dz.add_plugin_hardware("Linky");
+    dz.add_plugin_device(hw, PDL, &format!("Linky - Linky {PDL}"));
+    let d = Domoticz::connect(&connection(url.clone(), Auth::None))
+        .await
+        .unwrap();
+    let sensors: i64 = api(&url, "addhardware&htype=15&name=Capteurs&enabled=true").await["idx"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut s = store();
+    let mut strangers = Vec::new();
+    for round in 0..50 {
+        match round % 10 {
+            3 => {
+                let idx = push_default(&d, &mut s).await.idx;
+                api(&url, &format!("deletedevice&idx={idx}")).await;
+                strangers.push(thermometer(&url, sensors).await);
+            }
+            6 => dz.set_hardware_enabled(hw, round % 20 != 6),
+            _ => {}
+        }
+        let r = push_default(&d, &mut s).await;
+        assert!(r.not_landed.is_empty(), "round {round}: {:?}", r.not_landed);
+        assert!(
+            !strangers.contains(&r.idx),
+            "round {round}: wrote into a thermometer"
+        );
+    }
+    for idx in strangers {
+        let (value, kind): (String, i64) = dz.with_db(|db| {
+            db.query_row(
+                &format!("SELECT sValue, Type FROM DeviceStatus WHERE ID = {idx}"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        });
+        assert_eq!((value.as_str(), kind), ("0", 0x50));
+        assert_eq!(
+            count(
+                &dz,
+                &format!("SELECT COUNT(*) FROM MultiMeter WHERE DeviceRowID = {idx}")
+            ),
+            0
+        );
+    }
+}
