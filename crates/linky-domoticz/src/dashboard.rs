@@ -6,12 +6,10 @@
 //! Periods are the original's: each hour counts by its end stamp in Paris time, "current"
 //! periods are the ones containing yesterday (so on a Monday `cweek` is the week just ended).
 
-use std::collections::BTreeMap;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
+use linky_core::MaxPower;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
-use linky_core::{Energy, MaxPower};
-
-use crate::rows::MeterSplit;
+use crate::rows::P1Counters;
 
 /// A period of the original's options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,8 +120,8 @@ fn inside(stamp: NaiveDateTime, (start, end): (NaiveDateTime, Option<NaiveDateTi
 }
 
 /// The six parts `U1;U2;R1;R2;CONS;PROD` of the device's own value: the four counters are the
-/// running totals, on the same scale as the short-log rows (the last hour row's counters), and
-/// CONS is the primary peak in VA (0 when unknown, as the original).
+/// meter index ([`MeterIndex::total`](crate::rows::MeterIndex::total)), on the same scale as the
+/// short-log rows, and CONS is the primary peak in VA (0 when unknown, as the original).
 ///
 /// The original put a period statistic (`value_day`, `max_cweek`...) in the counters. Domoticz
 /// computes the card's "Today" as these counters minus the lowest short-log counter since
@@ -131,27 +129,13 @@ fn inside(stamp: NaiveDateTime, (start, end): (NaiveDateTime, Option<NaiveDateTi
 /// "18446744073693252.000 kWh". The card therefore shows the meter's index and "Today"; the
 /// period statistics are on linky's own dashboard.
 pub fn dashboard_value(
-    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    index: Option<P1Counters>,
     peaks: &[MaxPower],
     primary: DashboardPeriod,
     today: NaiveDate,
 ) -> Result<[i64; 6], DashboardError> {
-    if hours.is_empty() {
-        return Err(DashboardError::NoData(primary.name()));
-    }
-    let mut sums = [Energy::default(); 4];
-    for split in hours.values() {
-        let values = [
-            split.usage.peak,
-            split.usage.offpeak,
-            split.ret.peak,
-            split.ret.offpeak,
-        ];
-        for i in 0..4 {
-            sums[i] += values[i];
-        }
-    }
-    let has_usage = sums[0] + sums[1] > Energy::default();
+    let index = index.ok_or(DashboardError::NoData(primary.name()))?;
+    let has_usage = index.usage_peak + index.usage_offpeak > 0;
     let peak_window = bounds(primary, today);
     let cons = peaks
         .iter()
@@ -160,10 +144,10 @@ pub fn dashboard_value(
         .max()
         .unwrap_or(0);
     Ok([
-        sums[0].wh_rounded(),
-        sums[1].wh_rounded(),
-        sums[2].wh_rounded(),
-        sums[3].wh_rounded(),
+        index.usage_peak,
+        index.usage_offpeak,
+        index.return_peak,
+        index.return_offpeak,
         if has_usage { cons } else { 0 },
         0,
     ])

@@ -14,7 +14,7 @@ use linky_store::{Store, StoreError};
 
 use crate::client::{Device, Domoticz, DomoticzError};
 use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod};
-use crate::rows::{day_indexes, day_rows, hour_rows, merge_hours, DaySource, MeterSplit};
+use crate::rows::{day_splits, merge_hours, rows_of, DaySource, MeterIndex, MeterSplit};
 
 /// What a push may do.
 #[derive(Debug, Clone)]
@@ -246,6 +246,12 @@ pub struct DeviceData {
 }
 
 impl DeviceData {
+    /// The meter index its rows and card are read from.
+    pub fn index(&self) -> MeterIndex {
+        let splits = day_splits(&self.hours, &self.daily_usage, &self.daily_return);
+        MeterIndex::new(&self.hours, &splits)
+    }
+
     /// Whether any consumption is known.
     pub fn has_usage(&self) -> bool {
         !self.daily_usage.is_empty()
@@ -405,18 +411,16 @@ pub async fn push_device(
         );
         store.set_state("domoticz.short_log_warned", &server_days.to_string())?;
     }
-    let day_list: Vec<_> = day_rows(&data.hours, &data.daily_usage, &data.daily_return)
+    let splits = day_splits(&data.hours, &data.daily_usage, &data.daily_return);
+    let index = data.index();
+    let day_list: Vec<_> = rows_of(&splits)
         .into_iter()
         .filter(|(r, _)| r.date < today)
         .collect();
     let hour_list = if days == 0 || server_days <= 0 {
         Vec::new()
     } else {
-        hour_rows(
-            &data.hours,
-            short_log_since(now, days, server_days),
-            settings.zone,
-        )
+        index.hour_rows(short_log_since(now, days, server_days), settings.zone)
     };
 
     if settings.all {
@@ -430,8 +434,8 @@ pub async fn push_device(
     let (mut hours_sent, mut days_sent, mut unchanged) = (0, 0, 0);
     // Day rows first: they are the history that must not be lost; hour rows then.
     let indexes = if settings.day_indexes {
-        let rows: Vec<_> = day_list.iter().map(|(r, _)| r.clone()).collect();
-        day_indexes(&rows)
+        let dates: Vec<NaiveDate> = day_list.iter().map(|(r, _)| r.date).collect();
+        index.day_ends(&dates)
     } else {
         Vec::new()
     };
@@ -575,7 +579,7 @@ async fn send_dashboard(
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<(Result<String, DashboardError>, usize), PushError> {
-    match dashboard_value(&data.hours, &data.peaks, settings.dashboard, today) {
+    match dashboard_value(data.index().total(), &data.peaks, settings.dashboard, today) {
         Ok(parts) => {
             let value = parts.map(|p| p.to_string()).join(";");
             d.update(idx, &value).await?;

@@ -8,9 +8,12 @@
 //! * Long log: one row per day with the day's totals in Wh.
 //!
 //! Domoticz keys rows by its local wall-clock time. On the autumn DST day the two hours ending
-//! at 02:00 and at the repeated 02:00 give one stamp: one row, holding the counters after both
-//! hours (nothing is lost: the next hour's difference is right). In spring no hour ends at
-//! 02:00, so there is no such row; the hour ending at 03:00 covers 01:00–03:00 wall time.
+//! at 02:00 and at the repeated 02:00 give one stamp: one row. Domoticz's day graph reads that
+//! stamp as summer time (`mktime`), so the step to the 03:00 row looks like two hours and its
+//! point is always 0 (`int(3600 / 7200)`, domoticz.md §8). The merged row therefore holds the
+//! counters after 03:00: the 02:00 bar shows the three hours from 01:00 and the 03:00 bar the 0
+//! Domoticz draws anyway, so the graph's bars still add up to the day. In spring no hour ends
+//! at 02:00, so there is no such row; the hour ending at 03:00 covers 01:00–03:00 wall time.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -96,19 +99,117 @@ impl DayRow {
     }
 }
 
-/// End-of-day cumulative indexes for day rows in date order: the running sum of the day totals,
-/// from the same origin as the hourly counters when every day comes from the curve.
-pub fn day_indexes(days: &[DayRow]) -> Vec<P1Counters> {
-    let mut running = P1Counters::default();
-    days.iter()
-        .map(|d| {
-            running.usage_peak += d.totals.usage_peak;
-            running.usage_offpeak += d.totals.usage_offpeak;
-            running.return_peak += d.totals.return_peak;
-            running.return_offpeak += d.totals.return_offpeak;
-            running
-        })
-        .collect()
+/// The meter's running index: energy counted from the first known day, hour by hour where the
+/// curve is known, and as a whole at the end of a day known only by Enedis's daily total (no
+/// hour of it stored). The short-log counters, the end-of-day indexes of 11-part day rows and
+/// the card's counters are all read from it, rounded from cumulative joules, so they agree to
+/// the Wh (Domoticz's "Comparing" chart and its "Today" need that).
+#[derive(Debug, Clone, Default)]
+pub struct MeterIndex {
+    /// Increments by the instant they end at, in order.
+    steps: Vec<(DateTime<Utc>, MeterSplit, bool)>,
+}
+
+impl MeterIndex {
+    /// The index over `hours` and the days of [`day_splits`] (only their whole days count
+    /// beyond the hours).
+    pub fn new(
+        hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+        days: &[(NaiveDate, MeterSplit, DaySource)],
+    ) -> MeterIndex {
+        let mut with_hours: std::collections::BTreeSet<NaiveDate> =
+            std::collections::BTreeSet::new();
+        let mut steps: Vec<(DateTime<Utc>, MeterSplit, bool)> = hours
+            .iter()
+            .map(|(start, split)| {
+                with_hours.insert(paris::local_date(*start));
+                (*start + Duration::hours(1), *split, true)
+            })
+            .collect();
+        steps.extend(
+            days.iter()
+                .filter(|(date, _, source)| {
+                    *source == DaySource::DailyTotal && !with_hours.contains(date)
+                })
+                .map(|(date, split, _)| (paris::day_bounds(*date).1, *split, false)),
+        );
+        // Stable: a whole day ending at an instant counts before the hour ending with it.
+        steps.sort_by_key(|(end, _, hourly)| (*end, *hourly));
+        MeterIndex { steps }
+    }
+
+    /// The index after everything: the card's counters.
+    pub fn total(&self) -> Option<P1Counters> {
+        if self.steps.is_empty() {
+            return None;
+        }
+        let (mut usage, mut ret) = (TariffSplit::default(), TariffSplit::default());
+        for (_, split, _) in &self.steps {
+            add(&mut usage, &mut ret, split);
+        }
+        Some(counters(usage, ret))
+    }
+
+    /// The index at the end of each of `dates` (in date order), Paris days.
+    pub fn day_ends(&self, dates: &[NaiveDate]) -> Vec<P1Counters> {
+        let (mut usage, mut ret) = (TariffSplit::default(), TariffSplit::default());
+        let mut steps = self.steps.iter().peekable();
+        dates
+            .iter()
+            .map(|date| {
+                let end = paris::day_bounds(*date).1;
+                while let Some((_, split, _)) = steps.next_if(|(at, _, _)| *at <= end) {
+                    add(&mut usage, &mut ret, split);
+                }
+                counters(usage, ret)
+            })
+            .collect()
+    }
+
+    /// Short-log rows for the hours ending at or after `since`, in `zone`'s wall-clock time.
+    /// Rows with the same local stamp (the autumn repeated hour) merge into one, which then
+    /// takes the next row's counters (see the module's notes on the day graph).
+    pub fn hour_rows(&self, since: DateTime<Utc>, zone: Tz) -> Vec<HourRow> {
+        let (mut usage, mut ret) = (TariffSplit::default(), TariffSplit::default());
+        let mut rows: Vec<HourRow> = Vec::new();
+        let mut merged = false;
+        for (end, split, hourly) in &self.steps {
+            add(&mut usage, &mut ret, split);
+            if !hourly || *end < since {
+                continue;
+            }
+            let row = HourRow {
+                stamp: end
+                    .with_timezone(&zone)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
+                counters: counters(usage, ret),
+            };
+            match rows.last_mut() {
+                Some(last) if last.stamp == row.stamp => {
+                    *last = row;
+                    merged = true;
+                }
+                Some(last) if merged && is_next_hour(&last.stamp, &row.stamp) => {
+                    last.counters = row.counters;
+                    merged = false;
+                    rows.push(row);
+                }
+                _ => {
+                    merged = false;
+                    rows.push(row);
+                }
+            }
+        }
+        rows
+    }
+}
+
+fn add(usage: &mut TariffSplit, ret: &mut TariffSplit, split: &MeterSplit) {
+    usage.peak += split.usage.peak;
+    usage.offpeak += split.usage.offpeak;
+    ret.peak += split.ret.peak;
+    ret.offpeak += split.ret.offpeak;
 }
 
 fn parts(c: &P1Counters) -> String {
@@ -149,40 +250,20 @@ pub fn merge_hours(
     out
 }
 
-/// Short-log rows for the hours ending at or after `since`; counters count from the first
-/// hour of `hours`. Rows with the same local stamp (the autumn repeated hour) merge into the
-/// later one.
+/// Short-log rows for the hours ending at or after `since`, counters from the first hour of
+/// `hours` ([`MeterIndex::hour_rows`] without days known only by their total).
 pub fn hour_rows(
     hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
     since: DateTime<Utc>,
     zone: Tz,
 ) -> Vec<HourRow> {
-    let mut usage = TariffSplit::default();
-    let mut ret = TariffSplit::default();
-    let mut rows: Vec<HourRow> = Vec::new();
-    for (start, split) in hours {
-        usage.peak += split.usage.peak;
-        usage.offpeak += split.usage.offpeak;
-        ret.peak += split.ret.peak;
-        ret.offpeak += split.ret.offpeak;
-        let end = *start + Duration::hours(1);
-        if end < since {
-            continue;
-        }
-        let stamp = end
-            .with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string();
-        let row = HourRow {
-            stamp,
-            counters: counters(usage, ret),
-        };
-        match rows.last_mut() {
-            Some(last) if last.stamp == row.stamp => *last = row,
-            _ => rows.push(row),
-        }
-    }
-    rows
+    MeterIndex::new(hours, &[]).hour_rows(since, zone)
+}
+
+/// Whether `later` is one wall-clock hour after `earlier` (both `YYYY-MM-DD HH:MM:SS`).
+fn is_next_hour(earlier: &str, later: &str) -> bool {
+    let parse = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
+    matches!((parse(earlier), parse(later)), (Some(a), Some(b)) if b - a == Duration::hours(1))
 }
 
 /// A day's state for the long log.
@@ -247,11 +328,22 @@ pub fn day_rows(
     daily_usage: &BTreeMap<NaiveDate, Energy>,
     daily_return: &BTreeMap<NaiveDate, Energy>,
 ) -> Vec<(DayRow, DaySource)> {
-    day_splits(hours, daily_usage, daily_return)
-        .into_iter()
+    rows_of(&day_splits(hours, daily_usage, daily_return))
+}
+
+/// Long-log rows of days already split.
+pub fn rows_of(splits: &[(NaiveDate, MeterSplit, DaySource)]) -> Vec<(DayRow, DaySource)> {
+    splits
+        .iter()
         .map(|(date, split, source)| {
             let totals = counters(split.usage, split.ret);
-            (DayRow { date, totals }, source)
+            (
+                DayRow {
+                    date: *date,
+                    totals,
+                },
+                *source,
+            )
         })
         .collect()
 }

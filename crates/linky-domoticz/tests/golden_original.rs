@@ -139,9 +139,14 @@ fn dst_days_one_row_per_local_stamp_and_no_energy_lost() {
                 .iter()
                 .find(|r| r.stamp == "2026-10-25 02:00:00")
                 .unwrap();
+            let three = rows
+                .iter()
+                .find(|r| r.stamp == "2026-10-25 03:00:00")
+                .unwrap();
             assert_eq!(
-                two.counters.usage_peak, 3000,
-                "the repeated hour merges into one row"
+                (two.counters.usage_peak, three.counters.usage_peak),
+                (4000, 4000),
+                "the repeated hour merges into one row, which takes the 03:00 counters: Domoticz's day graph shows 0 at 03:00 whatever we send"
             );
         }
         let days = day_rows(&hours, &BTreeMap::new(), &BTreeMap::new());
@@ -178,6 +183,7 @@ fn days_without_a_full_curve_use_the_daily_total_or_are_left_out() {
 #[test]
 fn dashboard_values_keep_the_originals_peak_and_the_short_logs_scale() {
     use linky_domoticz::dashboard::{dashboard_value, parse_primary};
+    use linky_domoticz::rows::MeterIndex;
     let hours = golden_hours();
     // Max power for day d is 5000 + d VA at 19:07.
     let peaks: Vec<linky_core::MaxPower> = (13..=15)
@@ -196,8 +202,8 @@ fn dashboard_values_keep_the_originals_peak_and_the_short_logs_scale() {
         .unwrap()
         .counters;
     for (primary, peak) in [("peak_day", 5015), ("peak_cweek", 5015), ("peak_lweek", 0)] {
-        let value =
-            dashboard_value(&hours, &peaks, parse_primary(primary).unwrap(), today).unwrap();
+        let index = MeterIndex::new(&hours, &[]).total();
+        let value = dashboard_value(index, &peaks, parse_primary(primary).unwrap(), today).unwrap();
         assert_eq!(
             value,
             [last.usage_peak, last.usage_offpeak, 0, 0, peak, 0],
@@ -206,7 +212,7 @@ fn dashboard_values_keep_the_originals_peak_and_the_short_logs_scale() {
     }
     // Nothing stored yet: the old value stays.
     assert!(dashboard_value(
-        &BTreeMap::new(),
+        MeterIndex::default().total(),
         &peaks,
         parse_primary("peak_day").unwrap(),
         today

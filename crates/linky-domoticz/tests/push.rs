@@ -199,12 +199,13 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
             &dz,
             "SELECT Value1 + Value5 FROM MultiMeter WHERE Date = '2026-11-27 00:00:00'"
         ),
-        7 * 30000
+        23 * 12_345 + 7 * 30000
     );
 
-    // The dashboard: the running totals, as the last hour row (no peak stored here: 0, as the
-    // original), so Domoticz's own "Today" is sensible (domoticz.md §8).
-    assert_eq!(first.dashboard.as_deref(), Ok("162400;47600;0;0;0;0"));
+    // The dashboard: the meter index, as the last hour row (23 days known by their total, then
+    // the curve; no peak stored here: 0, as the original), so Domoticz's own "Today" is
+    // sensible (domoticz.md §8).
+    assert_eq!(first.dashboard.as_deref(), Ok("446335;47600;0;0;0;0"));
     let shown: String = dz.with_db(|db| {
         db.query_row(
             &format!("SELECT sValue FROM DeviceStatus WHERE ID = {idx}"),
@@ -213,12 +214,12 @@ async fn first_push_then_nothing_new_then_a_deleted_device_gets_its_history_back
         )
         .unwrap()
     });
-    assert_eq!(shown, "162400;47600;0;0;0;0");
+    assert_eq!(shown, "446335;47600;0;0;0;0");
     let listed = d
         .call("getdevices", &[("rid", &idx.to_string())])
         .await
         .unwrap();
-    assert_eq!(listed["result"][0]["Counter"], "210.000");
+    assert_eq!(listed["result"][0]["Counter"], "493.935");
     assert_eq!(listed["result"][0]["CounterToday"], "0.000 kWh");
 
     // Twice in a row writes nothing new.
@@ -561,6 +562,19 @@ async fn day_rows_with_end_of_day_indexes() {
         (c1, c2, c3, c4),
         (23 * 12_345 + 7 * 23_200, 0, 7 * 6_800, 0)
     );
+    // Every day's indexes equal the short-log counters at its end (its 00:00 row of the next
+    // day), to the Wh: the "Comparing" chart and the day graph agree.
+    let disagreeing = count(
+        &dz,
+        "SELECT COUNT(*) FROM MultiMeter_Calendar c JOIN MultiMeter m ON m.DeviceRowID = c.DeviceRowID
+         AND m.Date = datetime(c.Date, '+1 day')
+         WHERE m.Value1 != c.Counter1 OR m.Value5 != c.Counter3 OR m.Value2 != c.Counter2 OR m.Value6 != c.Counter4",
+    );
+    let compared = count(
+        &dz,
+        "SELECT COUNT(*) FROM MultiMeter_Calendar c JOIN MultiMeter m ON m.DeviceRowID = c.DeviceRowID AND m.Date = datetime(c.Date, '+1 day')",
+    );
+    assert_eq!((disagreeing, compared), (0, 7));
 }
 
 /// The daemon's hourly refresh puts the dashboard value back (dated pushes never refresh it).
@@ -585,7 +599,7 @@ async fn the_dashboard_refresh_sends_the_value_again() {
     let sent = refresh_dashboard(&d, &s, &data, &settings, today)
         .await
         .unwrap();
-    assert_eq!(sent, Some(Ok("162400;47600;0;0;0;0".to_owned())));
+    assert_eq!(sent, Some(Ok("446335;47600;0;0;0;0".to_owned())));
     let (value, last): (String, String) = dz.with_db(|db| {
         db.query_row(
             &format!("SELECT sValue, LastUpdate FROM DeviceStatus WHERE ID = {idx}"),
@@ -594,7 +608,7 @@ async fn the_dashboard_refresh_sends_the_value_again() {
         )
         .unwrap()
     });
-    assert_eq!(value, "162400;47600;0;0;0;0");
+    assert_eq!(value, "446335;47600;0;0;0;0");
     assert_ne!(last, "2026-11-25 10:00:00", "the widget's LastUpdate moves");
 }
 

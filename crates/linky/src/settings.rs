@@ -130,7 +130,8 @@ pub struct DomoticzSection {
     pub timezone: String,
     /// The Dummy hardware holding linky's devices.
     pub hardware: String,
-    /// Day rows with end-of-day meter indexes (the 11-part form).
+    /// Day rows with end-of-day meter indexes (the 11-part form), on by default: Domoticz's
+    /// "Comparing" chart reads them, and they equal the short-log counters.
     pub day_indexes: bool,
 }
 
@@ -147,7 +148,7 @@ impl Default for DomoticzSection {
             force_2023_2: false,
             timezone: "Europe/Paris".into(),
             hardware: "Linky".into(),
-            day_indexes: false,
+            day_indexes: true,
         }
     }
 }

@@ -361,9 +361,10 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
         )
         .unwrap()
     });
-    // Seven days of hours, both ends included (the original skipped the last one).
+    // The hours Domoticz keeps with "Short Log Sensors" = 7: from 7 × 24 h before now (12:00
+    // in Paris) plus a margin, to today's 00:00 row: 13:00 to 23:00, then six days and one row.
     assert!(
-        days >= 10 && hours == 7 * 24 + 1,
+        days >= 10 && hours == 11 + 6 * 24 + 1,
         "{days} day rows, {hours} hour rows"
     );
 
