@@ -420,6 +420,50 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
         "{refused}"
     );
     assert!(!refused.to_string().contains("pa55-word-xyz"));
+
+    // A User account on a Domoticz where the device does not exist yet: Domoticz 2025.1 lets
+    // it read the settings (domoticz.md §8), so `check` asks for its rights and says that the
+    // push needs Admin rights to create the device; the push says the same on the 403.
+    let other = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
+        allow_plain_basic_auth: true,
+        fixed_now: Some("2026-11-28 12:00:00".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    other.add_user("feeder", "feeder-pw-123", domoticz_double::Rights::User);
+    let serving = other.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let url = serving.url();
+    let p = d.path().to_path_buf();
+    let (check, push) = tokio::task::spawn_blocking(move || {
+        let with = |args: &[&str]| {
+            let o = linky(&p, args)
+                .env("LINKY_DOMOTICZ_URL", &url)
+                .env("LINKY_DOMOTICZ_USER", "feeder")
+                .env("LINKY_DOMOTICZ_PASSWORD", "feeder-pw-123")
+                .output()
+                .unwrap();
+            (
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout).into_owned()
+                    + &String::from_utf8_lossy(&o.stderr),
+            )
+        };
+        (with(&["domoticz", "check"]), with(&["domoticz", "push"]))
+    })
+    .await
+    .unwrap();
+    assert_eq!(check.0, Some(1), "{}", check.1);
+    assert!(
+        check.1.contains("will be created") && check.1.contains("needs Admin rights"),
+        "{}",
+        check.1
+    );
+    assert_eq!(push.0, Some(1), "{}", push.1);
+    assert!(
+        push.1.contains("needs Admin rights to create") && !push.1.contains("feeder-pw-123"),
+        "{}",
+        push.1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
