@@ -5,7 +5,10 @@
 //! SQLite tables of §6 and what the update code writes into them (§1.2, §1.5), the
 //! authentication rules of §3, the API forms and the 2023.2 regression of §1.3 and §2.2, and the
 //! pitfalls: `OK` on a rejected date, `stoll` truncation, part counts that overwrite the
-//! dashboard value, short-log retention, 401 on a Basic header from a trusted network.
+//! dashboard value, short-log retention, 401 on a Basic header from a trusted network; and what a
+//! real Domoticz 2025.1 was seen doing (§8): connections closed after each answer without
+//! keep-alive, unannounced; 403 for non-admins; idx reuse; disabled hardware's devices hidden,
+//! plugin IDs changed once disabled; "Today" computed unsigned; the day graph's `mktime` steps.
 //!
 //! Tests assert on its tables ([`DomoticzDouble::with_db`]), as they would on `domoticz.db`.
 //!

@@ -146,7 +146,7 @@ async fn a_deleted_devices_idx_is_given_to_the_next_device() {
     let list = devices(&client, &url, "").await;
     let thermometer = list
         .iter()
-        .find(|d| d["idx"] == second.to_string())
+        .find(|d| d["idx"].as_str() == Some(second.to_string().as_str()))
         .unwrap();
     assert_eq!(thermometer["Type"], "Temp");
     assert_eq!(list[0]["Type"], "P1 Smart Meter");

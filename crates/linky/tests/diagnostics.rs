@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use linky_core::Clock;
 use linky_enedis::tokens::TokenFile;
 use linky_stack::{Stack, StackOptions};
 
