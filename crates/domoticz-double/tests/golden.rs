@@ -1,30 +1,13 @@
 //! The golden observations of domoticz.md §7, replayed against the test double over HTTP and
 //! checked in its tables.
 
-use std::net::SocketAddr;
+mod common;
 
+use common::{start, trusted};
 use domoticz_double::{DomoticzDouble, DoubleOptions, Rights, Version};
 use serde_json::Value;
 
 const OPTIONS_B64: &str = "QWRkREJMb2dFbnRyeTp0cnVlO0Rpc2FibGVMb2dBdXRvVXBkYXRlOnRydWU%3D";
-
-async fn start(options: DoubleOptions) -> (DomoticzDouble, domoticz_double::RunningDouble) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let double = DomoticzDouble::new(options).unwrap();
-    let running = double
-        .bind("127.0.0.1:0".parse::<SocketAddr>().unwrap())
-        .await
-        .unwrap();
-    (double, running)
-}
-
-fn trusted() -> DoubleOptions {
-    DoubleOptions {
-        trust_loopback: true,
-        fixed_now: Some("2026-11-28 10:00:00".into()),
-        ..DoubleOptions::default()
-    }
-}
 
 async fn call(url: &str, query: &str) -> (u16, Value) {
     let r = reqwest::get(format!("{url}/json.htm?{query}"))
@@ -42,20 +25,6 @@ async fn udevice(url: &str, idx: &str, svalue: &str) -> Value {
         pct(svalue)
     );
     call(url, &query).await.1
-}
-
-/// A client that asks Domoticz to keep its connections (without it, Domoticz closes each one
-/// after the answer, unannounced: domoticz.md §8).
-pub fn keep_alive_client() -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::CONNECTION,
-        reqwest::header::HeaderValue::from_static("keep-alive"),
-    );
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
 }
 
 /// The HTTP status of a GET with Basic credentials.
@@ -303,7 +272,7 @@ async fn managed_counter_rows() {
 async fn authentication_rules() {
     let (double, running) = start(DoubleOptions::default()).await;
     let url = running.url();
-    let client = keep_alive_client();
+    let client = common::keep_alive_client();
     let version = format!("{url}/json.htm?type=command&param=getversion");
     let settings = format!("{url}/json.htm?type=command&param=getsettings");
     // No auth: whitelisted getversion says little; the rest is 401. Basic over HTTP is 401.

@@ -1,41 +1,14 @@
 //! What a real Domoticz 2025.1 did when linky pushed to it (domoticz.md §8), replayed against the
 //! test double: each test names the observation it reproduces.
 
-use std::net::SocketAddr;
+mod common;
 
+use common::{start, trusted};
 use domoticz_double::{DomoticzDouble, DoubleOptions, Rights};
 use serde_json::Value;
 
-const NOW: &str = "2026-11-28 10:00:00";
-
-async fn start(options: DoubleOptions) -> (DomoticzDouble, domoticz_double::RunningDouble) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let double = DomoticzDouble::new(options).unwrap();
-    let running = double
-        .bind("127.0.0.1:0".parse::<SocketAddr>().unwrap())
-        .await
-        .unwrap();
-    (double, running)
-}
-
-fn trusted() -> DoubleOptions {
-    DoubleOptions {
-        trust_loopback: true,
-        fixed_now: Some(NOW.into()),
-        ..DoubleOptions::default()
-    }
-}
-
 fn keep_alive() -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::CONNECTION,
-        reqwest::header::HeaderValue::from_static("keep-alive"),
-    );
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap()
+    common::keep_alive_client()
 }
 
 async fn get(client: &reqwest::Client, url: &str, query: &str) -> Value {
@@ -78,6 +51,19 @@ async fn create_p1(client: &reqwest::Client, url: &str, hardware: &str, name: &s
     )
     .await;
     idx
+}
+
+/// A P1 meter with linky's options on a new Dummy hardware.
+async fn meter(client: &reqwest::Client, url: &str) -> i64 {
+    get(client, url, "addhardware&htype=15&name=Linky&enabled=true").await;
+    create_p1(client, url, "1", "Linky%20A").await
+}
+
+/// Short-log rows of usage counters at the given local stamps.
+async fn short_log(client: &reqwest::Client, url: &str, idx: i64, rows: &[(&str, i64)]) {
+    for (stamp, counter) in rows {
+        udevice(client, url, idx, &format!("{counter};0;0;0;0;0;{stamp}")).await;
+    }
 }
 
 async fn devices(client: &reqwest::Client, url: &str, extra: &str) -> Vec<Value> {
@@ -211,13 +197,7 @@ async fn disabled_plugin_devices_and_rights() {
 async fn the_description_needs_the_name() {
     let (double, running) = start(trusted()).await;
     let (url, client) = (running.url(), keep_alive());
-    get(
-        &client,
-        &url,
-        "addhardware&htype=15&name=Linky&enabled=true",
-    )
-    .await;
-    let idx = create_p1(&client, &url, "1", "Linky%20A").await;
+    let idx = meter(&client, &url).await;
     get(
         &client,
         &url,
@@ -250,20 +230,18 @@ async fn the_description_needs_the_name() {
 async fn today_is_computed_unsigned_from_the_short_log() {
     let (_double, running) = start(trusted()).await;
     let (url, client) = (running.url(), keep_alive());
-    get(
+    let idx = meter(&client, &url).await;
+    short_log(
         &client,
         &url,
-        "addhardware&htype=15&name=Linky&enabled=true",
+        idx,
+        &[
+            ("2026-11-27 23:00:00", 40_000),
+            ("2026-11-28 00:00:00", 41_000),
+            ("2026-11-28 01:00:00", 41_500),
+        ],
     )
     .await;
-    let idx = create_p1(&client, &url, "1", "Linky%20A").await;
-    for (stamp, counter) in [
-        ("2026-11-27 23:00:00", 40_000),
-        ("2026-11-28 00:00:00", 41_000),
-        ("2026-11-28 01:00:00", 41_500),
-    ] {
-        udevice(&client, &url, idx, &format!("{counter};0;0;0;0;0;{stamp}")).await;
-    }
     let card = |list: Vec<Value>| list[0].clone();
     // Yesterday's energy as the dashboard value, as the original plugin did: it wraps.
     udevice(&client, &url, idx, "16300;0;0;0;0;0").await;
@@ -289,21 +267,19 @@ async fn today_is_computed_unsigned_from_the_short_log() {
 async fn the_autumn_day_graph_shows_zero_at_three() {
     let (_double, running) = start(trusted()).await;
     let (url, client) = (running.url(), keep_alive());
-    get(
+    let idx = meter(&client, &url).await;
+    short_log(
         &client,
         &url,
-        "addhardware&htype=15&name=Linky&enabled=true",
+        idx,
+        &[
+            ("2026-10-25 01:00:00", 1000),
+            ("2026-10-25 02:00:00", 3000),
+            ("2026-10-25 03:00:00", 4000),
+            ("2026-10-25 04:00:00", 5000),
+        ],
     )
     .await;
-    let idx = create_p1(&client, &url, "1", "Linky%20A").await;
-    for (stamp, counter) in [
-        ("2026-10-25 01:00:00", 1000),
-        ("2026-10-25 02:00:00", 3000),
-        ("2026-10-25 03:00:00", 4000),
-        ("2026-10-25 04:00:00", 5000),
-    ] {
-        udevice(&client, &url, idx, &format!("{counter};0;0;0;0;0;{stamp}")).await;
-    }
     let g = get(
         &client,
         &url,

@@ -637,35 +637,28 @@ fn second_meter(s: &mut Store, pdl: &str) {
     .unwrap();
 }
 
-async fn api(url: &str, query: &str) -> serde_json::Value {
-    let client = reqwest::Client::builder()
-        .default_headers(
-            [(
-                reqwest::header::CONNECTION,
-                reqwest::header::HeaderValue::from_static("keep-alive"),
-            )]
-            .into_iter()
-            .collect(),
-        )
-        .build()
+/// Deletes a device, as the user does in Domoticz.
+async fn delete(d: &Domoticz, idx: i64) {
+    d.call("deletedevice", &[("idx", &idx.to_string())])
+        .await
         .unwrap();
-    client
-        .get(format!("{url}/json.htm?type=command&param={query}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// A thermometer created now takes the highest free idx (domoticz.md §8).
-async fn thermometer(url: &str, hardware: i64) -> i64 {
-    let r = api(
-        url,
-        &format!("createdevice&idx={hardware}&sensorname=Salon&devicetype=80&devicesubtype=5"),
-    )
-    .await;
+async fn thermometer(d: &Domoticz, hardware: i64) -> i64 {
+    let hardware = hardware.to_string();
+    let r = d
+        .call(
+            "createdevice",
+            &[
+                ("idx", &hardware),
+                ("sensorname", "Salon"),
+                ("devicetype", "80"),
+                ("devicesubtype", "5"),
+            ],
+        )
+        .await
+        .unwrap();
     r["idx"].as_str().unwrap().parse().unwrap()
 }
 
@@ -674,12 +667,11 @@ async fn thermometer(url: &str, hardware: i64) -> i64 {
 /// is written into a device that is not the meter's: it is looked up again or created.
 #[tokio::test]
 async fn a_reused_idx_is_never_written_into() {
-    let (dz, running, d) = trusted_client().await;
-    let url = running.url();
+    let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let first = push_default(&d, &mut s).await;
-    api(&url, &format!("deletedevice&idx={}", first.idx)).await;
-    let salon = thermometer(&url, 1).await;
+    delete(&d, first.idx).await;
+    let salon = thermometer(&d, 1).await;
     assert_eq!(
         salon, first.idx,
         "Domoticz gives the thermometer the meter's idx"
@@ -712,8 +704,8 @@ async fn a_reused_idx_is_never_written_into() {
     let b_push = push_meter(&d, &mut s, &b, &schedule(), &settings, now())
         .await
         .unwrap();
-    api(&url, &format!("deletedevice&idx={}", b_push.idx)).await;
-    api(&url, &format!("deletedevice&idx={}", again.idx)).await;
+    delete(&d, b_push.idx).await;
+    delete(&d, again.idx).await;
     let b_again = push_meter(&d, &mut s, &b, &schedule(), &settings, now())
         .await
         .unwrap();
@@ -857,19 +849,15 @@ async fn fifty_pushes_in_a_row_without_a_failure_or_a_stray_write() {
     let d = Domoticz::connect(&connection(url.clone(), Auth::None))
         .await
         .unwrap();
-    let sensors: i64 = api(&url, "addhardware&htype=15&name=Capteurs&enabled=true").await["idx"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let sensors = d.dummy_hardware("Capteurs").await.unwrap();
     let mut s = store();
     let mut strangers = Vec::new();
     for round in 0..50 {
         match round % 10 {
             3 => {
                 let idx = push_default(&d, &mut s).await.idx;
-                api(&url, &format!("deletedevice&idx={idx}")).await;
-                strangers.push(thermometer(&url, sensors).await);
+                delete(&d, idx).await;
+                strangers.push(thermometer(&d, sensors).await);
             }
             6 => dz.set_hardware_enabled(hw, round % 20 != 6),
             _ => {}
