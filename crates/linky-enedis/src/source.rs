@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::customers::{paths as customers, CustomerResponse};
-use enedis_protocol::error::EnedisError;
+use enedis_protocol::error::{EnedisError, ErrorKind};
 use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
 };
@@ -424,8 +424,27 @@ impl EnedisSource {
         *self.generation.lock().await = Generation::V5;
     }
 
+    /// One part of the 2026 contract: its body, `None` when Enedis answers that this meter has
+    /// no such part (a definitive answer), or the error to retry like any data call. A contract
+    /// is read whole or not at all: a part lost to a quota or an outage must not pass for
+    /// "no off-peak hours".
+    async fn contract_part(
+        &self,
+        pdl: &UsagePoint,
+        path: &str,
+    ) -> Result<Option<String>, FetchError> {
+        let (status, body) = self.get(pdl.as_str(), &format!("{path}/{pdl}")).await?;
+        if status == 200 {
+            return Ok(Some(body));
+        }
+        let error = EnedisError::from_response(status, &body, None);
+        match error.kind() {
+            ErrorKind::NoData | ErrorKind::WrongDirection | ErrorKind::BeforeActivation => Ok(None),
+            _ => Err(FetchError::Enedis(error)),
+        }
+    }
+
     async fn contract_2026(&self, pdl: &UsagePoint) -> Result<Option<ContractFacts>, FetchError> {
-        let mut facts = ContractFacts::default();
         let (status, body) = self
             .get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SYNTHESE))
             .await?;
@@ -437,34 +456,29 @@ impl EnedisSource {
                 status, &body, None,
             )));
         }
-        if let Ok(s) = serde_json::from_str::<SyntheseContrat>(&body) {
-            facts.activation_date = s
+        let unreadable =
+            |what: &str, e: serde_json::Error| FetchError::Unreadable(format!("{what}: {e}"));
+        let synthese: SyntheseContrat =
+            serde_json::from_str(&body).map_err(|e| unreadable("synth_contrat", e))?;
+        let mut facts = ContractFacts {
+            activation_date: synthese
                 .consumption_last_activation_date
                 .as_deref()
-                .or(s.generation_last_activation_date.as_deref())
-                .and_then(date_prefix);
+                .or(synthese.generation_last_activation_date.as_deref())
+                .and_then(date_prefix),
+            ..ContractFacts::default()
+        };
+        if let Some(body) = self.contract_part(pdl, contract_paths::COMPTAGE).await? {
+            let comptage: Comptage =
+                serde_json::from_str(&body).map_err(|e| unreadable("comptage", e))?;
+            facts.offpeak = comptage.relais.plage_heures_creuses;
         }
-        let (status, body) = self
-            .get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::COMPTAGE))
-            .await?;
-        if status == 200 {
-            facts.offpeak = serde_json::from_str::<Comptage>(&body)
-                .ok()
-                .and_then(|c| c.relais.plage_heures_creuses);
-        }
-        let (status, body) = self
-            .get(
-                pdl.as_str(),
-                &format!("{}/{pdl}", contract_paths::SITUATION),
-            )
-            .await?;
-        if status == 200 {
-            facts.subscribed_kva = serde_json::from_str::<Vec<SituationContrat>>(&body)
-                .ok()
-                .and_then(|c| {
-                    c.first()
-                        .and_then(|c| c.subscribed_power.value.parse().ok())
-                });
+        if let Some(body) = self.contract_part(pdl, contract_paths::SITUATION).await? {
+            let situation: Vec<SituationContrat> =
+                serde_json::from_str(&body).map_err(|e| unreadable("situation_contrat", e))?;
+            facts.subscribed_kva = situation
+                .first()
+                .and_then(|c| c.subscribed_power.value.parse().ok());
         }
         Ok(Some(facts))
     }

@@ -399,3 +399,73 @@ async fn direct_mode_in_both_generations_stores_the_same() {
         r.consent_lost
     );
 }
+
+/// Issue 14, item 1: a contract part lost to an outage (500 on `comptage_auto` or
+/// `situation_contrat_auto`) is retried like data; the contract is not marked as read, so the
+/// next sync asks again; a known contract is never replaced by a partial one.
+#[tokio::test]
+async fn a_failed_contract_part_is_retried_and_never_stored_half_read() {
+    let pdl = "22516914714270";
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let s = stack(clock.clone()).await;
+    let dir = dir("contract");
+    login(&s, &dir, 0, &[pdl]).await;
+    let contract = || {
+        let store = Store::open(&dir.path().join("linky.db")).unwrap();
+        let m = store
+            .meters()
+            .unwrap()
+            .into_iter()
+            .find(|m| m.pdl.as_str() == pdl)
+            .unwrap();
+        (m.contract_offpeak, m.subscribed_kva, m.contract_read_at)
+    };
+    let failing = |path: &str| FaultSet {
+        faults: vec![Fault::Error {
+            rate: 1.0,
+            scope: Scope {
+                pdl: None,
+                path: Some(format!("{path}/{pdl}")),
+            },
+        }],
+    };
+    s.sim.set_faults(failing("/comptage_auto/v1"));
+    let r = sync(&dir, clock.clone(), &short()).await;
+    assert!(
+        r.errors.get("unavailable").copied().unwrap_or(0) > 1,
+        "retried: {:?}",
+        r.errors
+    );
+    let (offpeak, _, read_at) = contract();
+    assert_eq!((offpeak, read_at), (None, None), "not stored half read");
+    assert!(
+        s.sim
+            .requests()
+            .iter()
+            .filter(|q| q.path.starts_with("/comptage_auto"))
+            .count()
+            > 1,
+        "the failed part was asked again"
+    );
+
+    s.sim.set_faults(FaultSet::default());
+    clock.advance(Duration::hours(1));
+    sync(&dir, clock.clone(), &short()).await;
+    let (offpeak, kva, read_at) = contract();
+    assert_eq!(offpeak.as_deref(), Some("HC (22H30-6H30)"));
+    assert_eq!(kva, Some(9));
+    let first_read = read_at.unwrap();
+
+    // A month later the re-read fails on another part: what was known stays, still stale.
+    clock.advance(Duration::days(31));
+    s.sim.set_faults(failing("/situation_contrat_auto/v1"));
+    sync(&dir, clock.clone(), &short()).await;
+    assert_eq!(
+        contract(),
+        (
+            Some("HC (22H30-6H30)".to_owned()),
+            Some(9),
+            Some(first_read)
+        )
+    );
+}

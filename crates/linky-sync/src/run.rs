@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::error::ErrorKind;
 use linky_core::{paris, Clock, Direction, Energy, LoadCurvePoint, UsagePoint};
-use linky_store::{DayOutcome, DayState, Kind, Store, StoreError, WindowData};
+use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, StoreError, WindowData};
 
 use crate::plan::{order, series_windows, SeriesView, SyncSettings, Window};
 use crate::source::{FetchError, MeterSource};
@@ -136,6 +136,13 @@ pub struct SyncReport {
 
 const ROUNDS: usize = 3;
 
+/// Retries spent on one call.
+#[derive(Debug, Default)]
+struct Tries {
+    transient: u32,
+    quota_waits: u32,
+}
+
 fn jitter(seed: u64) -> f64 {
     let x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (seed >> 29);
     0.5 + (x % 1000) as f64 / 1000.0
@@ -258,15 +265,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             if !stale {
                 continue;
             }
-            self.pace().await;
-            let answer = self.source.contract(pdl).await;
-            if let Err(e) = &answer {
-                *self.report.errors.entry(e.label().to_owned()).or_default() += 1;
-            }
-            match answer {
+            match self.contract(pdl).await {
                 Ok(facts) => self.store.set_contract(pdl, &facts, now)?,
                 Err(e) if e.kind() == ErrorKind::ConsentLost => self.lose(pdl, &e)?,
-                // A production-only meter has no contract data; the sync works without.
+                // Not marked as read: the next sync asks again, and what was known stays.
                 Err(e) => tracing::info!(%pdl, error = %e, "contract not read"),
             }
         }
@@ -349,38 +351,61 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     }
 
     async fn fetch(&mut self, window: &Window) -> Result<WindowData, FetchError> {
-        let mut transient = 0u32;
-        let mut quota_waits = 0u32;
+        let mut tries = Tries::default();
         loop {
             self.pace().await;
             let result = self.source.fetch(window).await;
             let Err(error) = result else { return result };
-            *self
-                .report
-                .errors
-                .entry(error.label().to_owned())
-                .or_default() += 1;
-            match error.kind() {
-                ErrorKind::Quota if quota_waits < 5 => {
-                    let now = self.clock.now();
-                    let wait = error.next_access().map_or(StdDuration::from_secs(1), |t| {
-                        (t - now).to_std().unwrap_or(StdDuration::from_millis(200))
-                    });
-                    if wait > self.settings.max_quota_wait {
-                        return Err(error);
-                    }
-                    quota_waits += 1;
-                    tracing::info!(seconds = wait.as_secs_f64(), "quota reached, waiting");
-                    tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
+            self.wait_before_retry(error, &mut tries).await?;
+        }
+    }
+
+    /// The contract, with the same retries as data: a part lost to a quota or an outage is
+    /// asked again, and a contract is never stored half read.
+    async fn contract(&mut self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+        let mut tries = Tries::default();
+        loop {
+            self.pace().await;
+            let result = self.source.contract(pdl).await;
+            let Err(error) = result else { return result };
+            self.wait_before_retry(error, &mut tries).await?;
+        }
+    }
+
+    /// Counts a failed call, then waits before the next try (for `nextAccessTime` after a
+    /// quota, with backoff and jitter after an outage) or gives the error back.
+    async fn wait_before_retry(
+        &mut self,
+        error: FetchError,
+        tries: &mut Tries,
+    ) -> Result<(), FetchError> {
+        *self
+            .report
+            .errors
+            .entry(error.label().to_owned())
+            .or_default() += 1;
+        match error.kind() {
+            ErrorKind::Quota if tries.quota_waits < 5 => {
+                let now = self.clock.now();
+                let wait = error.next_access().map_or(StdDuration::from_secs(1), |t| {
+                    (t - now).to_std().unwrap_or(StdDuration::from_millis(200))
+                });
+                if wait > self.settings.max_quota_wait {
+                    return Err(error);
                 }
-                ErrorKind::Unavailable if transient < self.settings.max_retries => {
-                    let factor = 2f64.powi(transient as i32)
-                        * jitter(u64::from(self.report.windows) * 31 + u64::from(transient));
-                    transient += 1;
-                    tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
-                }
-                _ => return Err(error),
+                tries.quota_waits += 1;
+                tracing::info!(seconds = wait.as_secs_f64(), "quota reached, waiting");
+                tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
+                Ok(())
             }
+            ErrorKind::Unavailable if tries.transient < self.settings.max_retries => {
+                let factor = 2f64.powi(tries.transient as i32)
+                    * jitter(u64::from(self.report.windows) * 31 + u64::from(tries.transient));
+                tries.transient += 1;
+                tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
+                Ok(())
+            }
+            _ => Err(error),
         }
     }
 
