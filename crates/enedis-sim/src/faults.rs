@@ -59,6 +59,17 @@ pub enum Fault {
         #[serde(flatten)]
         scope: Scope,
     },
+    /// A share of calls get an HTML page with this status instead of Enedis's answer: what a
+    /// reverse proxy's 404 or a captive portal sends (not an Enedis answer at all).
+    Html {
+        /// The HTTP status, e.g. 404.
+        status: u16,
+        /// Share of calls, 0 to 1.
+        rate: f64,
+        /// Which calls.
+        #[serde(flatten)]
+        scope: Scope,
+    },
     /// A share of answers stop halfway through the body.
     Truncate {
         /// Share of calls, 0 to 1.
@@ -90,6 +101,8 @@ pub struct Decision {
     pub reset: bool,
     /// Cut the body halfway.
     pub truncate: bool,
+    /// Answer an HTML page with this status.
+    pub html: Option<u16>,
 }
 
 impl FaultSet {
@@ -98,6 +111,7 @@ impl FaultSet {
         for (i, f) in self.faults.iter().enumerate() {
             if let Fault::Error { rate, .. }
             | Fault::Reset { rate, .. }
+            | Fault::Html { rate, .. }
             | Fault::Truncate { rate, .. } = f
             {
                 if !(0.0..=1.0).contains(rate) {
@@ -147,6 +161,15 @@ impl FaultSet {
                 }
                 Fault::Truncate { rate, scope } if scope.matches(pdl, path) => {
                     d.truncate |= draw() < *rate
+                }
+                Fault::Html {
+                    status,
+                    rate,
+                    scope,
+                } if scope.matches(pdl, path) => {
+                    if draw() < *rate {
+                        d.html = Some(*status);
+                    }
                 }
                 _ => {}
             }

@@ -259,6 +259,20 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
             return std::future::pending().await;
         }
     }
+    if let Some(status) = decision.html {
+        entry.fault = Some("html".to_owned());
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+        let page = format!(
+            "<!DOCTYPE html><html><head><title>{status}</title></head><body><h1>{status}</h1><hr><center>nginx</center></body></html>"
+        );
+        let response = (
+            status,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            page,
+        )
+            .into_response();
+        return state.logged(entry, response);
+    }
     if decision.error {
         entry.fault = Some("error".to_owned());
         let body = if path.starts_with("/metering_data") || path.starts_with("/customers") {

@@ -469,3 +469,53 @@ async fn a_failed_contract_part_is_retried_and_never_stored_half_read() {
         )
     );
 }
+
+/// Issue 14, item 2: an HTML 4xx page (a reverse proxy's 404, a captive portal) is not an Enedis
+/// answer: it never marks days absent nor touches days already stored; once it is gone, the
+/// next syncs complete the history as a clean run would.
+#[tokio::test]
+async fn an_html_page_is_a_failure_retried_never_an_absence() {
+    let pdl = "22516914714270";
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let s = stack(clock.clone()).await;
+    let dir = dir("html");
+    login(&s, &dir, 0, &[pdl]).await;
+    let first = sync(&dir, clock.clone(), &short()).await;
+    complete(&first, pdl, Direction::Consumption);
+
+    // Nine days pass behind a broken reverse proxy.
+    s.sim.set_faults(FaultSet {
+        faults: vec![Fault::Html {
+            status: 404,
+            rate: 1.0,
+            scope: Scope::default(),
+        }],
+    });
+    clock.advance(Duration::days(9));
+    let broken = sync(&dir, clock.clone(), &short()).await;
+    for kind in [Kind::Curve, Kind::Daily, Kind::MaxPower] {
+        let sum = series(&broken, pdl, Direction::Consumption, kind);
+        assert!(sum.absent.is_empty(), "{kind:?}: {sum:?}");
+        assert!(
+            sum.failed >= 9,
+            "{kind:?}: the new days failed, to be retried: {sum:?}"
+        );
+        assert!(
+            sum.fetched >= sum.failed.min(5),
+            "{kind:?}: stored days kept: {sum:?}"
+        );
+    }
+    assert!(
+        s.sim
+            .requests()
+            .iter()
+            .any(|r| r.fault.as_deref() == Some("html")),
+        "the HTML page was served"
+    );
+
+    // Fixed: after the retry delay, everything is there.
+    s.sim.set_faults(FaultSet::default());
+    clock.advance(Duration::hours(2));
+    let fixed = sync(&dir, clock.clone(), &short()).await;
+    complete(&fixed, pdl, Direction::Consumption);
+}

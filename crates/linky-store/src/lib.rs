@@ -582,11 +582,14 @@ impl Store {
                 }
                 WindowData::Nothing => {}
             }
+            // A day already stored keeps its state whatever a later window says about it: a
+            // failure or an odd answer never downgrades fetched data.
             let mut ledger = tx.prepare_cached(
                 "INSERT INTO ledger (pdl, direction, kind, day, state, reason, attempts, next_try_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (pdl, direction, kind, day) DO UPDATE SET state = ?5, reason = ?6,
                    attempts = CASE WHEN ?5 IN ('failed', 'refetch', 'mismatch') THEN ledger.attempts + 1 WHEN ?5 = 'fetched' THEN 0 ELSE ledger.attempts END,
-                   next_try_at = ?8, updated_at = ?9",
+                   next_try_at = ?8, updated_at = ?9
+                 WHERE NOT (ledger.state IN ('fetched', 'mismatch', 'refetch') AND ?5 IN ('failed', 'absent', 'not_published'))",
             )?;
             for o in days {
                 let first_attempts = u32::from(matches!(

@@ -398,7 +398,11 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
                 Ok(())
             }
-            ErrorKind::Unavailable if tries.transient < self.settings.max_retries => {
+            // An answer that is not one of Enedis's (an HTML page from a proxy or a portal) is a
+            // failure like an outage, never a verdict on the days.
+            ErrorKind::Unavailable | ErrorKind::Other
+                if tries.transient < self.settings.max_retries =>
+            {
                 let factor = 2f64.powi(tries.transient as i32)
                     * jitter(u64::from(self.report.windows) * 31 + u64::from(tries.transient));
                 tries.transient += 1;
@@ -540,9 +544,12 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                         self.absent_now.insert((pdl.clone(), direction, k));
                     }
                 }
+                // A whole window refused as invalid may hold one bad day, or meet a clock skew at
+                // its newest end: split it rather than give up on all its days.
                 ErrorKind::BeforeActivation
                 | ErrorKind::BeyondHistory
                 | ErrorKind::WindowTooLong
+                | ErrorKind::InvalidRequest
                     if window.len() > 1 =>
                 {
                     // Find the boundary: newer half first.
@@ -552,9 +559,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 ErrorKind::BeforeActivation
                 | ErrorKind::BeyondHistory
-                | ErrorKind::WindowTooLong
-                | ErrorKind::InvalidRequest
-                | ErrorKind::Other => {
+                | ErrorKind::WindowTooLong => {
                     let reason = match error.kind() {
                         ErrorKind::BeforeActivation => "before_activation".to_owned(),
                         ErrorKind::BeyondHistory => "beyond_history".to_owned(),
@@ -587,7 +592,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                     self.report.stopped = Some(Stop::Unauthorized(error.to_string()))
                 }
                 ErrorKind::Quota => self.report.stopped = Some(Stop::Quota(error.next_access())),
-                ErrorKind::Unavailable => {
+                // Only Enedis's documented answers end a day; anything else is asked again later.
+                ErrorKind::Unavailable | ErrorKind::Other | ErrorKind::InvalidRequest => {
                     // Each day waits longer after each failure: 1 h, 2 h, 4 h... up to 16 times.
                     let last_day = window.end - Duration::days(1);
                     let ledger = self
