@@ -17,13 +17,18 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// An HTTP client with linky's user agent and timeouts.
+/// An HTTP client with linky's user agent and timeouts (10 s to connect, 60 s in all).
 pub fn http_client() -> Result<reqwest::Client, String> {
+    http_client_with(std::time::Duration::from_secs(60))
+}
+
+/// An HTTP client with linky's user agent that gives up on a request after `total`.
+pub fn http_client_with(total: std::time::Duration) -> Result<reqwest::Client, String> {
     install_tls_provider();
     reqwest::Client::builder()
         .user_agent(concat!("linky/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(20))
-        .timeout(std::time::Duration::from_secs(90))
+        .connect_timeout(total.min(std::time::Duration::from_secs(10)))
+        .timeout(total)
         .build()
         .map_err(|e| e.to_string())
 }

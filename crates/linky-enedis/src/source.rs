@@ -70,6 +70,9 @@ pub struct EnedisSource {
 }
 
 fn transport(e: reqwest::Error) -> FetchError {
+    if e.is_timeout() {
+        return FetchError::TimedOut(e.without_url().to_string());
+    }
     FetchError::Transport(e.without_url().to_string())
 }
 
@@ -182,6 +185,14 @@ impl EnedisSource {
     pub fn with_min_interval(self, interval: std::time::Duration) -> EnedisSource {
         EnedisSource {
             pace: Mutex::new((interval, None)),
+            ..self
+        }
+    }
+
+    /// Gives up on a request after `total` (connection included; the default is 60 s).
+    pub fn with_timeout(self, total: std::time::Duration) -> EnedisSource {
+        EnedisSource {
+            http: crate::http_client_with(total).unwrap_or_default(),
             ..self
         }
     }

@@ -56,13 +56,23 @@ async fn login(stack: &Stack, dir: &Dir, customer: u8, pdls: &[&str]) {
 }
 
 async fn sync(dir: &Dir, clock: Arc<dyn Clock>, settings: &RunSettings) -> SyncReport {
+    sync_with_timeout(dir, clock, settings, std::time::Duration::from_secs(60)).await
+}
+
+async fn sync_with_timeout(
+    dir: &Dir,
+    clock: Arc<dyn Clock>,
+    settings: &RunSettings,
+    timeout: std::time::Duration,
+) -> SyncReport {
     let source = EnedisSource::proxy(
         dir.path().join("tokens.json"),
         Generation::Auto,
         clock.clone(),
     )
     .unwrap()
-    .with_min_interval(settings.min_call_interval);
+    .with_min_interval(settings.min_call_interval)
+    .with_timeout(timeout);
     let meters = source
         .meters()
         .await
@@ -518,4 +528,68 @@ async fn an_html_page_is_a_failure_retried_never_an_absence() {
     clock.advance(Duration::hours(2));
     let fixed = sync(&dir, clock.clone(), &short()).await;
     complete(&fixed, pdl, Direction::Consumption);
+}
+
+/// Issue 14, item 4: a peer that takes the connection and never answers: each call gives up
+/// at its timeout, a timed-out call is not asked again at once, the run stops after a few
+/// windows instead of holding for half an hour, and no stored day is marked failed.
+#[tokio::test]
+async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
+    let pdl = "22516914714270";
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let s = stack(clock.clone()).await;
+    let dir = dir("silent");
+    login(&s, &dir, 0, &[pdl]).await;
+    complete(
+        &sync(&dir, clock.clone(), &short()).await,
+        pdl,
+        Direction::Consumption,
+    );
+
+    s.sim.set_faults(FaultSet {
+        faults: vec![Fault::Latency {
+            ms: 3_000,
+            scope: Scope::default(),
+        }],
+    });
+    clock.advance(Duration::days(3));
+    let started = std::time::Instant::now();
+    let timeout = std::time::Duration::from_millis(300);
+    let r = sync_with_timeout(&dir, clock.clone(), &short(), timeout).await;
+    let took = started.elapsed();
+    // One call per window, never asked again at once after a timeout.
+    assert_eq!(
+        r.errors.get("timeout").copied(),
+        Some(r.windows),
+        "{:?}",
+        r.errors
+    );
+    assert!(r.windows >= 3, "{r:?}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    for kind in [Kind::Curve, Kind::Daily, Kind::MaxPower] {
+        let sum = series(&r, pdl, Direction::Consumption, kind);
+        assert!(sum.fetched >= 10, "{kind:?}: stored days kept: {sum:?}");
+        assert!(sum.absent.is_empty(), "{kind:?}: {sum:?}");
+    }
+
+    // A run also has a deadline of its own.
+    clock.advance(Duration::hours(2));
+    let tight = RunSettings {
+        deadline: std::time::Duration::ZERO,
+        ..short()
+    };
+    let r = sync_with_timeout(&dir, clock.clone(), &tight, timeout).await;
+    assert!(
+        matches!(&r.stopped, Some(linky_sync::Stop::Unavailable(why)) if why.contains("next run")),
+        "{:?}",
+        r.stopped
+    );
+
+    s.sim.set_faults(FaultSet::default());
+    clock.advance(Duration::hours(2));
+    complete(
+        &sync(&dir, clock.clone(), &short()).await,
+        pdl,
+        Direction::Consumption,
+    );
 }

@@ -35,6 +35,9 @@ pub struct RunSettings {
     pub min_call_interval: StdDuration,
     /// Windows that may keep failing in one run before the run stops (Enedis is down).
     pub max_failed_windows: u32,
+    /// The longest a run may take: past it, it stops where it is (what was stored stays, the
+    /// rest waits for the next run), so a peer that never answers cannot hold it.
+    pub deadline: StdDuration,
     /// How old a contract reading may get before it is read again.
     pub contract_max_age: Duration,
     /// Relative difference between a daily total and its load curve that flags the day.
@@ -54,6 +57,7 @@ impl Default for RunSettings {
             unpublished_retry_after: Duration::hours(2),
             min_call_interval: StdDuration::ZERO,
             max_failed_windows: 5,
+            deadline: StdDuration::from_secs(20 * 60),
             contract_max_age: Duration::days(30),
             mismatch_tolerance: 0.01,
         }
@@ -197,6 +201,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     /// first one learnt, such as a mismatch).
     pub async fn run(mut self, meters: &[UsagePoint]) -> Result<SyncReport, StoreError> {
         let started = self.clock.now();
+        let begun = std::time::Instant::now();
         let run_id = self.store.begin_run(started)?;
         let calls_before = self.source.calls();
         for pdl in meters {
@@ -214,6 +219,12 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             self.progress.start(windows.len());
             let mut queue: VecDeque<Window> = windows.into();
             while let Some(window) = queue.pop_front() {
+                if self.report.stopped.is_none() && begun.elapsed() > self.settings.deadline {
+                    self.report.stopped = Some(Stop::Unavailable(format!(
+                        "the sync stopped after {} minutes; it goes on at the next run",
+                        self.settings.deadline.as_secs() / 60
+                    )));
+                }
                 if self.report.stopped.is_some() {
                     break;
                 }
@@ -384,6 +395,9 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             .errors
             .entry(error.label().to_owned())
             .or_default() += 1;
+        if let FetchError::TimedOut(_) = error {
+            return Err(error);
+        }
         match error.kind() {
             ErrorKind::Quota if tries.quota_waits < 5 => {
                 let now = self.clock.now();
@@ -753,6 +767,7 @@ fn short_reason(error: &FetchError) -> String {
         FetchError::Enedis(e) if !e.code.is_empty() => e.code.clone(),
         FetchError::Enedis(e) => format!("http_{}", e.status),
         FetchError::Transport(_) => "network".to_owned(),
+        FetchError::TimedOut(_) => "timeout".to_owned(),
         FetchError::Unreadable(_) => "unreadable".to_owned(),
         FetchError::Unauthorized(_) => "unauthorized".to_owned(),
     }

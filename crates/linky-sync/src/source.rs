@@ -18,6 +18,10 @@ pub enum FetchError {
     /// No answer, a cut connection or a broken body.
     #[error("Enedis could not be reached: {0}")]
     Transport(String),
+    /// The peer took the connection but did not answer in time: asking again at once would
+    /// only wait as long again.
+    #[error("Enedis did not answer in time: {0}")]
+    TimedOut(String),
     /// The tokens are no longer accepted, even after a refresh: the user must sign in again.
     #[error("access refused: {0}")]
     Unauthorized(String),
@@ -35,6 +39,9 @@ impl Localized for FetchError {
                 e.status, e.code, e.description
             ),
             (Lang::Fr, FetchError::Transport(e)) => format!("Enedis est injoignable : {e}"),
+            (Lang::Fr, FetchError::TimedOut(e)) => {
+                format!("Enedis n'a pas répondu à temps : {e}")
+            }
             (Lang::Fr, FetchError::Unauthorized(e)) => format!("accès refusé : {e}"),
             (Lang::Fr, FetchError::Unreadable(e)) => format!("réponse illisible : {e}"),
         }
@@ -46,7 +53,9 @@ impl FetchError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             FetchError::Enedis(e) => e.kind(),
-            FetchError::Transport(_) | FetchError::Unreadable(_) => ErrorKind::Unavailable,
+            FetchError::Transport(_) | FetchError::TimedOut(_) | FetchError::Unreadable(_) => {
+                ErrorKind::Unavailable
+            }
             FetchError::Unauthorized(_) => ErrorKind::InvalidToken,
         }
     }
@@ -57,6 +66,7 @@ impl FetchError {
         match self {
             FetchError::Enedis(e) => e.kind().as_str(),
             FetchError::Transport(_) => "transport",
+            FetchError::TimedOut(_) => "timeout",
             FetchError::Unreadable(_) => "unreadable",
             FetchError::Unauthorized(_) => "unauthorized",
         }
