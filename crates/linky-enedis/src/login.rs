@@ -59,6 +59,10 @@ pub enum LoginError {
     /// The proxy refused the request.
     #[error("the proxy refused: {0}")]
     Refused(String),
+    /// The proxy failed to answer properly (5xx, quota, an unreadable answer): nothing was
+    /// refused, asking again later is right.
+    #[error("the proxy failed to answer ({0}); linky asks again shortly")]
+    Failing(String),
     /// The person refused consent.
     #[error("the consent was refused at Enedis; run `linky login` again to retry")]
     Denied,
@@ -73,6 +77,7 @@ impl Localized for LoginError {
             (Lang::En, _) => self.to_string(),
             (Lang::Fr, LoginError::Unreachable { url, error }) => format!("le proxy {url} est injoignable ({error}) ; vérifiez l'adresse et votre connexion"),
             (Lang::Fr, LoginError::Refused(e)) => format!("le proxy a refusé : {e}"),
+            (Lang::Fr, LoginError::Failing(e)) => format!("le proxy n'a pas su répondre ({e}) ; linky redemande sous peu"),
             (Lang::Fr, LoginError::Denied) => "le consentement a été refusé chez Enedis ; relancez `linky login` pour réessayer".to_owned(),
             (Lang::Fr, LoginError::Expired(m)) => format!("le code a expiré avant la fin du consentement ; relancez `linky login` et terminez en moins de {m} minutes"),
         }
@@ -240,10 +245,19 @@ impl DeviceFlow<'_> {
             ("refresh_token", family.refresh_token.as_str()),
         ];
         let (status, text) = self.post("/device/token", &form).await?;
+        // Only a refusal of the token itself means logging in again: a failing proxy or a lost
+        // answer is asked again soon, with the same refresh token (the proxy answers such a
+        // replay with the new pair for a while).
+        if status.is_server_error() || status.as_u16() == 429 {
+            return Err(LoginError::Failing(format!("HTTP {}", status.as_u16())));
+        }
         if !status.is_success() {
             return Err(LoginError::Refused(describe(&text)));
         }
-        let mut renewed = self.family(&text, now)?;
+        let mut renewed = self.family(&text, now).map_err(|e| match e {
+            LoginError::Refused(why) => LoginError::Failing(why),
+            other => other,
+        })?;
         if renewed.meters.is_empty() {
             // The original proxy does not repeat the meters on refresh.
             renewed.meters = family.meters.clone();

@@ -18,7 +18,7 @@ use linky_sync::{FetchError, MeterSource, Window};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::login::DeviceFlow;
+use crate::login::{DeviceFlow, LoginError};
 use crate::tokens::{TokenFile, TokenFileError};
 
 /// Which API generation to speak.
@@ -294,12 +294,19 @@ impl EnedisSource {
                         proxy_url: &family.proxy_url,
                         client_id: &family.client_id,
                     };
-                    let renewed = flow.refresh(family, now).await.map_err(|e| {
-                        FetchError::Unauthorized(format!("{e}; run `linky login` again"))
+                    let renewed = flow.refresh(family, now).await.map_err(|e| match e {
+                        LoginError::Refused(_) => {
+                            FetchError::Unauthorized(format!("{e}; run `linky login` again"))
+                        }
+                        // Nothing was refused: the run retries soon, with the same token.
+                        other => FetchError::Transport(other.to_string()),
                     })?;
                     file.families[index] = renewed;
-                    file.save(path)
-                        .map_err(|e| FetchError::Unauthorized(e.to_string()))?;
+                    if let Err(e) = file.save(path) {
+                        // The proxy has rotated the tokens: this run goes on with the new ones,
+                        // kept in memory, and each later renewal tries to save again.
+                        tracing::error!(error = %e, "the renewed tokens could not be saved; free some space or fix the permissions of the data folder");
+                    }
                 }
                 let family = &file.families[index];
                 Ok((

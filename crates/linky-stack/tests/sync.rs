@@ -593,3 +593,68 @@ async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
         Direction::Consumption,
     );
 }
+
+/// A proxy that answers every request with 502, as a reverse proxy does while the service
+/// behind it restarts.
+async fn failing_proxy() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+/// Issue 14, item 3 (the client's side): a renewal that fails on the way (a 502, a lost
+/// answer) is not "access refused, run linky login": the run counts a passing failure, the
+/// refresh token is kept, and the next run renews with it.
+#[tokio::test]
+async fn a_failing_renewal_is_retried_not_reported_as_refused() {
+    let pdl = "22516914714270";
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let s = stack(clock.clone()).await;
+    let dir = dir("renewal");
+    login(&s, &dir, 0, &[pdl]).await;
+    let path = dir.path().join("tokens.json");
+    let mut file = TokenFile::load(&path).unwrap();
+    let (real, refresh) = (
+        file.families[0].proxy_url.clone(),
+        file.families[0].refresh_token.clone(),
+    );
+    file.families[0].expires_at = at(NOW) - Duration::hours(1);
+    file.families[0].proxy_url = failing_proxy().await;
+    file.save(&path).unwrap();
+
+    let r = sync(&dir, clock.clone(), &short()).await;
+    assert!(
+        !matches!(r.stopped, Some(linky_sync::Stop::Unauthorized(_))),
+        "{:?}",
+        r.stopped
+    );
+    assert!(r.errors.contains_key("transport"), "{:?}", r.errors);
+    let kept = TokenFile::load(&path).unwrap();
+    assert_eq!(kept.families[0].refresh_token, refresh);
+
+    let mut file = kept;
+    file.families[0].proxy_url = real;
+    file.save(&path).unwrap();
+    clock.advance(Duration::hours(2));
+    complete(
+        &sync(&dir, clock.clone(), &short()).await,
+        pdl,
+        Direction::Consumption,
+    );
+    assert_ne!(
+        TokenFile::load(&path).unwrap().families[0].refresh_token,
+        refresh
+    );
+}
