@@ -411,24 +411,38 @@ impl ProxyStore for SqliteStore {
     ) -> Result<RefreshOutcome, StoreError> {
         let old = refresh_hash.to_owned();
         self.tx(move |tx| {
-            type Row = (i64, String, i64, Option<i64>, Option<String>, bool, Option<i64>);
+            type Row = (i64, String, i64, Option<i64>, Option<String>, Option<i64>);
             let row: Option<Row> = tx
                 .query_row(
-                    "SELECT t.family_id, t.kind, t.expires_at, t.replaced_at, t.replaced_by, t.grace_used, f.revoked_at FROM tokens t JOIN families f ON f.id = t.family_id WHERE t.hash = ?",
+                    "SELECT t.family_id, t.kind, t.expires_at, t.replaced_at, t.replaced_by, f.revoked_at FROM tokens t JOIN families f ON f.id = t.family_id WHERE t.hash = ?",
                     [&old],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
                 )
                 .optional()
                 .map_err(db)?;
-            let Some((family_id, kind, expires_at, replaced_at, replaced_by, grace_used, revoked_at)) = row else {
+            let Some((family_id, kind, expires_at, replaced_at, replaced_by, revoked_at)) = row else {
                 return Ok(RefreshOutcome::Invalid);
             };
             if kind != "refresh" || revoked_at.is_some() || expires_at <= secs(now) {
                 return Ok(RefreshOutcome::Invalid);
             }
+            // The token that replaced this one was never presented: its reply was lost on the way
+            // (a daemon retrying after a cut connection), not stolen.
+            let successor_unused = match &replaced_by {
+                Some(successor) => tx
+                    .query_row(
+                        "SELECT replaced_at IS NULL FROM tokens WHERE hash = ?",
+                        [successor],
+                        |r| r.get::<_, bool>(0),
+                    )
+                    .optional()
+                    .map_err(db)?
+                    .unwrap_or(false),
+                None => false,
+            };
             let outcome = match replaced_at {
                 None => RefreshOutcome::Rotated(family(tx, family_id)?),
-                Some(at) if !grace_used && secs(now) - at <= grace.num_seconds() => {
+                Some(at) if successor_unused && secs(now) - at <= grace.num_seconds() => {
                     // The reply carrying the successor was probably lost: retire the successor.
                     if let Some(successor) = replaced_by {
                         tx.execute("UPDATE tokens SET replaced_at = ?, grace_used = 1 WHERE hash = ? AND replaced_at IS NULL", params![secs(now), successor]).map_err(db)?;

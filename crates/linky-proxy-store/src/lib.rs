@@ -146,10 +146,12 @@ pub enum IssueOutcome {
 pub enum RefreshOutcome {
     /// A current refresh token: rotated, the new pair stored.
     Rotated(Family),
-    /// The previous refresh token, within the grace period and for the first time: accepted (a
-    /// client that lost the reply is not locked out); the token issued in its place is retired.
+    /// The previous refresh token, within the grace period and while the token issued in its
+    /// place was never presented: accepted (a client that lost the reply is not locked out, however
+    /// many times it retries); that token is retired and a new pair issued.
     GraceReuse(Family),
-    /// A retired refresh token used again outside the grace: the family is revoked (theft).
+    /// A retired refresh token used again outside the grace, or after the token that replaced it
+    /// was presented: the family is revoked (theft).
     ReuseDetected,
     /// Unknown, expired, or its family revoked.
     Invalid,

@@ -40,7 +40,8 @@ pub struct ProxyConfig {
     pub poll_interval_seconds: i64,
     /// Lifetime of access tokens, in seconds (Enedis' own: 12 600).
     pub access_token_lifetime_seconds: i64,
-    /// How long a rotated refresh token still works once, in seconds.
+    /// How long a rotated refresh token still works while its successor was never presented, in
+    /// seconds (a day: a daemon whose reply was lost retries within hours).
     pub refresh_grace_seconds: i64,
     /// Failed user-code guesses allowed per client address per window.
     pub guess_limit: u32,
@@ -69,7 +70,7 @@ impl Default for ProxyConfig {
             device_code_lifetime_seconds: 900,
             poll_interval_seconds: 5,
             access_token_lifetime_seconds: 12_600,
-            refresh_grace_seconds: 600,
+            refresh_grace_seconds: 86_400,
             guess_limit: 10,
             guess_window_seconds: 600,
             subscribed_services_attempts: 10,

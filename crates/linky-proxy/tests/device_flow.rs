@@ -175,7 +175,7 @@ async fn refresh_rotates_with_one_grace_reuse_and_reuse_detection() {
     assert_eq!(t2["usage_points_id"], "22516914714270");
     assert_eq!(s.data(t2["access_token"].as_str().unwrap(), "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=22516914714270").await.0, 200);
 
-    // The reply was lost: the previous token works once within 10 minutes.
+    // The reply was lost: the previous token works while its successor was never presented.
     s.proxy_clock.advance(Duration::minutes(5));
     let (status, t3) = s.refresh(&r1, None).await;
     assert_eq!(status, 200, "{t3}");
@@ -190,13 +190,46 @@ async fn refresh_rotates_with_one_grace_reuse_and_reuse_detection() {
     assert_eq!(status, 400);
 }
 
+/// Issue 14, item 3: a daemon whose renewal reply was lost retries with the same refresh token,
+/// hours later and more than once, and is answered each time; once the token that replaced it
+/// was presented, a replay is theft and the family goes.
 #[tokio::test]
-async fn grace_is_once_and_ten_minutes() {
+async fn a_lost_renewal_is_answered_again_and_a_replay_after_use_is_theft() {
+    let s = Setup::start().await;
+    let t = s.login(0, &["22516914714270"]).await;
+    let r1 = t["refresh_token"].as_str().unwrap().to_owned();
+    let _lost = s.refresh(&r1, None).await;
+    s.proxy_clock.advance(Duration::hours(2));
+    let (status, _lost_again) = s.refresh(&r1, None).await;
+    assert_eq!(status, 200, "a retry two hours later");
+    s.proxy_clock.advance(Duration::hours(3));
+    let (status, kept) = s.refresh(&r1, None).await;
+    assert_eq!(status, 200, "and again");
+    let r2 = kept["refresh_token"].as_str().unwrap().to_owned();
+    let (status, t3) = s.refresh(&r2, None).await;
+    assert_eq!(status, 200, "the daemon goes on with the pair it kept");
+    let (status, body) = s.refresh(&r1, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "r2 was presented: r1 again is a thief's"
+    );
+    assert_eq!(
+        s.refresh(t3["refresh_token"].as_str().unwrap(), None)
+            .await
+            .0,
+        400,
+        "the whole family is revoked"
+    );
+}
+
+#[tokio::test]
+async fn grace_lasts_a_day() {
     let s = Setup::start().await;
     let t = s.login(0, &["22516914714270"]).await;
     let r1 = t["refresh_token"].as_str().unwrap().to_owned();
     let (_, t2) = s.refresh(&r1, None).await;
-    s.proxy_clock.advance(Duration::minutes(11));
+    s.proxy_clock.advance(Duration::hours(25));
     let (status, _) = s.refresh(&r1, None).await;
     assert_eq!(
         status, 400,
