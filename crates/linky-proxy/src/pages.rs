@@ -261,12 +261,16 @@ async fn bind_2026<S: ProxyStore>(
     autorisation_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Response {
-    // Enedis is reported to answer empty for a short while after the consent: ask again.
+    // Enedis is reported to answer empty for a short while after the consent, and it may be
+    // busy (its quota is shared by every household) or failing: ask again, waiting longer each
+    // time (bounded: the attempts and a wait of at most 8 × the first one).
     let mut subscribed = None;
-    for attempt in 0..state.config.subscribed_services_attempts.max(1) {
+    let attempts = state.config.subscribed_services_attempts.max(1);
+    for attempt in 0..attempts {
         if attempt > 0 {
+            let factor = 1u64 << (attempt - 1).min(3);
             tokio::time::sleep(std::time::Duration::from_millis(
-                state.config.subscribed_services_retry_ms,
+                state.config.subscribed_services_retry_ms * factor,
             ))
             .await;
         }
@@ -276,6 +280,9 @@ async fn bind_2026<S: ProxyStore>(
                 break;
             }
             Ok(_) => {}
+            Err(e) if e.is_passing() && attempt + 1 < attempts => {
+                tracing::info!(error = %e, attempt, "subscribed_services failed, asking again");
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "subscribed_services failed");
                 return problem(

@@ -21,6 +21,16 @@ pub enum UpstreamError {
     /// An answer that is not what Enedis sends.
     #[error("unexpected answer from Enedis: {0}")]
     Answer(String),
+    /// Enedis is busy or failing (its quota, a 5xx): asking again a little later is right.
+    #[error("Enedis is busy or failing (HTTP {0})")]
+    Busy(u16),
+}
+
+impl UpstreamError {
+    /// Whether asking again a little later may succeed.
+    pub fn is_passing(&self) -> bool {
+        matches!(self, UpstreamError::Transport(_) | UpstreamError::Busy(_))
+    }
 }
 
 /// Makes ring the process's TLS provider (reqwest is built without one, to avoid aws-lc's C
@@ -189,6 +199,9 @@ impl Enedis {
         let answer = self
             .send(|token| self.http.post(&url).bearer_auth(token).json(&request))
             .await?;
+        if answer.status == 429 || answer.status >= 500 {
+            return Err(UpstreamError::Busy(answer.status));
+        }
         if answer.status != 200 {
             return Err(UpstreamError::Answer(format!(
                 "subscribed_services answered HTTP {}",

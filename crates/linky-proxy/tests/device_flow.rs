@@ -380,3 +380,43 @@ async fn subscribed_services_answers_late() {
         "asked again while empty ({subscribed_calls} calls)"
     );
 }
+
+/// Issue 14, item 5: Enedis busy or failing while the proxy checks a fresh consent
+/// (`subscribed_services` answers 500 for a while): the proxy asks again with growing waits and
+/// the person's consent goes through, instead of an error page asking to start again.
+#[tokio::test]
+async fn a_consent_check_survives_a_busy_enedis() {
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            subscribed_services_attempts: 6,
+            subscribed_services_retry_ms: 100,
+            ..ProxyConfig::default()
+        },
+        ..Options::default()
+    })
+    .await;
+    s.sim.set_faults(enedis_sim::FaultSet {
+        faults: vec![enedis_sim::Fault::Error {
+            rate: 1.0,
+            scope: enedis_sim::Scope {
+                pdl: None,
+                path: Some("/subscribed_services/v1".into()),
+            },
+        }],
+    });
+    let sim = s.sim.clone();
+    let clear = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        sim.set_faults(enedis_sim::FaultSet::default());
+    });
+    let tokens = s.login(0, &["22516914714270"]).await;
+    clear.await.unwrap();
+    assert_eq!(tokens["usage_points_id"], "22516914714270");
+    let failed = s
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/subscribed_services/v1" && r.fault.is_some())
+        .count();
+    assert!(failed >= 1, "the check met the failure first");
+}
