@@ -119,6 +119,17 @@ pub enum DomoticzError {
         /// What was wrong.
         detail: String,
     },
+    /// An answer that is not Domoticz's JSON: an error status, or a web page (a reverse proxy's
+    /// login or error page, another service at that address).
+    #[error("the answer to `{command}` was {} (HTTP {status}), not Domoticz's JSON: check that `domoticz.url` points at Domoticz itself (not a login page or another service) and look at Domoticz's log (Setup > Log)", if *page { "a web page" } else { "not JSON" })]
+    NotJson {
+        /// The command.
+        command: String,
+        /// The HTTP status.
+        status: u16,
+        /// Whether it was an HTML page.
+        page: bool,
+    },
     /// The HTTPS certificate is not trusted.
     #[error("Domoticz's HTTPS certificate is not trusted ({0}): set `domoticz.accept_invalid_certs = true` for its self-signed certificate, or give its CA in `domoticz.ca_file`")]
     Certificate(String),
@@ -139,6 +150,7 @@ impl DomoticzError {
             DomoticzError::Version2023_2 => "Domoticz 2023.2 a un bogue connu qui casse les valeurs datées (issues #5761, #5772) : passez à 2024.1 ou plus, ou forcez avec `domoticz.force_2023_2 = true`".into(),
             DomoticzError::TooOld(v) => format!("Domoticz {v} n'est pas pris en charge : les valeurs datées demandent 2020.1 ou plus ; mettez Domoticz à jour"),
             DomoticzError::BadAnswer { command, detail } => format!("Domoticz a envoyé une réponse illisible pour `{command}` : {detail}"),
+            DomoticzError::NotJson { command, status, page } => format!("la réponse à `{command}` était {} (HTTP {status}), pas le JSON de Domoticz : vérifiez que `domoticz.url` désigne bien Domoticz (pas une page de connexion ni un autre service) et regardez le journal de Domoticz (Configuration > Journal)", if *page { "une page web" } else { "illisible" }),
             DomoticzError::NeedsAdmin(c) => format!("l'utilisateur Domoticz ne peut pas faire `{c}` : ce compte doit avoir les droits Administrateur pour créer les dispositifs de linky (Configuration > Utilisateurs), ou créez-les une fois avec un compte administrateur ; ensuite un compte Utilisateur peut envoyer les données"),
             DomoticzError::Certificate(e) => format!("le certificat HTTPS de Domoticz n'est pas reconnu ({e}) : mettez `domoticz.accept_invalid_certs = true` pour son certificat auto-signé, ou donnez son autorité dans `domoticz.ca_file`"),
             DomoticzError::Tls(e) => format!("réglages TLS inutilisables : {e} ; vérifiez `domoticz.ca_file`"),
@@ -468,10 +480,18 @@ impl Domoticz {
                 }
                 _ => {}
             }
-            let body: Value = r.json().await.map_err(|e| DomoticzError::BadAnswer {
-                command: command.into(),
-                detail: e.to_string(),
-            })?;
+            let status = r.status().as_u16();
+            let text = r.text().await.map_err(|e| self.unreachable(e))?;
+            let body: Value = match serde_json::from_str(&text) {
+                Ok(body) if (200..300).contains(&status) => body,
+                _ => {
+                    return Err(DomoticzError::NotJson {
+                        command: command.into(),
+                        status,
+                        page: text.trim_start().starts_with('<'),
+                    })
+                }
+            };
             if body.get("status").and_then(Value::as_str) != Some("OK") {
                 return Err(DomoticzError::Refused {
                     command: command.into(),

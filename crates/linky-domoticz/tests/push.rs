@@ -888,3 +888,47 @@ async fn fifty_pushes_in_a_row_without_a_failure_or_a_stray_write() {
         );
     }
 }
+
+/// Issue 14: an address that answers a web page (a reverse proxy's error or login page) or a
+/// 500 is told as such, with what to check, not as "error decoding response body".
+#[tokio::test]
+async fn a_web_page_instead_of_domoticz_is_told_plainly() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    for (status, body) in [
+        (
+            "500 Internal Server Error",
+            "<html><body>Oops</body></html>",
+        ),
+        ("200 OK", "<!DOCTYPE html><html>Log in</html>"),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let answer = format!("HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    let _ = socket.read(&mut buffer).await;
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        let e = Domoticz::connect(&connection(url, Auth::None))
+            .await
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, DomoticzError::NotJson { page: true, .. }),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.contains("a web page")
+                && text.contains("domoticz.url")
+                && !text.contains("decoding"),
+            "{text}"
+        );
+        assert!(e.fr().contains("une page web"));
+    }
+}
