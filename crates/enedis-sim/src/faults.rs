@@ -166,11 +166,7 @@ impl FaultSet {
                     status,
                     rate,
                     scope,
-                } if scope.matches(pdl, path) => {
-                    if draw() < *rate {
-                        d.html = Some(*status);
-                    }
-                }
+                } if scope.matches(pdl, path) && draw() < *rate => d.html = Some(*status),
                 _ => {}
             }
         }

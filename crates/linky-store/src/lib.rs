@@ -7,7 +7,7 @@
 //! after that window, never in between, and running again completes it.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use linky_core::{
@@ -29,7 +29,17 @@ const MIGRATIONS: &[&str] = &[
 pub enum StoreError {
     /// SQLite said no.
     #[error("the data file cannot be used: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
+    /// The file is not a sound SQLite database (truncated, overwritten, damaged by a crash of
+    /// the disk): nothing is written into it.
+    #[error("the data file {} is damaged; nothing was written into it. Run `linky doctor --repair`: it keeps what is sound and fetches the rest again from Enedis (within the history Enedis keeps)", shown(.0))]
+    Damaged(Option<PathBuf>),
+    /// The disk is full.
+    #[error("the disk holding the data file {} is full; nothing stored was lost: free some space, then run again", shown(.0))]
+    DiskFull(Option<PathBuf>),
+    /// The file or its folder cannot be written by this user.
+    #[error("the data file {} cannot be written (read-only folder or file, or another owner); nothing stored was lost: give this user write access to its folder, or choose another with --data-dir", shown(.0))]
+    NotWritable(Option<PathBuf>),
     /// The file is newer than this linky.
     #[error("the data file was written by a newer linky (schema {found}, this one knows {known}); upgrade linky")]
     TooNew {
@@ -50,6 +60,9 @@ impl linky_core::Localized for StoreError {
             (linky_core::Lang::Fr, StoreError::Database(e)) => {
                 format!("le fichier de données est inutilisable : {e}")
             }
+            (linky_core::Lang::Fr, StoreError::Damaged(p)) => format!("le fichier de données {} est endommagé ; rien n'y a été écrit. Lancez `linky doctor --repair` : il garde ce qui est sain et redemande le reste à Enedis (dans la limite de l'historique qu'Enedis garde)", shown(p)),
+            (linky_core::Lang::Fr, StoreError::DiskFull(p)) => format!("le disque qui porte le fichier de données {} est plein ; rien de ce qui était enregistré n'est perdu : libérez de la place, puis relancez", shown(p)),
+            (linky_core::Lang::Fr, StoreError::NotWritable(p)) => format!("le fichier de données {} ne peut pas être écrit (dossier ou fichier en lecture seule, ou autre propriétaire) ; rien de ce qui était enregistré n'est perdu : donnez à cet utilisateur le droit d'écrire dans son dossier, ou choisissez-en un autre avec --data-dir", shown(p)),
             (linky_core::Lang::Fr, StoreError::TooNew { found, known }) => {
                 format!("le fichier de données a été écrit par un linky plus récent (schéma {found}, celui-ci connaît {known}) ; mettez linky à jour")
             }
@@ -59,6 +72,65 @@ impl linky_core::Localized for StoreError {
         }
     }
 }
+
+fn shown(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map_or_else(|| "(linky.db)".to_owned(), |p| p.display().to_string())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// Tells apart what the user can act on: a damaged file, a full disk, no write access.
+    fn from(e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Damaged(None),
+            Some(ErrorCode::DiskFull) => StoreError::DiskFull(None),
+            Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+                StoreError::NotWritable(None)
+            }
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+impl StoreError {
+    /// The same error, naming the file it is about.
+    pub fn at(self, path: &Path) -> StoreError {
+        let file = Some(path.to_path_buf());
+        match self {
+            StoreError::Damaged(_) => StoreError::Damaged(file),
+            StoreError::DiskFull(_) => StoreError::DiskFull(file),
+            StoreError::NotWritable(_) => StoreError::NotWritable(file),
+            other => other,
+        }
+    }
+}
+
+/// What `linky doctor --repair` kept and lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RepairReport {
+    /// Where the damaged file was moved, if it was.
+    pub set_aside: Option<PathBuf>,
+    /// Tables copied whole, with their rows.
+    pub kept: Vec<(&'static str, u64)>,
+    /// Tables that could not be read: their data is fetched again.
+    pub lost: Vec<&'static str>,
+}
+
+/// Every table, in an order that copies what others refer to first.
+const TABLES: [&str; 11] = [
+    "meters",
+    "series",
+    "curve_days",
+    "daily_energy",
+    "max_power",
+    "ledger",
+    "absences",
+    "sync_runs",
+    "state",
+    "domoticz_devices",
+    "domoticz_rows",
+];
 
 /// The three kinds of data Enedis gives per day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -293,9 +365,16 @@ impl Store {
     /// Opens (creating if missing) the store at `path`, readable by its owner only, and brings
     /// its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_unchecked(path).map_err(|e| e.at(path))
+    }
+
+    fn open_unchecked(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Corrupt(format!("cannot create {}: {e}", dir.display()))
+            std::fs::create_dir_all(dir).map_err(|e| match e.kind() {
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                    StoreError::NotWritable(None)
+                }
+                _ => StoreError::Corrupt(format!("cannot create {}: {e}", dir.display())),
             })?;
         }
         let conn = Connection::open(path)?;
@@ -308,6 +387,82 @@ impl Store {
         // FULL: a committed window survives a power cut, which matters more than speed here.
         conn.pragma_update(None, "synchronous", "FULL")?;
         Store::prepare(conn)
+    }
+
+    /// Opens the store after checking that the whole file is sound (`PRAGMA quick_check`): the
+    /// commands that write runs and data, or export it, use this, so that a damaged file is
+    /// neither written into nor exported from.
+    pub fn open_checked(path: &Path) -> Result<Store, StoreError> {
+        let store = Store::open(path)?;
+        let verdict: String = store
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| StoreError::from(e).at(path))?;
+        if verdict != "ok" {
+            return Err(StoreError::Damaged(Some(path.to_path_buf())));
+        }
+        Ok(store)
+    }
+
+    /// Rebuilds a damaged store: moves the file aside (`<name>.damaged-<time>`), creates a new
+    /// one, and copies every table that can still be read whole; the ledger keeps only the days
+    /// whose data was copied, so everything lost is fetched again by the next sync.
+    pub fn repair(path: &Path, now: DateTime<Utc>) -> Result<RepairReport, StoreError> {
+        let mut report = RepairReport::default();
+        if !path.exists() {
+            return Ok(report);
+        }
+        let aside = path.with_extension(format!("db.damaged-{}", now.format("%Y%m%dT%H%M%S")));
+        std::fs::rename(path, &aside)
+            .map_err(|e| StoreError::Corrupt(format!("cannot move {}: {e}", path.display())))?;
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            if side.exists() {
+                let _ = std::fs::rename(&side, format!("{}{suffix}", aside.display()));
+            }
+        }
+        report.set_aside = Some(aside.clone());
+        let store = Store::open(path)?;
+        let attached = store
+            .conn
+            .execute(
+                "ATTACH DATABASE ?1 AS damaged",
+                [aside.display().to_string()],
+            )
+            .is_ok();
+        for table in TABLES {
+            let copied = attached
+                .then(|| {
+                    store.conn.execute(
+                        &format!(
+                            "INSERT OR IGNORE INTO main.{table} SELECT * FROM damaged.{table}"
+                        ),
+                        [],
+                    )
+                })
+                .and_then(Result::ok);
+            match copied {
+                Some(rows) => report.kept.push((table, rows as u64)),
+                None => report.lost.push(table),
+            }
+        }
+        // Days whose data is gone must be asked again: the ledger forgets them.
+        for (table, kind) in [
+            ("curve_days", Kind::Curve),
+            ("daily_energy", Kind::Daily),
+            ("max_power", Kind::MaxPower),
+        ] {
+            if report.lost.contains(&table) || report.lost.contains(&"series") {
+                store
+                    .conn
+                    .execute("DELETE FROM ledger WHERE kind = ?1", [kind.as_str()])
+                    .map_err(|e| StoreError::from(e).at(path))?;
+            }
+        }
+        if attached {
+            let _ = store.conn.execute("DETACH DATABASE damaged", []);
+        }
+        Ok(report)
     }
 
     /// A store in memory (tests, benchmarks).

@@ -256,3 +256,28 @@ fn file_store_is_private_and_reopens() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sqlite_failures_say_what_happened_and_what_to_do() {
+    use linky_core::{Lang, Localized};
+    use rusqlite::ffi;
+    let failure = |code| rusqlite::Error::SqliteFailure(ffi::Error::new(code), None);
+    let path = std::path::Path::new("/data/linky.db");
+    let full = StoreError::from(failure(ffi::SQLITE_FULL)).at(path);
+    assert!(matches!(full, StoreError::DiskFull(_)));
+    assert!(full
+        .to_string()
+        .contains("the disk holding the data file /data/linky.db is full"));
+    assert!(full.to_string().contains("nothing stored was lost"));
+    assert!(full
+        .localized(Lang::Fr)
+        .contains("le disque qui porte le fichier de données /data/linky.db est plein"));
+    let read_only = StoreError::from(failure(ffi::SQLITE_READONLY)).at(path);
+    assert!(
+        read_only.to_string().contains("cannot be written")
+            && read_only.to_string().contains("--data-dir")
+    );
+    let damaged = StoreError::from(failure(ffi::SQLITE_NOTADB)).at(path);
+    assert!(damaged.to_string().contains("linky doctor --repair"));
+    assert!(damaged.localized(Lang::Fr).contains("endommagé"));
+}

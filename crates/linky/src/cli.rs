@@ -71,7 +71,12 @@ pub enum Command {
     /// What is stored, the last and next sync, the consents.
     Status,
     /// Check the configuration, the store, the proxy or Enedis, the tokens and each meter.
-    Doctor,
+    Doctor {
+        /// Rebuild a damaged data file: keep what is sound (the damaged file is set aside),
+        /// the next sync fetches the rest again from Enedis.
+        #[arg(long)]
+        repair: bool,
+    },
     /// Show the effective settings.
     Config {
         #[command(subcommand)]

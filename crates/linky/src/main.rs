@@ -154,8 +154,15 @@ fn networked(
                     commands::domoticz::check(&settings, &paths, out.display_lang()).await
                 }
             },
-            Command::Doctor => {
-                commands::doctor::run(&settings, &paths, out.display_lang(), clock::clock()).await
+            Command::Doctor { repair } => {
+                commands::doctor::run(
+                    &settings,
+                    &paths,
+                    out.display_lang(),
+                    clock::clock(),
+                    *repair,
+                )
+                .await
             }
             _ => Ok(String::new()),
         }

@@ -578,3 +578,114 @@ async fn dashboard_refuses_the_network_without_a_password_then_serves_with_one()
         "the password is never shown"
     );
 }
+
+/// Issue 14, bad input: a damaged `linky.db` (truncated, then overwritten with random bytes)
+/// is named with what to do; `sync` writes nothing into it and `export` refuses;
+/// `linky doctor --repair` keeps what is sound and the next sync fetches the rest again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_store_is_told_left_untouched_and_repaired() {
+    let s = stack().await;
+    let d = dir("damaged");
+    logged_in(&s, &d, 0, &["22516914714270"]).await;
+    let p = d.path().to_path_buf();
+    let sync = [
+        "sync",
+        "--history-days",
+        "7",
+        "--daily-days",
+        "7",
+        "--max-power-days",
+        "7",
+    ];
+    let (code, out) = tokio::task::spawn_blocking({
+        let p = p.clone();
+        move || run(&p, &sync)
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "{out}");
+    let db = p.join("linky.db");
+    for damage in ["truncated", "random"] {
+        let bytes = std::fs::read(&db).unwrap();
+        match damage {
+            "truncated" => std::fs::write(&db, &bytes[..bytes.len() * 2 / 3]).unwrap(),
+            _ => std::fs::write(
+                &db,
+                (0..bytes.len())
+                    .map(|i| (i * 7919 % 251) as u8)
+                    .collect::<Vec<u8>>(),
+            )
+            .unwrap(),
+        }
+        let before = std::fs::read(&db).unwrap();
+        let (sync_out, export_out) = tokio::task::spawn_blocking({
+            let p = p.clone();
+            move || {
+                (
+                    run(&p, &sync),
+                    run(
+                        &p,
+                        &[
+                            "export",
+                            "--pdl",
+                            "22516914714270",
+                            "--from",
+                            "2026-11-20",
+                            "--to",
+                            "2026-11-27",
+                        ],
+                    ),
+                )
+            }
+        })
+        .await
+        .unwrap();
+        for (code, out) in [&sync_out, &export_out] {
+            assert_ne!(*code, Some(0), "{damage}: {out}");
+            assert!(
+                out.contains("is damaged")
+                    && out.contains("linky doctor --repair")
+                    && out.contains("linky.db"),
+                "{damage}: {out}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            before,
+            "{damage}: nothing written into it"
+        );
+
+        let (code, out) = tokio::task::spawn_blocking({
+            let p = p.clone();
+            move || run(&p, &["doctor", "--repair"])
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.contains("repaired: old file set aside"),
+            "{damage}: {code:?} {out}"
+        );
+        let (code, out) = tokio::task::spawn_blocking({
+            let p = p.clone();
+            move || {
+                let _ = run(&p, &sync);
+                run(&p, &["status"])
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, Some(0), "{damage}: {out}");
+        assert!(out.contains("7 days, 0 missing"), "{damage}: {out}");
+    }
+    let aside = std::fs::read_dir(&p)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".damaged-")
+        })
+        .count();
+    assert!(aside >= 2, "the damaged files are kept aside");
+}

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use enedis_protocol::error::ErrorKind;
-use linky_core::{paris, Clock, Direction, Lang, UsagePoint};
+use linky_core::{paris, Clock, Direction, Lang, Localized, UsagePoint};
 use linky_enedis::tokens::TokenFile;
-use linky_store::{Kind, Store};
+use linky_store::{Kind, Store, StoreError};
 use linky_sync::{FetchError, MeterSource, SyncSettings, Window};
 
 use super::{CommandError, CommandResult, Message, Paths};
@@ -89,6 +89,7 @@ pub async fn run(
     paths: &Paths,
     lang: Lang,
     clock: Arc<dyn Clock>,
+    repair: bool,
 ) -> CommandResult {
     let mut c = Checks {
         lang,
@@ -97,8 +98,34 @@ pub async fn run(
     };
     c.ok("réglages valides", "settings valid");
 
-    // The store.
-    let store = match Store::open(&paths.store()) {
+    // The store: repaired first when asked, then checked whole.
+    if repair {
+        match Store::repair(&paths.store(), clock.now()) {
+            Ok(report) => {
+                let kept: Vec<String> = report
+                    .kept
+                    .iter()
+                    .map(|(t, n)| format!("{t} ({n})"))
+                    .collect();
+                let aside = report
+                    .set_aside
+                    .as_ref()
+                    .map_or_else(String::new, |p| p.display().to_string());
+                c.ok(
+                    &format!("réparé : ancien fichier mis de côté ({aside}) ; gardé : {} ; à redemander à Enedis au prochain `linky sync` : {}", kept.join(", "), if report.lost.is_empty() { "rien".to_owned() } else { report.lost.join(", ") }),
+                    &format!("repaired: old file set aside ({aside}); kept: {}; fetched again from Enedis at the next `linky sync`: {}", kept.join(", "), if report.lost.is_empty() { "nothing".to_owned() } else { report.lost.join(", ") }),
+                );
+            }
+            Err(e) => c.problem(
+                (
+                    &format!("réparation impossible : {}", e.localized(Lang::Fr)),
+                    "voyez le message ci-dessus",
+                ),
+                (&format!("repair failed: {e}"), "see the message above"),
+            ),
+        }
+    }
+    let store = match Store::open_checked(&paths.store()) {
         Ok(s) => {
             c.ok(
                 &format!("données : {}", paths.store().display()),
@@ -106,10 +133,17 @@ pub async fn run(
             );
             Some(s)
         }
+        Err(e @ StoreError::Damaged(_)) => {
+            c.problem(
+                (&e.localized(Lang::Fr), "lancez `linky doctor --repair`"),
+                (&e.to_string(), "run `linky doctor --repair`"),
+            );
+            None
+        }
         Err(e) => {
             c.problem(
                 (
-                    &format!("données illisibles : {e}"),
+                    &format!("données illisibles : {}", e.localized(Lang::Fr)),
                     &format!("data unreadable: {e}"),
                 ),
                 (

@@ -162,7 +162,7 @@ async fn push_devices(
     let d = Domoticz::connect(connection)
         .await
         .map_err(|e| domoticz_error(&e))?;
-    let mut store = Store::open(&paths.store())?;
+    let mut store = Store::open_checked(&paths.store())?;
     let push = push_settings(settings, all);
     let today = linky_core::paris::local_date(clock.now());
     let mut done = Vec::new();

@@ -51,7 +51,7 @@ pub fn run(
             }));
         }
     }
-    let store = Store::open(&paths.store())?;
+    let store = Store::open_checked(&paths.store())?;
     let meters = store.meters()?;
     let listed = || {
         meters

@@ -21,11 +21,18 @@ fn t(lang: Lang, fr: &'static str, en: &'static str) -> &'static str {
 
 /// `linky status`.
 pub fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: &dyn Clock) -> CommandResult {
-    let store = Store::open(&paths.store())?;
+    let store = Store::open_checked(&paths.store())?;
+    // Missing days are counted against what the last sync was asked to hold (its flags may
+    // differ from the settings), else against the settings.
+    let (curve_days, daily_days, max_power_days) = super::sync::last_depth(&store).unwrap_or((
+        settings.sync.history_days,
+        settings.sync.daily_days,
+        settings.sync.max_power_days,
+    ));
     let plan = SyncSettings {
-        curve_days: settings.sync.history_days,
-        daily_days: settings.sync.daily_days,
-        max_power_days: settings.sync.max_power_days,
+        curve_days,
+        daily_days,
+        max_power_days,
         ..SyncSettings::default()
     };
     let now = clock.now();

@@ -120,7 +120,7 @@ pub async fn once(
     progress: &dyn Progress,
 ) -> Result<SyncReport, CommandError> {
     let (source, meters) = source(settings, paths, clock.clone()).await?;
-    let mut store = Store::open(&paths.store())?;
+    let mut store = Store::open_checked(&paths.store())?;
     for (pdl, ends) in source.consent_ends().await {
         if let Ok(pdl) = pdl.parse::<UsagePoint>() {
             store.add_meter(&pdl, clock.now())?;
@@ -130,11 +130,29 @@ pub async fn once(
         }
     }
     let run_settings = run_settings(settings);
-    Ok(
-        Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress)
-            .run(&meters)
-            .await?,
-    )
+    let report = Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress)
+        .run(&meters)
+        .await?;
+    // `linky status` counts missing days against what this sync was asked to hold.
+    let plan = &run_settings.plan;
+    store.set_state(
+        SYNC_DEPTH,
+        &format!(
+            "{} {} {}",
+            plan.curve_days, plan.daily_days, plan.max_power_days
+        ),
+    )?;
+    Ok(report)
+}
+
+/// The state key holding the depths (curve, daily, max power days) of the last sync.
+pub const SYNC_DEPTH: &str = "sync.depth";
+
+/// The depths the last sync was asked for, if one ran.
+pub fn last_depth(store: &Store) -> Option<(u32, u32, u32)> {
+    let text = store.state(SYNC_DEPTH).ok()??;
+    let mut parts = text.split_whitespace().map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
 }
 
 /// `linky sync`.
