@@ -57,14 +57,42 @@ pub enum TokenFileError {
         /// What happened.
         error: String,
     },
+    /// This user may not read it.
+    #[error("the token file {path} cannot be read by this user (permission denied): run linky as the user who ran `linky login`, or give this user the file (chown)")]
+    NoAccess {
+        /// The file.
+        path: PathBuf,
+    },
     /// Not a token file.
-    #[error("the token file {path} is damaged ({error}); run `linky login` again")]
+    #[error("the token file {path} is damaged ({error}); run `linky login` again (your consent at Enedis is kept: this only renews the tokens)")]
     Damaged {
         /// The file.
         path: PathBuf,
         /// What the parser said.
         error: String,
     },
+}
+
+/// A token file readable by others is made owner-only again, and said so: the tokens read the
+/// household's meter.
+fn keep_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {
+                    tracing::warn!(file = %path.display(), "the token file was readable by other users: it is now readable by its owner only (mode 600)")
+                }
+                Err(e) => {
+                    tracing::warn!(file = %path.display(), error = %e, "the token file is readable by other users: make it private with chmod 600")
+                }
+            }
+        }
+    }
 }
 
 impl Localized for TokenFileError {
@@ -76,7 +104,11 @@ impl Localized for TokenFileError {
                 path.display()
             ),
             (Lang::Fr, TokenFileError::Damaged { path, error }) => format!(
-                "le fichier de jetons {} est abîmé ({error}) ; relancez `linky login`",
+                "le fichier de jetons {} est abîmé ({error}) ; relancez `linky login` (votre consentement chez Enedis est gardé : seuls les jetons sont renouvelés)",
+                path.display()
+            ),
+            (Lang::Fr, TokenFileError::NoAccess { path }) => format!(
+                "le fichier de jetons {} n'est pas lisible par cet utilisateur (permission refusée) : lancez linky avec l'utilisateur qui a fait `linky login`, ou donnez-lui le fichier (chown)",
                 path.display()
             ),
         }
@@ -86,12 +118,24 @@ impl Localized for TokenFileError {
 impl TokenFile {
     /// Reads the file; an absent file is an empty one.
     pub fn load(path: &Path) -> Result<TokenFile, TokenFileError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| TokenFileError::Damaged {
-                path: path.to_owned(),
-                error: e.to_string(),
-            }),
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                keep_private(path);
+                serde_json::from_slice(&bytes).map_err(|e| TokenFileError::Damaged {
+                    path: path.to_owned(),
+                    error: if std::str::from_utf8(&bytes).is_err() {
+                        "not text".to_owned()
+                    } else {
+                        e.to_string()
+                    },
+                })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(TokenFileError::NoAccess {
+                    path: path.to_owned(),
+                })
+            }
             Err(e) => Err(TokenFileError::Io {
                 path: path.to_owned(),
                 error: e.to_string(),
@@ -202,6 +246,37 @@ mod tests {
             TokenFile::load(&dir.join("none.json")).unwrap(),
             TokenFile::default()
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 14, bad input: binary garbage is "damaged" with the file named and what to do, and
+    /// a file readable by others is made private again.
+    #[test]
+    fn garbage_is_named_and_a_shared_file_is_made_private() {
+        let dir = std::env::temp_dir().join(format!("linky-tokens-bad-{}", std::process::id()));
+        let path = dir.join("tokens.json");
+        let mut f = TokenFile::default();
+        f.add(family(&["1"]));
+        f.save(&path).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(TokenFile::load(&path).unwrap(), f);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        std::fs::write(&path, [0xff, 0xfe, 0x00, 0x9c, 0x12]).unwrap();
+        let e = TokenFile::load(&path).unwrap_err();
+        let (en, fr) = (e.to_string(), e.localized(Lang::Fr));
+        assert!(
+            en.contains("tokens.json is damaged (not text)")
+                && en.contains("run `linky login` again"),
+            "{en}"
+        );
+        assert!(fr.contains("abîmé") && fr.contains("linky login"), "{fr}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
