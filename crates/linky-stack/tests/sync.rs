@@ -658,3 +658,159 @@ async fn a_failing_renewal_is_retried_not_reported_as_refused() {
         refresh
     );
 }
+
+/// Syncs a faulty set-up every 61 minutes until nothing is failed or missing (faults cleared
+/// after five runs), then once more with a clean twin at the same time; their stores must be
+/// the same, contract included.
+async fn converges_like_a_clean_run(name: &str, faults: FaultSet, per_second: u32) {
+    let pdl = "12655648759651";
+    let clean_clock = Arc::new(ManualClock::new(at(NOW)));
+    let clean = stack(clean_clock.clone()).await;
+    let clean_dir = dir(&format!("matrix-clean-{name}"));
+    login(&clean, &clean_dir, 6, &[pdl]).await;
+    sync(&clean_dir, clean_clock.clone(), &short()).await;
+
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let mut options = StackOptions::new(clock.clone());
+    options.sim.quota = Quota {
+        per_second,
+        per_hour: 1_000_000,
+    };
+    let faulty = Stack::start(options).await.unwrap();
+    let faulty_dir = dir(&format!("matrix-{name}"));
+    login(&faulty, &faulty_dir, 6, &[pdl]).await;
+    faulty.sim.set_faults(faults);
+    // A per-second quota only resets when time passes: the faulty clock then ticks a second
+    // every 20 ms while the syncs run.
+    let ticker = (per_second < 100).then(|| {
+        let clock = clock.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                clock.advance(Duration::seconds(1));
+            }
+        })
+    });
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let r = sync(&faulty_dir, clock.clone(), &short()).await;
+        let unfinished = r.series.iter().any(|s| s.failed > 0 || s.missing > 0)
+            || r.stopped.is_some()
+            || !r.contracts_unread.is_empty();
+        if !unfinished && runs > 1 {
+            break;
+        }
+        assert!(runs < 20, "{name}: the faults never cleared: {r:?}");
+        clock.advance(Duration::minutes(61));
+        clean_clock.advance(Duration::minutes(61));
+        if runs == 5 {
+            faulty.sim.set_faults(FaultSet::default());
+        }
+    }
+    if let Some(ticker) = ticker {
+        ticker.abort();
+        clean_clock.set(clock.now());
+    }
+    sync(&clean_dir, clean_clock.clone(), &short()).await;
+    sync(&faulty_dir, clock.clone(), &short()).await;
+    let open = |d: &Dir| Store::open(&d.path().join("linky.db")).unwrap();
+    let (a, b) = (open(&clean_dir), open(&faulty_dir));
+    assert_eq!(
+        a.fingerprint().unwrap(),
+        b.fingerprint().unwrap(),
+        "{name}: after {runs} runs"
+    );
+    let contract = |s: &Store| {
+        let m = s.meters().unwrap().remove(0);
+        (m.contract_offpeak, m.subscribed_kva, m.activation_date)
+    };
+    assert_eq!(contract(&a), contract(&b), "{name}: the contract");
+}
+
+/// Issue 14: the fault matrix. Each fault alone, then all together (500s, cut connections,
+/// truncated bodies, HTML pages, failing contract paths, the per-second quota), ends in the same
+/// store as a clean run.
+#[tokio::test]
+async fn every_fault_alone_and_all_together_end_like_a_clean_run() {
+    let everywhere = Scope::default;
+    let on = |path: &str| Scope {
+        pdl: None,
+        path: Some(format!("{path}/12655648759651")),
+    };
+    let contract = || {
+        vec![
+            Fault::Error {
+                rate: 1.0,
+                scope: on("/comptage_auto/v1"),
+            },
+            Fault::Error {
+                rate: 1.0,
+                scope: on("/situation_contrat_auto/v1"),
+            },
+        ]
+    };
+    let all: Vec<Fault> = [
+        Fault::Error {
+            rate: 0.3,
+            scope: everywhere(),
+        },
+        Fault::Reset {
+            rate: 0.1,
+            scope: everywhere(),
+        },
+        Fault::Truncate {
+            rate: 0.1,
+            scope: everywhere(),
+        },
+        Fault::Html {
+            status: 404,
+            rate: 0.1,
+            scope: everywhere(),
+        },
+    ]
+    .into_iter()
+    .chain(contract())
+    .collect();
+    let matrix: Vec<(&str, Vec<Fault>, u32)> = vec![
+        (
+            "errors",
+            vec![Fault::Error {
+                rate: 0.5,
+                scope: everywhere(),
+            }],
+            100_000,
+        ),
+        (
+            "resets",
+            vec![Fault::Reset {
+                rate: 0.3,
+                scope: everywhere(),
+            }],
+            100_000,
+        ),
+        (
+            "truncated",
+            vec![Fault::Truncate {
+                rate: 0.3,
+                scope: everywhere(),
+            }],
+            100_000,
+        ),
+        (
+            "html",
+            vec![Fault::Html {
+                status: 404,
+                rate: 0.3,
+                scope: everywhere(),
+            }],
+            100_000,
+        ),
+        ("contract", contract(), 100_000),
+        ("quota", Vec::new(), 2),
+        ("all", all, 3),
+    ];
+    for (name, faults, per_second) in matrix {
+        converges_like_a_clean_run(name, FaultSet { faults }, per_second).await;
+    }
+}

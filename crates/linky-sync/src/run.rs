@@ -136,6 +136,9 @@ pub struct SyncReport {
     pub series: Vec<SeriesSummary>,
     /// Failed Enedis calls by [`FetchError::label`], retried ones included.
     pub errors: BTreeMap<String, u32>,
+    /// Meters whose stale contract could not be read this run (asked again next run; what was
+    /// known is kept).
+    pub contracts_unread: Vec<UsagePoint>,
 }
 
 const ROUNDS: usize = 3;
@@ -280,7 +283,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 Ok(facts) => self.store.set_contract(pdl, &facts, now)?,
                 Err(e) if e.kind() == ErrorKind::ConsentLost => self.lose(pdl, &e)?,
                 // Not marked as read: the next sync asks again, and what was known stays.
-                Err(e) => tracing::info!(%pdl, error = %e, "contract not read"),
+                Err(e) => {
+                    tracing::info!(%pdl, error = %e, "contract not read");
+                    self.report.contracts_unread.push(pdl.clone());
+                }
             }
         }
         Ok(())

@@ -438,10 +438,15 @@ impl Settings {
                 ));
             }
         };
-        toml::from_str(&text).map_err(|e| {
+        Settings::parse(&text, &path.display().to_string())
+    }
+
+    /// Reads settings from TOML text; `origin` names where it came from in the error.
+    pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingError> {
+        toml::from_str(text).map_err(|e| {
             let message = e.message().to_owned();
             error(
-                &path.display().to_string(),
+                origin,
                 (
                     format!("fichier de réglages invalide : {message}"),
                     format!("invalid settings file: {message}"),

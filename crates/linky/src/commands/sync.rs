@@ -215,11 +215,23 @@ pub fn problem(report: &SyncReport) -> Option<Message> {
             },
         });
     }
-    (!report.consent_lost.is_empty()).then(|| {
-        let meters = report.consent_lost.iter().map(|(p, why)| format!("{p} ({why})")).collect::<Vec<_>>().join(", ");
-        Message {
+    if !report.consent_lost.is_empty() {
+        let meters = report
+            .consent_lost
+            .iter()
+            .map(|(p, why)| format!("{p} ({why})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Some(Message {
             fr: format!("Enedis n'a plus votre accord pour : {meters}. Redonnez-le avec `linky login`."),
             en: format!("Enedis no longer has your consent for: {meters}. Give it again with `linky login`."),
+        });
+    }
+    (!report.contracts_unread.is_empty()).then(|| {
+        let meters = report.contracts_unread.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        Message {
+            fr: format!("le contrat de {meters} n'a pas pu être lu (Enedis occupé ou en panne) : ce qui était connu (heures creuses, puissance) est gardé, nouvel essai au prochain passage"),
+            en: format!("the contract of {meters} could not be read (Enedis busy or failing): what was known (off-peak hours, power) is kept; another try at the next run"),
         }
     })
 }
