@@ -129,6 +129,22 @@ async fn login_sync_logout() {
         );
     }
     let tokens = std::fs::read_to_string(dir.path().join("tokens.json")).unwrap();
+    // The consent's end reads the same in `login` and `status` (the Paris day).
+    let until = stdout
+        .split("(until ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap()
+        .to_owned();
+    let status = linky(dir.path())
+        .args(["--lang", "en", "status"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(
+        status.contains(&format!("consent until {until}")),
+        "{until} / {status}"
+    );
 
     let out = linky(dir.path())
         .args(["--lang", "fr"])

@@ -97,9 +97,10 @@ pub async fn login(
             store.set_consent(&pdl, family.consent_expires_at)?;
         }
     }
+    // The same day as `linky status` shows: the Paris date of the end.
     let end = family
         .consent_expires_at
-        .map(|t| t.format("%Y-%m-%d").to_string())
+        .map(|t| linky_core::paris::local_date(t).to_string())
         .unwrap_or_else(|| "?".into());
     Ok(format!(
         "{}\n",
