@@ -12,7 +12,10 @@ use linky_proxy_store::{
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// Migrations, in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_grant_origin.sql"),
+];
 
 /// A store in one SQLite file.
 #[derive(Clone)]
@@ -118,7 +121,7 @@ fn meters(tx: &Transaction<'_>, sql: &str, id: i64) -> Result<Vec<String>, Store
     rows.collect::<Result<Vec<_>, _>>().map_err(db)
 }
 
-const GRANT_COLUMNS: &str = "id, client_id, user_code, expires_at, interval_seconds, last_poll_at, status, consent_expires_at, family_id";
+const GRANT_COLUMNS: &str = "id, client_id, user_code, expires_at, interval_seconds, last_poll_at, status, consent_expires_at, family_id, created_at, client_address";
 
 fn grant_where(
     tx: &Transaction<'_>,
@@ -160,6 +163,8 @@ fn grant_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Grant, String)> {
             meters: Vec::new(),
             consent_expires_at: r.get::<_, Option<i64>>(7)?.map(time),
             family_id: r.get(8)?,
+            created_at: time(r.get(9)?),
+            client_address: r.get(10)?,
         },
         r.get(6)?,
     ))
@@ -221,8 +226,8 @@ impl ProxyStore for SqliteStore {
                 return Ok(false);
             }
             tx.execute(
-                "INSERT INTO grants (device_code_hash, user_code, client_id, created_at, expires_at, interval_seconds, status) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-                params![g.device_code_hash, g.user_code, g.client_id, secs(g.created_at), secs(g.expires_at), g.interval_seconds],
+                "INSERT INTO grants (device_code_hash, user_code, client_id, created_at, expires_at, interval_seconds, status, client_address) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                params![g.device_code_hash, g.user_code, g.client_id, secs(g.created_at), secs(g.expires_at), g.interval_seconds, g.client_address],
             )
             .map_err(db)?;
             Ok(true)
@@ -333,10 +338,14 @@ impl ProxyStore for SqliteStore {
                 return Ok(BindOutcome::NoGrant);
             }
             if let Some(id) = autorisation_id {
-                let inserted = tx
-                    .execute("INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)", params![id, grant_id, secs(now)])
+                tx.execute("INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)", params![id, grant_id, secs(now)])
                     .map_err(db)?;
-                if inserted == 0 {
+                // Claimed on its first arrival by this grant's flow, or bound now: anything else
+                // is a replay.
+                let owner: i64 = tx
+                    .query_row("SELECT grant_id FROM autorisations WHERE autorisation_id = ?", [id], |r| r.get(0))
+                    .map_err(db)?;
+                if owner != grant_id {
                     return Ok(BindOutcome::AlreadyBound);
                 }
             }
@@ -357,6 +366,25 @@ impl ProxyStore for SqliteStore {
             }
             let grant = grant_where(tx, "id = ?1", &grant_id, None)?.ok_or_else(|| StoreError::Corrupt("grant vanished".into()))?;
             Ok(BindOutcome::Bound(grant))
+        })
+        .await
+    }
+
+    async fn claim_autorisation(
+        &self,
+        autorisation_id: i64,
+        grant_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.tx(move |tx| {
+            // A burnt one (no flow) is recorded with grant 0, which no grant has.
+            let inserted = tx
+                .execute(
+                    "INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)",
+                    params![autorisation_id, grant_id.unwrap_or(0), secs(now)],
+                )
+                .map_err(db)?;
+            Ok(inserted == 1)
         })
         .await
     }

@@ -80,6 +80,10 @@ pub struct Grant {
     pub consent_expires_at: Option<DateTime<Utc>>,
     /// The token family issued from it, once consumed.
     pub family_id: Option<i64>,
+    /// When the device asked for its code.
+    pub created_at: DateTime<Utc>,
+    /// The address the device asked from, as the proxy saw it.
+    pub client_address: Option<String>,
 }
 
 /// A new grant.
@@ -97,6 +101,8 @@ pub struct NewGrant {
     pub expires_at: DateTime<Utc>,
     /// Poll interval.
     pub interval_seconds: i64,
+    /// The address the device asked from (shown to the person who confirms the code).
+    pub client_address: Option<String>,
 }
 
 /// What binding a consent to a grant did.
@@ -206,8 +212,19 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<i64>, StoreError>> + Send;
 
+    /// Records the first arrival of an Enedis `autorisation_id`, for the flow of `grant_id` (or
+    /// for none, when it came with an unknown state: it is then burnt). True the first time
+    /// only: an `autorisation_id` is accepted only with the flow it first arrived with.
+    fn claim_autorisation(
+        &self,
+        autorisation_id: i64,
+        grant_id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Binds consented meters to a grant (and to its token family if already issued). With an
-    /// `autorisation_id`, refuses one already bound. The consent end kept is the earliest.
+    /// `autorisation_id`, refuses one bound or claimed by another grant. The consent end kept
+    /// is the earliest.
     fn bind_consent(
         &self,
         grant_id: i64,

@@ -32,6 +32,7 @@ pub async fn run<S: ProxyStore>(store: &S) {
         created_at: now,
         expires_at: now + Duration::minutes(10),
         interval_seconds: 5,
+        client_address: Some("192.0.2.7".to_owned()),
     };
     assert!(
         store.create_grant(grant("dc1", "BCDF-GHJK")).await.unwrap(),

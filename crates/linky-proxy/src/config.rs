@@ -2,7 +2,7 @@
 //! flags (the binary merges them; this module holds the result and checks it).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Deserialize;
 
@@ -34,6 +34,10 @@ pub struct ProxyConfig {
     /// A header carrying the real client address behind a reverse proxy (e.g.
     /// `X-Forwarded-For`); without it, the socket's peer address counts.
     pub client_ip_header: Option<String>,
+    /// The reverse proxies whose `client_ip_header` is believed (addresses or CIDR blocks): the
+    /// client is the right-most address of the header that is not one of them. A request from
+    /// any other peer is taken by its socket address, whatever the header says.
+    pub trusted_proxies: Vec<String>,
     /// Lifetime of device and user codes, in seconds.
     pub device_code_lifetime_seconds: i64,
     /// Minimum seconds between polls of the device-code grant.
@@ -67,6 +71,7 @@ impl Default for ProxyConfig {
             device_client_ids: Vec::new(),
             allow_unverified_v5_consent: false,
             client_ip_header: None,
+            trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
             device_code_lifetime_seconds: 900,
             poll_interval_seconds: 5,
             access_token_lifetime_seconds: 12_600,
@@ -104,6 +109,7 @@ impl fmt::Debug for ProxyConfig {
                 &self.allow_unverified_v5_consent,
             )
             .field("client_ip_header", &self.client_ip_header)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -118,6 +124,35 @@ pub struct ConfigError {
     pub problem: String,
     /// What to do.
     pub fix: &'static str,
+}
+
+/// `10.0.0.0/8` or a lone address (a block of one).
+fn parse_block(text: &str) -> Option<(IpAddr, u8)> {
+    let (address, bits) = match text.trim().split_once('/') {
+        Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
+        None => (text.trim(), None),
+    };
+    let ip: IpAddr = address.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let bits = bits.unwrap_or(max);
+    (bits <= max).then_some((ip, bits))
+}
+
+fn in_block(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
+    let (a, b, width) = match (ip, network) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
+        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+        (IpAddr::V6(a), IpAddr::V4(_)) => match a.to_ipv4_mapped() {
+            Some(v4) => return in_block(IpAddr::V4(v4), network, bits),
+            None => return false,
+        },
+        _ => return false,
+    };
+    if bits == 0 {
+        return true;
+    }
+    let shift = width - u32::from(bits);
+    (a >> shift) == (b >> shift)
 }
 
 fn url_ok(url: &str) -> bool {
@@ -164,6 +199,17 @@ impl ProxyConfig {
         {
             return err("poll_interval_seconds / device_code_lifetime_seconds / access_token_lifetime_seconds", "too small".to_owned(), "use at least 1 s, 60 s and 60 s");
         }
+        if let Some(bad) = self
+            .trusted_proxies
+            .iter()
+            .find(|p| parse_block(p).is_none())
+        {
+            return err(
+                "trusted_proxies",
+                format!("\"{bad}\" is not an address or a CIDR block"),
+                "list addresses such as 127.0.0.1 or blocks such as 10.0.0.0/8",
+            );
+        }
         if self.guess_limit == 0 {
             return err(
                 "guess_limit",
@@ -172,6 +218,14 @@ impl ProxyConfig {
             );
         }
         Ok(())
+    }
+
+    /// Whether `ip` is one of the trusted reverse proxies.
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_block(p))
+            .any(|(network, bits)| in_block(ip, network, bits))
     }
 
     /// `public_url` without a trailing slash.

@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Form, State};
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -29,9 +31,14 @@ fn client_allowed<S>(state: &AppState<S>, client_id: &str) -> bool {
                 .any(|c| c == client_id))
 }
 
+/// The longest `client_id` accepted (the original plugin's is a 36-character UUID).
+pub const MAX_CLIENT_ID: usize = 128;
+
 /// `POST /device/code`.
 pub async fn code<S: ProxyStore>(
     State(state): State<AppState<S>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(params): Form<HashMap<String, String>>,
 ) -> Response {
     let client_id = params.get("client_id").map(String::as_str).unwrap_or("");
@@ -42,6 +49,15 @@ pub async fn code<S: ProxyStore>(
             "Missing client_id",
         );
     }
+    // Stored, shown on the confirmation page and logged: bounded, printable.
+    if client_id.len() > MAX_CLIENT_ID || !client_id.bytes().all(|b| b.is_ascii_graphic()) {
+        return json_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "client_id must be 1 to 128 printable ASCII characters",
+        );
+    }
+    let client = state.client_address(&headers, peer);
     if !client_allowed(&state, client_id) {
         return json_error(
             StatusCode::UNAUTHORIZED,
@@ -62,6 +78,7 @@ pub async fn code<S: ProxyStore>(
             created_at: now,
             expires_at: now + Duration::seconds(lifetime),
             interval_seconds: state.config.poll_interval_seconds,
+            client_address: Some(client.clone()),
         };
         match state.store.create_grant(grant).await {
             Ok(true) => {

@@ -78,16 +78,40 @@ impl<S: ProxyStore> AppState<S> {
     /// The address a request comes from: the configured header's first value behind a reverse
     /// proxy, else the socket's peer.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
-        self.config
-            .client_ip_header
-            .as_deref()
-            .and_then(|name| headers.get(name))
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| peer.ip().to_string())
+        client_ip(&self.config, headers, peer.ip()).to_string()
     }
+}
+
+/// The client behind the trusted reverse proxies: walking `client_ip_header` from the right
+/// (the hop nearest to us), the first address that is not a trusted proxy. The left-most values
+/// are the client's own words, so they never count; a value that is not an address stops the
+/// walk (nothing of it is kept or logged).
+fn client_ip(
+    config: &ProxyConfig,
+    headers: &HeaderMap,
+    peer: std::net::IpAddr,
+) -> std::net::IpAddr {
+    let Some(name) = config.client_ip_header.as_deref() else {
+        return peer;
+    };
+    if !config.is_trusted_proxy(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if config.is_trusted_proxy(ip) => client = ip,
+            Ok(ip) => return ip,
+            Err(_) => return client,
+        }
+    }
+    client
 }
 
 /// An OAuth-style JSON error: `{"error", "error_description"}`.
@@ -115,6 +139,7 @@ pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
         .route("/", get(pages::index))
         .route("/device", get(pages::device::<S>))
         .route("/auth/verify_code", get(pages::verify_code::<S>))
+        .route("/auth/confirm", post(pages::confirm::<S>))
         .route("/auth/redirect", get(pages::redirect::<S>))
         .route("/device/code", post(device::code::<S>))
         .route("/device/token", post(device::token::<S>))

@@ -49,6 +49,10 @@ struct Args {
     /// Header carrying the client address behind a reverse proxy (e.g. X-Forwarded-For).
     #[arg(long, env = "LINKY_PROXY_CLIENT_IP_HEADER")]
     client_ip_header: Option<String>,
+    /// Reverse proxies whose client_ip_header is believed, comma-separated addresses or CIDR
+    /// blocks (default: 127.0.0.1,::1).
+    #[arg(long, env = "LINKY_PROXY_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Option<Vec<String>>,
     /// UNSAFE, sandbox only: accept the v5 consent return, which cannot be verified.
     #[arg(long, env = "LINKY_PROXY_ALLOW_UNVERIFIED_V5_CONSENT")]
     allow_unverified_v5_consent: bool,
@@ -76,7 +80,8 @@ fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
         enedis_client_id,
         enedis_client_secret,
         consent_duration,
-        device_client_ids
+        device_client_ids,
+        trusted_proxies
     );
     if args.client_ip_header.is_some() {
         config.client_ip_header = args.client_ip_header;

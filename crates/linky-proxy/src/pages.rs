@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
@@ -91,42 +91,195 @@ pub async fn verify_code<S: ProxyStore>(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let now = state.clock.now();
-    let client = state.client_address(&headers, peer);
+    let typed = params.get("code").map(String::as_str).unwrap_or("");
+    let grant = match grant_of_code(&state, &headers, peer, typed, now).await {
+        Ok(grant) => grant,
+        Err(response) => return response,
+    };
+    confirmation(&state, &grant)
+}
+
+/// The live grant of a typed user code; a wrong code counts against the client's address.
+async fn grant_of_code<S: ProxyStore>(
+    state: &AppState<S>,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+    typed: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Grant, Response> {
+    let client = state.client_address(headers, peer);
     let since = now - Duration::seconds(state.config.guess_window_seconds);
     match state.store.failed_guesses(&client, since).await {
         Ok(n) if n >= state.config.guess_limit => {
             tracing::warn!(client, "too many wrong user codes");
-            return problem(
+            return Err(problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Trop de codes erronés depuis votre adresse. Attendez quelques minutes, puis saisissez le code exactement comme linky l'affiche.",
                 "Too many wrong codes from your address. Wait a few minutes, then type the code exactly as linky shows it.",
-            );
+            ));
         }
         Ok(_) => {}
-        Err(e) => return crate::internal(e),
+        Err(e) => return Err(crate::internal(e)),
     }
-    let typed = params.get("code").map(String::as_str).unwrap_or("");
     let grant = match normalise_user_code(typed) {
         Some(code) => match state.store.grant_by_user_code(&code, now).await {
             Ok(g) => g,
-            Err(e) => return crate::internal(e),
+            Err(e) => return Err(crate::internal(e)),
         },
         None => None,
     };
     let Some(grant) = grant else {
         if let Err(e) = state.store.record_failed_guess(&client, now, since).await {
-            return crate::internal(e);
+            return Err(crate::internal(e));
         }
-        return problem(
+        return Err(problem(
             StatusCode::BAD_REQUEST,
             "Ce code n'est pas valide ou a expiré. Vérifiez-le, ou relancez <code>linky login</code> pour en obtenir un nouveau.",
             "This code is not valid or has expired. Check it, or run <code>linky login</code> again for a new one.",
-        );
+        ));
     };
-    let consent_state = random_hex();
+    Ok(grant)
+}
+
+/// The page that asks the person to confirm the code is theirs before anything is sent to
+/// Enedis (RFC 8628 §5.4: a link with someone else's code must not give that someone the
+/// person's meter). Its form carries an anti-CSRF token that matches a cookie.
+fn confirmation<S>(state: &AppState<S>, grant: &Grant) -> Response {
+    let csrf = random_hex();
+    let created = paris::local(grant.created_at).format("%d/%m/%Y %H:%M");
+    let client = escape(&grant.client_id);
+    let from = escape(grant.client_address.as_deref().unwrap_or("?"));
+    let code = escape(&grant.user_code);
+    let form = |label: &str| {
+        format!(
+            r#"<form method="post" action="/auth/confirm"><input type="hidden" name="code" value="{code}"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{label}</button></form>"#
+        )
+    };
+    let mut response = page(
+        StatusCode::OK,
+        "Est-ce bien votre code ?",
+        "Is this your code?",
+        &format!(
+            "<p>Un appareil demande à lire votre compteur : client <code>{client}</code>, code <strong>{code}</strong> créé le {created} (heure de Paris) depuis l'adresse <code>{from}</code>.</p>\
+             <p><strong>Continuez seulement si ce code est celui que linky affiche sur votre propre écran.</strong> Si quelqu'un vous a envoyé ce lien ou ce code, fermez cette page : il obtiendrait l'accès à votre compteur.</p>{}",
+            form("Oui, c'est mon code : continuer chez Enedis")
+        ),
+        &format!(
+            "<p>A device asks to read your meter: client <code>{client}</code>, code <strong>{code}</strong> created on {created} (Paris time) from address <code>{from}</code>.</p>\
+             <p><strong>Continue only if this code is the one linky shows on your own screen.</strong> If someone sent you this link or code, close this page: they would get access to your meter.</p>{}",
+            form("Yes, this is my code: continue to Enedis")
+        ),
+    );
+    if let Ok(cookie) = set_cookie(state, CSRF_COOKIE, &csrf, 900).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// The anti-CSRF cookie of the confirmation form.
+const CSRF_COOKIE: &str = "linky-csrf";
+/// The cookie that ties a consent flow to the browser that confirmed the code.
+const FLOW_COOKIE: &str = "linky-flow";
+
+/// A cookie's name: `__Host-` (Secure, host-only, path /) when the proxy is served over HTTPS.
+fn cookie_name<S>(state: &AppState<S>, base: &str) -> String {
+    if state.config.public_url.starts_with("https://") {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn set_cookie<S>(state: &AppState<S>, base: &str, value: &str, max_age: i64) -> String {
+    let secure = if state.config.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        cookie_name(state, base)
+    )
+}
+
+/// The value of cookie `base` in the request.
+fn cookie<'a, S>(state: &AppState<S>, headers: &'a HeaderMap, base: &str) -> Option<&'a str> {
+    let name = cookie_name(state, base);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Compares two secrets without leaking where they differ.
+fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The origin (`scheme://host[:port]`) of the public URL.
+fn public_origin(public_url: &str) -> &str {
+    let rest = public_url.find("://").map_or(public_url.len(), |i| i + 3);
+    match public_url[rest..].find('/') {
+        Some(slash) => &public_url[..rest + slash],
+        None => public_url,
+    }
+}
+
+/// `POST /auth/confirm`: the person confirmed the code on our page (same origin, anti-CSRF
+/// token): a single-use `state` bound to this browser's flow cookie, then Enedis.
+pub async fn confirm<S: ProxyStore>(
+    State(state): State<AppState<S>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if origin != Some(public_origin(state.config.public_base())) {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "Cette confirmation ne vient pas de la page du proxy. Ouvrez l'adresse affichée par linky et confirmez le code là.",
+            "This confirmation does not come from the proxy's page. Open the address linky shows and confirm the code there.",
+        );
+    }
+    let form_token = params.get("csrf").map(String::as_str).unwrap_or("");
+    let matches = cookie(&state, &headers, CSRF_COOKIE)
+        .is_some_and(|c| !form_token.is_empty() && same_secret(c, form_token));
+    if !matches {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "La confirmation a expiré ou ne vient pas de ce navigateur. Ouvrez de nouveau l'adresse affichée par linky.",
+            "The confirmation expired or does not come from this browser. Open the address linky shows again.",
+        );
+    }
+    let now = state.clock.now();
+    let grant = match grant_of_code(
+        &state,
+        &headers,
+        peer,
+        params.get("code").map(String::as_str).unwrap_or(""),
+        now,
+    )
+    .await
+    {
+        Ok(grant) => grant,
+        Err(response) => return response,
+    };
+    let (consent_state, flow) = (random_hex(), random_hex());
     if let Err(e) = state
         .store
-        .create_state(&hash(&consent_state), grant.id, grant.expires_at)
+        .create_state(
+            &flow_state_hash(&consent_state, &flow),
+            grant.id,
+            grant.expires_at,
+        )
         .await
     {
         return crate::internal(e);
@@ -143,7 +296,18 @@ pub async fn verify_code<S: ProxyStore>(
         "{}/dataconnect/v2/oauth2/authorize?{query}",
         state.config.enedis_consent_url.trim_end_matches('/')
     );
-    (StatusCode::FOUND, [(header::LOCATION, url)]).into_response()
+    let lifetime = (grant.expires_at - now).num_seconds().max(60);
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, url)]).into_response();
+    if let Ok(cookie) = set_cookie(&state, FLOW_COOKIE, &flow, lifetime).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// What a state is stored under: it only works with the flow cookie of the browser that
+/// confirmed the code.
+fn flow_state_hash(consent_state: &str, flow: &str) -> String {
+    hash(&format!("{consent_state}:{flow}"))
 }
 
 fn consent_end_of<S>(
@@ -204,6 +368,7 @@ fn success(grant: &Grant, added: &[String]) -> Response {
 /// `GET /auth/redirect`: the return from Enedis.
 pub async fn redirect<S: ProxyStore>(
     State(state): State<AppState<S>>,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let now = state.clock.now();
@@ -211,14 +376,27 @@ pub async fn redirect<S: ProxyStore>(
     let Some(consent_state) = get("state") else {
         return problem(StatusCode::BAD_REQUEST, "Des paramètres manquent dans la requête : recommencez depuis le code de votre appareil.", "The request lacks parameters: start again from your device's code.");
     };
-    let grant_id = match state.store.take_state(&hash(consent_state), now).await {
+    let flow = cookie(&state, &headers, FLOW_COOKIE).unwrap_or("");
+    let autorisation = get("autorisation_id").and_then(|id| id.parse::<i64>().ok());
+    let grant_id = match state
+        .store
+        .take_state(&flow_state_hash(consent_state, flow), now)
+        .await
+    {
         Ok(Some(id)) => id,
         Ok(None) => {
+            // An autorisation_id that comes with a state not live in this browser is burnt:
+            // read from a log or a history, it will never be bound.
+            if let Some(id) = autorisation {
+                if let Err(e) = state.store.claim_autorisation(id, None, now).await {
+                    return crate::internal(e);
+                }
+            }
             return problem(
                 StatusCode::BAD_REQUEST,
                 "Ce retour d'Enedis est inconnu, expiré ou déjà utilisé. Recommencez depuis le code affiché par linky.",
                 "This return from Enedis is unknown, expired or already used. Start again from the code linky shows.",
-            )
+            );
         }
         Err(e) => return crate::internal(e),
     };
@@ -235,14 +413,31 @@ pub async fn redirect<S: ProxyStore>(
             &format!("<p>Enedis says: <code>{}</code> {description}. No access was granted. To try again, run <code>linky login</code> again.</p>", escape(error)),
         );
     }
-    if let Some(id) = get("autorisation_id") {
-        let Ok(autorisation_id) = id.parse::<i64>() else {
+    if get("autorisation_id").is_some() {
+        let Some(autorisation_id) = autorisation else {
             return problem(
                 StatusCode::BAD_REQUEST,
                 "Identifiant d'autorisation invalide.",
                 "Invalid authorisation id.",
             );
         };
+        // Accepted only with the flow it first arrives with; if this flow fails, it stays
+        // spent.
+        match state
+            .store
+            .claim_autorisation(autorisation_id, Some(grant_id), now)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "Cette autorisation Enedis a déjà servi. Recommencez depuis le code affiché par linky.",
+                    "This Enedis authorisation was already used. Start again from the code linky shows.",
+                )
+            }
+            Err(e) => return crate::internal(e),
+        }
         return bind_2026(&state, grant_id, autorisation_id, now).await;
     }
     if let (Some(_code), Some(meters)) = (get("code"), get("usage_point_id")) {
@@ -300,6 +495,21 @@ async fn bind_2026<S: ProxyStore>(
             "Enedis reports no meter for this consent yet. Wait a few minutes, then run <code>linky login</code> again.",
         );
     };
+    // A consent that began before this device's code existed cannot come from this flow. Enedis
+    // gives a day, and its clock is not ours: a day of slack.
+    let code_created = now - Duration::seconds(state.config.device_code_lifetime_seconds);
+    let earliest = paris::local_date(code_created) - Duration::days(1);
+    if subscribed.starts.is_some_and(|start| start < earliest) {
+        tracing::warn!(
+            autorisation_id,
+            "a consent older than the device code was presented"
+        );
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "Cet accord Enedis est antérieur au code de votre appareil : il ne vient pas de cette demande. Recommencez depuis le code affiché par linky.",
+            "This Enedis consent is older than your device's code: it does not come from this request. Start again from the code linky shows.",
+        );
+    }
     let end = consent_end_of(state, subscribed.ends, now);
     match state
         .store

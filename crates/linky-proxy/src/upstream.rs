@@ -215,8 +215,14 @@ impl Enedis {
             .iter()
             .filter_map(|s| chrono::NaiveDate::parse_from_str(&s.date_fin, "%Y-%m-%d").ok())
             .min();
+        let starts = services
+            .service_souscrit
+            .iter()
+            .filter_map(|s| chrono::NaiveDate::parse_from_str(&s.date_debut, "%Y-%m-%d").ok())
+            .min();
         Ok(Subscribed {
             meters: services.active_points(),
+            starts,
             ends,
         })
     }
@@ -227,6 +233,8 @@ impl Enedis {
 pub struct Subscribed {
     /// The meters with an active or requested service.
     pub meters: Vec<String>,
+    /// The earliest start of those services (the consent's day).
+    pub starts: Option<chrono::NaiveDate>,
     /// The earliest end of those services.
     pub ends: Option<chrono::NaiveDate>,
 }

@@ -9,29 +9,24 @@ use serde_json::Value;
 const MINE: &str = "22516914714270";
 const THEIRS: &str = "11453290002823";
 
-/// An attacker's own state: start a device flow and stop at the jump to Enedis.
-async fn own_state(s: &Setup) -> (Value, String) {
+/// An attacker's own state: start a device flow and stop at the jump to Enedis; the state and
+/// the attacker's own flow cookie.
+async fn own_state(s: &Setup) -> (Value, String, String) {
     let code = s.device_code().await;
-    let r = s
-        .http
-        .get(s.url("/auth/verify_code"))
-        .query(&[("code", code["user_code"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
-    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let (location, flow) = s.confirm(code["user_code"].as_str().unwrap()).await;
     let query: std::collections::HashMap<String, String> =
         serde_urlencoded::from_str(location.split_once('?').unwrap().1).unwrap();
-    (code, query["state"].clone())
+    (code, query["state"].clone(), flow)
 }
 
 #[tokio::test]
 async fn forged_v5_return_naming_another_households_meter_is_refused() {
     let s = Setup::start().await;
-    let (code, state) = own_state(&s).await;
+    let (code, state, flow) = own_state(&s).await;
     let r = s
         .http
         .get(s.url("/auth/redirect"))
+        .header("cookie", flow.as_str())
         .query(&[
             ("state", state.as_str()),
             ("code", "x"),
@@ -61,10 +56,11 @@ async fn unverified_v5_return_only_when_explicitly_allowed() {
         ..Options::default()
     })
     .await;
-    let (code, state) = own_state(&s).await;
+    let (code, state, flow) = own_state(&s).await;
     let r = s
         .http
         .get(s.url("/auth/redirect"))
+        .header("cookie", flow.as_str())
         .query(&[
             ("state", state.as_str()),
             ("code", "x"),
@@ -98,10 +94,11 @@ async fn replayed_autorisation_id_and_state_are_refused() {
         .next()
         .unwrap()
         .to_owned();
-    let (attacker, state) = own_state(&s).await;
+    let (attacker, state, flow) = own_state(&s).await;
     let r = s
         .http
         .get(s.url("/auth/redirect"))
+        .header("cookie", flow.as_str())
         .query(&[
             ("state", state.as_str()),
             ("autorisation_id", autorisation_id.as_str()),
@@ -110,7 +107,7 @@ async fn replayed_autorisation_id_and_state_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("déjà été utilisé"));
+    assert!(r.text().await.unwrap().contains("déjà servi"));
     let (status, body) = s
         .poll_later(attacker["device_code"].as_str().unwrap())
         .await;
@@ -234,6 +231,8 @@ async fn user_code_guessing_is_limited_per_address() {
         proxy: ProxyConfig {
             guess_limit: 5,
             client_ip_header: Some("X-Forwarded-For".into()),
+            // The household's own reverse proxy at 10.0.0.1, behind ours on loopback.
+            trusted_proxies: vec!["127.0.0.1".into(), "10.0.0.0/8".into()],
             ..Options::default().proxy
         },
         ..Options::default()
@@ -276,7 +275,7 @@ async fn user_code_guessing_is_limited_per_address() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 302);
+    assert_eq!(r.status(), 200, "the confirmation page");
 }
 
 #[tokio::test]
@@ -348,4 +347,217 @@ async fn secrets_are_stored_hashed() {
         .await
         .unwrap()
         .is_some());
+}
+
+/// Issue 15, item 2: a link to `/auth/verify_code?code=X` sent by an attacker does not jump to
+/// Enedis: the person sees who asks and must confirm with a POST from our page (same origin,
+/// anti-CSRF token), which a link or another site cannot do.
+#[tokio::test]
+async fn no_one_click_consent() {
+    let s = Setup::start().await;
+    let attacker = s.device_code().await;
+    let code = attacker["user_code"].as_str().unwrap();
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("location").is_none());
+    let csrf_cookie = set_cookie(&r);
+    let html = r.text().await.unwrap();
+    for shown in [
+        DEVICE,
+        "127.0.0.1",
+        code,
+        "Continue only if this code is the one linky shows on your own screen",
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let confirm = |origin: Option<&str>, cookie: Option<&str>, token: &str| {
+        let mut request = s
+            .http
+            .post(s.url("/auth/confirm"))
+            .form(&[("code", code), ("csrf", token)]);
+        if let Some(o) = origin {
+            request = request.header("origin", o);
+        }
+        if let Some(c) = cookie {
+            request = request.header("cookie", c);
+        }
+        request.send()
+    };
+    // Another site's form, a missing Origin, a missing or wrong token: refused.
+    assert_eq!(
+        confirm(Some("https://evil.example"), Some(&csrf_cookie), csrf)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        confirm(None, Some(&csrf_cookie), csrf)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        confirm(Some(&s.proxy_url), None, csrf)
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        confirm(Some(&s.proxy_url), Some(&csrf_cookie), "0123")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert!(
+        !s.sim
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("authorize")),
+        "nothing reached Enedis"
+    );
+    // The person's own confirmation goes through.
+    let r = confirm(Some(&s.proxy_url), Some(&csrf_cookie), csrf)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let flow = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        flow.contains("HttpOnly") && flow.contains("SameSite=Lax"),
+        "{flow}"
+    );
+}
+
+/// Issue 15, item 1: a consent is bound to the browser that started the flow. A return read from
+/// a log (state and autorisation_id) replayed from another browser is refused, and the
+/// autorisation_id is burnt: not even with the attacker's own state can it be bound afterwards.
+#[tokio::test]
+async fn a_consent_return_works_only_in_the_browser_that_started_it() {
+    let s = Setup::start().await;
+    let victim = s.device_code().await;
+    let (to_enedis, _victims_cookie) = s.confirm(victim["user_code"].as_str().unwrap()).await;
+    let back = s.sim.answer_consent(&to_enedis, 1, THEIRS, true).unwrap();
+    // The attacker read the return URL in a reverse proxy's log and is first to use it.
+    let r = s.http.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 400, "no flow cookie: not this browser's flow");
+    let autorisation_id = back
+        .split("autorisation_id=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (attacker, state, flow) = own_state(&s).await;
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .header("cookie", flow.as_str())
+        .query(&[
+            ("state", state.as_str()),
+            ("autorisation_id", autorisation_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "burnt");
+    let (status, body) = s
+        .poll_later(attacker["device_code"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    assert!(!s.enedis_saw(THEIRS), "no data call for the victim's meter");
+}
+
+/// Issue 15, item 5: behind a reverse proxy that appends the client's address to
+/// X-Forwarded-For, the values a client writes itself on the left do not count: changing them
+/// gives no more guesses.
+#[tokio::test]
+async fn forged_forwarded_for_values_give_no_more_guesses() {
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            guess_limit: 3,
+            client_ip_header: Some("X-Forwarded-For".into()),
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let r = s
+            .http
+            .get(s.url("/auth/verify_code"))
+            .query(&[("code", "BBBB-BBBB")])
+            .header("X-Forwarded-For", format!("198.51.100.{i}, 203.0.113.66"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [400, 400, 400, 429, 429]);
+    // A value that is not an address is not taken (nor stored), the proxy's peer counts.
+    let r = s
+        .http
+        .get(s.url("/auth/verify_code"))
+        .query(&[("code", "BBBB-BBBB")])
+        .header("X-Forwarded-For", "x".repeat(5000))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+/// Issue 15, item 3: `/device/code` takes a bounded, printable client_id.
+#[tokio::test]
+async fn a_huge_client_id_is_refused_and_not_stored() {
+    let s = Setup::start().await;
+    for id in ["x".repeat(200_000), "a\u{0}b".to_owned(), "é".to_owned()] {
+        let r = s
+            .http
+            .post(s.url("/device/code"))
+            .form(&[("client_id", id.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+    }
+}
+
+/// Issue 15, item 1: a consent that Enedis says began before the device's code existed cannot
+/// come from this flow (a consent given long ago, its autorisation_id found later).
+#[tokio::test]
+async fn a_consent_older_than_the_code_is_refused() {
+    let s = Setup::start().await;
+    // The proxy is three days later than when this consent is given at Enedis.
+    s.proxy_clock.advance(chrono::Duration::days(3));
+    let code = s.device_code().await;
+    let (status, html, _) = s
+        .person(code["user_code"].as_str().unwrap(), 0, MINE, true)
+        .await;
+    assert_eq!(status, 400);
+    assert!(html.contains("older than your device's code"), "{html}");
+    let (status, body) = s.poll_later(code["device_code"].as_str().unwrap()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
 }

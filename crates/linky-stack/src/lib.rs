@@ -90,6 +90,12 @@ impl StackOptions {
     }
 }
 
+/// The `name=value` of the cookie a response sets.
+fn cookie_of(r: &reqwest::Response) -> Option<String> {
+    let set = r.headers().get("set-cookie")?.to_str().ok()?;
+    set.split(';').next().map(str::to_owned)
+}
+
 /// The running chain.
 pub struct Stack {
     /// The simulator.
@@ -180,6 +186,10 @@ impl Stack {
         pdl: &str,
     ) -> Result<(), StackError> {
         let fail = |e: reqwest::Error| StackError::Consent(e.to_string());
+        let refused = |r: &reqwest::Response| {
+            StackError::Consent(format!("the proxy answered HTTP {}", r.status().as_u16()))
+        };
+        // The proxy's page asks to confirm the code: the person does, from that page.
         let r = self
             .http
             .get(format!("{}/auth/verify_code", self.proxy_url))
@@ -187,19 +197,41 @@ impl Stack {
             .send()
             .await
             .map_err(fail)?;
+        let csrf_cookie = cookie_of(&r).ok_or_else(|| refused(&r))?;
+        let page = r.text().await.map_err(fail)?;
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .ok_or_else(|| StackError::Consent("no confirmation form".into()))?
+            .to_owned();
+        let r = self
+            .http
+            .post(format!("{}/auth/confirm", self.proxy_url))
+            .header("origin", &self.proxy_url)
+            .header("cookie", csrf_cookie)
+            .form(&[("code", user_code), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .map_err(fail)?;
+        let flow = cookie_of(&r).ok_or_else(|| refused(&r))?;
         let to_enedis = r
             .headers()
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
-            .ok_or_else(|| {
-                StackError::Consent(format!("the proxy answered HTTP {}", r.status().as_u16()))
-            })?;
+            .ok_or_else(|| refused(&r))?;
         let back = self
             .sim
             .answer_consent(&to_enedis, customer, pdl, true)
             .map_err(StackError::Consent)?;
-        let r = self.http.get(&back).send().await.map_err(fail)?;
+        let r = self
+            .http
+            .get(&back)
+            .header("cookie", flow)
+            .send()
+            .await
+            .map_err(fail)?;
         if !r.status().is_success() {
             return Err(StackError::Consent(format!(
                 "the proxy's return page answered HTTP {}",

@@ -158,15 +158,7 @@ impl Setup {
         pdl: &str,
         accept: bool,
     ) -> (u16, String, String) {
-        let r = self
-            .http
-            .get(self.url("/auth/verify_code"))
-            .query(&[("code", user_code)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 302, "{}", r.text().await.unwrap());
-        let to_enedis = r.headers()["location"].to_str().unwrap().to_owned();
+        let (to_enedis, flow) = self.confirm(user_code).await;
         assert!(
             to_enedis.starts_with(&format!(
                 "{}/dataconnect/v2/oauth2/authorize?",
@@ -204,9 +196,48 @@ impl Setup {
             to_proxy.starts_with(&self.url("/auth/redirect?")),
             "{to_proxy}"
         );
-        let done = self.http.get(&to_proxy).send().await.unwrap();
+        let done = self
+            .http
+            .get(&to_proxy)
+            .header("cookie", flow)
+            .send()
+            .await
+            .unwrap();
         let status = done.status().as_u16();
         (status, done.text().await.unwrap(), to_proxy)
+    }
+
+    /// The person opens the code's page (`/auth/verify_code`), which asks them to confirm, and
+    /// confirms: the address of the Enedis consent page and the flow cookie (`name=value`).
+    pub async fn confirm(&self, user_code: &str) -> (String, String) {
+        let r = self
+            .http
+            .get(self.url("/auth/verify_code"))
+            .query(&[("code", user_code)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let csrf_cookie = set_cookie(&r);
+        let html = r.text().await.unwrap();
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let r = self
+            .http
+            .post(self.url("/auth/confirm"))
+            .header("origin", &self.proxy_url)
+            .header("cookie", csrf_cookie)
+            .form(&[("code", user_code), ("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let flow = set_cookie(&r);
+        (r.headers()["location"].to_str().unwrap().to_owned(), flow)
     }
 
     /// Device code, one consent per meter, tokens.
@@ -272,6 +303,17 @@ impl Setup {
             .iter()
             .any(|r| r.pdl.as_deref() == Some(pdl))
     }
+}
+
+/// The `name=value` of a response's cookie.
+pub fn set_cookie(r: &reqwest::Response) -> String {
+    r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 impl Drop for Setup {
