@@ -15,6 +15,7 @@ pub mod data;
 pub mod device;
 pub mod pages;
 pub mod secrets;
+pub mod server;
 pub mod upstream;
 
 use std::net::SocketAddr;
@@ -166,14 +167,22 @@ async fn healthz<S: ProxyStore>(
     }
 }
 
-/// Serves on `listener` until `shutdown` completes; requests carry their peer address.
+/// Serves on `listener` until `shutdown` completes; requests carry their peer address. The
+/// limits of [`server`] apply.
 pub async fn serve<S: ProxyStore>(
     listener: TcpListener,
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, router(state), server::Limits::default(), shutdown).await
+}
+
+/// [`serve`] with other bounds (tests use short ones).
+pub async fn serve_with_limits<S: ProxyStore>(
+    listener: TcpListener,
+    state: AppState<S>,
+    limits: server::Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    server::serve(listener, router(state), limits, shutdown).await
 }

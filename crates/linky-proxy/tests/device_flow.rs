@@ -365,6 +365,7 @@ async fn subscribed_services_answers_late() {
             subscribed_services_retry_ms: 200,
             ..ProxyConfig::default()
         },
+        ..Options::default()
     };
     let s = Setup::with(options).await;
     let t = s.login(2, &["32320647321714"]).await;

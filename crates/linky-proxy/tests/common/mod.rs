@@ -35,6 +35,7 @@ pub struct Options {
     pub sim_clock: Arc<dyn Clock>,
     pub subscribed_delay: i64,
     pub proxy: ProxyConfig,
+    pub limits: linky_proxy::server::Limits,
 }
 
 impl Default for Options {
@@ -47,6 +48,7 @@ impl Default for Options {
                 subscribed_services_retry_ms: 50,
                 ..ProxyConfig::default()
             },
+            limits: linky_proxy::server::Limits::default(),
         }
     }
 }
@@ -91,9 +93,14 @@ impl Setup {
         let proxy_clock = ManualClock::new(at("2026-11-28T10:00:00Z"));
         let state = AppState::new(store.clone(), config, Arc::new(proxy_clock.clone())).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(linky_proxy::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(linky_proxy::serve_with_limits(
+            listener,
+            state,
+            options.limits,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
