@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use enedis_protocol::v2026::{
     ServiceAutorisation, SubscribedService, SubscribedServicesRequest, SubscribedServicesResponse,
 };
@@ -177,61 +177,7 @@ impl ConsentBook {
     }
 }
 
-/// A consent duration that cannot be accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationError {
-    /// Not `P[nY][nM][nW][nD]`.
-    Format,
-    /// Longer than three years.
-    TooLong,
-}
-
-/// The end of a consent given on `start` for an ISO 8601 `duration` (`P3Y`, `P36M`, `P1Y4M`,
-/// `P1095D`): at most three years.
-pub fn consent_end(start: NaiveDate, duration: &str) -> Result<NaiveDate, DurationError> {
-    let body = duration.strip_prefix('P').ok_or(DurationError::Format)?;
-    if body.is_empty() || body.contains('T') {
-        return Err(DurationError::Format);
-    }
-    let (mut years, mut months, mut days) = (0u32, 0u32, 0i64);
-    let mut number = String::new();
-    for c in body.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let n: u32 = number.parse().map_err(|_| DurationError::Format)?;
-        number.clear();
-        match c {
-            'Y' => years = n,
-            'M' => months = n,
-            'W' => days += i64::from(n) * 7,
-            'D' => days += i64::from(n),
-            _ => return Err(DurationError::Format),
-        }
-    }
-    if !number.is_empty() {
-        return Err(DurationError::Format);
-    }
-    let total_months = years
-        .checked_mul(12)
-        .and_then(|y| y.checked_add(months))
-        .ok_or(DurationError::TooLong)?;
-    let end = start
-        .checked_add_months(Months::new(total_months))
-        .and_then(|d| d.checked_add_signed(Duration::days(days)))
-        .ok_or(DurationError::TooLong)?;
-    let limit = start
-        .checked_add_months(Months::new(36))
-        .ok_or(DurationError::TooLong)?;
-    if end > limit {
-        return Err(DurationError::TooLong);
-    }
-    if end == start {
-        return Err(DurationError::Format);
-    }
-    Ok(end)
-}
+pub use linky_core::consent::{consent_end, DurationError};
 
 /// HTML-escapes text for the pages.
 pub fn escape(text: &str) -> String {
@@ -400,26 +346,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn durations() {
-        let start = d("2026-11-28");
-        assert_eq!(consent_end(start, "P3Y"), Ok(d("2029-11-28")));
-        assert_eq!(consent_end(start, "P36M"), Ok(d("2029-11-28")));
-        assert_eq!(consent_end(start, "P1Y4M"), Ok(d("2028-03-28")));
-        assert_eq!(consent_end(start, "P1095D"), Ok(d("2029-11-27")));
-        assert_eq!(consent_end(start, "P2W"), Ok(d("2026-12-12")));
-        assert_eq!(consent_end(start, "P3Y1D"), Err(DurationError::TooLong));
-        assert_eq!(consent_end(start, "P1096D"), Ok(d("2029-11-28")));
-        assert_eq!(consent_end(start, "P1097D"), Err(DurationError::TooLong));
-        assert_eq!(
-            consent_end(start, "P99999999999Y"),
-            Err(DurationError::Format)
-        );
-        for bad in ["", "3Y", "P", "PT1H", "P1X", "P1", "P0D", "PY"] {
-            assert_eq!(consent_end(start, bad), Err(DurationError::Format), "{bad}");
-        }
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 pub mod aggregate;
 mod clock;
+pub mod consent;
 mod energy;
 pub mod holidays;
 mod lang;

@@ -338,14 +338,18 @@ impl ProxyStore for SqliteStore {
                 return Ok(BindOutcome::NoGrant);
             }
             if let Some(id) = autorisation_id {
-                tx.execute("INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)", params![id, grant_id, secs(now)])
+                // Claimed on its first arrival by this grant's flow (bound_at 0), or never seen:
+                // bound now. Anything else is a replay.
+                let claimed = tx
+                    .execute("UPDATE autorisations SET bound_at = ? WHERE autorisation_id = ? AND grant_id = ? AND bound_at = 0", params![secs(now), id, grant_id])
                     .map_err(db)?;
-                // Claimed on its first arrival by this grant's flow, or bound now: anything else
-                // is a replay.
-                let owner: i64 = tx
-                    .query_row("SELECT grant_id FROM autorisations WHERE autorisation_id = ?", [id], |r| r.get(0))
-                    .map_err(db)?;
-                if owner != grant_id {
+                let inserted = if claimed == 0 {
+                    tx.execute("INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)", params![id, grant_id, secs(now)])
+                        .map_err(db)?
+                } else {
+                    0
+                };
+                if claimed + inserted == 0 {
                     return Ok(BindOutcome::AlreadyBound);
                 }
             }
@@ -374,14 +378,15 @@ impl ProxyStore for SqliteStore {
         &self,
         autorisation_id: i64,
         grant_id: Option<i64>,
-        now: DateTime<Utc>,
+        _now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         self.tx(move |tx| {
-            // A burnt one (no flow) is recorded with grant 0, which no grant has.
+            // Claimed, not bound yet: bound_at 0. A burnt one (no flow) has grant 0, which no
+            // grant has, so it can never be bound.
             let inserted = tx
                 .execute(
-                    "INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, ?)",
-                    params![autorisation_id, grant_id.unwrap_or(0), secs(now)],
+                    "INSERT OR IGNORE INTO autorisations (autorisation_id, grant_id, bound_at) VALUES (?, ?, 0)",
+                    params![autorisation_id, grant_id.unwrap_or(0)],
                 )
                 .map_err(db)?;
             Ok(inserted == 1)
@@ -425,6 +430,22 @@ impl ProxyStore for SqliteStore {
             insert_token(tx, family_id, "refresh", &refresh, now)?;
             tx.execute("UPDATE grants SET status = 'consumed', family_id = ? WHERE id = ?", params![family_id, grant_id]).map_err(db)?;
             Ok(IssueOutcome::Issued(family(tx, family_id)?))
+        })
+        .await
+    }
+
+    async fn refresh_family(&self, refresh_hash: &str) -> Result<Option<Family>, StoreError> {
+        let hash = refresh_hash.to_owned();
+        self.tx(move |tx| {
+            let id: Option<i64> = tx
+                .query_row(
+                    "SELECT family_id FROM tokens WHERE hash = ? AND kind = 'refresh'",
+                    [&hash],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db)?;
+            id.map(|id| family(tx, id)).transpose()
         })
         .await
     }
@@ -585,22 +606,26 @@ impl ProxyStore for SqliteStore {
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(move |tx| {
-            let day_ago = secs(now - Duration::days(1));
             let mut n = 0;
             n += tx
                 .execute("DELETE FROM states WHERE expires_at < ?", [secs(now)])
                 .map_err(db)?;
+            // An unused code is of no use once expired; a consumed grant's row is kept with
+            // its tokens.
             n += tx
                 .execute(
                     "DELETE FROM grants WHERE expires_at < ? AND status != 'consumed'",
-                    [day_ago],
+                    [secs(now)],
                 )
                 .map_err(db)?;
             n += tx
                 .execute("DELETE FROM tokens WHERE expires_at < ?", [secs(now)])
                 .map_err(db)?;
             n += tx
-                .execute("DELETE FROM guesses WHERE at < ?", [day_ago])
+                .execute(
+                    "DELETE FROM guesses WHERE at < ?",
+                    [secs(now - Duration::hours(1))],
+                )
                 .map_err(db)?;
             Ok(n as u64)
         })

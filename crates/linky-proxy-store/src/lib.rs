@@ -246,6 +246,13 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<IssueOutcome, StoreError>> + Send;
 
+    /// The family of a refresh token (current or retired), without using it: what the token
+    /// may be refreshed for is checked before anything rotates.
+    fn refresh_family(
+        &self,
+        refresh_hash: &str,
+    ) -> impl Future<Output = Result<Option<Family>, StoreError>> + Send;
+
     /// Presents a refresh token: rotates it, or applies the grace and reuse rules (see
     /// [`RefreshOutcome`]), storing the new pair when the answer is a success. The new refresh
     /// token never outlives the family's consent.

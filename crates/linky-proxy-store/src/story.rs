@@ -99,6 +99,31 @@ pub async fn run<S: ProxyStore>(store: &S) {
     );
     assert_eq!(store.take_state("nope", now).await.unwrap(), None);
 
+    // An autorisation_id is claimed by the flow it first arrives with; a burnt one never binds.
+    assert!(store
+        .claim_autorisation(555, Some(g.id), now)
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .claim_autorisation(555, Some(g.id), now)
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(!store.claim_autorisation(555, None, now).await.unwrap());
+    assert!(
+        store.claim_autorisation(556, None, now).await.unwrap(),
+        "burnt"
+    );
+    assert_eq!(
+        store
+            .bind_consent(g.id, Some(556), &["33333333333333".to_owned()], now, now)
+            .await
+            .unwrap(),
+        BindOutcome::AlreadyBound
+    );
+
     // Consents bind meters; an autorisation_id binds once.
     let end = now + Duration::days(1000);
     let bound = store

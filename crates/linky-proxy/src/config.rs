@@ -186,11 +186,12 @@ impl ProxyConfig {
                 "use sqlite://<file>",
             );
         }
-        if !(self.consent_duration.starts_with('P') && self.consent_duration.len() > 1) {
+        let any_day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        if let Err(e) = linky_core::consent::consent_end(any_day, &self.consent_duration) {
             return err(
                 "consent_duration",
-                format!("\"{}\" is not an ISO 8601 duration", self.consent_duration),
-                "use P3Y, P36M or P1095D (at most three years)",
+                format!("\"{}\" is {e}", self.consent_duration),
+                "use P3Y, P36M, P18M or P1095D (at most three years)",
             );
         }
         if self.poll_interval_seconds < 1
@@ -289,6 +290,41 @@ mod tests {
         assert!(
             toml::from_str::<ProxyConfig>("publik_url = \"x\"").is_err(),
             "unknown keys are errors"
+        );
+        // Full ISO 8601 durations (P18M is 18 months, not three years), at most three years.
+        for ok in ["P3Y", "P18M", "P1Y6M", "P1095D"] {
+            ProxyConfig {
+                consent_duration: ok.into(),
+                ..good()
+            }
+            .validate()
+            .unwrap();
+        }
+        for bad in ["P4Y", "18M", "PT1H"] {
+            let e = ProxyConfig {
+                consent_duration: bad.into(),
+                ..good()
+            }
+            .validate()
+            .unwrap_err();
+            assert_eq!(e.key, "consent_duration", "{bad}");
+        }
+        let trusted = ProxyConfig {
+            trusted_proxies: vec!["10.0.0.0/8".into(), "::1".into()],
+            ..good()
+        };
+        assert!(trusted.is_trusted_proxy("10.1.2.3".parse().unwrap()));
+        assert!(!trusted.is_trusted_proxy("11.0.0.1".parse().unwrap()));
+        assert!(trusted.is_trusted_proxy("::1".parse().unwrap()));
+        assert_eq!(
+            ProxyConfig {
+                trusted_proxies: vec!["10.0.0.0/99".into()],
+                ..good()
+            }
+            .validate()
+            .unwrap_err()
+            .key,
+            "trusted_proxies"
         );
     }
 }

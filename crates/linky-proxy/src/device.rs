@@ -117,7 +117,15 @@ fn token_body<S>(state: &AppState<S>, access: &str, refresh: &str, family: &Fami
     if let Some(end) = family.consent_expires_at {
         body["consent_expires_at"] = json!(rfc3339(end));
     }
-    Json(body).into_response()
+    // RFC 6749 §5.1: answers carrying tokens are never cached.
+    (
+        [
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            (axum::http::header::PRAGMA, "no-cache"),
+        ],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// A fresh access and refresh pair: the secrets to hand out and their stored forms.
@@ -169,7 +177,9 @@ pub async fn token<S: ProxyStore>(
             ),
         },
         "refresh_token" => match get("refresh_token") {
-            Some(refresh) => refresh_grant(&state, refresh, get("usage_points_id")).await,
+            Some(refresh) => {
+                refresh_grant(&state, client_id, refresh, get("usage_points_id")).await
+            }
             None => json_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
@@ -286,9 +296,45 @@ async fn device_grant<S: ProxyStore>(
 
 async fn refresh_grant<S: ProxyStore>(
     state: &AppState<S>,
+    client_id: &str,
     refresh_token: &str,
     asked_meters: Option<&str>,
 ) -> Response {
+    // Checked before anything rotates: a refused refresh leaves the token as it was.
+    match state.store.refresh_family(&hash(refresh_token)).await {
+        Ok(Some(family)) => {
+            if family.client_id != client_id {
+                return json_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "refresh_token was not issued to this client_id",
+                );
+            }
+            // The original client repeats its meter list; it must be among the family's meters.
+            if let Some(asked) = asked_meters {
+                if asked
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|m| !m.is_empty())
+                    .any(|m| !family.meters.iter().any(|f| f == m))
+                {
+                    return json_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_request",
+                        "refresh_token not corresponding to usage_points_id",
+                    );
+                }
+            }
+        }
+        Ok(None) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "refresh_token unknown, expired or revoked",
+            )
+        }
+        Err(e) => return internal(e),
+    }
     let now = state.clock.now();
     // The store clamps the new refresh token to the family's consent end.
     let ((access, access_stored), (refresh, refresh_stored)) =
@@ -319,21 +365,6 @@ async fn refresh_grant<S: ProxyStore>(
         }
         Err(e) => return internal(e),
     };
-    // The original client repeats its meter list; it must be among the family's meters.
-    if let Some(asked) = asked_meters {
-        if asked
-            .split(',')
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .any(|m| !family.meters.iter().any(|f| f == m))
-        {
-            return json_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "refresh_token not corresponding to usage_points_id",
-            );
-        }
-    }
     token_body(state, &access, &refresh, &family)
 }
 

@@ -117,9 +117,10 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "linky-proxy listening");
     println!("listening on http://{}", listener.local_addr()?);
-    // Expired grants, states and tokens go once an hour.
+    // Expired grants, states, tokens and old guesses go every five minutes: anonymous requests
+    // cannot make the database grow for long.
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
         loop {
             tick.tick().await;
             if let Err(e) = store.purge_expired(chrono::Utc::now()).await {

@@ -109,9 +109,11 @@ async fn grant_of_code<S: ProxyStore>(
 ) -> Result<Grant, Response> {
     let client = state.client_address(headers, peer);
     let since = now - Duration::seconds(state.config.guess_window_seconds);
-    match state.store.failed_guesses(&client, since).await {
-        Ok(n) if n >= state.config.guess_limit => {
-            tracing::warn!(client, "too many wrong user codes");
+    // Every attempt counts, a right code too: recording it and counting are one transaction,
+    // so concurrent guesses cannot all slip under the limit.
+    match state.store.record_failed_guess(&client, now, since).await {
+        Ok(n) if n > state.config.guess_limit => {
+            tracing::warn!(client, "too many user-code attempts");
             return Err(problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Trop de codes erronés depuis votre adresse. Attendez quelques minutes, puis saisissez le code exactement comme linky l'affiche.",
@@ -129,9 +131,6 @@ async fn grant_of_code<S: ProxyStore>(
         None => None,
     };
     let Some(grant) = grant else {
-        if let Err(e) = state.store.record_failed_guess(&client, now, since).await {
-            return Err(crate::internal(e));
-        }
         return Err(problem(
             StatusCode::BAD_REQUEST,
             "Ce code n'est pas valide ou a expiré. Vérifiez-le, ou relancez <code>linky login</code> pour en obtenir un nouveau.",
@@ -317,22 +316,14 @@ fn consent_end_of<S>(
 ) -> chrono::DateTime<chrono::Utc> {
     match ends {
         Some(date) => paris::day_start(date),
-        // Enedis did not say: assume the duration asked, at most three years.
+        // Enedis did not say: the duration asked (validated with the settings), or three years.
         None => {
             let today = paris::local_date(now);
-            let years = state
-                .config
-                .consent_duration
-                .trim_start_matches('P')
-                .trim_end_matches('Y')
-                .parse::<u32>()
-                .unwrap_or(3)
-                .min(3);
-            paris::day_start(
-                today
-                    .checked_add_months(chrono::Months::new(12 * years))
-                    .unwrap_or(today),
-            )
+            let end = linky_core::consent::consent_end(today, &state.config.consent_duration)
+                .ok()
+                .or_else(|| today.checked_add_months(chrono::Months::new(36)))
+                .unwrap_or(today);
+            paris::day_start(end)
         }
     }
 }

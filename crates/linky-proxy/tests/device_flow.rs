@@ -421,3 +421,39 @@ async fn a_consent_check_survives_a_busy_enedis() {
         .count();
     assert!(failed >= 1, "the check met the failure first");
 }
+
+/// Issue 15, item 7: a refresh refused for its client_id or its meters leaves the token as it
+/// was (it still works for its own client), and answers carrying tokens are never cached.
+#[tokio::test]
+async fn a_refused_refresh_rotates_nothing_and_tokens_are_not_cached() {
+    let s = Setup::start().await;
+    let t = s.login(0, &["22516914714270"]).await;
+    let r1 = t["refresh_token"].as_str().unwrap().to_owned();
+    let other_client = s
+        .http
+        .post(s.url("/device/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "someone-else"),
+            ("refresh_token", r1.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_client.status(), 400);
+    let (status, _) = s.refresh(&r1, Some("22516914714270,11453290002823")).await;
+    assert_eq!(status, 400, "a meter it does not cover");
+    let r = s
+        .http
+        .post(s.url("/device/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", DEVICE),
+            ("refresh_token", r1.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "still the current token: nothing rotated");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}

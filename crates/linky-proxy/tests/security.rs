@@ -621,3 +621,34 @@ async fn slow_clients_cannot_hold_the_server() {
     .await;
     assert!(read.is_ok(), "the server never closed the slow connection");
 }
+
+/// Issue 15, item 7: thirty wrong codes at once from one address get exactly `guess_limit`
+/// answers; the rest are refused (counting and recording are one step).
+#[tokio::test]
+async fn concurrent_guesses_do_not_overshoot_the_limit() {
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            guess_limit: 5,
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let guesses = (0..30).map(|_| {
+        s.http
+            .get(s.url("/auth/verify_code"))
+            .query(&[("code", "BBBB-BBBB")])
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 400).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 25);
+}
