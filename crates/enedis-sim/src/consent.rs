@@ -344,10 +344,6 @@ pub fn consents_page(consents: &[Consent], now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
     #[test]
     fn state_digit_picks_the_sandbox_customer() {
         assert_eq!(initial_customer(None, "abc3"), 3);
