@@ -591,6 +591,19 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
+    async fn refund_guess(&self, client: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let client = client.to_owned();
+        self.tx(move |tx| {
+            tx.execute(
+                "DELETE FROM guesses WHERE rowid = (SELECT rowid FROM guesses WHERE client = ? AND at = ? LIMIT 1)",
+                params![client, secs(at)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn failed_guesses(&self, client: &str, since: DateTime<Utc>) -> Result<u32, StoreError> {
         let client = client.to_owned();
         self.tx(move |tx| {

@@ -288,6 +288,14 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
+    /// Takes back one guess recorded at `at` (the code was right after all): only wrong codes
+    /// count against the limit, yet recording first keeps concurrent guesses from overshooting.
+    fn refund_guess(
+        &self,
+        client: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// How many failed guesses a client address made since `since`.
     fn failed_guesses(
         &self,

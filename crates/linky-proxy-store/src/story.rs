@@ -344,6 +344,12 @@ pub async fn run<S: ProxyStore>(store: &S) {
         );
     }
     assert_eq!(store.failed_guesses("10.0.0.1", since).await.unwrap(), 3);
+    store.refund_guess("10.0.0.1", now).await.unwrap();
+    assert_eq!(
+        store.failed_guesses("10.0.0.1", since).await.unwrap(),
+        2,
+        "one taken back"
+    );
     assert_eq!(store.failed_guesses("10.0.0.2", since).await.unwrap(), 0);
     assert_eq!(
         store

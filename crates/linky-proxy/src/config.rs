@@ -38,6 +38,17 @@ pub struct ProxyConfig {
     /// client is the right-most address of the header that is not one of them. A request from
     /// any other peer is taken by its socket address, whatever the header says.
     pub trusted_proxies: Vec<String>,
+    /// Device codes one client address may ask for per hour (in bursts of ten at most).
+    pub device_codes_per_address_per_hour: u32,
+    /// Device codes the whole proxy hands out per second.
+    pub device_codes_per_second: u32,
+    /// Data calls one device (token family) may make per hour, in bursts of 300 at most (a
+    /// first install of two years takes about 110).
+    pub calls_per_device_per_hour: u32,
+    /// Calls to Enedis per second for the whole application (Enedis allows 5).
+    pub upstream_per_second: u32,
+    /// Calls to Enedis per hour for the whole application (Enedis allows 10 000).
+    pub upstream_per_hour: u32,
     /// Lifetime of device and user codes, in seconds.
     pub device_code_lifetime_seconds: i64,
     /// Minimum seconds between polls of the device-code grant.
@@ -72,6 +83,11 @@ impl Default for ProxyConfig {
             allow_unverified_v5_consent: false,
             client_ip_header: None,
             trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
+            device_codes_per_address_per_hour: 30,
+            device_codes_per_second: 20,
+            calls_per_device_per_hour: 3600,
+            upstream_per_second: 5,
+            upstream_per_hour: 10_000,
             device_code_lifetime_seconds: 900,
             poll_interval_seconds: 5,
             access_token_lifetime_seconds: 12_600,
@@ -209,6 +225,21 @@ impl ProxyConfig {
                 "trusted_proxies",
                 format!("\"{bad}\" is not an address or a CIDR block"),
                 "list addresses such as 127.0.0.1 or blocks such as 10.0.0.0/8",
+            );
+        }
+        if [
+            self.device_codes_per_address_per_hour,
+            self.device_codes_per_second,
+            self.calls_per_device_per_hour,
+            self.upstream_per_second,
+            self.upstream_per_hour,
+        ]
+        .contains(&0)
+        {
+            return err(
+                "device_codes_per_* / calls_per_device_per_hour / upstream_per_*",
+                "0 would refuse everything".to_owned(),
+                "use positive limits (Enedis allows 5 calls a second and 10 000 an hour)",
             );
         }
         if self.guess_limit == 0 {

@@ -80,6 +80,11 @@ pub async fn proxy<S: ProxyStore>(
         }
         Err(e) => return internal(e),
     };
+    // Each device has its own budget: one household cannot drain the quota all share.
+    if let Err(wait) = state.limits.calls_by_device.take(&family.id.to_string()) {
+        tracing::info!(family = family.id, "data calls over the device's budget");
+        return crate::too_many(wait, "this device made too many calls; retry later");
+    }
     let path = format!("/{}", path.trim_start_matches('/'));
     let Some(meter_in) = allowed(&path) else {
         return json_error(
@@ -168,6 +173,10 @@ pub async fn proxy<S: ProxyStore>(
                 .insert(header::VIA, HeaderValue::from_static("1.1 linky-proxy"));
             response
         }
+        Err(crate::upstream::UpstreamError::Throttled(wait)) => crate::too_many(
+            wait,
+            "the Enedis quota shared by every household is spent for now; retry later",
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "upstream call failed");
             json_error(

@@ -58,6 +58,16 @@ pub async fn code<S: ProxyStore>(
         );
     }
     let client = state.client_address(&headers, peer);
+    // Anonymous: bounded per address and in all, so that nobody fills the database.
+    if let Err(wait) = state
+        .limits
+        .device_codes_by_address
+        .take(&client)
+        .and_then(|()| state.limits.device_codes.take())
+    {
+        tracing::info!(client, "device codes asked too fast");
+        return crate::too_many(wait, "too many device codes asked; retry later");
+    }
     if !client_allowed(&state, client_id) {
         return json_error(
             StatusCode::UNAUTHORIZED,

@@ -13,6 +13,7 @@
 pub mod config;
 pub mod data;
 pub mod device;
+pub mod limits;
 pub mod pages;
 pub mod secrets;
 pub mod server;
@@ -42,6 +43,63 @@ pub struct AppState<S> {
     pub clock: Arc<dyn Clock>,
     /// Enedis, with the application's credentials.
     pub enedis: Arc<upstream::Enedis>,
+    /// Rate limits of anonymous and per-device requests.
+    pub limits: Arc<RequestLimits>,
+}
+
+/// The rate limits of requests to the proxy (Enedis's quota is kept by [`upstream::Enedis`]).
+#[derive(Debug)]
+pub struct RequestLimits {
+    /// Device codes per client address.
+    pub device_codes_by_address: limits::KeyedLimit,
+    /// Device codes in all.
+    pub device_codes: limits::GlobalLimit,
+    /// Data calls per token family.
+    pub calls_by_device: limits::KeyedLimit,
+}
+
+impl RequestLimits {
+    fn new(config: &ProxyConfig) -> RequestLimits {
+        use limits::{GlobalLimit, KeyedLimit, Rate};
+        let hour = std::time::Duration::from_secs(3600);
+        RequestLimits {
+            device_codes_by_address: KeyedLimit::new(
+                Rate::per(
+                    f64::from(config.device_codes_per_address_per_hour),
+                    hour,
+                    f64::from(config.device_codes_per_address_per_hour).min(10.0),
+                ),
+                100_000,
+            ),
+            device_codes: GlobalLimit::new(Rate::per(
+                f64::from(config.device_codes_per_second),
+                std::time::Duration::from_secs(1),
+                f64::from(config.device_codes_per_second),
+            )),
+            calls_by_device: KeyedLimit::new(
+                Rate::per(
+                    f64::from(config.calls_per_device_per_hour),
+                    hour,
+                    f64::from(config.calls_per_device_per_hour).min(300.0),
+                ),
+                100_000,
+            ),
+        }
+    }
+}
+
+/// A 429 with `Retry-After` (whole seconds, at least one).
+pub fn too_many(wait: std::time::Duration, description: &str) -> Response {
+    let mut r = json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        description,
+    );
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if let Ok(v) = seconds.max(1).to_string().parse() {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 impl<S: Clone> Clone for AppState<S> {
@@ -51,6 +109,7 @@ impl<S: Clone> Clone for AppState<S> {
             config: self.config.clone(),
             clock: self.clock.clone(),
             enedis: self.enedis.clone(),
+            limits: self.limits.clone(),
         }
     }
 }
@@ -67,9 +126,15 @@ impl<S: ProxyStore> AppState<S> {
             &config.enedis_client_id,
             &config.enedis_client_secret,
             clock.clone(),
+            limits::UpstreamQuota::new(
+                config.upstream_per_second,
+                config.upstream_per_hour,
+                std::time::Duration::from_secs(5),
+            ),
         )?;
         Ok(AppState {
             store,
+            limits: Arc::new(RequestLimits::new(&config)),
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),

@@ -109,8 +109,8 @@ async fn grant_of_code<S: ProxyStore>(
 ) -> Result<Grant, Response> {
     let client = state.client_address(headers, peer);
     let since = now - Duration::seconds(state.config.guess_window_seconds);
-    // Every attempt counts, a right code too: recording it and counting are one transaction,
-    // so concurrent guesses cannot all slip under the limit.
+    // Each attempt is recorded and counted in one transaction, so concurrent guesses cannot all
+    // slip under the limit; a right code is then taken back: only wrong ones count.
     match state.store.record_failed_guess(&client, now, since).await {
         Ok(n) if n > state.config.guess_limit => {
             tracing::warn!(client, "too many user-code attempts");
@@ -130,6 +130,11 @@ async fn grant_of_code<S: ProxyStore>(
         },
         None => None,
     };
+    if grant.is_some() {
+        if let Err(e) = state.store.refund_guess(&client, now).await {
+            return Err(crate::internal(e));
+        }
+    }
     let Some(grant) = grant else {
         return Err(problem(
             StatusCode::BAD_REQUEST,

@@ -24,12 +24,18 @@ pub enum UpstreamError {
     /// Enedis is busy or failing (its quota, a 5xx): asking again a little later is right.
     #[error("Enedis is busy or failing (HTTP {0})")]
     Busy(u16),
+    /// The proxy's share of Enedis's quota is spent for now: ask again after this long.
+    #[error("the Enedis quota shared by every household is spent for now; retry in {} s", .0.as_secs().max(1))]
+    Throttled(std::time::Duration),
 }
 
 impl UpstreamError {
     /// Whether asking again a little later may succeed.
     pub fn is_passing(&self) -> bool {
-        matches!(self, UpstreamError::Transport(_) | UpstreamError::Busy(_))
+        matches!(
+            self,
+            UpstreamError::Transport(_) | UpstreamError::Busy(_) | UpstreamError::Throttled(_)
+        )
     }
 }
 
@@ -80,6 +86,7 @@ pub struct Enedis {
     client_secret: String,
     clock: Arc<dyn Clock>,
     token: Mutex<Option<AppToken>>,
+    quota: crate::limits::UpstreamQuota,
 }
 
 impl Enedis {
@@ -89,6 +96,7 @@ impl Enedis {
         client_id: &str,
         client_secret: &str,
         clock: Arc<dyn Clock>,
+        quota: crate::limits::UpstreamQuota,
     ) -> Result<Enedis, UpstreamError> {
         install_tls_provider();
         let http = reqwest::Client::builder()
@@ -103,6 +111,7 @@ impl Enedis {
             client_secret: client_secret.to_owned(),
             clock,
             token: Mutex::new(None),
+            quota,
         })
     }
 
@@ -113,6 +122,10 @@ impl Enedis {
         if let Some(t) = cached.as_ref().filter(|t| !renew && t.renew_after > now) {
             return Ok(t.value.clone());
         }
+        self.quota
+            .acquire()
+            .await
+            .map_err(UpstreamError::Throttled)?;
         let response = self
             .http
             .post(format!("{}/oauth2/v3/token", self.base))
@@ -144,6 +157,11 @@ impl Enedis {
         let mut renew = false;
         loop {
             let token = self.app_token(renew).await?;
+            // Every call to Enedis, whoever it serves, stays within the application's quota.
+            self.quota
+                .acquire()
+                .await
+                .map_err(UpstreamError::Throttled)?;
             let response = make(&token)
                 .send()
                 .await

@@ -363,7 +363,7 @@ async fn subscribed_services_answers_late() {
         proxy: ProxyConfig {
             subscribed_services_attempts: 20,
             subscribed_services_retry_ms: 200,
-            ..ProxyConfig::default()
+            ..Options::default().proxy
         },
         ..Options::default()
     };
@@ -391,7 +391,7 @@ async fn a_consent_check_survives_a_busy_enedis() {
         proxy: ProxyConfig {
             subscribed_services_attempts: 6,
             subscribed_services_retry_ms: 100,
-            ..ProxyConfig::default()
+            ..Options::default().proxy
         },
         ..Options::default()
     })

@@ -652,3 +652,97 @@ async fn concurrent_guesses_do_not_overshoot_the_limit() {
     );
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 25);
 }
+
+/// Issue 15, items 3 and 6: anonymous device codes are rate-limited per address; each device
+/// has its own call budget; the whole proxy never sends Enedis more than its share. Beyond each,
+/// 429 with Retry-After, and Enedis never sees the refused calls.
+#[tokio::test]
+async fn rates_and_budgets_bound_what_anyone_can_ask() {
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            device_codes_per_address_per_hour: 3,
+            calls_per_device_per_hour: 4,
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = s
+            .http
+            .post(s.url("/device/code"))
+            .form(&[("client_id", DEVICE)])
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            assert!(
+                r.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse::<u64>()
+                    .unwrap()
+                    >= 1
+            );
+        }
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+
+    // A device's budget.
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            calls_per_device_per_hour: 4,
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let t = s.login(0, &[MINE]).await;
+    let token = t["access_token"].as_str().unwrap();
+    let path = format!("/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id={MINE}");
+    let before = s.sim.requests().len();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(s.data(token, &path).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 429, 429]);
+    assert_eq!(
+        s.sim.requests().len() - before,
+        4,
+        "refused calls never reach Enedis"
+    );
+}
+
+/// Issue 15, item 6: the proxy's share of Enedis's hourly quota is never exceeded: past it,
+/// callers get 429 with Retry-After instead of Enedis getting the call.
+#[tokio::test]
+async fn the_upstream_quota_is_never_exceeded() {
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            upstream_per_hour: 6,
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    // The consent check and the token take some of it.
+    let t = s.login(0, &[MINE]).await;
+    let token = t["access_token"].as_str().unwrap();
+    let path = format!("/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id={MINE}");
+    let mut refused = 0;
+    for _ in 0..8 {
+        let (status, headers, _) = s.data(token, &path).await;
+        if status == 429 {
+            refused += 1;
+            assert!(headers.contains_key("retry-after"));
+        }
+    }
+    assert!(refused >= 4, "{refused}");
+    assert!(
+        s.sim.requests().len() <= 6,
+        "Enedis saw {} calls",
+        s.sim.requests().len()
+    );
+}

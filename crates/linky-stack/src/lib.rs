@@ -83,6 +83,11 @@ impl StackOptions {
                 poll_interval_seconds: 1,
                 subscribed_services_attempts: 5,
                 subscribed_services_retry_ms: 100,
+                // The simulator keeps its own quota (Enedis's, or a test's): the proxy's share
+                // of it is not what these runs measure.
+                upstream_per_second: 100_000,
+                upstream_per_hour: 100_000_000,
+                calls_per_device_per_hour: 1_000_000,
                 ..ProxyConfig::default()
             },
             database: None,

@@ -46,6 +46,7 @@ impl Default for Options {
             proxy: ProxyConfig {
                 subscribed_services_attempts: 3,
                 subscribed_services_retry_ms: 50,
+                upstream_per_second: 1000,
                 ..ProxyConfig::default()
             },
             limits: linky_proxy::server::Limits::default(),

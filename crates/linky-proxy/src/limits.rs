@@ -1,0 +1,203 @@
+//! Rate limits, in memory: token buckets per key (a client address, a token family) and for the
+//! whole proxy. Real time (`Instant`), since they bound real request rates: Enedis's quota of 5
+//! requests a second and 10 000 an hour for the application, shared by every household.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// A bucket of `capacity` tokens refilled at `per_second`.
+#[derive(Debug, Clone)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// How a bucket behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Tokens at most (the burst).
+    pub capacity: f64,
+    /// Tokens added each second.
+    pub per_second: f64,
+}
+
+impl Rate {
+    /// `n` per `period`, in bursts of up to `burst`.
+    pub fn per(n: f64, period: Duration, burst: f64) -> Rate {
+        Rate {
+            capacity: burst.max(1.0),
+            per_second: n / period.as_secs_f64().max(1e-9),
+        }
+    }
+}
+
+impl Bucket {
+    fn full(rate: Rate, now: Instant) -> Bucket {
+        Bucket {
+            tokens: rate.capacity,
+            last: now,
+        }
+    }
+
+    fn refill(&mut self, rate: Rate, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate.per_second).min(rate.capacity);
+        self.last = now;
+    }
+
+    /// Takes a token, or says how long until one is there.
+    fn take(&mut self, rate: Rate, now: Instant) -> Result<(), Duration> {
+        self.refill(rate, now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return Ok(());
+        }
+        let missing = 1.0 - self.tokens;
+        Err(Duration::from_secs_f64(missing / rate.per_second.max(1e-9)))
+    }
+}
+
+/// One bucket per key, with a bounded number of keys: when full, the keys whose bucket is full
+/// again (idle ones) are forgotten first, then all (an attacker spraying addresses cannot make
+/// it grow).
+#[derive(Debug)]
+pub struct KeyedLimit {
+    rate: Rate,
+    max_keys: usize,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl KeyedLimit {
+    /// A limit of `rate` per key, remembering at most `max_keys` keys.
+    pub fn new(rate: Rate, max_keys: usize) -> KeyedLimit {
+        KeyedLimit {
+            rate,
+            max_keys,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `key`, or says how long to wait.
+    pub fn take(&self, key: &str) -> Result<(), Duration> {
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !buckets.contains_key(key) && buckets.len() >= self.max_keys {
+            let rate = self.rate;
+            buckets.retain(|_, b| {
+                b.refill(rate, now);
+                b.tokens < rate.capacity
+            });
+            if buckets.len() >= self.max_keys {
+                buckets.clear();
+            }
+        }
+        buckets
+            .entry(key.to_owned())
+            .or_insert_with(|| Bucket::full(self.rate, now))
+            .take(self.rate, now)
+    }
+}
+
+/// One bucket for everything.
+#[derive(Debug)]
+pub struct GlobalLimit {
+    rate: Rate,
+    bucket: Mutex<Bucket>,
+}
+
+impl GlobalLimit {
+    /// A limit of `rate` in all.
+    pub fn new(rate: Rate) -> GlobalLimit {
+        GlobalLimit {
+            rate,
+            bucket: Mutex::new(Bucket::full(rate, Instant::now())),
+        }
+    }
+
+    /// Takes a token, or says how long to wait.
+    pub fn take(&self) -> Result<(), Duration> {
+        self.bucket
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take(self.rate, Instant::now())
+    }
+}
+
+/// Enedis's quota for the application, kept below: a per-second and a per-hour bucket. A call
+/// waits a little for its turn (callers queue fairly, first come first served, since each
+/// household's own budget already keeps any one from taking most of it); past `max_wait` it is
+/// refused with the time to wait.
+#[derive(Debug)]
+pub struct UpstreamQuota {
+    second: GlobalLimit,
+    hour: GlobalLimit,
+    turn: tokio::sync::Mutex<()>,
+    max_wait: Duration,
+}
+
+impl UpstreamQuota {
+    /// At most `per_second` and `per_hour` calls, waiting at most `max_wait` for a slot.
+    pub fn new(per_second: u32, per_hour: u32, max_wait: Duration) -> UpstreamQuota {
+        UpstreamQuota {
+            second: GlobalLimit::new(Rate::per(
+                f64::from(per_second),
+                Duration::from_secs(1),
+                f64::from(per_second),
+            )),
+            hour: GlobalLimit::new(Rate::per(
+                f64::from(per_hour),
+                Duration::from_secs(3600),
+                f64::from(per_hour),
+            )),
+            turn: tokio::sync::Mutex::new(()),
+            max_wait,
+        }
+    }
+
+    /// Waits for a slot; `Err(wait)` when none comes within `max_wait`.
+    pub async fn acquire(&self) -> Result<(), Duration> {
+        // The tokio mutex is fair: callers get their turn in arrival order.
+        let _turn = self.turn.lock().await;
+        self.hour.take()?;
+        let deadline = Instant::now() + self.max_wait;
+        loop {
+            match self.second.take() {
+                Ok(()) => return Ok(()),
+                Err(wait) if Instant::now() + wait <= deadline => tokio::time::sleep(wait).await,
+                Err(wait) => return Err(wait),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_refill_and_forget_idle_keys() {
+        let rate = Rate {
+            capacity: 2.0,
+            per_second: 1.0,
+        };
+        let start = Instant::now();
+        let mut b = Bucket::full(rate, start);
+        assert!(b.take(rate, start).is_ok());
+        assert!(b.take(rate, start).is_ok());
+        let wait = b.take(rate, start).unwrap_err();
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
+        assert!(b.take(rate, start + Duration::from_secs(1)).is_ok());
+
+        let keyed = KeyedLimit::new(rate, 3);
+        for key in ["a", "b", "c", "d", "e"] {
+            assert!(keyed.take(key).is_ok(), "{key}");
+        }
+        assert!(keyed.buckets.lock().unwrap().len() <= 3, "bounded");
+        assert!(keyed.take("e").is_ok());
+        assert!(keyed.take("e").is_err(), "e spent its burst");
+    }
+}
