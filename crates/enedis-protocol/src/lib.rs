@@ -14,6 +14,7 @@
 
 pub mod customers;
 pub mod error;
+pub mod translate;
 pub mod v2026;
 pub mod v5;
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::customers::{paths as customers, CustomerResponse};
 use enedis_protocol::error::{EnedisError, ErrorKind};
+use enedis_protocol::translate::unknown_path;
 use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
 };
@@ -84,21 +85,6 @@ fn resource(kind: Kind, direction: Direction) -> Resource {
         (Kind::Daily, Direction::Production) => Resource::DailyProduction,
         (Kind::MaxPower, _) => Resource::ConsumptionMaxPower,
     }
-}
-
-/// A 404 that means "this path does not exist here" (API manager or proxy), not "no data".
-fn unknown_path(status: u16, body: &str) -> bool {
-    #[derive(Deserialize)]
-    struct Body {
-        code: Option<serde_json::Value>,
-        message: Option<String>,
-        error: Option<String>,
-    }
-    status == 404
-        && serde_json::from_str::<Body>(body).is_ok_and(|b| {
-            b.error.as_deref() == Some("not_found")
-                || (b.message.as_deref() == Some("Not Found") && b.code.is_some_and(|c| c == "404"))
-        })
 }
 
 /// A 429 without `nextAccessTime` but with `Retry-After: <seconds>` gets the equivalent

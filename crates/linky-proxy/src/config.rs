@@ -38,6 +38,10 @@ pub struct ProxyConfig {
     /// client is the right-most address of the header that is not one of them. A request from
     /// any other peer is taken by its socket address, whatever the header says.
     pub trusted_proxies: Vec<String>,
+    /// What to do with the v5 metering calls of the original plugin: `pass` them to Enedis,
+    /// `translate` them to the 2026 generation, or `auto`: translate once Enedis answers that
+    /// the v5 paths are gone.
+    pub v5_translation: String,
     /// Device codes one client address may ask for per hour (in bursts of ten at most).
     pub device_codes_per_address_per_hour: u32,
     /// Device codes the whole proxy hands out per second.
@@ -83,6 +87,7 @@ impl Default for ProxyConfig {
             allow_unverified_v5_consent: false,
             client_ip_header: None,
             trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
+            v5_translation: "auto".to_owned(),
             device_codes_per_address_per_hour: 30,
             device_codes_per_second: 20,
             calls_per_device_per_hour: 3600,
@@ -225,6 +230,13 @@ impl ProxyConfig {
                 "trusted_proxies",
                 format!("\"{bad}\" is not an address or a CIDR block"),
                 "list addresses such as 127.0.0.1 or blocks such as 10.0.0.0/8",
+            );
+        }
+        if !["pass", "translate", "auto"].contains(&self.v5_translation.as_str()) {
+            return err(
+                "v5_translation",
+                format!("\"{}\" is not a mode", self.v5_translation),
+                "use pass, translate or auto",
             );
         }
         if [

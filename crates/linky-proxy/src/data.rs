@@ -13,6 +13,7 @@ use linky_proxy_store::ProxyStore;
 
 use crate::secrets::hash;
 use crate::{internal, json_error, AppState};
+use enedis_protocol::translate::{unknown_path, v5_error, V5Call};
 
 /// Where a path names its meter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,12 +143,35 @@ pub async fn proxy<S: ProxyStore>(
         return r;
     };
     let personal = path.starts_with("/situation_contrat_auto/");
+    let v5_call = match state.config.v5_translation.as_str() {
+        "pass" => None,
+        _ => V5Call::parse(&path, &query),
+    };
+    if let Some(call) = &v5_call {
+        let gone = state.v5_gone.load(std::sync::atomic::Ordering::Relaxed);
+        if state.config.v5_translation == "translate" || gone {
+            return translated(&state, call).await;
+        }
+    }
     let path_and_query = if query.is_empty() {
         path
     } else {
         format!("{path}?{query}")
     };
     match state.enedis.get(&path_and_query).await {
+        Ok(answer)
+            if v5_call.is_some()
+                && unknown_path(answer.status, &String::from_utf8_lossy(&answer.body)) =>
+        {
+            tracing::info!("Enedis no longer serves v5: the original plugin's calls are translated to the 2026 generation from now on");
+            state
+                .v5_gone
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            match &v5_call {
+                Some(call) => translated(&state, call).await,
+                None => internal("v5 call vanished"),
+            }
+        }
         Ok(answer) => {
             tracing::debug!(
                 family = family.id,
@@ -183,6 +207,62 @@ pub async fn proxy<S: ProxyStore>(
                 StatusCode::BAD_GATEWAY,
                 "upstream_unavailable",
                 &e.to_string(),
+            )
+        }
+    }
+}
+
+/// A v5 metering call answered from the 2026 generation: the 2026 calls in order, their answers
+/// as one v5 body; the first error as v5 states it.
+async fn translated<S: ProxyStore>(state: &AppState<S>, call: &V5Call) -> Response {
+    let mut bodies = Vec::new();
+    for path_and_query in call.calls_2026() {
+        match state.enedis.get(&path_and_query).await {
+            Ok(answer) if answer.status == 200 => bodies.push(answer.body),
+            Ok(answer) => {
+                let (status, body) =
+                    v5_error(answer.status, &String::from_utf8_lossy(&answer.body));
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                return (status, [(header::CONTENT_TYPE, "application/json")], body)
+                    .into_response();
+            }
+            Err(crate::upstream::UpstreamError::Throttled(wait)) => {
+                return crate::too_many(
+                    wait,
+                    "the Enedis quota shared by every household is spent for now; retry later",
+                )
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "upstream call failed");
+                return json_error(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_unavailable",
+                    &e.to_string(),
+                );
+            }
+        }
+    }
+    let texts: Vec<String> = bodies
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    match call.v5_body(&refs) {
+        Ok(body) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::VIA, "1.1 linky-proxy (v5 from 2026)"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "a 2026 answer could not be translated");
+            json_error(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unreadable",
+                "Enedis's answer could not be read; retry later",
             )
         }
     }

@@ -45,6 +45,8 @@ pub struct AppState<S> {
     pub enedis: Arc<upstream::Enedis>,
     /// Rate limits of anonymous and per-device requests.
     pub limits: Arc<RequestLimits>,
+    /// Set once Enedis answered that the v5 paths are gone (`v5_translation = "auto"`).
+    pub v5_gone: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The rate limits of requests to the proxy (Enedis's quota is kept by [`upstream::Enedis`]).
@@ -110,6 +112,7 @@ impl<S: Clone> Clone for AppState<S> {
             clock: self.clock.clone(),
             enedis: self.enedis.clone(),
             limits: self.limits.clone(),
+            v5_gone: self.v5_gone.clone(),
         }
     }
 }
@@ -135,6 +138,7 @@ impl<S: ProxyStore> AppState<S> {
         Ok(AppState {
             store,
             limits: Arc::new(RequestLimits::new(&config)),
+            v5_gone: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),

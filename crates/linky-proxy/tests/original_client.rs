@@ -171,3 +171,68 @@ async fn the_original_plugin_sequence_works_unchanged() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// Issue 15: once Enedis answers 404 on v5, the original plugin's v5 calls are answered from the
+/// 2026 generation with the same bodies it got before, value for value: load curves (a window
+/// with the autumn daylight-saving day), daily energies, peaks, and the error for a direction
+/// the meter does not measure.
+#[tokio::test]
+async fn after_the_v5_cut_off_the_plugin_reads_the_same_values() {
+    let pdl = "22516914714270";
+    let calls = [
+        format!("/metering_data_clc/v5/consumption_load_curve?start=2026-10-23&end=2026-10-30&usage_point_id={pdl}"),
+        format!("/metering_data_dc/v5/daily_consumption?start=2026-10-01&end=2026-11-20&usage_point_id={pdl}"),
+        format!("/metering_data_dcmp/v5/daily_consumption_max_power?start=2026-10-01&end=2026-11-20&usage_point_id={pdl}"),
+        format!("/metering_data_dp/v5/daily_production?start=2026-10-01&end=2026-11-20&usage_point_id={pdl}"),
+    ];
+    let mut answers = Vec::new();
+    for v5 in [true, false] {
+        let s = Setup::with(Options {
+            sim_v5: v5,
+            ..Options::default()
+        })
+        .await;
+        let t = s.login(0, &[pdl]).await;
+        let token = t["access_token"].as_str().unwrap();
+        let mut these = Vec::new();
+        for call in &calls {
+            let r = plugin_request(&s, reqwest::Method::GET, &format!("/data/proxy{call}"))
+                .header("Authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap();
+            these.push((status, body));
+        }
+        if !v5 {
+            assert!(
+                s.sim
+                    .requests()
+                    .iter()
+                    .any(|r| r.path.starts_with("/mesure_synchrone_auto/v2/")),
+                "answered from the 2026 generation"
+            );
+        }
+        answers.push(these);
+    }
+    let (served, translated) = (&answers[0], &answers[1]);
+    for ((call, a), b) in calls.iter().zip(served).zip(translated) {
+        assert_eq!(a, b, "{call}");
+    }
+    // The curve over the 25-hour day: 50 half-hours stamped that day, as v5 gave them (00:00 of
+    // the 25th ends the 24th's last half-hour, 00:00 of the 26th ends the 25th's).
+    let readings = served[0].1["meter_reading"]["interval_reading"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        readings
+            .iter()
+            .filter(|r| r["date"].as_str().unwrap().starts_with("2026-10-25"))
+            .count(),
+        50,
+        "the 25-hour day"
+    );
+    assert_eq!(served[3].0, 400, "production on a consumption meter");
+    assert!(served[3].1.to_string().contains("ADAM-ERR0069"));
+}

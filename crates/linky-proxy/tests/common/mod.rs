@@ -36,6 +36,8 @@ pub struct Options {
     pub subscribed_delay: i64,
     pub proxy: ProxyConfig,
     pub limits: linky_proxy::server::Limits,
+    /// Whether the simulator still serves v5 (Enedis retired it in autumn 2026).
+    pub sim_v5: bool,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
                 ..ProxyConfig::default()
             },
             limits: linky_proxy::server::Limits::default(),
+            sim_v5: true,
         }
     }
 }
@@ -75,6 +78,7 @@ impl Setup {
                     per_hour: 100_000,
                 },
                 subscribed_services_delay_seconds: options.subscribed_delay,
+                v5_enabled: options.sim_v5,
                 ..SimConfig::default()
             },
             options.sim_clock,
