@@ -19,6 +19,30 @@ async fn own_state(s: &Setup) -> (Value, String, String) {
     (code, query["state"].clone(), flow)
 }
 
+/// The attacker presents the `autorisation_id` of someone's return URL with a flow of their
+/// own: their device code and the proxy's answer.
+async fn with_own_state(s: &Setup, return_url: &str) -> (Value, reqwest::Response) {
+    let autorisation_id = return_url
+        .split("autorisation_id=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap()
+        .to_owned();
+    let (attacker, state, flow) = own_state(s).await;
+    let r = s
+        .http
+        .get(s.url("/auth/redirect"))
+        .header("cookie", flow.as_str())
+        .query(&[
+            ("state", state.as_str()),
+            ("autorisation_id", autorisation_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (attacker, r)
+}
+
 #[tokio::test]
 async fn forged_v5_return_naming_another_households_meter_is_refused() {
     let s = Setup::start().await;
@@ -86,26 +110,7 @@ async fn replayed_autorisation_id_and_state_are_refused() {
     let r = s.http.get(&to_proxy).send().await.unwrap();
     assert_eq!(r.status(), 400);
     // The victim's autorisation_id with the attacker's fresh state.
-    let autorisation_id = to_proxy
-        .split("autorisation_id=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (attacker, state, flow) = own_state(&s).await;
-    let r = s
-        .http
-        .get(s.url("/auth/redirect"))
-        .header("cookie", flow.as_str())
-        .query(&[
-            ("state", state.as_str()),
-            ("autorisation_id", autorisation_id.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (attacker, r) = with_own_state(&s, &to_proxy).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("déjà servi"));
     let (status, body) = s
@@ -456,26 +461,7 @@ async fn a_consent_return_works_only_in_the_browser_that_started_it() {
     // The attacker read the return URL in a reverse proxy's log and is first to use it.
     let r = s.http.get(&back).send().await.unwrap();
     assert_eq!(r.status(), 400, "no flow cookie: not this browser's flow");
-    let autorisation_id = back
-        .split("autorisation_id=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_owned();
-    let (attacker, state, flow) = own_state(&s).await;
-    let r = s
-        .http
-        .get(s.url("/auth/redirect"))
-        .header("cookie", flow.as_str())
-        .query(&[
-            ("state", state.as_str()),
-            ("autorisation_id", autorisation_id.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let (attacker, r) = with_own_state(&s, &back).await;
     assert_eq!(r.status(), 400, "burnt");
     let (status, body) = s
         .poll_later(attacker["device_code"].as_str().unwrap())

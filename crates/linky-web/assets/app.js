@@ -436,7 +436,8 @@ function renderAll() {
   if (!state.status) return;
   renderStatus();
   if (!state.meter) {
-    document.getElementById('totals').textContent = t('noMeter');
+    // Meters still loading show nothing yet; an empty store says what to do.
+    document.getElementById('totals').textContent = state.status.meters.length ? '' : t('noMeter');
     return;
   }
   renderTotals();
@@ -451,12 +452,14 @@ function renderAll() {
 }
 
 async function loadMeter(pdl) {
-  state.meter = pdl;
   const base = `/api/meters/${encodeURIComponent(pdl)}`;
   const [hour, day, month, year, totals, power, calendar] = await Promise.all([
     api(`${base}/energy?step=hour`), api(`${base}/energy?step=day`), api(`${base}/energy?step=month`),
     api(`${base}/energy?step=year`), api(`${base}/totals`), api(`${base}/power`), api(`${base}/calendar`),
   ]);
+  // Set with its data, never before: a render while the answers are on their way (the
+  // language switch clicked during loading) shows the previous meter, not half of this one.
+  state.meter = pdl;
   state.series = { hour, day, month: month.rows, year: year.rows };
   state.totals = totals;
   state.power = power;
