@@ -275,7 +275,9 @@ async fn device_grant<S: ProxyStore>(
     {
         return internal(e);
     }
-    if grant.meters.is_empty() {
+    // No meter yet, or another consent of the same visit still being checked at Enedis: wait,
+    // so that a household's meters arrive together in one token.
+    if grant.meters.is_empty() || state.verifying(grant.id) {
         return pending("authorization_pending", grant.interval_seconds);
     }
     let refresh_until = grant

@@ -47,6 +47,29 @@ pub struct AppState<S> {
     pub limits: Arc<RequestLimits>,
     /// Set once Enedis answered that the v5 paths are gone (`v5_translation = "auto"`).
     pub v5_gone: Arc<std::sync::atomic::AtomicBool>,
+    /// Grants with a consent being checked at Enedis right now.
+    pub checking: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+}
+
+/// Marks a grant's consent as being checked while it lives.
+pub struct Checking<'a> {
+    map: &'a std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    grant: i64,
+}
+
+impl Drop for Checking<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(n) = map.get_mut(&self.grant) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.grant);
+            }
+        }
+    }
 }
 
 /// The rate limits of requests to the proxy (Enedis's quota is kept by [`upstream::Enedis`]).
@@ -113,6 +136,7 @@ impl<S: Clone> Clone for AppState<S> {
             enedis: self.enedis.clone(),
             limits: self.limits.clone(),
             v5_gone: self.v5_gone.clone(),
+            checking: self.checking.clone(),
         }
     }
 }
@@ -139,10 +163,33 @@ impl<S: ProxyStore> AppState<S> {
             store,
             limits: Arc::new(RequestLimits::new(&config)),
             v5_gone: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            checking: Arc::default(),
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),
         })
+    }
+
+    /// Marks `grant`'s consent as being checked until the guard is dropped.
+    pub fn checking(&self, grant: i64) -> Checking<'_> {
+        *self
+            .checking
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(grant)
+            .or_default() += 1;
+        Checking {
+            map: &self.checking,
+            grant,
+        }
+    }
+
+    /// Whether a consent of `grant` is being checked now.
+    pub fn verifying(&self, grant: i64) -> bool {
+        self.checking
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains_key(&grant)
     }
 
     /// The address a request comes from: the configured header's first value behind a reverse

@@ -452,6 +452,8 @@ async fn bind_2026<S: ProxyStore>(
     autorisation_id: i64,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Response {
+    // The device's poll waits while this runs (its meters come together).
+    let _checking = state.checking(grant_id);
     // Enedis is reported to answer empty for a short while after the consent, and it may be
     // busy (its quota is shared by every household) or failing: ask again, waiting longer each
     // time (bounded: the attempts and a wait of at most 8 × the first one).

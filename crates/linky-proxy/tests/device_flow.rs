@@ -457,3 +457,43 @@ async fn a_refused_refresh_rotates_nothing_and_tokens_are_not_cached() {
     assert_eq!(r.status(), 200, "still the current token: nothing rotated");
     assert_eq!(r.headers()["cache-control"], "no-store");
 }
+
+/// Issue 15: a second meter consented during the same visit, while the device polls: the poll
+/// waits for the consent being checked at Enedis, so both meters arrive in one token instead of
+/// the second one at a refresh hours later.
+#[tokio::test]
+async fn a_households_meters_arrive_together() {
+    let s = Arc::new(
+        Setup::with(Options {
+            sim_clock: Arc::new(OffsetClock::starting_at(at("2026-11-28T10:00:00Z"))),
+            subscribed_delay: 1,
+            proxy: ProxyConfig {
+                subscribed_services_attempts: 20,
+                subscribed_services_retry_ms: 200,
+                ..Options::default().proxy
+            },
+            ..Options::default()
+        })
+        .await,
+    );
+    let code = s.device_code().await;
+    let user = code["user_code"].as_str().unwrap().to_owned();
+    let (status, html, _) = s.person(&user, 3, "12345678901234", true).await;
+    assert_eq!(status, 200, "{html}");
+    let second = {
+        let (s, user) = (s.clone(), user.clone());
+        tokio::spawn(async move { s.person(&user, 3, "10284856584123", true).await })
+    };
+    // While Enedis has not confirmed the second consent yet, the device is told to wait.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let device = code["device_code"].as_str().unwrap();
+    let (status, body) = s.poll_later(device).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("authorization_pending"))
+    );
+    assert_eq!(second.await.unwrap().0, 200);
+    let (status, tokens) = s.poll_later(device).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["usage_points_id"], "12345678901234,10284856584123");
+}
