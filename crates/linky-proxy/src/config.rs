@@ -46,8 +46,8 @@ pub struct ProxyConfig {
     pub device_codes_per_address_per_hour: u32,
     /// Device codes the whole proxy hands out per second.
     pub device_codes_per_second: u32,
-    /// Data calls one device (token family) may make per hour, in bursts of 300 at most (a
-    /// first install of two years takes about 110).
+    /// Data calls one device (token family) may make per hour, and calls for one meter whichever
+    /// device asks, in bursts of 300 at most (a first install of two years takes about 110).
     pub calls_per_device_per_hour: u32,
     /// Calls to Enedis per second for the whole application (Enedis allows 5).
     pub upstream_per_second: u32,

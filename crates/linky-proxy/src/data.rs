@@ -153,6 +153,10 @@ pub async fn proxy<S: ProxyStore>(
             return translated(&state, call).await;
         }
     }
+    if let Err(wait) = state.limits.calls_by_meter.take(&meter) {
+        tracing::info!(family = family.id, "data calls over the meter's budget");
+        return crate::too_many(wait, "too many calls for this meter; retry later");
+    }
     let path_and_query = if query.is_empty() {
         path
     } else {

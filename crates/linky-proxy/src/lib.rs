@@ -81,12 +81,19 @@ pub struct RequestLimits {
     pub device_codes: limits::GlobalLimit,
     /// Data calls per token family.
     pub calls_by_device: limits::KeyedLimit,
+    /// Data calls per meter, whichever device asks (a meter consented to several devices).
+    pub calls_by_meter: limits::KeyedLimit,
 }
 
 impl RequestLimits {
     fn new(config: &ProxyConfig) -> RequestLimits {
         use limits::{GlobalLimit, KeyedLimit, Rate};
         let hour = std::time::Duration::from_secs(3600);
+        let per_device = Rate::per(
+            f64::from(config.calls_per_device_per_hour),
+            hour,
+            f64::from(config.calls_per_device_per_hour).min(300.0),
+        );
         RequestLimits {
             device_codes_by_address: KeyedLimit::new(
                 Rate::per(
@@ -101,14 +108,8 @@ impl RequestLimits {
                 std::time::Duration::from_secs(1),
                 f64::from(config.device_codes_per_second),
             )),
-            calls_by_device: KeyedLimit::new(
-                Rate::per(
-                    f64::from(config.calls_per_device_per_hour),
-                    hour,
-                    f64::from(config.calls_per_device_per_hour).min(300.0),
-                ),
-                100_000,
-            ),
+            calls_by_device: KeyedLimit::new(per_device, 100_000),
+            calls_by_meter: KeyedLimit::new(per_device, 100_000),
         }
     }
 }
