@@ -6,12 +6,15 @@
 //!   contact).
 //! - [`v2026`]: the 2026 generation: "mesure synchrone" v2 bodies, subscribed services,
 //!   contract APIs.
+//! - [`conso_api`]: the Conso API gateway (conso.boris.sh): its type names, token claims and
+//!   error bodies.
 //! - [`error`]: the error catalogue (every documented code with its exact status and text) and a
 //!   reader for every error shape Enedis and its gateways send.
 //!
 //! Architecture invariant: only serde types and pure conversions live here. Nothing in this crate
 //! opens a socket or a file; the crates that talk HTTP use these types.
 
+pub mod conso_api;
 pub mod customers;
 pub mod error;
 pub mod translate;

@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod consent;
+pub mod conso_api;
 pub mod faults;
 pub mod log;
 pub mod oauth;

@@ -18,6 +18,7 @@ use enedis_protocol::v5::{MeterReadingResponse, Resource};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::conso_api;
 use crate::faults::FaultSet;
 use crate::log::LoggedRequest;
 use crate::oauth::{self, ClientOfCall, TOKEN_PATH};
@@ -121,8 +122,15 @@ pub fn router(state: Arc<SimState>) -> Router {
             get(|s: Shared| async move { Json(s.faults()) }).post(set_faults),
         )
         .route("/_sim/consents", get(pages::list_sim))
-        .route("/_sim/consents/{id}/revoke", post(pages::revoke_sim));
-    enedis.merge(consent_pages).merge(sim).with_state(state)
+        .route("/_sim/consents/{id}/revoke", post(pages::revoke_sim))
+        .route("/_sim/conso-api/token", get(conso_api::token));
+    // The Conso API gateway has its own bearer tokens: it stays outside the Enedis gate.
+    let gateway = Router::new().route("/api/{type}", axum::routing::any(conso_api::data));
+    enedis
+        .merge(consent_pages)
+        .merge(sim)
+        .merge(gateway)
+        .with_state(state)
 }
 
 async fn token(State(state): Shared, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {

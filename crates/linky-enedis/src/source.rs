@@ -41,6 +41,15 @@ pub enum Access {
         /// The token file.
         tokens: PathBuf,
     },
+    /// Through the Conso API gateway (conso.boris.sh), with the token copied from its site.
+    ConsoApi {
+        /// The gateway's base URL.
+        url: String,
+        /// The token (never logged).
+        token: String,
+        /// The meters and the end of the token, as it says.
+        claims: enedis_protocol::conso_api::TokenClaims,
+    },
     /// Directly, with the user's own Enedis application.
     Direct {
         /// Enedis API base URL.
@@ -66,6 +75,9 @@ pub struct EnedisSource {
     generation: Mutex<Generation>,
     clock: Arc<dyn Clock>,
     calls: AtomicU32,
+    /// The original DomoticzLinky proxy wants `usage_point_id` in every data query, whatever
+    /// the API generation behind it.
+    original_proxy: bool,
     /// Minimum time between two HTTP requests, and when the last one left.
     pace: Mutex<(std::time::Duration, Option<std::time::Instant>)>,
 }
@@ -123,10 +135,33 @@ impl EnedisSource {
         clock: Arc<dyn Clock>,
     ) -> Result<EnedisSource, TokenFileError> {
         let file = TokenFile::load(&tokens)?;
+        let original_proxy = file
+            .families
+            .iter()
+            .any(|f| f.client_id == crate::profiles::DOMOTICZLINKY.client_id);
+        Ok(EnedisSource {
+            original_proxy,
+            ..EnedisSource::new(Access::Proxy { tokens }, file, generation, clock)
+        })
+    }
+
+    /// Through the Conso API gateway at `url` with a token from its site; the 2026 generation
+    /// (the gateway's v5 types ended with Enedis's v5).
+    pub fn conso_api(
+        url: &str,
+        token: &str,
+        clock: Arc<dyn Clock>,
+    ) -> Result<EnedisSource, enedis_protocol::conso_api::TokenError> {
+        let claims = enedis_protocol::conso_api::read_claims(token)?;
+        let access = Access::ConsoApi {
+            url: url.trim_end_matches('/').to_owned(),
+            token: token.trim().to_owned(),
+            claims,
+        };
         Ok(EnedisSource::new(
-            Access::Proxy { tokens },
-            file,
-            generation,
+            access,
+            TokenFile::default(),
+            Generation::V2026,
             clock,
         ))
     }
@@ -162,8 +197,14 @@ impl EnedisSource {
             generation: Mutex::new(generation),
             clock,
             calls: AtomicU32::new(0),
+            original_proxy: false,
             pace: Mutex::new((std::time::Duration::from_millis(250), None)),
         }
+    }
+
+    /// How this source reaches Enedis.
+    pub fn access(&self) -> &Access {
+        &self.access
     }
 
     /// Keeps at least `interval` between two requests (Enedis allows 5 per second to a whole
@@ -195,13 +236,21 @@ impl EnedisSource {
         pace.1 = Some(std::time::Instant::now());
     }
 
-    /// The meters the tokens cover (proxy mode).
+    /// The meters the tokens cover (proxy mode and Conso API).
     pub async fn meters(&self) -> Vec<String> {
+        if let Access::ConsoApi { claims, .. } = &self.access {
+            return claims.sub.clone();
+        }
         self.tokens.lock().await.meters()
     }
 
-    /// When each meter's consent ends, as the proxy said (proxy mode).
+    /// When each meter's consent ends, as the proxy said (proxy mode), or when the Conso API
+    /// token ends.
     pub async fn consent_ends(&self) -> Vec<(String, Option<DateTime<Utc>>)> {
+        if let Access::ConsoApi { claims, .. } = &self.access {
+            let end = DateTime::from_timestamp(claims.exp, 0).filter(|_| claims.exp > 0);
+            return claims.sub.iter().map(|m| (m.clone(), end)).collect();
+        }
         let tokens = self.tokens.lock().await;
         tokens
             .families
@@ -217,6 +266,13 @@ impl EnedisSource {
     /// Base URL and bearer token for a call about `pdl`; refreshes expiring proxy tokens.
     async fn auth(&self, pdl: &str, force: bool) -> Result<(String, String), FetchError> {
         match &self.access {
+            Access::ConsoApi { url, token, .. } => Ok((
+                format!(
+                    "{url}{}",
+                    enedis_protocol::conso_api::API_PREFIX.trim_end_matches('/')
+                ),
+                token.clone(),
+            )),
             Access::Direct {
                 api_url,
                 client_id,
@@ -305,6 +361,18 @@ impl EnedisSource {
 
     /// GET with the right token; refreshes once on 401.
     async fn get(&self, pdl: &str, path_and_query: &str) -> Result<(u16, String), FetchError> {
+        let with_meter;
+        let path_and_query = if self.original_proxy && !path_and_query.contains("usage_point_id=") {
+            let joint = if path_and_query.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            with_meter = format!("{path_and_query}{joint}usage_point_id={pdl}");
+            with_meter.as_str()
+        } else {
+            path_and_query
+        };
         let mut force = false;
         loop {
             let (base, token) = self.auth(pdl, force).await?;
@@ -340,6 +408,11 @@ impl EnedisSource {
             if status == 429 {
                 body = with_retry_after(body, retry_after, self.clock.now());
             }
+            if status == 401 && matches!(self.access, Access::ConsoApi { .. }) {
+                return Err(FetchError::Unauthorized(
+                    "the Conso API refused the token (invalid, expired, or not for this meter); consent again on conso.boris.sh and run `linky login --conso-api <new token>`".to_owned(),
+                ));
+            }
             if status == 401 && !force {
                 force = true;
                 continue;
@@ -353,11 +426,18 @@ impl EnedisSource {
         }
     }
 
-    fn query(generation: Generation, resource: Resource, window: &Window) -> String {
+    fn query(&self, generation: Generation, resource: Resource, window: &Window) -> String {
         let (start, end) = (
             window.start.format("%Y-%m-%d").to_string(),
             window.end.format("%Y-%m-%d").to_string(),
         );
+        if let Access::ConsoApi { .. } = self.access {
+            return format!(
+                "/{}?pointId={}&dateDebut={start}&dateFin={end}",
+                enedis_protocol::conso_api::type_name(Mesure::from_v5(resource)),
+                window.pdl
+            );
+        }
         match generation {
             Generation::V5 => format!(
                 "{}?start={start}&end={end}&usage_point_id={}",
@@ -417,6 +497,14 @@ impl EnedisSource {
             Kind::Daily => WindowData::Daily(r.to_daily_energy().map_err(bad)?),
             Kind::MaxPower => WindowData::Peaks(r.to_max_power().map_err(bad)?),
         })
+    }
+
+    /// An error body, in the gateway's shape when the Conso API answered.
+    fn read_error(&self, status: u16, body: &str) -> EnedisError {
+        match self.access {
+            Access::ConsoApi { .. } => enedis_protocol::conso_api::read_error(status, body),
+            _ => EnedisError::from_response(status, body, None),
+        }
     }
 
     async fn current_generation(&self) -> Generation {
@@ -496,7 +584,7 @@ impl MeterSource for EnedisSource {
             let (status, body) = self
                 .get(
                     window.pdl.as_str(),
-                    &EnedisSource::query(generation, resource, window),
+                    &self.query(generation, resource, window),
                 )
                 .await?;
             if generation == Generation::Auto && unknown_path(status, &body) {
@@ -504,15 +592,17 @@ impl MeterSource for EnedisSource {
                 continue;
             }
             if status != 200 {
-                return Err(FetchError::Enedis(EnedisError::from_response(
-                    status, &body, None,
-                )));
+                return Err(FetchError::Enedis(self.read_error(status, &body)));
             }
             return EnedisSource::parse(generation, window, &body);
         }
     }
 
     async fn contract(&self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+        if let Access::ConsoApi { .. } = self.access {
+            // The gateway serves no contract: the off-peak schedule comes from the settings.
+            return Ok(ContractFacts::default());
+        }
         if self.current_generation().await != Generation::V5 {
             if let Some(facts) = self.contract_2026(pdl).await? {
                 return Ok(facts);

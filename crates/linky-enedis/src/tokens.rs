@@ -39,11 +39,32 @@ impl std::fmt::Debug for TokenFamily {
     }
 }
 
+/// A token of the Conso API gateway, as `linky login --conso-api` keeps it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoApiToken {
+    /// The gateway's address.
+    pub url: String,
+    /// The token copied from its site.
+    pub token: String,
+}
+
+impl std::fmt::Debug for ConsoApiToken {
+    // The token never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoApiToken")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Every family.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenFile {
     /// One per consent visit.
     pub families: Vec<TokenFamily>,
+    /// The Conso API token, when that is the way in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conso_api: Option<ConsoApiToken>,
 }
 
 /// The token file cannot be read or written.

@@ -2,6 +2,8 @@
 //! other, and a scripted person who consents on the simulator's page. `linky demo` runs on it,
 //! and so do the end-to-end tests of the sync. It is not Enedis: every value is synthetic.
 
+pub mod original_proxy;
+
 use std::sync::Arc;
 
 use chrono::Duration;

@@ -170,9 +170,14 @@ pub struct ExportArgs {
 /// `linky demo`
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Port of the page on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8080)]
+    /// Port of the page on 127.0.0.1 (0 picks a free one). The default, 8766, stays clear of
+    /// Domoticz (8080) and of `linky run`'s dashboard (8765).
+    #[arg(long, default_value_t = 8766, conflicts_with = "listen")]
     pub port: u16,
+    /// Address and port of the page, as in `linky run` (e.g. `0.0.0.0:8766` to open it from a
+    /// phone on the home network: the demo holds only fictitious data).
+    #[arg(long, value_name = "ADDRESS:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
     /// Days of load curve to download (the demo shows a two-year backfill).
     #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=730))]
     pub history_days: u32,
@@ -181,13 +186,20 @@ pub struct DemoArgs {
 /// `linky login`
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// The consent proxy's address (linky-proxy or the original DomoticzLinky proxy; also the
-    /// `proxy` setting or LINKY_PROXY).
-    #[arg(long)]
+    /// The consent proxy: an address (a linky-proxy), or `domoticzlinky` for the original
+    /// DomoticzLinky proxy (also the `proxy` setting or LINKY_PROXY).
+    #[arg(long, conflicts_with = "conso_api")]
     pub proxy: Option<String>,
-    /// The device client id to present to the proxy.
-    #[arg(long, env = "LINKY_CLIENT_ID", default_value = "linky")]
-    pub client_id: String,
+    /// The device client id to present to the proxy (default: `linky`, or the plugin's id for
+    /// `--proxy domoticzlinky`).
+    #[arg(long, env = "LINKY_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// The token copied from conso.boris.sh after consenting there (the Conso API, free).
+    #[arg(long, value_name = "TOKEN")]
+    pub conso_api: Option<String>,
+    /// The Conso API's address (default: the `conso_api.url` setting, https://conso.boris.sh).
+    #[arg(long, value_name = "URL", requires = "conso_api")]
+    pub conso_api_url: Option<String>,
 }
 
 /// `linky sync` (each flag beats its setting and its environment variable).

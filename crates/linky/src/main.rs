@@ -126,7 +126,7 @@ fn networked(
     runtime.block_on(async {
         match &cli.command {
             Command::Login(args) => {
-                commands::account::login(args, settings.proxy.as_deref(), &paths, out.lang()).await
+                commands::account::login(args, &settings, &paths, out.lang()).await
             }
             Command::Logout => commands::account::logout(&paths, out.lang()).await,
             Command::Sync(_) => {

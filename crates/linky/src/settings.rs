@@ -25,6 +25,8 @@ pub struct Settings {
     pub offpeak: OffPeakSection,
     /// Dashboard values (the original's two options).
     pub dashboard: DashboardSection,
+    /// The Conso API gateway (conso.boris.sh), a free way in for private persons.
+    pub conso_api: ConsoApiSection,
     /// Direct mode, for your own Enedis contract.
     pub direct: DirectSection,
     /// When the daemon runs.
@@ -225,6 +227,35 @@ impl Default for DashboardSection {
             primary: "peak_day".into(),
             secondary: "value_day".into(),
         }
+    }
+}
+
+/// `[conso_api]`
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsoApiSection {
+    /// The gateway's address.
+    pub url: String,
+    /// The token copied from its site (or kept by `linky login --conso-api`, which is safer:
+    /// the token file is readable by its owner only).
+    pub token: Option<String>,
+}
+
+impl Default for ConsoApiSection {
+    fn default() -> ConsoApiSection {
+        ConsoApiSection {
+            url: enedis_protocol::conso_api::PUBLIC_URL.into(),
+            token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ConsoApiSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoApiSection")
+            .field("url", &self.url)
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -536,6 +567,22 @@ impl Settings {
                 ),
             ));
         }
+        url("conso_api.url", &self.conso_api.url)?;
+        if let Some(token) = &self.conso_api.token {
+            if let Err(e) = enedis_protocol::conso_api::read_claims(token) {
+                return Err(error(
+                    "conso_api.token",
+                    (
+                        "ce n'est pas un jeton de l'API Conso".into(),
+                        format!("not a Conso API token ({e})"),
+                    ),
+                    (
+                        "recopiez le jeton entier depuis conso.boris.sh (ou lancez `linky login --conso-api <jeton>`)",
+                        "copy the whole token again from conso.boris.sh (or run `linky login --conso-api <token>`)",
+                    ),
+                ));
+            }
+        }
         if let Some(u) = &self.direct.api_url {
             url("direct.api_url", u)?;
             if self.direct.client_id.is_none() {
@@ -644,7 +691,7 @@ impl Settings {
     /// Applies the environment (stronger than the file): `LINKY_LANG`, `LINKY_DATA_DIR`,
     /// `LINKY_PROXY`, `LINKY_HOURS_DAYS`, `LINKY_HISTORY_DAYS`, `LINKY_DAILY_DAYS`,
     /// `LINKY_MAX_POWER_DAYS`, `LINKY_MAX_RATE`, `LINKY_API`, `LINKY_OFFPEAK`,
-    /// `LINKY_ENEDIS_API_URL`, `LINKY_ENEDIS_CLIENT_ID`, `LINKY_ENEDIS_CLIENT_SECRET`,
+    /// `LINKY_CONSO_API_URL`, `LINKY_CONSO_API_TOKEN`, `LINKY_ENEDIS_API_URL`, `LINKY_ENEDIS_CLIENT_ID`, `LINKY_ENEDIS_CLIENT_SECRET`,
     /// `LINKY_METERS` (comma-separated), `LINKY_DOMOTICZ_URL`, `LINKY_DOMOTICZ_USER`,
     /// `LINKY_DOMOTICZ_PASSWORD`, `LINKY_DOMOTICZ_TOKEN`, `LINKY_WEB_LISTEN`,
     /// `LINKY_WEB_PASSWORD`, `LINKY_WEB_TOKEN`.
@@ -691,6 +738,12 @@ impl Settings {
         }
         if let Some(v) = get("LINKY_OFFPEAK") {
             self.offpeak.schedule = v;
+        }
+        if let Some(v) = get("LINKY_CONSO_API_URL") {
+            self.conso_api.url = v;
+        }
+        if let Some(v) = get("LINKY_CONSO_API_TOKEN") {
+            self.conso_api.token = Some(v);
         }
         if let Some(v) = get("LINKY_ENEDIS_API_URL") {
             self.direct.api_url = Some(v);
@@ -745,6 +798,7 @@ impl Settings {
     pub fn show(&self) -> String {
         let mut shown = self.clone();
         for secret in [
+            &mut shown.conso_api.token,
             &mut shown.direct.client_secret,
             &mut shown.domoticz.password,
             &mut shown.domoticz.token,

@@ -133,3 +133,31 @@ fn ctrl_c_during_the_backfill_also_stops_and_cleans_up() {
     assert!(rest.iter().any(|l| l.contains("Demo stopped")), "{rest:?}");
     assert!(!folder.unwrap().exists());
 }
+
+#[test]
+fn a_taken_port_is_named_before_anything_is_downloaded() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_linky"))
+        .args([
+            "--lang",
+            "en",
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env_remove("LINKY_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")) && stderr.contains("--port"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("Downloading"),
+        "nothing was downloaded: {stdout}"
+    );
+}

@@ -53,18 +53,49 @@ fn instructions(code: &DeviceCode, lang: Option<Lang>) -> String {
     )
 }
 
-/// `linky login`: the device flow, then the tokens and meters saved.
+/// Where `linky login` goes: a proxy's address and client id, with what to tell about it.
+struct ProxyChoice {
+    url: String,
+    client_id: String,
+    about: Option<linky_enedis::profiles::ProxyProfile>,
+}
+
+fn proxy_choice(args: &crate::cli::LoginArgs, configured: Option<&str>) -> Option<ProxyChoice> {
+    let asked = args.proxy.as_deref().or(configured)?;
+    let profile = linky_enedis::profiles::named(asked);
+    Some(ProxyChoice {
+        url: profile
+            .map_or(asked, |p| p.url)
+            .trim_end_matches('/')
+            .to_owned(),
+        client_id: args
+            .client_id
+            .clone()
+            .or_else(|| profile.map(|p| p.client_id.to_owned()))
+            .unwrap_or_else(|| "linky".to_owned()),
+        about: profile,
+    })
+}
+
+/// `linky login`: the Conso API token kept, or the device flow at a proxy; then the meters
+/// saved.
 pub async fn login(
     args: &crate::cli::LoginArgs,
-    configured_proxy: Option<&str>,
+    settings: &crate::settings::Settings,
     paths: &Paths,
     lang: Option<Lang>,
 ) -> CommandResult {
-    let Some(proxy) = args.proxy.as_deref().or(configured_proxy) else {
+    if let Some(token) = &args.conso_api {
+        let url = args
+            .conso_api_url
+            .clone()
+            .unwrap_or_else(|| settings.conso_api.url.clone());
+        return conso_api_login(&url, token, paths, lang);
+    }
+    let Some(proxy) = proxy_choice(args, settings.proxy.as_deref()) else {
         return Err(Message {
-            fr: "quel proxy ? donnez --proxy <adresse> (ou le réglage proxy, ou LINKY_PROXY)"
-                .into(),
-            en: "which proxy? give --proxy <address> (or the proxy setting, or LINKY_PROXY)".into(),
+            fr: "quel accès ? lancez `linky init`, ou donnez --conso-api <jeton> (API Conso, gratuite), --proxy domoticzlinky, ou --proxy <adresse d'un linky-proxy>".into(),
+            en: "which way in? run `linky init`, or give --conso-api <token> (the free Conso API), --proxy domoticzlinky, or --proxy <address of a linky-proxy>".into(),
         }
         .into());
     };
@@ -74,11 +105,14 @@ pub async fn login(
     })?;
     let flow = DeviceFlow {
         http: &http,
-        proxy_url: proxy.trim_end_matches('/'),
-        client_id: &args.client_id,
+        proxy_url: &proxy.url,
+        client_id: &proxy.client_id,
     };
     let code = flow.start().await.map_err(CommandError::failed)?;
     let mut out = std::io::stdout().lock();
+    if let Some(profile) = proxy.about {
+        let _ = writeln!(out, "{}\n", say(lang, profile.about_fr, profile.about_en));
+    }
     let _ = write!(out, "{}", instructions(&code, lang));
     let _ = out.flush();
     drop(out);
@@ -90,13 +124,12 @@ pub async fn login(
     let mut tokens = TokenFile::load(&paths.tokens())?;
     tokens.add(family.clone());
     tokens.save(&paths.tokens())?;
-    let store = Store::open(&paths.store())?;
-    for m in &family.meters {
-        if let Ok(pdl) = m.parse::<UsagePoint>() {
-            store.add_meter(&pdl, clock.now())?;
-            store.set_consent(&pdl, family.consent_expires_at)?;
-        }
-    }
+    remember_meters(
+        paths,
+        &family.meters,
+        family.consent_expires_at,
+        clock.now(),
+    )?;
     // The same day as `linky status` shows: the Paris date of the end.
     let end = family
         .consent_expires_at
@@ -118,10 +151,77 @@ pub async fn login(
     ))
 }
 
+fn remember_meters(
+    paths: &Paths,
+    meters: &[String],
+    consent_end: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), CommandError> {
+    let store = Store::open(&paths.store())?;
+    for m in meters {
+        if let Ok(pdl) = m.parse::<UsagePoint>() {
+            store.add_meter(&pdl, now)?;
+            store.set_consent(&pdl, consent_end)?;
+        }
+    }
+    Ok(())
+}
+
+/// `linky login --conso-api <token>`: the token read (its meters and end), kept in the
+/// owner-only token file. Nothing is asked of the gateway: its operator wants few calls, and the
+/// first `linky sync` tells at once if the token is refused.
+fn conso_api_login(url: &str, token: &str, paths: &Paths, lang: Option<Lang>) -> CommandResult {
+    let claims = enedis_protocol::conso_api::read_claims(token).map_err(|e| Message {
+        fr: format!("jeton refusé : ce n'est pas un jeton de l'API Conso ({e}) ; recopiez-le en entier depuis la page « token » de conso.boris.sh"),
+        en: format!("token refused: {e}"),
+    })?;
+    let mut meters = Vec::new();
+    for m in &claims.sub {
+        let pdl = m.parse::<UsagePoint>().map_err(|_| Message {
+            fr: format!("le jeton nomme « {m} », qui n'est pas un numéro de compteur (14 chiffres) ; recopiez le jeton depuis conso.boris.sh"),
+            en: format!("the token names \"{m}\", which is not a meter number (14 digits); copy the token again from conso.boris.sh"),
+        })?;
+        meters.push(pdl.to_string());
+    }
+    let clock = crate::clock::clock();
+    let end = chrono::DateTime::from_timestamp(claims.exp, 0).filter(|_| claims.exp > 0);
+    if end.is_some_and(|e| e <= clock.now()) {
+        return Err(Message {
+            fr: "ce jeton a expiré : donnez à nouveau votre accord sur conso.boris.sh et copiez le nouveau jeton".into(),
+            en: "this token has expired: consent again on conso.boris.sh and copy the new token".into(),
+        }
+        .into());
+    }
+    let mut tokens = TokenFile::load(&paths.tokens())?;
+    tokens.conso_api = Some(linky_enedis::tokens::ConsoApiToken {
+        url: url.trim_end_matches('/').to_owned(),
+        token: token.trim().to_owned(),
+    });
+    tokens.save(&paths.tokens())?;
+    remember_meters(paths, &meters, end, clock.now())?;
+    let until = end
+        .map(|t| linky_core::paris::local_date(t).to_string())
+        .unwrap_or_else(|| "?".into());
+    Ok(format!(
+        "{}\n",
+        say(
+            lang,
+            &format!(
+                "Jeton de l'API Conso enregistré pour : {} (valable jusqu'au {until}). Lancez `linky sync` ; ensuite `linky run` passe une fois par jour entre 08:00 et 10:00, comme le demande l'API Conso.",
+                meters.join(", ")
+            ),
+            &format!(
+                "Conso API token kept for: {} (valid until {until}). Run `linky sync`; then `linky run` calls once a day between 08:00 and 10:00, as the Conso API asks.",
+                meters.join(", ")
+            )
+        )
+    ))
+}
+
 /// `linky logout`: revokes every token family at its proxy, deletes the token file, keeps the data.
 pub async fn logout(paths: &Paths, lang: Option<Lang>) -> CommandResult {
     let tokens = TokenFile::load(&paths.tokens())?;
-    if tokens.families.is_empty() {
+    if tokens.families.is_empty() && tokens.conso_api.is_none() {
         return Ok(format!(
             "{}\n",
             say(lang, "Aucun jeton enregistré.", "No tokens stored.")

@@ -13,8 +13,18 @@ use linky_sync::{Quiet, SyncReport};
 use super::{CommandResult, Paths};
 use crate::settings::Settings;
 
-/// The daemon's timing from the settings (already validated).
-pub fn daemon_settings(s: &Settings) -> DaemonSettings {
+/// The daemon's timing from the settings (already validated). Through the Conso API, whose
+/// operator asks for one visit a day between 06:00 and 10:00, the default window becomes
+/// 08:00–10:00: inside the operator's hours, and after Enedis publishes yesterday (08:00).
+pub fn daemon_settings(s: &Settings, conso_api: bool) -> DaemonSettings {
+    let mut s = s.clone();
+    let defaults = crate::settings::DaemonSection::default();
+    if conso_api
+        && s.daemon.window_start == defaults.window_start
+        && s.daemon.window_end == defaults.window_end
+    {
+        s.daemon.window_end = "10:00".into();
+    }
     let t = |text: &str, default: NaiveTime| {
         NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default)
     };
@@ -75,7 +85,11 @@ pub async fn run(
     clock: Arc<dyn Clock>,
 ) -> CommandResult {
     let stop = super::shutdown_signal();
-    let timing = daemon_settings(settings);
+    let conso_api = super::sync::conso_api(settings, paths)
+        .ok()
+        .flatten()
+        .is_some();
+    let timing = daemon_settings(settings, conso_api);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)

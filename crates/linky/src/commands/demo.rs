@@ -34,6 +34,19 @@ fn io_error(e: impl std::fmt::Display) -> Message {
     }
 }
 
+fn port_taken(address: std::net::SocketAddr, e: &std::io::Error) -> Message {
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        return Message {
+            fr: format!("le port {} est déjà pris (par Domoticz, un `linky run` ou un autre programme) : choisissez-en un autre avec --port <numéro> (ou --port 0 pour un port libre)", address.port()),
+            en: format!("port {} is already in use (by Domoticz, a `linky run` or another program): choose another with --port <number> (or --port 0 for a free one)", address.port()),
+        };
+    }
+    Message {
+        fr: format!("impossible d'écouter sur {address} ({e}) : choisissez une autre adresse avec --listen ou --port"),
+        en: format!("cannot listen on {address} ({e}): choose another address with --listen or --port"),
+    }
+}
+
 /// `linky demo`: Ctrl-C (or SIGTERM) stops it at any stage and removes the temporary folder.
 pub async fn run(args: &crate::cli::DemoArgs, lang: Lang) -> CommandResult {
     let stop = super::shutdown_signal();
@@ -59,6 +72,14 @@ async fn demo(
     lang: Lang,
     temp: &TempDir,
 ) -> Result<(), super::CommandError> {
+    // The page's port is taken first: a port already in use (Domoticz's 8080, a running
+    // `linky run`) is said before anything is downloaded.
+    let wanted = args
+        .listen
+        .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], args.port)));
+    let listener = tokio::net::TcpListener::bind(wanted)
+        .await
+        .map_err(|e| port_taken(wanted, &e))?;
     let clock: Arc<dyn Clock> = crate::clock::clock();
     let mut options = StackOptions::new(clock.clone());
     options.sim.quota = enedis_sim::Quota {
@@ -137,9 +158,6 @@ async fn demo(
     let settings = crate::settings::Settings::default();
     let config = super::web::config(&settings, temp.path().join("linky.db"), lang, clock);
     let app = linky_web::router(config);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
-        .await
-        .map_err(io_error)?;
     let address = listener.local_addr().map_err(io_error)?;
     crate::report::line_out(&format!(
         "{} http://{address}/",

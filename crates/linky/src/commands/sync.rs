@@ -87,7 +87,14 @@ pub async fn source(
             )
         }
         _ => {
-            let source = EnedisSource::proxy(paths.tokens(), generation, clock.clone())?;
+            let source = match conso_api(settings, paths)? {
+                Some((url, token)) => EnedisSource::conso_api(&url, &token, clock.clone())
+                    .map_err(|e| Message {
+                        fr: format!("jeton de l'API Conso illisible ({e}) ; recopiez-le depuis conso.boris.sh et lancez `linky login --conso-api <jeton>`"),
+                        en: format!("unreadable Conso API token ({e}); copy it again from conso.boris.sh and run `linky login --conso-api <token>`"),
+                    })?,
+                None => EnedisSource::proxy(paths.tokens(), generation, clock.clone())?,
+            };
             let meters = source
                 .meters()
                 .await
@@ -96,20 +103,36 @@ pub async fn source(
                 .collect::<Vec<UsagePoint>>();
             if meters.is_empty() {
                 return Err(Message {
-                    fr: "aucun compteur : lancez d'abord `linky login --proxy <adresse>` (ou le mode direct avec --enedis-api-url)".into(),
-                    en: "no meter yet: run `linky login --proxy <address>` first (or direct mode with --enedis-api-url)".into(),
+                    fr: "aucun compteur : lancez d'abord `linky init` (ou `linky login --conso-api <jeton>`, `linky login --proxy <adresse>`, ou le mode direct avec --enedis-api-url)".into(),
+                    en: "no meter yet: run `linky init` first (or `linky login --conso-api <token>`, `linky login --proxy <address>`, or direct mode with --enedis-api-url)".into(),
                 }
                 .into());
             }
             (source, meters)
         }
     };
+    // The Conso API is one free gateway for every user: at most one call a second there.
+    let mut rate = settings.sync.max_rate.clamp(0.01, 1000.0);
+    if matches!(source.access(), linky_enedis::Access::ConsoApi { .. }) {
+        rate = rate.min(1.0);
+    }
     Ok((
-        source.with_min_interval(std::time::Duration::from_secs_f64(
-            1.0 / settings.sync.max_rate.clamp(0.01, 1000.0),
-        )),
+        source.with_min_interval(std::time::Duration::from_secs_f64(1.0 / rate)),
         meters,
     ))
+}
+
+/// The Conso API's address and token: the setting first, else what `linky login --conso-api`
+/// kept in the token file.
+pub fn conso_api(
+    settings: &Settings,
+    paths: &Paths,
+) -> Result<Option<(String, String)>, CommandError> {
+    if let Some(token) = &settings.conso_api.token {
+        return Ok(Some((settings.conso_api.url.clone(), token.clone())));
+    }
+    let file = linky_enedis::tokens::TokenFile::load(&paths.tokens())?;
+    Ok(file.conso_api.map(|c| (c.url, c.token)))
 }
 
 /// One sync pass.
