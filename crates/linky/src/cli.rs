@@ -52,6 +52,9 @@ pub enum Command {
     },
     /// Print a year's French public holidays, one per line: date, then name.
     Holidays(HolidaysArgs),
+    /// Set linky up: the way to Enedis, your meters, Domoticz (checked), the off-peak hours;
+    /// writes the settings file. Every question has a flag for scripts.
+    Init(InitArgs),
     /// Give consent for your meters through a consent proxy (device flow); run again to add
     /// meters.
     Login(LoginArgs),
@@ -181,6 +184,66 @@ pub struct DemoArgs {
     /// Days of load curve to download (the demo shows a two-year backfill).
     #[arg(long, default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=730))]
     pub history_days: u32,
+}
+
+/// `linky init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The way to Enedis: conso-api (free, conso.boris.sh), domoticzlinky (the original
+    /// plugin's proxy), proxy (a linky-proxy) or direct (your own Enedis contract).
+    #[arg(long, value_parser = ["conso-api", "domoticzlinky", "proxy", "direct"])]
+    pub source: Option<String>,
+    /// The token copied from conso.boris.sh.
+    #[arg(long, value_name = "TOKEN")]
+    pub conso_api_token: Option<String>,
+    /// The Conso API's address.
+    #[arg(long, value_name = "URL")]
+    pub conso_api_url: Option<String>,
+    /// The linky-proxy's address (`--source proxy`).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Direct mode: the Enedis API address.
+    #[arg(long, value_name = "URL")]
+    pub enedis_api_url: Option<String>,
+    /// Direct mode: your application's client id.
+    #[arg(long)]
+    pub enedis_client_id: Option<String>,
+    /// Direct mode: your application's secret (else LINKY_ENEDIS_CLIENT_SECRET at run time).
+    #[arg(long)]
+    pub enedis_client_secret: Option<String>,
+    /// Direct mode: your meters, comma-separated PDLs.
+    #[arg(long)]
+    pub meters: Option<String>,
+    /// Domoticz's address, e.g. http://127.0.0.1:8080 (checked live).
+    #[arg(long, value_name = "URL")]
+    pub domoticz_url: Option<String>,
+    /// Domoticz user.
+    #[arg(long)]
+    pub domoticz_user: Option<String>,
+    /// Domoticz password.
+    #[arg(long)]
+    pub domoticz_password: Option<String>,
+    /// Domoticz OAuth token, instead of a user and password.
+    #[arg(long)]
+    pub domoticz_token: Option<String>,
+    /// No Domoticz: the dashboard and exports only.
+    #[arg(long, conflicts_with = "domoticz_url")]
+    pub no_domoticz: bool,
+    /// Off-peak hours in the original plugin's syntax, e.g. "22h00-6h00" (shown back as a grid).
+    #[arg(long, value_name = "SCHEDULE")]
+    pub offpeak: Option<String>,
+    /// Count Alsace-Moselle's two extra public holidays.
+    #[arg(long)]
+    pub alsace_moselle: bool,
+    /// Ask nothing: what no flag gives keeps its default (for scripts).
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// Replace an existing settings file (the old one is kept as .bak).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the commented template of the settings file and stop.
+    #[arg(long)]
+    pub template: bool,
 }
 
 /// `linky login`

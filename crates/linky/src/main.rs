@@ -27,6 +27,8 @@ fn main() -> ExitCode {
             flag_lang,
         ),
         Command::Holidays(args) => (commands::holidays::run(args, flag_lang), flag_lang),
+        // Before the settings are read: `init` is how a missing or broken file gets replaced.
+        Command::Init(args) => (init(&cli, args), flag_lang),
         _ => configured(&cli),
     };
     let out = report::Output::from_lang(lang);
@@ -36,14 +38,44 @@ fn main() -> ExitCode {
     }
 }
 
-/// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
-/// environment, then the global flags; checked.
-fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::CommandError> {
-    let explicit = cli.config.clone().or_else(|| {
+/// The settings file named by `--config` or `LINKY_CONFIG`, if any.
+fn explicit_config(cli: &Cli) -> Option<std::path::PathBuf> {
+    cli.config.clone().or_else(|| {
         std::env::var_os("LINKY_CONFIG")
             .filter(|v| !v.is_empty())
             .map(Into::into)
+    })
+}
+
+/// `linky init`, which writes the file the other commands read.
+fn init(cli: &Cli, args: &cli::InitArgs) -> commands::CommandResult {
+    let config = explicit_config(cli)
+        .or_else(settings::Settings::default_path)
+        .ok_or_else(|| commands::Message {
+            fr: "aucun emplacement pour le fichier de réglages : donnez --config <fichier>".into(),
+            en: "no place for the settings file: give --config <file>".into(),
+        })?;
+    let data_dir = cli.data_dir.clone().or_else(|| {
+        std::env::var_os("LINKY_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(Into::into)
     });
+    let paths = commands::Paths::resolve(data_dir.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| commands::Message {
+            fr: format!("impossible de démarrer : {e}"),
+            en: format!("cannot start: {e}"),
+        })?;
+    let lang = cli.lang.map(linky_core::Lang::from);
+    runtime.block_on(commands::init::run(args, config, &paths, lang))
+}
+
+/// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
+/// environment, then the global flags; checked.
+fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::CommandError> {
+    let explicit = explicit_config(cli);
     let mut s = match (&explicit, settings::Settings::default_path()) {
         (Some(path), _) => settings::Settings::load(path, true)?,
         (None, Some(path)) => settings::Settings::load(&path, false)?,

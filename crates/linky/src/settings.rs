@@ -463,8 +463,8 @@ impl Settings {
                         format!("cannot read {} ({e})", path.display()),
                     ),
                     (
-                        "vérifiez le chemin et les droits",
-                        "check the path and permissions",
+                        "vérifiez le chemin et les droits, ou créez-le avec `linky init`",
+                        "check the path and permissions, or create it with `linky init`",
                     ),
                 ));
             }

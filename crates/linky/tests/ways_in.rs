@@ -62,6 +62,7 @@ fn text(out: &Output) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conso_api_token_then_sync() {
+    linky_enedis::install_tls_provider();
     let sim = Simulator::new(after_v5(), Arc::new(linky_stack::test_clock()));
     let running = sim.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
     let token = reqwest::get(format!(

@@ -170,7 +170,7 @@ fn remember_meters(
 /// `linky login --conso-api <token>`: the token read (its meters and end), kept in the
 /// owner-only token file. Nothing is asked of the gateway: its operator wants few calls, and the
 /// first `linky sync` tells at once if the token is refused.
-fn conso_api_login(url: &str, token: &str, paths: &Paths, lang: Option<Lang>) -> CommandResult {
+pub fn conso_api_login(url: &str, token: &str, paths: &Paths, lang: Option<Lang>) -> CommandResult {
     let claims = enedis_protocol::conso_api::read_claims(token).map_err(|e| Message {
         fr: format!("jeton refusé : ce n'est pas un jeton de l'API Conso ({e}) ; recopiez-le en entier depuis la page « token » de conso.boris.sh"),
         en: format!("token refused: {e}"),

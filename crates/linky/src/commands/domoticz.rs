@@ -73,8 +73,8 @@ pub fn connection(settings: &Settings) -> Option<Connection> {
 
 fn not_configured() -> CommandError {
     CommandError::from(Message {
-        fr: "Domoticz n'est pas configuré : donnez `domoticz.url` dans le fichier de réglages ou LINKY_DOMOTICZ_URL".into(),
-        en: "Domoticz is not configured: set `domoticz.url` in the settings file or LINKY_DOMOTICZ_URL".into(),
+        fr: "Domoticz n'est pas configuré : lancez `linky init`, ou donnez `domoticz.url` dans le fichier de réglages ou LINKY_DOMOTICZ_URL".into(),
+        en: "Domoticz is not configured: run `linky init`, or set `domoticz.url` in the settings file or LINKY_DOMOTICZ_URL".into(),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod domoticz;
 pub mod export;
 pub mod holidays;
+pub mod init;
 pub mod offpeak;
 pub mod status;
 pub mod sync;
