@@ -422,15 +422,17 @@ pub async fn run(
                 meters,
             }
         }
-        other => return Err(Message {
-            fr: format!(
+        other => {
+            return Err(Message {
+                fr: format!(
                 "accès « {other} » inconnu : choisissez conso-api, domoticzlinky, proxy ou direct"
             ),
-            en: format!(
-                "unknown way in \"{other}\": choose conso-api, domoticzlinky, proxy or direct"
-            ),
+                en: format!(
+                    "unknown way in \"{other}\": choose conso-api, domoticzlinky, proxy or direct"
+                ),
+            }
+            .into())
         }
-        .into()),
     });
 
     // 2. Domoticz, checked live.
@@ -465,14 +467,11 @@ pub async fn run(
     }
 
     // 3. The off-peak schedule, shown back.
-    loop {
-        let Some(text) = q.ask(
-            args.offpeak.as_deref(),
-            "Heures creuses (par exemple 22h00-6h00 ; vide : celles de votre contrat Enedis) :",
-            "Off-peak hours (e.g. 22h00-6h00; empty: those of your Enedis contract):",
-        ) else {
-            break;
-        };
+    while let Some(text) = q.ask(
+        args.offpeak.as_deref(),
+        "Heures creuses (par exemple 22h00-6h00 ; vide : celles de votre contrat Enedis) :",
+        "Off-peak hours (e.g. 22h00-6h00; empty: those of your Enedis contract):",
+    ) {
         match OffPeakSchedule::parse(&text) {
             Ok(_) => {
                 let shown = super::offpeak::show(
