@@ -178,12 +178,20 @@ impl DomoticzDouble {
         );
     }
 
-    /// Adds the hardware of a Python plugin such as DomoticzLinky, enabled; returns its idx.
+    /// Adds the hardware of the DomoticzLinky Python plugin (plugin key `linky`, which Domoticz
+    /// keeps in `Extra`), enabled, with its parameters left empty; returns its idx.
     pub fn add_plugin_hardware(&self, name: &str) -> i64 {
+        self.add_plugin_hardware_with(name, "linky", ["", "", "", "", "", ""])
+    }
+
+    /// Adds a Python plugin's hardware with its key and its `Mode1`..`Mode6` parameters (free
+    /// strings for plugins); returns its idx.
+    pub fn add_plugin_hardware_with(&self, name: &str, key: &str, modes: [&str; 6]) -> i64 {
         let db = lock(&self.shared.db);
         let _ = db.execute(
-            "INSERT INTO Hardware (Name, Enabled, Type, Extra) VALUES (?1, 1, ?2, 'DomoticzLinky')",
-            params![name, PYTHON_PLUGIN],
+            "INSERT INTO Hardware (Name, Enabled, Type, Extra, Mode1, Mode2, Mode3, Mode4, Mode5, Mode6)
+             VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![name, PYTHON_PLUGIN, key, modes[0], modes[1], modes[2], modes[3], modes[4], modes[5]],
         );
         db.last_insert_rowid()
     }
@@ -734,10 +742,36 @@ async fn json_htm(
             ok("DeleteDevice", json!({}))
         }
         "gethardware" => {
-            let list: Vec<Value> = query_rows(&db, "SELECT ID, Name, Type, Enabled FROM Hardware WHERE ?1 = ?1 ORDER BY ID", 0, 4)
-                .into_iter()
-                .map(|r| json!({"idx": r[0], "Name": r[1], "Type": r[2].parse::<i64>().unwrap_or(0), "Enabled": if r[3] == "1" { "true" } else { "false" }}))
-                .collect();
+            // The fields of `RType_Hardware`: a plugin's Mode1..Mode6 as strings (plugins keep
+            // free text there), other hardware's as numbers; the internal hardware is skipped.
+            let list: Vec<Value> = query_rows(
+                &db,
+                "SELECT ID, Name, Enabled, Type, IFNULL(Address, ''), IFNULL(Port, 0), IFNULL(SerialPort, ''),
+                        IFNULL(Username, ''), IFNULL(Extra, ''), IFNULL(Mode1, ''), IFNULL(Mode2, ''),
+                        IFNULL(Mode3, ''), IFNULL(Mode4, ''), IFNULL(Mode5, ''), IFNULL(Mode6, ''),
+                        IFNULL(DataTimeout, 0)
+                 FROM Hardware WHERE ?1 = ?1 ORDER BY ID",
+                0,
+                16,
+            )
+            .into_iter()
+            .filter(|r| r[3] != DOMOTICZ_INTERNAL.to_string())
+            .map(|r| {
+                let kind = r[3].parse::<i64>().unwrap_or(0);
+                let mode = |i: usize| -> Value {
+                    if kind == PYTHON_PLUGIN {
+                        json!(r[9 + i])
+                    } else {
+                        json!(r[9 + i].parse::<i64>().unwrap_or(0))
+                    }
+                };
+                json!({"idx": r[0], "Name": r[1], "Enabled": if r[2] == "1" { "true" } else { "false" },
+                    "Type": kind, "Address": r[4], "Port": r[5].parse::<i64>().unwrap_or(0),
+                    "SerialPort": r[6], "Username": r[7], "Password": "", "Extra": r[8],
+                    "Mode1": mode(0), "Mode2": mode(1), "Mode3": mode(2), "Mode4": mode(3),
+                    "Mode5": mode(4), "Mode6": mode(5), "DataTimeout": r[15].parse::<i64>().unwrap_or(0)})
+            })
+            .collect();
             ok("Hardware", json!({"result": list}))
         }
         "renamedevice" if admin => {
@@ -782,6 +816,8 @@ struct Listing {
 
 /// Domoticz's hardware type of a Python plugin (`HTYPE_PythonPlugin`).
 pub const PYTHON_PLUGIN: i64 = 94;
+/// Domoticz's own "Domoticz Internal" hardware, which `gethardware` never lists.
+pub const DOMOTICZ_INTERNAL: i64 = 67;
 /// Domoticz's hardware type of Dummy (virtual) hardware.
 pub const DUMMY: i64 = 15;
 

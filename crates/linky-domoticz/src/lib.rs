@@ -6,5 +6,6 @@
 
 pub mod client;
 pub mod dashboard;
+pub mod migration;
 pub mod push;
 pub mod rows;

@@ -103,6 +103,9 @@ pub enum DomoticzCommand {
     },
     /// Check the connection, the rights, the version, the settings and the devices.
     Check,
+    /// Leaving the DomoticzLinky plugin: find it, read its settings and meters, say what
+    /// changes and the next step (up to "disable the plugin now").
+    Migrate,
 }
 
 /// `linky config ...`
@@ -241,6 +244,10 @@ pub struct InitArgs {
     /// Replace an existing settings file (the old one is kept as .bak).
     #[arg(long)]
     pub force: bool,
+    /// Take the off-peak hours, history and dashboard settings of the DomoticzLinky plugin found
+    /// in Domoticz (needs --domoticz-url); flags still win.
+    #[arg(long)]
+    pub from_domoticzlinky: bool,
     /// Print the commented template of the settings file and stop.
     #[arg(long)]
     pub template: bool,

@@ -185,6 +185,9 @@ fn networked(
                 cli::DomoticzCommand::Check => {
                     commands::domoticz::check(&settings, &paths, out.display_lang()).await
                 }
+                cli::DomoticzCommand::Migrate => {
+                    commands::domoticz::migrate(&settings, &paths, out.display_lang()).await
+                }
             },
             Command::Doctor { repair } => {
                 commands::doctor::run(

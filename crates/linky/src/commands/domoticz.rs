@@ -6,6 +6,7 @@ use std::fmt::Write;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
 use linky_domoticz::dashboard::{parse_primary, DashboardPeriod};
+use linky_domoticz::migration::{self, PluginHardware, PluginSettings};
 use linky_domoticz::push::{
     device_name, find_device, merged, merged_pairs, push_device, refresh_dashboard,
     remembered_device, DeviceData, DeviceOrigin, MeterPush, PushError, PushSettings,
@@ -362,4 +363,158 @@ pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn 
     if let Err(e) = result {
         crate::report::line_err(&format!("linky: {}", e.message().localized(lang)));
     }
+}
+
+/// The DomoticzLinky hardware (the first, enabled ones first) with its settings and meters, read
+/// through `d`.
+pub async fn find_plugin(
+    d: &Domoticz,
+) -> Result<Option<(PluginHardware, PluginSettings, Vec<String>)>, CommandError> {
+    let hardware = d
+        .call("gethardware", &[])
+        .await
+        .map_err(|e| domoticz_error(&e))?;
+    let mut found = migration::plugin_hardware(&hardware);
+    found.sort_by_key(|h| !h.enabled);
+    let Some(plugin) = found.into_iter().next() else {
+        return Ok(None);
+    };
+    let devices = d
+        .call("getdevices", &[("displaydisabled", "1")])
+        .await
+        .map_err(|e| domoticz_error(&e))?;
+    let meters = migration::meters_of_devices(&devices, plugin.idx);
+    let settings = PluginSettings::from_modes(&plugin.modes);
+    Ok(Some((plugin, settings, meters)))
+}
+
+/// `linky domoticz migrate`: what the DomoticzLinky plugin was set to, what linky will do
+/// instead, and the next step, from "write the settings" to "disable the plugin now".
+pub async fn migrate(settings: &Settings, paths: &Paths, lang: Lang) -> CommandResult {
+    let connection = connection(settings).ok_or_else(not_configured)?;
+    let d = Domoticz::connect(&connection)
+        .await
+        .map_err(|e| domoticz_error(&e))?;
+    let Some((plugin, found, meters)) = find_plugin(&d).await? else {
+        return Ok(say(
+            lang,
+            format!("Aucun matériel DomoticzLinky (greffon « linky ») dans Domoticz {} : rien à migrer. Lancez `linky init` pour partir de zéro.\n", d.version),
+            format!("No DomoticzLinky hardware (plugin \"linky\") in Domoticz {}: nothing to migrate. Run `linky init` to start afresh.\n", d.version),
+        ));
+    };
+    let mut out = String::new();
+    let state = if plugin.enabled {
+        ("activé", "enabled")
+    } else {
+        ("désactivé", "disabled")
+    };
+    line(
+        &mut out,
+        lang,
+        format!(
+            "Greffon DomoticzLinky trouvé : « {} » (matériel {}, {})",
+            plugin.name, plugin.idx, state.0
+        ),
+        format!(
+            "DomoticzLinky plugin found: \"{}\" (hardware {}, {})",
+            plugin.name, plugin.idx, state.1
+        ),
+    );
+    line(
+        &mut out,
+        lang,
+        format!(
+            "compteurs de ses dispositifs : {}",
+            if meters.is_empty() {
+                "aucun".to_owned()
+            } else {
+                meters.join(", ")
+            }
+        ),
+        format!(
+            "meters of its devices: {}",
+            if meters.is_empty() {
+                "none".to_owned()
+            } else {
+                meters.join(", ")
+            }
+        ),
+    );
+    let schedule = if found.offpeak.is_empty() {
+        Ok(None)
+    } else {
+        linky_core::offpeak::OffPeakSchedule::parse(&found.offpeak).map(Some)
+    };
+    let mut wanted = Vec::new();
+    match &schedule {
+        Ok(Some(s)) => {
+            line(&mut out, lang,
+                format!("heures creuses : « {} », comprises comme {s}", found.offpeak),
+                format!("off-peak hours: \"{}\", understood as {s}", found.offpeak));
+            if settings.offpeak.schedule != found.offpeak {
+                wanted.push(format!("[offpeak] schedule = {:?}", found.offpeak));
+            }
+        }
+        Ok(None) => line(&mut out, lang,
+            "heures creuses : aucune (linky prendra celles de votre contrat Enedis)".into(),
+            "off-peak hours: none (linky takes those of your Enedis contract)".into()),
+        Err(e) => line(&mut out, lang,
+            format!("heures creuses : « {} » n'est pas repris tel quel : {} ; corrigez-le avec `linky offpeak show --schedule …`", found.offpeak, e.localized(Lang::Fr)),
+            format!("off-peak hours: \"{}\" is not taken as is: {}; fix it with `linky offpeak show --schedule …`", found.offpeak, e.localized(Lang::En))),
+    }
+    line(&mut out, lang,
+        format!("historique : {} jours (linky récupère jusqu'à 730 jours de courbe et 1 095 de totaux), heures : {} jours, tableau de bord : {} / {}", found.history_days, found.hours_days, found.primary, found.secondary),
+        format!("history: {} days (linky fetches up to 730 days of curve and 1,095 of daily totals), hours: {} days, dashboard: {} / {}", found.history_days, found.hours_days, found.primary, found.secondary));
+    if settings.sync.hours_days != found.hours_days {
+        wanted.push(format!("[sync] hours_days = {}", found.hours_days));
+    }
+    if settings.dashboard.primary != found.primary
+        || settings.dashboard.secondary != found.secondary
+    {
+        wanted.push(format!(
+            "[dashboard] primary = {:?}, secondary = {:?}",
+            found.primary, found.secondary
+        ));
+    }
+    line(&mut out, lang,
+        "ce qui change : linky écrit dans ses propres dispositifs (matériel factice « Linky ») et y remet tout l'historique depuis Enedis ; les dispositifs du greffon gardent leur historique, sans nouvelles valeurs".into(),
+        "what changes: linky writes into devices of its own (a Dummy hardware \"Linky\") and puts the whole history back from Enedis; the plugin's devices keep their history, with no new values".into());
+
+    let store = Store::open(&paths.store())?;
+    let pushed = store
+        .state(linky_web::data::DOMOTICZ_LAST_PUSH)
+        .ok()
+        .flatten()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|r| r["ok"] == true);
+    let stored = store.meters().map(|m| m.len()).unwrap_or(0);
+    let next = if !wanted.is_empty() || stored == 0 {
+        let mut fr = String::from("Étape suivante : `linky init --from-domoticzlinky` reprend ces réglages (et demande l'accès à Enedis : un nouvel accord est nécessaire, le greffon ne peut pas transmettre le sien)");
+        let mut en = String::from("Next step: `linky init --from-domoticzlinky` takes these settings (and asks for the way to Enedis: a new consent is needed, the plugin cannot hand over its own)");
+        if !wanted.is_empty() {
+            fr.push_str(&format!(
+                " ; ou ajoutez à vos réglages : {}",
+                wanted.join(" ; ")
+            ));
+            en.push_str(&format!("; or add to your settings: {}", wanted.join("; ")));
+        }
+        (fr, en)
+    } else if !pushed {
+        (
+            "Étape suivante : `linky sync` puis `linky domoticz push`, pour que linky écrive ses dispositifs avant l'arrêt du greffon.".to_owned(),
+            "Next step: `linky sync` then `linky domoticz push`, so linky writes its devices before the plugin stops.".to_owned(),
+        )
+    } else if plugin.enabled {
+        (
+            format!("linky a écrit ses dispositifs : désactivez maintenant le greffon (Configuration > Matériel > « {} » : décochez « Activé », puis Modifier), sinon les deux écrivent chaque jour.", plugin.name),
+            format!("linky has written its devices: now disable the plugin (Setup > Hardware > \"{}\": untick \"Enabled\", then Update), or both write every day.", plugin.name),
+        )
+    } else {
+        (
+            "Migration terminée : le greffon est désactivé et linky écrit ses dispositifs. Supprimez les anciens dispositifs quand vous n'avez plus besoin de leur historique.".to_owned(),
+            "Migration complete: the plugin is disabled and linky writes its devices. Delete the old devices when you no longer need their history.".to_owned(),
+        )
+    };
+    line(&mut out, lang, next.0, next.1);
+    Ok(out)
 }

@@ -466,9 +466,23 @@ pub async fn run(
         }
     }
 
+    // The plugin's answers, when leaving DomoticzLinky.
+    let mut plugin_offpeak = None;
+    if args.from_domoticzlinky {
+        let from = plugin_settings(&draft).await?;
+        q.note(&q.say(
+            &format!("Réglages repris du greffon DomoticzLinky : historique {} jours, heures {} jours, tableau de bord {} / {}, heures creuses « {} ».", from.history_days, from.hours_days, from.primary, from.secondary, from.offpeak),
+            &format!("Settings taken from the DomoticzLinky plugin: history {} days, hours {} days, dashboard {} / {}, off-peak \"{}\".", from.history_days, from.hours_days, from.primary, from.secondary, from.offpeak),
+        ));
+        draft.hours_days = Some(from.hours_days);
+        draft.dashboard = Some((from.primary, from.secondary));
+        // The plugin's history was its limit, not a wish: linky keeps its own default (730).
+        plugin_offpeak = Some(from.offpeak).filter(|o| !o.is_empty());
+    }
+
     // 3. The off-peak schedule, shown back.
     while let Some(text) = q.ask(
-        args.offpeak.as_deref(),
+        args.offpeak.as_deref().or(plugin_offpeak.as_deref()),
         "Heures creuses (par exemple 22h00-6h00 ; vide : celles de votre contrat Enedis) :",
         "Off-peak hours (e.g. 22h00-6h00; empty: those of your Enedis contract):",
     ) {
@@ -492,6 +506,11 @@ pub async fn run(
                 draft.offpeak = Some(text);
                 break;
             }
+            Err(e) if plugin_offpeak.as_deref() == Some(text.as_str()) => {
+                // The plugin accepted schedules linky refuses: say why and ask (or leave it out).
+                q.note(&e.localized(lang.unwrap_or(Lang::Fr)));
+                plugin_offpeak = None;
+            }
             Err(e) if q.interactive && args.offpeak.is_none() => {
                 q.note(&e.localized(lang.unwrap_or(Lang::Fr)));
             }
@@ -508,13 +527,49 @@ pub async fn run(
     Ok(next_steps(&draft, &config, lang))
 }
 
-/// Connects to Domoticz as the draft says and tells what it found.
-async fn check_domoticz(d: &DomoticzDraft, lang: Option<Lang>) -> String {
+/// The DomoticzLinky plugin's settings, from the Domoticz of the draft.
+async fn plugin_settings(
+    draft: &Draft,
+) -> Result<linky_domoticz::migration::PluginSettings, CommandError> {
+    let settings = settings_for(draft.domoticz.as_ref().ok_or_else(|| {
+        missing(
+            "--domoticz-url",
+            "--from-domoticzlinky lit le greffon dans Domoticz",
+            "--from-domoticzlinky reads the plugin in Domoticz",
+        )
+    })?);
+    let connection = super::domoticz::connection(&settings)
+        .ok_or_else(|| missing("--domoticz-url", "Domoticz manque", "Domoticz is missing"))?;
+    let d = linky_domoticz::client::Domoticz::connect(&connection)
+        .await
+        .map_err(|e| Message {
+            fr: e.fr(),
+            en: e.to_string(),
+        })?;
+    match super::domoticz::find_plugin(&d).await? {
+        Some((_, found, _)) => Ok(found),
+        None => Err(Message {
+            fr: "aucun greffon DomoticzLinky dans ce Domoticz : relancez sans --from-domoticzlinky"
+                .into(),
+            en: "no DomoticzLinky plugin in this Domoticz: run again without --from-domoticzlinky"
+                .into(),
+        }
+        .into()),
+    }
+}
+
+fn settings_for(d: &DomoticzDraft) -> crate::settings::Settings {
     let mut settings = crate::settings::Settings::default();
     settings.domoticz.url = Some(d.url.clone());
     settings.domoticz.user = d.user.clone();
     settings.domoticz.password = d.password.clone();
     settings.domoticz.token = d.token.clone();
+    settings
+}
+
+/// Connects to Domoticz as the draft says and tells what it found.
+async fn check_domoticz(d: &DomoticzDraft, lang: Option<Lang>) -> String {
+    let settings = settings_for(d);
     let Some(connection) = super::domoticz::connection(&settings) else {
         return String::new();
     };
