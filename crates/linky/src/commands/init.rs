@@ -341,6 +341,11 @@ pub async fn run(
             let url = args
                 .conso_api_url
                 .clone()
+                .or_else(|| {
+                    std::env::var("LINKY_CONSO_API_URL")
+                        .ok()
+                        .filter(|u| !u.is_empty())
+                })
                 .unwrap_or_else(|| enedis_protocol::conso_api::PUBLIC_URL.to_owned());
             let token = q
                 .ask(
