@@ -94,6 +94,31 @@ pub enum TokenFileError {
     },
 }
 
+/// Writes `bytes` to `path` readable by its owner only (0600), atomically: a temporary file,
+/// flushed to disk, then renamed over the old one, so a crash leaves the old file or the new one.
+/// Its folder is created if missing.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
 /// A token file readable by others is made owner-only again, and said so: the tokens read the
 /// household's meter.
 fn keep_private(path: &Path) {
@@ -166,32 +191,14 @@ impl TokenFile {
 
     /// Writes the file atomically (a temporary file renamed over it), mode 0600.
     pub fn save(&self, path: &Path) -> Result<(), TokenFileError> {
-        let io = |e: std::io::Error| TokenFileError::Io {
-            path: path.to_owned(),
-            error: e.to_string(),
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let tmp = path.with_extension("tmp");
         let text = serde_json::to_string_pretty(self).map_err(|e| TokenFileError::Io {
             path: path.to_owned(),
             error: e.to_string(),
         })?;
-        {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp).map_err(io)?;
-            file.write_all(text.as_bytes()).map_err(io)?;
-            file.sync_all().map_err(io)?;
-        }
-        std::fs::rename(&tmp, path).map_err(io)?;
-        Ok(())
+        write_private(path, text.as_bytes()).map_err(|e| TokenFileError::Io {
+            path: path.to_owned(),
+            error: e.to_string(),
+        })
     }
 
     /// Adds a family; a meter covered by an older family moves to the new one.

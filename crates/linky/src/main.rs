@@ -38,6 +38,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// The Tokio runtime of the commands that talk HTTP.
+fn runtime() -> Result<tokio::runtime::Runtime, commands::Message> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| commands::Message {
+            fr: format!("impossible de démarrer : {e}"),
+            en: format!("cannot start: {e}"),
+        })
+}
+
 /// The settings file named by `--config` or `LINKY_CONFIG`, if any.
 fn explicit_config(cli: &Cli) -> Option<std::path::PathBuf> {
     cli.config.clone().or_else(|| {
@@ -61,15 +72,8 @@ fn init(cli: &Cli, args: &cli::InitArgs) -> commands::CommandResult {
             .map(Into::into)
     });
     let paths = commands::Paths::resolve(data_dir.as_deref())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| commands::Message {
-            fr: format!("impossible de démarrer : {e}"),
-            en: format!("cannot start: {e}"),
-        })?;
     let lang = cli.lang.map(linky_core::Lang::from);
-    runtime.block_on(commands::init::run(args, config, &paths, lang))
+    runtime()?.block_on(commands::init::run(args, config, &paths, lang))
 }
 
 /// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
@@ -148,14 +152,7 @@ fn networked(
         },
         _ => commands::Paths::resolve(settings.data_dir.as_deref())?,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| commands::Message {
-            fr: format!("impossible de démarrer : {e}"),
-            en: format!("cannot start: {e}"),
-        })?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         match &cli.command {
             Command::Login(args) => {
                 commands::account::login(args, &settings, &paths, out.lang()).await

@@ -1,7 +1,8 @@
 //! `linky login`, `linky sync` and `linky logout` as real processes against the stack (simulator
 //! and proxy on loopback, real time), including `kill -9` in the middle of a backfill.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -53,41 +54,14 @@ async fn stack() -> Stack {
 
 /// `linky login` as a process; the scripted person consents for `pdls` while it waits.
 async fn login(stack: &Stack, dir: &Path, customer: u8, pdls: &[&str]) -> Output {
-    let mut child = linky(dir)
-        .args(["--lang", "en", "login", "--proxy", stack.proxy_url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            text.push_str(&line);
-            text.push('\n');
-            if line.trim().len() == 9 && line.trim().as_bytes()[4] == b'-' {
-                let _ = tx.send(line.trim().to_owned());
-            }
-        }
-        text
-    });
-    let code =
-        tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)).unwrap())
-            .await
-            .unwrap();
+    let mut command = linky(dir);
+    command.args(["--lang", "en", "login", "--proxy", stack.proxy_url()]);
+    let login = common::LoginProcess::start(command);
+    let code = login.code().await;
     for pdl in pdls {
         stack.consent(&code, customer, pdl).await.unwrap();
     }
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    let text = reader.join().unwrap();
-    Output {
-        stdout: text.into_bytes(),
-        ..output
-    }
+    login.finish().await
 }
 
 fn fingerprint(dir: &Path) -> String {

@@ -152,7 +152,10 @@ async fn doctor_finds_each_broken_set_up_and_says_what_to_do() {
         .await
         .unwrap();
     assert_eq!(code, Some(1));
-    assert!(out.contains("run `linky login --proxy <address>`"), "{out}");
+    assert!(
+        out.contains("run `linky init`") && out.contains("`linky login --proxy <address>`"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,67 +1,27 @@
 //! `linky init` as a process: non-interactively with flags, and answering its questions on
 //! standard input; against the Conso API of enedis-sim and the Domoticz test double.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 
-use enedis_sim::{SimConfig, Simulator};
+use common::{clean, conso_sim, text};
 
 type Dir = linky_stack::TempDir;
 
 fn linky(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_linky"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("LINKY_") || k.starts_with("XDG_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("LINKY_TEST_NOW", linky_stack::test_now());
-    c.env("HOME", dir);
+    let mut c = clean(env!("CARGO_BIN_EXE_linky"), dir);
     c.arg("--data-dir").arg(dir.join("data"));
     c.arg("--config").arg(dir.join("config.toml"));
     c
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-async fn conso_sim() -> (Simulator, enedis_sim::RunningSimulator, String) {
-    linky_enedis::install_tls_provider();
-    let sim = Simulator::new(
-        SimConfig {
-            v5_enabled: false,
-            ..SimConfig::default()
-        },
-        Arc::new(linky_stack::test_clock()),
-    );
-    let running = sim.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let token = reqwest::get(format!(
-        "{}/_sim/conso-api/token?prm=12345678901234",
-        running.url()
-    ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
-    (sim, running, token)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_interactive_init_writes_a_file_that_works() {
     let (_sim, running, token) = conso_sim().await;
-    let double = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
-        trust_loopback: true,
-        ..Default::default()
-    })
-    .unwrap();
+    let double = common::domoticz();
     let domoticz = double.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let dir = Dir::new("linky-init").unwrap();
     let out = linky(dir.path())

@@ -2,38 +2,24 @@
 //! plugin, `linky init --from-domoticzlinky` takes its settings, a sync writes linky's devices,
 //! then the plugin is disabled. Against the Domoticz test double and the Conso API of enedis-sim.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
+mod common;
 
-use enedis_sim::{SimConfig, Simulator};
+use std::path::Path;
+use std::process::Command;
+
+use common::{clean, conso_sim, text};
 
 type Dir = linky_stack::TempDir;
 
-const PDL: &str = "12345678901234";
+const PDL: &str = common::CONSO_METER;
 
 fn linky(dir: &Path, domoticz: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_linky"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("LINKY_") || k.starts_with("XDG_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("LINKY_TEST_NOW", linky_stack::test_now());
+    let mut c = clean(env!("CARGO_BIN_EXE_linky"), dir);
     c.env("LINKY_DOMOTICZ_URL", domoticz);
-    c.env("HOME", dir);
     c.args(["--lang", "en"]);
     // The settings file goes to its default place under this HOME.
     c.arg("--data-dir").arg(dir.join("data"));
     c
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
 }
 
 async fn run(dir: &Path, domoticz: &str, args: &[&str]) -> String {
@@ -48,27 +34,8 @@ async fn run(dir: &Path, domoticz: &str, args: &[&str]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_the_plugin_to_linky() {
-    linky_enedis::install_tls_provider();
-    let sim = Simulator::new(
-        SimConfig {
-            v5_enabled: false,
-            ..SimConfig::default()
-        },
-        Arc::new(linky_stack::test_clock()),
-    );
-    let enedis = sim.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let token = reqwest::get(format!("{}/_sim/conso-api/token?prm={PDL}", enedis.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let double = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
-        trust_loopback: true,
-        fixed_now: Some("2026-11-28 12:00:00".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let (_sim, enedis, token) = conso_sim().await;
+    let double = common::domoticz();
     let plugin = double.add_plugin_hardware_with(
         "Linky",
         "linky",
@@ -122,16 +89,7 @@ async fn from_the_plugin_to_linky() {
     assert!(written.contains("hours_days = 3"), "{written}");
     assert!(written.contains("secondary = \"mean_cweek\""), "{written}");
 
-    let sync = [
-        "sync",
-        "--history-days",
-        "8",
-        "--daily-days",
-        "10",
-        "--max-power-days",
-        "10",
-    ];
-    run(d, &url, &sync).await;
+    run(d, &url, common::SHORT_SYNC).await;
     let said = run(d, &url, &["domoticz", "migrate"]).await;
     assert!(said.contains("now disable the plugin"), "{said}");
 

@@ -10,12 +10,13 @@
 //! binary here would double the suite's time); this test puts the binary it was built with on
 //! `PATH` instead.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
-use enedis_sim::{SimConfig, Simulator};
+use common::{conso_sim, text};
 
 type Dir = linky_stack::TempDir;
 
@@ -48,26 +49,11 @@ fn with_token(line: &str, token: &str) -> String {
     }
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// A command with none of the caller's linky settings, `linky` on `PATH`, and this home.
 fn clean(program: &str, home: &Path, bin: &Path) -> Command {
-    let mut c = Command::new(program);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("LINKY_") || k.starts_with("XDG_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = common::clean(program, home);
     let path = std::env::var("PATH").unwrap_or_default();
     c.env("PATH", format!("{}:{path}", bin.display()));
-    c.env("HOME", home);
-    c.env("LINKY_TEST_NOW", linky_stack::test_now());
     c
 }
 
@@ -89,30 +75,8 @@ fn both_languages_give_the_same_commands() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quick_start_as_written() {
-    linky_enedis::install_tls_provider();
-    let sim = Simulator::new(
-        SimConfig {
-            v5_enabled: false,
-            ..SimConfig::default()
-        },
-        Arc::new(linky_stack::test_clock()),
-    );
-    let enedis = sim.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let token = reqwest::get(format!(
-        "{}/_sim/conso-api/token?prm=12345678901234",
-        enedis.url()
-    ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
-    let double = domoticz_double::DomoticzDouble::new(domoticz_double::DoubleOptions {
-        trust_loopback: true,
-        fixed_now: Some("2026-11-28 12:00:00".into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let (_sim, enedis, token) = conso_sim().await;
+    let double = common::domoticz();
     let domoticz = double.bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
 
     let home = Dir::new("linky-readme").unwrap();

@@ -2,13 +2,14 @@
 //! gateway (served by enedis-sim) and the original DomoticzLinky proxy (a test double in
 //! linky-stack), both after Enedis's v5 cut-off.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use enedis_sim::{SimConfig, Simulator};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use common::{after_v5, clean, conso_token, text, LoginProcess};
+use enedis_sim::Simulator;
 use linky_stack::original_proxy::{OriginalProxy, PLUGIN_CLIENT_ID};
 
 type Dir = linky_stack::TempDir;
@@ -17,63 +18,18 @@ const CONSUMPTION: &str = "12345678901234";
 const PRODUCTION: &str = "10284856584123";
 
 fn linky(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_linky"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("LINKY_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("LINKY_TEST_NOW", linky_stack::test_now());
+    let mut c = clean(env!("CARGO_BIN_EXE_linky"), dir);
     c.arg("--data-dir").arg(dir);
     c
 }
 
-const SYNC: &[&str] = &[
-    "sync",
-    "--history-days",
-    "8",
-    "--daily-days",
-    "10",
-    "--max-power-days",
-    "10",
-    "--retry-base-ms",
-    "10",
-];
-
-fn after_v5() -> SimConfig {
-    SimConfig {
-        v5_enabled: false,
-        subscribed_services_delay_seconds: 0,
-        quota: enedis_sim::Quota {
-            per_second: 1000,
-            per_hour: 100_000,
-        },
-        ..SimConfig::default()
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+const SYNC: &[&str] = common::SHORT_SYNC;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conso_api_token_then_sync() {
-    linky_enedis::install_tls_provider();
     let sim = Simulator::new(after_v5(), Arc::new(linky_stack::test_clock()));
     let running = sim.bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let token = reqwest::get(format!(
-        "{}/_sim/conso-api/token?prm={CONSUMPTION}",
-        running.url()
-    ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    let token = conso_token(&running, &[CONSUMPTION]).await;
     let dir = Dir::new("linky-conso-api").unwrap();
 
     let out = linky(dir.path())
@@ -133,15 +89,7 @@ async fn conso_api_token_then_sync() {
     assert!(text(&status).contains(CONSUMPTION), "{}", text(&status));
 
     // A token that does not cover the meter is refused by the gateway: the sync says what to do.
-    let other = reqwest::get(format!(
-        "{}/_sim/conso-api/token?prm={PRODUCTION}",
-        running.url()
-    ))
-    .await
-    .unwrap()
-    .text()
-    .await
-    .unwrap();
+    let other = conso_token(&running, &[PRODUCTION]).await;
     let forged = format!(
         "{}.{}",
         token.rsplit_once('.').unwrap().0,
@@ -165,39 +113,13 @@ async fn conso_api_token_then_sync() {
 
 /// `linky login` at the original proxy's stand-in, as a process; the person consents.
 async fn login_at_original(proxy: &OriginalProxy, dir: &Path) -> Output {
-    let mut child = linky(dir)
+    let mut command = linky(dir);
+    command
         .args(["--lang", "en", "login", "--proxy", proxy.url()])
-        .args(["--client-id", PLUGIN_CLIENT_ID])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            text.push_str(&line);
-            text.push('\n');
-            if line.trim().len() == 9 && line.trim().as_bytes()[4] == b'-' {
-                let _ = tx.send(line.trim().to_owned());
-            }
-        }
-        text
-    });
-    let code =
-        tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)).unwrap())
-            .await
-            .unwrap();
-    proxy.consent(&code, 3).await.unwrap();
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    Output {
-        stdout: reader.join().unwrap().into_bytes(),
-        ..output
-    }
+        .args(["--client-id", PLUGIN_CLIENT_ID]);
+    let login = LoginProcess::start(command);
+    proxy.consent(&login.code().await, 3).await.unwrap();
+    login.finish().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -130,11 +130,7 @@ pub async fn login(
         family.consent_expires_at,
         clock.now(),
     )?;
-    // The same day as `linky status` shows: the Paris date of the end.
-    let end = family
-        .consent_expires_at
-        .map(|t| linky_core::paris::local_date(t).to_string())
-        .unwrap_or_else(|| "?".into());
+    let end = paris_day(family.consent_expires_at);
     Ok(format!(
         "{}\n",
         say(
@@ -149,6 +145,12 @@ pub async fn login(
             )
         )
     ))
+}
+
+/// The day a consent ends as `linky status` shows it: its Paris date.
+fn paris_day(end: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    end.map(|t| linky_core::paris::local_date(t).to_string())
+        .unwrap_or_else(|| "?".into())
 }
 
 fn remember_meters(
@@ -199,9 +201,7 @@ pub fn conso_api_login(url: &str, token: &str, paths: &Paths, lang: Option<Lang>
     });
     tokens.save(&paths.tokens())?;
     remember_meters(paths, &meters, end, clock.now())?;
-    let until = end
-        .map(|t| linky_core::paris::local_date(t).to_string())
-        .unwrap_or_else(|| "?".into());
+    let until = paris_day(end);
     Ok(format!(
         "{}\n",
         say(

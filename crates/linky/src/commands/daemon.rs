@@ -15,7 +15,8 @@ use crate::settings::Settings;
 
 /// The daemon's timing from the settings (already validated). Through the Conso API, whose
 /// operator asks for one visit a day between 06:00 and 10:00, the default window becomes
-/// 08:00–10:00: inside the operator's hours, and after Enedis publishes yesterday (08:00).
+/// 08:00–10:00: inside the operator's hours, and after Enedis publishes yesterday (08:00); a
+/// late yesterday is asked again an hour later, not four.
 pub fn daemon_settings(s: &Settings, conso_api: bool) -> DaemonSettings {
     let mut s = s.clone();
     let defaults = crate::settings::DaemonSection::default();
@@ -24,6 +25,10 @@ pub fn daemon_settings(s: &Settings, conso_api: bool) -> DaemonSettings {
         && s.daemon.window_end == defaults.window_end
     {
         s.daemon.window_end = "10:00".into();
+    }
+    if conso_api {
+        // Yesterday late: one more visit within the morning, not in the afternoon.
+        s.daemon.late_retry_hours = s.daemon.late_retry_hours.min(1);
     }
     let t = |text: &str, default: NaiveTime| {
         NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default)
@@ -200,4 +205,25 @@ pub async fn run(
 /// For the status: the planned next sync, if the daemon wrote one.
 pub fn planned(store: &Store) -> Option<String> {
     store.state("daemon.next_sync").ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_conso_api_is_visited_in_its_operators_morning_hours() {
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let defaults = Settings::default();
+        let usual = daemon_settings(&defaults, false);
+        assert_eq!((usual.window_start, usual.window_end), (t(8, 0), t(11, 0)));
+        assert_eq!(usual.late_retry, chrono::Duration::hours(4));
+        let conso = daemon_settings(&defaults, true);
+        assert_eq!((conso.window_start, conso.window_end), (t(8, 0), t(10, 0)));
+        assert_eq!(conso.late_retry, chrono::Duration::hours(1));
+        // A window the person chose is kept.
+        let mut chosen = Settings::default();
+        chosen.daemon.window_end = "09:00".into();
+        assert_eq!(daemon_settings(&chosen, true).window_end, t(9, 0));
+    }
 }

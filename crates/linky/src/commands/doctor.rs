@@ -161,16 +161,18 @@ pub async fn run(
         en: e,
     })?;
     let mut server_time = None;
-    let base = match &settings.direct.api_url {
-        Some(url) => Some(url.clone()),
-        None => match TokenFile::load(&paths.tokens()) {
+    let conso_api = super::sync::conso_api(settings, paths).ok().flatten();
+    let base = match (&settings.direct.api_url, conso_api) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some((url, _))) => Some(url),
+        (None, None) => match TokenFile::load(&paths.tokens()) {
             Ok(t) if !t.families.is_empty() => Some(t.families[0].proxy_url.clone()),
             Ok(_) => {
                 c.problem(
                     ("aucun consentement enregistré", "no consent stored"),
                     (
-                        "lancez `linky login --proxy <adresse>`",
-                        "run `linky login --proxy <address>`",
+                        "lancez `linky init` (ou `linky login --conso-api <jeton>`, `linky login --proxy <adresse>`)",
+                        "run `linky init` (or `linky login --conso-api <token>`, `linky login --proxy <address>`)",
                     ),
                 );
                 None
@@ -192,7 +194,7 @@ pub async fn run(
             }
             Err(e) => c.problem(
                 (&format!("{base} injoignable ({e})"), &format!("{base} unreachable ({e})")),
-                ("vérifiez l'adresse (réglage proxy ou direct.api_url) et la connexion réseau", "check the address (proxy or direct.api_url setting) and the network connection"),
+                ("vérifiez l'adresse (réglage proxy, conso_api.url ou direct.api_url) et la connexion réseau", "check the address (proxy, conso_api.url or direct.api_url setting) and the network connection"),
             ),
         }
     }

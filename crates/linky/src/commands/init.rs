@@ -4,6 +4,7 @@
 //! `linky domoticz migrate` writes its file through the same [`Draft`].
 
 use std::io::{BufRead, Write};
+
 use std::path::{Path, PathBuf};
 
 use linky_core::offpeak::OffPeakSchedule;
@@ -240,26 +241,10 @@ pub fn write_settings(path: &Path, text: &str, force: bool) -> Result<(), Comman
         }
         .into());
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
     if path.exists() {
         std::fs::copy(path, path.with_extension("toml.bak")).map_err(io)?;
     }
-    let tmp = path.with_extension("toml.tmp");
-    {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp).map_err(io)?;
-        file.write_all(text.as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)?;
+    linky_enedis::tokens::write_private(path, text.as_bytes()).map_err(io)?;
     Ok(())
 }
 
