@@ -100,22 +100,32 @@ impl fmt::Display for PeriodKey {
     }
 }
 
-/// Energy split between peak ("heures pleines") and off-peak ("heures creuses").
+/// Energy by tariff: peak ("heures pleines"), off-peak ("heures creuses"), and what cannot be
+/// split (days known only by Enedis's daily total). The one "energy by tariff" type of linky.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TariffSplit {
     /// Energy during peak hours.
     pub peak: Energy,
     /// Energy during off-peak hours.
     pub offpeak: Energy,
+    /// Energy whose hours are unknown (a day known only by its total).
+    pub unsplit: Energy,
 }
 
 impl TariffSplit {
-    /// Peak plus off-peak.
+    /// Everything: peak, off-peak and unsplit.
     pub fn total(&self) -> Energy {
-        self.peak + self.offpeak
+        self.peak + self.offpeak + self.unsplit
     }
 
-    fn add(&mut self, energy: Energy, offpeak: bool) {
+    /// Adds another split.
+    pub fn add(&mut self, other: &TariffSplit) {
+        self.peak += other.peak;
+        self.offpeak += other.offpeak;
+        self.unsplit += other.unsplit;
+    }
+
+    fn count(&mut self, energy: Energy, offpeak: bool) {
         if offpeak {
             self.offpeak += energy;
         } else {
@@ -164,16 +174,15 @@ pub fn aggregate(
             };
             match &mut running {
                 Some((k, split)) if *k == key => {
-                    split.add(Energy::from_power(point.watts.into(), seconds), offpeak)
+                    split.count(Energy::from_power(point.watts.into(), seconds), offpeak)
                 }
                 _ => {
                     if let Some((k, split)) = running.take() {
                         let total = out.entry(k).or_default();
-                        total.peak += split.peak;
-                        total.offpeak += split.offpeak;
+                        total.add(&split);
                     }
                     let mut split = TariffSplit::default();
-                    split.add(Energy::from_power(point.watts.into(), seconds), offpeak);
+                    split.count(Energy::from_power(point.watts.into(), seconds), offpeak);
                     running = Some((key, split));
                 }
             }
@@ -181,9 +190,7 @@ pub fn aggregate(
         }
     }
     if let Some((k, split)) = running {
-        let total = out.entry(k).or_default();
-        total.peak += split.peak;
-        total.offpeak += split.offpeak;
+        out.entry(k).or_default().add(&split);
     }
     out
 }
@@ -199,9 +206,9 @@ pub fn regroup(
         let PeriodKey::Hour(start) = key else {
             continue;
         };
-        let total = out.entry(PeriodKey::of_hour(period, *start)).or_default();
-        total.peak += split.peak;
-        total.offpeak += split.offpeak;
+        out.entry(PeriodKey::of_hour(period, *start))
+            .or_default()
+            .add(split);
     }
     out
 }

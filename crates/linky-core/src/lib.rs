@@ -10,6 +10,9 @@
 //!   the daylight-saving days (23 and 25 hours).
 //! - [`LoadCurve`]: average-power points at their native step, stored as UTC instants.
 //! - [`aggregate`]: energy per local hour, day, ISO week, month and year, split peak / off-peak.
+//! - [`history`]: a meter's energy history (hours and days split by tariff, days known only by
+//!   their total, peaks): the one model the Domoticz push, the dashboard and the exports read.
+//! - [`periods`]: the original's dashboard periods (yesterday, weeks, months, year) and bounds.
 //! - [`offpeak`]: the off-peak ("heures creuses") schedule language and its evaluation.
 //! - [`holidays`]: French public holidays (Métropole, optionally Alsace-Moselle).
 //! - [`Lang`] and [`Localized`]: every user-facing error speaks French and English.
@@ -18,11 +21,13 @@ pub mod aggregate;
 mod clock;
 pub mod consent;
 mod energy;
+pub mod history;
 pub mod holidays;
 mod lang;
 mod load_curve;
 pub mod offpeak;
 pub mod paris;
+pub mod periods;
 mod readings;
 mod usage_point;
 

@@ -2,19 +2,19 @@
 //! device, compute the rows, send only the new or changed ones, record each accepted batch,
 //! then read back through the graph API because Domoticz answers OK even when it drops a row.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
-use linky_core::aggregate::{aggregate, Period};
+use linky_core::history::MeterHistory;
 use linky_core::holidays::HolidayZone;
-use linky_core::offpeak::{Classifier, OffPeakSchedule};
-use linky_core::{paris, Direction, Energy, MaxPower, UsagePoint};
+use linky_core::offpeak::OffPeakSchedule;
+use linky_core::{paris, UsagePoint};
 use linky_store::{Store, StoreError};
 
 use crate::client::{Device, Domoticz, DomoticzError};
 use crate::dashboard::{dashboard_value, DashboardError, DashboardPeriod};
-use crate::rows::{day_splits, merge_hours, rows_of, DaySource, MeterIndex, MeterSplit};
+use crate::rows::{rows_of, DaySource, MeterIndex};
 
 /// What a push may do.
 #[derive(Debug, Clone)]
@@ -225,114 +225,14 @@ pub async fn locate_device(
     Ok((idx, origin))
 }
 
-fn first_day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default()
-}
-
-/// What one Domoticz device shows: one meter's stored data, or a consumption meter's merged
-/// with a production meter's.
-#[derive(Debug, Clone)]
-pub struct DeviceData {
-    /// The PDL, or `<consumption PDL> / <production PDL>`.
-    pub key: String,
-    /// Energy per hour, split by direction and tariff.
-    pub hours: BTreeMap<DateTime<Utc>, MeterSplit>,
-    /// Enedis's daily consumption.
-    pub daily_usage: BTreeMap<NaiveDate, Energy>,
-    /// Enedis's daily production.
-    pub daily_return: BTreeMap<NaiveDate, Energy>,
-    /// Daily peaks (consumption).
-    pub peaks: Vec<MaxPower>,
-}
-
-impl DeviceData {
-    /// The meter index its rows and card are read from.
-    pub fn index(&self) -> MeterIndex {
-        let splits = day_splits(&self.hours, &self.daily_usage, &self.daily_return);
-        MeterIndex::new(&self.hours, &splits)
-    }
-
-    /// Whether any consumption is known.
-    pub fn has_usage(&self) -> bool {
-        !self.daily_usage.is_empty()
-            || self
-                .hours
-                .values()
-                .any(|h| h.usage.total() > Energy::default())
-    }
-
-    /// Whether any production is known.
-    pub fn has_return(&self) -> bool {
-        !self.daily_return.is_empty()
-            || self
-                .hours
-                .values()
-                .any(|h| h.ret.total() > Energy::default())
-    }
-}
-
-/// Reads a meter's data from the store, up to yesterday.
-pub fn meter_data(
-    store: &Store,
-    pdl: &UsagePoint,
-    schedule: &OffPeakSchedule,
-    settings: &PushSettings,
-    today: NaiveDate,
-) -> Result<DeviceData, StoreError> {
-    let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
-    let mut by_direction = Vec::new();
-    for direction in [Direction::Consumption, Direction::Production] {
-        let curve = store.curve(pdl, direction, from, to)?;
-        let classifier = Classifier::new(schedule, Some(pdl), direction, settings.holiday_zone);
-        by_direction.push(aggregate(curve.points(), Period::Hour, |p| {
-            classifier.is_offpeak(p)
-        }));
-    }
-    let yesterday = today - Duration::days(1);
-    let daily = |direction| -> Result<BTreeMap<NaiveDate, Energy>, StoreError> {
-        Ok(store
-            .daily(pdl, direction, first_day(), yesterday)?
-            .into_iter()
-            .map(|e| (e.date, e.energy))
-            .collect())
-    };
-    Ok(DeviceData {
-        key: pdl.as_str().to_owned(),
-        hours: merge_hours(&by_direction[0], &by_direction[1]),
-        daily_usage: daily(Direction::Consumption)?,
-        daily_return: daily(Direction::Production)?,
-        peaks: store.max_power(pdl, first_day(), yesterday)?,
-    })
-}
-
-/// One device for a consumption-only meter and a production-only meter of one household, as
-/// the original's `Linky <C> / <P>`. Every hour and day of either goes in, days with only
-/// production included (the original lost them: its bug P4).
-pub fn merged(consumption: &DeviceData, production: &DeviceData) -> DeviceData {
-    let mut hours = BTreeMap::<DateTime<Utc>, MeterSplit>::new();
-    for (at, h) in &consumption.hours {
-        hours.entry(*at).or_default().usage = h.usage;
-    }
-    for (at, h) in &production.hours {
-        hours.entry(*at).or_default().ret = h.ret;
-    }
-    DeviceData {
-        key: format!("{} / {}", consumption.key, production.key),
-        hours,
-        daily_usage: consumption.daily_usage.clone(),
-        daily_return: production.daily_return.clone(),
-        peaks: consumption.peaks.clone(),
-    }
-}
-
 /// The merged devices to write: every consumption-only meter with every production-only one
 /// (indexes into `meters`).
-pub fn merged_pairs(meters: &[DeviceData]) -> Vec<(usize, usize)> {
+pub fn merged_pairs(meters: &[MeterHistory]) -> Vec<(usize, usize)> {
     let only = |usage: bool| -> Vec<usize> {
         meters
             .iter()
             .enumerate()
-            .filter(|(_, m)| m.has_usage() == usage && m.has_return() != usage)
+            .filter(|(_, m)| m.has_consumption() == usage && m.has_production() != usage)
             .map(|(i, _)| i)
             .collect()
     };
@@ -352,7 +252,7 @@ pub async fn push_meter(
     settings: &PushSettings,
     now: DateTime<Utc>,
 ) -> Result<MeterPush, PushError> {
-    let data = meter_data(store, pdl, schedule, settings, paris::local_date(now))?;
+    let data = store.meter_history(pdl, schedule, settings.holiday_zone, paris::local_date(now))?;
     push_device(d, store, &data, settings, now).await
 }
 
@@ -377,7 +277,7 @@ pub fn short_log_since(now: DateTime<Utc>, hours_days: i64, server_days: i64) ->
 pub async fn push_device(
     d: &Domoticz,
     store: &mut Store,
-    data: &DeviceData,
+    data: &MeterHistory,
     settings: &PushSettings,
     now: DateTime<Utc>,
 ) -> Result<MeterPush, PushError> {
@@ -411,8 +311,8 @@ pub async fn push_device(
         );
         store.set_state("domoticz.short_log_warned", &server_days.to_string())?;
     }
-    let splits = day_splits(&data.hours, &data.daily_usage, &data.daily_return);
-    let index = data.index();
+    let splits = data.days();
+    let index = MeterIndex::new(&data.hours, &splits);
     let day_list: Vec<_> = rows_of(&splits)
         .into_iter()
         .filter(|(r, _)| r.date < today)
@@ -574,12 +474,17 @@ async fn same_server_elsewhere(d: &Domoticz, store: &Store) -> Result<bool, Push
 /// Computes and sends the dashboard value; a period without data keeps the old value (logged).
 async fn send_dashboard(
     d: &Domoticz,
-    data: &DeviceData,
+    data: &MeterHistory,
     idx: i64,
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<(Result<String, DashboardError>, usize), PushError> {
-    match dashboard_value(data.index().total(), &data.peaks, settings.dashboard, today) {
+    match dashboard_value(
+        MeterIndex::of(data).total(),
+        &data.peaks,
+        settings.dashboard,
+        today,
+    ) {
         Ok(parts) => {
             let value = parts.map(|p| p.to_string()).join(";");
             d.update(idx, &value).await?;
@@ -597,7 +502,7 @@ async fn send_dashboard(
 pub async fn refresh_dashboard(
     d: &Domoticz,
     store: &Store,
-    data: &DeviceData,
+    data: &MeterHistory,
     settings: &PushSettings,
     today: NaiveDate,
 ) -> Result<Option<Result<String, DashboardError>>, PushError> {

@@ -21,18 +21,13 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use linky_core::aggregate::{PeriodKey, TariffSplit};
+pub use linky_core::history::DaySource;
+use linky_core::history::{DayEnergy, MeterEnergy, MeterHistory};
 use linky_core::{paris, Energy};
 
-/// Energy of one hour or one day, split by tariff and direction.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MeterSplit {
-    /// Consumption ("usage").
-    pub usage: TariffSplit,
-    /// Production ("return").
-    pub ret: TariffSplit,
-}
-
 /// The four P1 counters in Wh: usage T1 (peak), usage T2 (off-peak), return T1, return T2.
+/// Energy that cannot be split (a day known only by Enedis's total) goes to tariff 1: Domoticz
+/// has no place for it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct P1Counters {
     /// Usage, tariff 1 (peak).
@@ -107,19 +102,16 @@ impl DayRow {
 #[derive(Debug, Clone, Default)]
 pub struct MeterIndex {
     /// Increments by the instant they end at, in order.
-    steps: Vec<(DateTime<Utc>, MeterSplit, bool)>,
+    steps: Vec<(DateTime<Utc>, MeterEnergy, bool)>,
 }
 
 impl MeterIndex {
-    /// The index over `hours` and the days of [`day_splits`] (only their whole days count
-    /// beyond the hours).
-    pub fn new(
-        hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
-        days: &[(NaiveDate, MeterSplit, DaySource)],
-    ) -> MeterIndex {
+    /// The index over `hours` and `days` ([`MeterHistory::days`]; only the days known by their
+    /// total count beyond the hours).
+    pub fn new(hours: &BTreeMap<DateTime<Utc>, MeterEnergy>, days: &[DayEnergy]) -> MeterIndex {
         let mut with_hours: std::collections::BTreeSet<NaiveDate> =
             std::collections::BTreeSet::new();
-        let mut steps: Vec<(DateTime<Utc>, MeterSplit, bool)> = hours
+        let mut steps: Vec<(DateTime<Utc>, MeterEnergy, bool)> = hours
             .iter()
             .map(|(start, split)| {
                 with_hours.insert(paris::local_date(*start));
@@ -128,14 +120,17 @@ impl MeterIndex {
             .collect();
         steps.extend(
             days.iter()
-                .filter(|(date, _, source)| {
-                    *source == DaySource::DailyTotal && !with_hours.contains(date)
-                })
-                .map(|(date, split, _)| (paris::day_bounds(*date).1, *split, false)),
+                .filter(|d| d.source == DaySource::DailyTotal && !with_hours.contains(&d.date))
+                .map(|d| (paris::day_bounds(d.date).1, d.energy, false)),
         );
         // Stable: a whole day ending at an instant counts before the hour ending with it.
         steps.sort_by_key(|(end, _, hourly)| (*end, *hourly));
         MeterIndex { steps }
+    }
+
+    /// The index of a meter's whole history.
+    pub fn of(history: &MeterHistory) -> MeterIndex {
+        MeterIndex::new(&history.hours, &history.days())
     }
 
     /// The index after everything: the card's counters.
@@ -205,11 +200,9 @@ impl MeterIndex {
     }
 }
 
-fn add(usage: &mut TariffSplit, ret: &mut TariffSplit, split: &MeterSplit) {
-    usage.peak += split.usage.peak;
-    usage.offpeak += split.usage.offpeak;
-    ret.peak += split.ret.peak;
-    ret.offpeak += split.ret.offpeak;
+fn add(usage: &mut TariffSplit, ret: &mut TariffSplit, energy: &MeterEnergy) {
+    usage.add(&energy.consumption);
+    ret.add(&energy.production);
 }
 
 fn parts(c: &P1Counters) -> String {
@@ -219,32 +212,32 @@ fn parts(c: &P1Counters) -> String {
     )
 }
 
-/// Joules to whole Wh. Cumulative counters are rounded from cumulative joules, so rounding
-/// never drifts over two years of hours.
+/// Joules to whole Wh, what cannot be split in tariff 1. Cumulative counters are rounded from
+/// cumulative joules, so rounding never drifts over two years of hours.
 fn counters(usage: TariffSplit, ret: TariffSplit) -> P1Counters {
     P1Counters {
-        usage_peak: usage.peak.wh_rounded(),
+        usage_peak: (usage.peak + usage.unsplit).wh_rounded(),
         usage_offpeak: usage.offpeak.wh_rounded(),
-        return_peak: ret.peak.wh_rounded(),
+        return_peak: (ret.peak + ret.unsplit).wh_rounded(),
         return_offpeak: ret.offpeak.wh_rounded(),
     }
 }
 
 /// Merges consumption and production hours (from
-/// [`aggregate`](linky_core::aggregate::aggregate) with [`Period::Hour`]) into one map.
+/// [`aggregate`](linky_core::aggregate::aggregate) with `Period::Hour`) into one map.
 pub fn merge_hours(
     usage: &BTreeMap<PeriodKey, TariffSplit>,
     ret: &BTreeMap<PeriodKey, TariffSplit>,
-) -> BTreeMap<DateTime<Utc>, MeterSplit> {
-    let mut out: BTreeMap<DateTime<Utc>, MeterSplit> = BTreeMap::new();
+) -> BTreeMap<DateTime<Utc>, MeterEnergy> {
+    let mut out: BTreeMap<DateTime<Utc>, MeterEnergy> = BTreeMap::new();
     for (key, split) in usage {
         if let PeriodKey::Hour(start) = key {
-            out.entry(*start).or_default().usage = *split;
+            out.entry(*start).or_default().consumption = *split;
         }
     }
     for (key, split) in ret {
         if let PeriodKey::Hour(start) = key {
-            out.entry(*start).or_default().ret = *split;
+            out.entry(*start).or_default().production = *split;
         }
     }
     out
@@ -253,7 +246,7 @@ pub fn merge_hours(
 /// Short-log rows for the hours ending at or after `since`, counters from the first hour of
 /// `hours` ([`MeterIndex::hour_rows`] without days known only by their total).
 pub fn hour_rows(
-    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    hours: &BTreeMap<DateTime<Utc>, MeterEnergy>,
     since: DateTime<Utc>,
     zone: Tz,
 ) -> Vec<HourRow> {
@@ -266,83 +259,31 @@ fn is_next_hour(earlier: &str, later: &str) -> bool {
     matches!((parse(earlier), parse(later)), (Some(a), Some(b)) if b - a == Duration::hours(1))
 }
 
-/// A day's state for the long log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DaySource {
-    /// Every hour of the day has load-curve data: split by tariff.
-    Curve,
-    /// Only Enedis's daily total is known: it goes to tariff 1 (no split is possible).
-    DailyTotal,
-}
-
-/// Each day's energy: a day whose every hour has load-curve data gets its split
-/// ([`DaySource::Curve`]); a day without a complete curve but with Enedis's daily totals
-/// (`daily_usage`, `daily_return`) gets them whole in tariff 1 ([`DaySource::DailyTotal`]); other
-/// days are left out (a partial day would show as a false low). In joules, so sums stay exact.
-pub fn day_splits(
-    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
-    daily_usage: &BTreeMap<NaiveDate, Energy>,
-    daily_return: &BTreeMap<NaiveDate, Energy>,
-) -> Vec<(NaiveDate, MeterSplit, DaySource)> {
-    let mut by_day: BTreeMap<NaiveDate, (MeterSplit, i64)> = BTreeMap::new();
-    for (start, split) in hours {
-        let entry = by_day.entry(paris::local_date(*start)).or_default();
-        entry.0.usage.peak += split.usage.peak;
-        entry.0.usage.offpeak += split.usage.offpeak;
-        entry.0.ret.peak += split.ret.peak;
-        entry.0.ret.offpeak += split.ret.offpeak;
-        entry.1 += 1;
-    }
-    let mut days: Vec<NaiveDate> = by_day
-        .keys()
-        .chain(daily_usage.keys())
-        .chain(daily_return.keys())
-        .copied()
-        .collect();
-    days.sort_unstable();
-    days.dedup();
-    days.into_iter()
-        .filter_map(|date| match by_day.get(&date) {
-            Some((split, n)) if *n == paris::day_hours(date) => {
-                Some((date, *split, DaySource::Curve))
-            }
-            _ if daily_usage.contains_key(&date) || daily_return.contains_key(&date) => {
-                let whole = |e: Option<&Energy>| TariffSplit {
-                    peak: e.copied().unwrap_or_default(),
-                    offpeak: Energy::default(),
-                };
-                let split = MeterSplit {
-                    usage: whole(daily_usage.get(&date)),
-                    ret: whole(daily_return.get(&date)),
-                };
-                Some((date, split, DaySource::DailyTotal))
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-/// Long-log rows: [`day_splits`] in whole Wh.
+/// Long-log rows of the days of these hours and daily totals, in whole Wh.
 pub fn day_rows(
-    hours: &BTreeMap<DateTime<Utc>, MeterSplit>,
+    hours: &BTreeMap<DateTime<Utc>, MeterEnergy>,
     daily_usage: &BTreeMap<NaiveDate, Energy>,
     daily_return: &BTreeMap<NaiveDate, Energy>,
 ) -> Vec<(DayRow, DaySource)> {
-    rows_of(&day_splits(hours, daily_usage, daily_return))
+    let history = MeterHistory {
+        hours: hours.clone(),
+        daily_consumption: daily_usage.clone(),
+        daily_production: daily_return.clone(),
+        ..MeterHistory::default()
+    };
+    rows_of(&history.days())
 }
 
 /// Long-log rows of days already split.
-pub fn rows_of(splits: &[(NaiveDate, MeterSplit, DaySource)]) -> Vec<(DayRow, DaySource)> {
-    splits
-        .iter()
-        .map(|(date, split, source)| {
-            let totals = counters(split.usage, split.ret);
+pub fn rows_of(days: &[DayEnergy]) -> Vec<(DayRow, DaySource)> {
+    days.iter()
+        .map(|d| {
             (
                 DayRow {
-                    date: *date,
-                    totals,
+                    date: d.date,
+                    totals: counters(d.energy.consumption, d.energy.production),
                 },
-                *source,
+                d.source,
             )
         })
         .collect()

@@ -35,7 +35,7 @@ fn curve() -> Vec<LoadCurvePoint> {
 }
 
 /// The golden curve's hours with the original's `22h-6h` off-peak hours.
-fn golden_hours() -> BTreeMap<chrono::DateTime<chrono::Utc>, linky_domoticz::rows::MeterSplit> {
+fn golden_hours() -> BTreeMap<chrono::DateTime<chrono::Utc>, linky_core::history::MeterEnergy> {
     let schedule = OffPeakSchedule::parse("22h-6h").unwrap();
     let classifier = Classifier::new(
         &schedule,

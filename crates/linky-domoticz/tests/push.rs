@@ -466,7 +466,8 @@ async fn each_authentication_mode_and_version_path() {
 /// with the days that only have production (the original lost them).
 #[tokio::test]
 async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
-    use linky_domoticz::push::{merged, merged_pairs, meter_data, push_device};
+    use linky_core::history::MeterHistory;
+    use linky_domoticz::push::{merged_pairs, push_device};
     let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let producer: UsagePoint = "10284856584123".parse().unwrap();
@@ -499,11 +500,18 @@ async fn a_consumption_meter_and_a_production_meter_share_a_merged_device() {
     let today = day("2026-11-27");
     let consumer: UsagePoint = PDL.parse().unwrap();
     let list = vec![
-        meter_data(&s, &consumer, &schedule(), &settings, today).unwrap(),
-        meter_data(&s, &producer, &OffPeakSchedule::default(), &settings, today).unwrap(),
+        s.meter_history(&consumer, &schedule(), settings.holiday_zone, today)
+            .unwrap(),
+        s.meter_history(
+            &producer,
+            &OffPeakSchedule::default(),
+            settings.holiday_zone,
+            today,
+        )
+        .unwrap(),
     ];
     assert_eq!(merged_pairs(&list), [(0, 1)]);
-    let both = merged(&list[0], &list[1]);
+    let both = MeterHistory::merged(&list[0], &list[1]);
     let r = push_device(&d, &mut s, &both, &settings, now())
         .await
         .unwrap();
@@ -580,13 +588,15 @@ async fn day_rows_with_end_of_day_indexes() {
 /// The daemon's hourly refresh puts the dashboard value back (dated pushes never refresh it).
 #[tokio::test]
 async fn the_dashboard_refresh_sends_the_value_again() {
-    use linky_domoticz::push::{meter_data, refresh_dashboard};
+    use linky_domoticz::push::refresh_dashboard;
     let (dz, _running, d) = trusted_client().await;
     let mut s = store();
     let pdl: UsagePoint = PDL.parse().unwrap();
     let settings = PushSettings::default();
     let today = day("2026-11-27");
-    let data = meter_data(&s, &pdl, &schedule(), &settings, today).unwrap();
+    let data = s
+        .meter_history(&pdl, &schedule(), settings.holiday_zone, today)
+        .unwrap();
     assert_eq!(
         refresh_dashboard(&d, &s, &data, &settings, today)
             .await
@@ -743,14 +753,14 @@ async fn a_reused_idx_is_never_written_into() {
         )
         .unwrap()
     });
-    let data = linky_domoticz::push::meter_data(
-        &s,
-        &PDL.parse().unwrap(),
-        &schedule(),
-        &settings,
-        day("2026-11-27"),
-    )
-    .unwrap();
+    let data = s
+        .meter_history(
+            &PDL.parse().unwrap(),
+            &schedule(),
+            settings.holiday_zone,
+            day("2026-11-27"),
+        )
+        .unwrap();
     let refused =
         linky_domoticz::push::refresh_dashboard(&d, &s, &data, &settings, day("2026-11-27")).await;
     assert!(

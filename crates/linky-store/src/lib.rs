@@ -15,6 +15,7 @@ use linky_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
+mod history;
 mod points;
 
 const MIGRATIONS: &[&str] = &[

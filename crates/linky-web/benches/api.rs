@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use linky_core::history::SplitRules;
 use linky_core::{
     paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
 };
 use linky_store::{ContractFacts, DayOutcome, Kind, Store, WindowData};
-use linky_web::data::{calendar_series, Tariffs};
+use linky_web::data::calendar_series;
 use linky_web::view::{calendar, energy_rows, period_totals};
 use linky_web::{Access, WebConfig};
 
@@ -104,13 +105,13 @@ fn main() {
 
     let store = Store::open(&path).expect("store");
     let meter = store.meters().expect("meters").remove(0);
-    let tariffs = Tariffs::default();
-    let data = tariffs.meter(&store, &meter, today).expect("data");
+    let rules = SplitRules::default();
+    let data = store.history_of(&meter, &rules, today).expect("data");
     let first = today - chrono::Duration::days(DAYS);
     println!("pure steps (median of 20):");
     println!(
         "  read and split two years     {:>8.2} ms",
-        time(20, || tariffs.meter(&store, &meter, today)).as_secs_f64() * 1e3
+        time(20, || store.history_of(&meter, &rules, today)).as_secs_f64() * 1e3
     );
     println!(
         "  7 days of hours              {:>8.2} ms",
@@ -161,7 +162,7 @@ fn main() {
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let config = WebConfig {
             store: path.clone(),
-            tariffs: Tariffs::default(),
+            rules: SplitRules::default(),
             access: Access::default(),
             domoticz_configured: false,
             lang: Lang::En,

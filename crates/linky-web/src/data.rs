@@ -3,57 +3,20 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use linky_core::holidays::HolidayZone;
-use linky_core::offpeak::OffPeakSchedule;
+use linky_core::aggregate::TariffSplit;
+use linky_core::history::SplitRules;
 use linky_core::{paris, Direction, UsagePoint};
-use linky_domoticz::push::{meter_data, DeviceData, PushSettings};
 use linky_store::{Kind, MeterRecord, Store, StoreError};
 use serde::Serialize;
 
 use crate::metrics::MetricsInput;
-use crate::view::{energy_rows, SeriesLedger, Step, Tally};
+use crate::view::{energy_rows, SeriesLedger, Step};
 
 /// A consent ending within this many days is flagged (the daemon warns at 30 and 7).
 pub const CONSENT_WARNING_DAYS: i64 = 30;
 
 /// The store state key holding the last Domoticz push (JSON written by the client).
 pub const DOMOTICZ_LAST_PUSH: &str = "domoticz.last_push";
-
-/// The schedule for a meter: the user's, else the contract's, else none.
-pub fn schedule_for(user: Option<&OffPeakSchedule>, contract: Option<&str>) -> OffPeakSchedule {
-    user.cloned()
-        .or_else(|| contract.and_then(|c| OffPeakSchedule::from_enedis_contract(c).ok()))
-        .unwrap_or_default()
-}
-
-/// How stored points become energy: the off-peak rules and the holiday calendar.
-#[derive(Debug, Clone, Default)]
-pub struct Tariffs {
-    /// The user's schedule; `None` uses each meter's contract.
-    pub user_schedule: Option<OffPeakSchedule>,
-    /// Which public holidays count.
-    pub holiday_zone: HolidayZone,
-}
-
-impl Tariffs {
-    /// A meter's whole stored history up to yesterday, split by tariff.
-    pub fn meter(
-        &self,
-        store: &Store,
-        meter: &MeterRecord,
-        today: NaiveDate,
-    ) -> Result<DeviceData, StoreError> {
-        let schedule = schedule_for(
-            self.user_schedule.as_ref(),
-            meter.contract_offpeak.as_deref(),
-        );
-        let settings = PushSettings {
-            holiday_zone: self.holiday_zone,
-            ..PushSettings::default()
-        };
-        meter_data(store, &meter.pdl, &schedule, &settings, today)
-    }
-}
 
 /// The stored meter with this PDL, if any.
 pub fn find_meter(store: &Store, pdl: &str) -> Result<Option<MeterRecord>, StoreError> {
@@ -248,7 +211,7 @@ pub fn status(
 /// What `/metrics` reports, read from the store.
 pub fn metrics_input(
     store: &Store,
-    tariffs: &Tariffs,
+    rules: &SplitRules,
     now: DateTime<Utc>,
 ) -> Result<MetricsInput, StoreError> {
     let today = paris::local_date(now);
@@ -258,12 +221,12 @@ pub fn metrics_input(
         ..MetricsInput::default()
     };
     for meter in store.meters()? {
-        let data = tariffs.meter(store, &meter, today)?;
-        let mut sums = (Tally::default(), Tally::default());
+        let data = store.history_of(&meter, rules, today)?;
+        let mut sums = (TariffSplit::default(), TariffSplit::default());
         let first = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today);
         for row in energy_rows(&data, Step::Year, first, today) {
-            sums.0.add(row.consumption);
-            sums.1.add(row.production);
+            sums.0.add(&row.consumption);
+            sums.1.add(&row.production);
         }
         input.energy.insert(meter.pdl.as_str().to_owned(), sums);
         if let Some(ends) = meter.consent_ends_at {

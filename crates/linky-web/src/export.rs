@@ -5,7 +5,9 @@
 use linky_core::Energy;
 use serde::Serialize;
 
-use crate::view::{EnergyRow, Step, Tally};
+use linky_core::aggregate::TariffSplit;
+
+use crate::view::{EnergyRow, Step};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +33,7 @@ fn kwh(e: Energy) -> f64 {
     (e.wh()).round() / 1000.0
 }
 
-fn tally_values(t: &Tally) -> [f64; 4] {
+fn tally_values(t: &TariffSplit) -> [f64; 4] {
     [kwh(t.total()), kwh(t.peak), kwh(t.offpeak), kwh(t.unsplit)]
 }
 
@@ -162,12 +164,12 @@ mod tests {
                 .unwrap()
                 .with_ymd_and_hms(2026, 10, 25, 2, 0, 0)
                 .unwrap(),
-            consumption: Tally {
+            consumption: TariffSplit {
                 peak: Energy::from_wh(1234),
                 offpeak: Energy::from_joules(3600 * 500 + 1800),
                 unsplit: Energy::default(),
             },
-            production: Tally::default(),
+            production: TariffSplit::default(),
             max_power_va: Some(6000),
         }
     }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use linky_store::RunTotals;
 
-use crate::view::Tally;
+use linky_core::aggregate::TariffSplit;
 
 /// Everything `/metrics` reports.
 #[derive(Debug, Clone, Default)]
@@ -17,7 +17,7 @@ pub struct MetricsInput {
     /// Every run so far.
     pub runs: RunTotals,
     /// Stored energy per meter: consumption and production.
-    pub energy: BTreeMap<String, (Tally, Tally)>,
+    pub energy: BTreeMap<String, (TariffSplit, TariffSplit)>,
     /// Days of consent left per meter (negative once ended).
     pub consent_days_left: BTreeMap<String, i64>,
     /// Rows pushed to Domoticz per device key.

@@ -13,12 +13,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{Duration, NaiveDate};
+use linky_core::history::SplitRules;
 use linky_core::{paris, Clock, Lang, Localized};
 use linky_store::{MeterRecord, Store, StoreError};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::data::{calendar_series, default_from, find_meter, metrics_input, status, Tariffs};
+use crate::data::{calendar_series, default_from, find_meter, metrics_input, status};
 use crate::view::{calendar, energy_rows, period_totals, Step};
 
 const INDEX: &str = include_str!("../assets/index.html");
@@ -59,7 +60,7 @@ pub struct WebConfig {
     /// The client's store.
     pub store: PathBuf,
     /// Off-peak rules and holidays.
-    pub tariffs: Tariffs,
+    pub rules: SplitRules,
     /// Who may read.
     pub access: Access,
     /// Whether Domoticz is configured (for the status card).
@@ -378,7 +379,7 @@ async fn api_energy(
                 expected_fr: "au plus 366 jours d'heures par requête",
             });
         }
-        let data = c.tariffs.meter(store, m, today)?;
+        let data = store.history_of(m, &c.rules, today)?;
         let rows = energy_rows(&data, step, from, to);
         // The instants the range covers, so a chart can leave room for the hours and days
         // that have no data.
@@ -397,7 +398,7 @@ async fn api_totals(
     Path(pdl): Path<String>,
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, |store, c, m, today| {
-        let data = c.tariffs.meter(store, m, today)?;
+        let data = store.history_of(m, &c.rules, today)?;
         Ok(serde_json::json!({ "periods": period_totals(&data, today) }))
     })
     .await
@@ -442,7 +443,7 @@ async fn metrics(State(config): State<Arc<WebConfig>>) -> Result<Response, WebEr
     let text = with_store(&config, |store, c| {
         Ok(crate::metrics::render(&metrics_input(
             store,
-            &c.tariffs,
+            &c.rules,
             c.clock.now(),
         )?))
     })

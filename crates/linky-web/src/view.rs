@@ -1,17 +1,17 @@
 //! What the dashboard and the exports show, as plain functions over plain data: energy series
 //! by hour, day, month and year, period totals, daily peaks and the completeness calendar.
 //!
-//! Days follow the Domoticz day rows (`linky_domoticz::rows::day_splits`), so the dashboard
-//! shows what was pushed: a day with a complete load curve is split peak / off-peak, a day with
-//! only Enedis's daily total shows that total as "unsplit", other days are absent.
+//! Days are the core model's ([`MeterHistory::days`]), which the Domoticz push reads too, so the
+//! dashboard shows what was pushed: a day with a complete load curve is split peak / off-peak, a
+//! day with only Enedis's daily total shows that total as "unsplit", other days are absent.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use linky_core::aggregate::{Period, PeriodKey, TariffSplit};
+use linky_core::history::MeterHistory;
+use linky_core::periods::DashboardPeriod;
 use linky_core::{paris, Direction, Energy};
-use linky_domoticz::dashboard::{bounds, DashboardPeriod};
-use linky_domoticz::push::DeviceData;
-use linky_domoticz::rows::{day_splits, DaySource, MeterSplit};
 use linky_store::{DayState, Kind, LedgerEntry};
 use serde::Serialize;
 
@@ -43,43 +43,17 @@ impl std::str::FromStr for Step {
     }
 }
 
-/// One direction's energy in a row, in joules.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Peak hours ("heures pleines").
-    pub peak: Energy,
-    /// Off-peak hours ("heures creuses").
-    pub offpeak: Energy,
-    /// Days known only by Enedis's daily total, which cannot be split.
-    pub unsplit: Energy,
-}
-
-impl Tally {
-    /// Everything.
-    pub fn total(&self) -> Energy {
-        self.peak + self.offpeak + self.unsplit
-    }
-
-    /// Adds another tally.
-    pub fn add(&mut self, other: Tally) {
-        self.peak += other.peak;
-        self.offpeak += other.offpeak;
-        self.unsplit += other.unsplit;
-    }
-}
-
-impl Serialize for Tally {
-    /// Wh with three decimals: `{"peak_wh", "offpeak_wh", "unsplit_wh", "total_wh"}`.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let wh = |e: Energy| (e.wh() * 1000.0).round() / 1000.0;
-        let mut st = s.serialize_struct("Tally", 4)?;
-        st.serialize_field("peak_wh", &wh(self.peak))?;
-        st.serialize_field("offpeak_wh", &wh(self.offpeak))?;
-        st.serialize_field("unsplit_wh", &wh(self.unsplit))?;
-        st.serialize_field("total_wh", &wh(self.total()))?;
-        st.end()
-    }
+/// One direction's energy as the JSON API gives it: Wh with three decimals,
+/// `{"peak_wh", "offpeak_wh", "unsplit_wh", "total_wh"}`.
+pub fn split_wh<S: serde::Serializer>(split: &TariffSplit, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let wh = |e: Energy| (e.wh() * 1000.0).round() / 1000.0;
+    let mut st = s.serialize_struct("TariffSplit", 4)?;
+    st.serialize_field("peak_wh", &wh(split.peak))?;
+    st.serialize_field("offpeak_wh", &wh(split.offpeak))?;
+    st.serialize_field("unsplit_wh", &wh(split.unsplit))?;
+    st.serialize_field("total_wh", &wh(split.total()))?;
+    st.end()
 }
 
 /// One row of a series.
@@ -91,26 +65,13 @@ pub struct EnergyRow {
     /// differ.
     pub start: DateTime<FixedOffset>,
     /// Consumption.
-    pub consumption: Tally,
+    #[serde(serialize_with = "split_wh")]
+    pub consumption: TariffSplit,
     /// Production.
-    pub production: Tally,
+    #[serde(serialize_with = "split_wh")]
+    pub production: TariffSplit,
     /// The highest daily peak in the row, VA (day, month and year rows).
     pub max_power_va: Option<u32>,
-}
-
-fn tallies(split: &MeterSplit, source: DaySource) -> (Tally, Tally) {
-    let one = |t: linky_core::aggregate::TariffSplit| match source {
-        DaySource::Curve => Tally {
-            peak: t.peak,
-            offpeak: t.offpeak,
-            unsplit: Energy::default(),
-        },
-        DaySource::DailyTotal => Tally {
-            unsplit: t.total(),
-            ..Tally::default()
-        },
-    };
-    (one(split.usage), one(split.ret))
 }
 
 fn local_start(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -120,7 +81,7 @@ fn local_start(t: DateTime<Utc>) -> DateTime<FixedOffset> {
 /// The rows of `data` from `from` to `to` (Paris days, inclusive) at `step`. Rows without data
 /// are absent, never zero.
 pub fn energy_rows(
-    data: &DeviceData,
+    data: &MeterHistory,
     step: Step,
     from: NaiveDate,
     to: NaiveDate,
@@ -131,48 +92,44 @@ pub fn energy_rows(
             .hours
             .iter()
             .filter(|(start, _)| in_range(paris::local_date(**start)))
-            .map(|(start, split)| {
-                let (consumption, production) = tallies(split, DaySource::Curve);
-                EnergyRow {
-                    label: linky_core::aggregate::PeriodKey::Hour(*start).to_string(),
-                    start: local_start(*start),
-                    consumption,
-                    production,
-                    max_power_va: None,
-                }
+            .map(|(start, energy)| EnergyRow {
+                label: PeriodKey::Hour(*start).to_string(),
+                start: local_start(*start),
+                consumption: energy.consumption,
+                production: energy.production,
+                max_power_va: None,
             })
             .collect();
     }
+    let period = match step {
+        Step::Month => Period::Month,
+        Step::Year => Period::Year,
+        _ => Period::Day,
+    };
     let peaks: BTreeMap<NaiveDate, u32> = data
         .peaks
         .iter()
         .map(|p| (p.date, p.volt_amperes))
         .collect();
-    let mut rows: BTreeMap<NaiveDate, EnergyRow> = BTreeMap::new();
-    let days = day_splits(&data.hours, &data.daily_usage, &data.daily_return);
-    for (date, split, source) in days.iter().filter(|(d, _, _)| in_range(*d)) {
-        let (first, label) = match step {
-            Step::Month => (
-                date.with_day(1).unwrap_or(*date),
-                date.format("%Y-%m").to_string(),
-            ),
-            Step::Year => (
-                NaiveDate::from_ymd_opt(date.year(), 1, 1).unwrap_or(*date),
-                date.year().to_string(),
-            ),
-            _ => (*date, date.to_string()),
-        };
-        let (c, p) = tallies(split, *source);
-        let row = rows.entry(first).or_insert_with(|| EnergyRow {
-            label,
+    let mut rows: BTreeMap<PeriodKey, EnergyRow> = BTreeMap::new();
+    for day in data.days().iter().filter(|d| in_range(d.date)) {
+        let key = PeriodKey::of_date(period, day.date);
+        let first = match key {
+            PeriodKey::Month { year, month } => NaiveDate::from_ymd_opt(year, month, 1),
+            PeriodKey::Year(year) => NaiveDate::from_ymd_opt(year, 1, 1),
+            _ => None,
+        }
+        .unwrap_or(day.date);
+        let row = rows.entry(key).or_insert_with(|| EnergyRow {
+            label: key.to_string(),
             start: local_start(paris::day_start(first)),
-            consumption: Tally::default(),
-            production: Tally::default(),
+            consumption: TariffSplit::default(),
+            production: TariffSplit::default(),
             max_power_va: None,
         });
-        row.consumption.add(c);
-        row.production.add(p);
-        if let Some(va) = peaks.get(date) {
+        row.consumption.add(&day.energy.consumption);
+        row.production.add(&day.energy.production);
+        if let Some(va) = peaks.get(&day.date) {
             row.max_power_va = Some(row.max_power_va.map_or(*va, |m| m.max(*va)));
         }
     }
@@ -189,9 +146,11 @@ pub struct PeriodTotal {
     /// Last day (yesterday for the current periods).
     pub to: NaiveDate,
     /// Consumption.
-    pub consumption: Tally,
+    #[serde(serialize_with = "split_wh")]
+    pub consumption: TariffSplit,
     /// Production.
-    pub production: Tally,
+    #[serde(serialize_with = "split_wh")]
+    pub production: TariffSplit,
     /// The highest daily peak, VA.
     pub max_power_va: Option<u32>,
 }
@@ -199,48 +158,33 @@ pub struct PeriodTotal {
 /// The six periods of the original's dashboard options (yesterday, current and last week,
 /// current and last month, year), "current" meaning the one that holds yesterday, as the
 /// Domoticz dashboard value counts them.
-pub fn period_totals(data: &DeviceData, today: NaiveDate) -> Vec<PeriodTotal> {
-    let yesterday = today - Duration::days(1);
-    let periods = [
-        DashboardPeriod::Day,
-        DashboardPeriod::CurrentWeek,
-        DashboardPeriod::LastWeek,
-        DashboardPeriod::CurrentMonth,
-        DashboardPeriod::LastMonth,
-        DashboardPeriod::Year,
-    ];
-    let span = |period| {
-        let (start, end) = bounds(period, today);
-        (
-            start.date(),
-            end.map_or(yesterday, |e| e.date() - Duration::days(1)),
-        )
-    };
+pub fn period_totals(data: &MeterHistory, today: NaiveDate) -> Vec<PeriodTotal> {
+    let yesterday = today - chrono::Duration::days(1);
     // The days are made once; each period sums its own.
-    let earliest = periods
+    let earliest = DashboardPeriod::ALL
         .iter()
-        .map(|p| span(*p).0)
+        .map(|p| p.days(today).0)
         .min()
         .unwrap_or(yesterday);
     let days = energy_rows(data, Step::Day, earliest, yesterday);
-    periods
+    DashboardPeriod::ALL
         .into_iter()
         .map(|period| {
-            let (from, to) = span(period);
+            let (from, to) = period.days(today);
             let mut total = PeriodTotal {
                 period: period.name(),
                 from,
                 to,
-                consumption: Tally::default(),
-                production: Tally::default(),
+                consumption: TariffSplit::default(),
+                production: TariffSplit::default(),
                 max_power_va: None,
             };
             for row in days
                 .iter()
                 .filter(|r| (from..=to).contains(&r.start.date_naive()))
             {
-                total.consumption.add(row.consumption);
-                total.production.add(row.production);
+                total.consumption.add(&row.consumption);
+                total.production.add(&row.production);
                 total.max_power_va = total.max_power_va.max(row.max_power_va);
             }
             total
@@ -383,26 +327,27 @@ pub fn cell_state(states: &[Option<DayState>]) -> CellState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use linky_core::aggregate::TariffSplit;
+    use linky_core::history::MeterEnergy;
     use linky_core::MaxPower;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }
 
-    fn split(peak: i64, offpeak: i64) -> MeterSplit {
-        MeterSplit {
-            usage: TariffSplit {
+    fn split(peak: i64, offpeak: i64) -> MeterEnergy {
+        MeterEnergy {
+            consumption: TariffSplit {
                 peak: Energy::from_wh(peak),
                 offpeak: Energy::from_wh(offpeak),
+                ..TariffSplit::default()
             },
-            ret: TariffSplit::default(),
+            production: TariffSplit::default(),
         }
     }
 
     /// Two complete days (one of them the 25-hour autumn day), a day with only Enedis's total
     /// and a partial day with nothing else.
-    fn data() -> DeviceData {
+    fn data() -> MeterHistory {
         let mut hours = BTreeMap::new();
         for day in ["2026-10-24", "2026-10-25"] {
             for (i, h) in paris::hour_starts(d(day)).into_iter().enumerate() {
@@ -420,11 +365,11 @@ mod tests {
         for h in paris::hour_starts(d("2026-10-27")).into_iter().take(5) {
             hours.insert(h, split(50, 0));
         }
-        DeviceData {
+        MeterHistory {
             key: "x".into(),
             hours,
-            daily_usage: BTreeMap::from([(d("2026-10-26"), Energy::from_wh(7000))]),
-            daily_return: BTreeMap::new(),
+            daily_consumption: BTreeMap::from([(d("2026-10-26"), Energy::from_wh(7000))]),
+            daily_production: BTreeMap::new(),
             peaks: vec![MaxPower {
                 date: d("2026-10-25"),
                 at: d("2026-10-25").and_hms_opt(19, 0, 0).unwrap(),

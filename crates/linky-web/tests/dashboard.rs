@@ -11,12 +11,12 @@ use std::time::Duration;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use headless_chromium::Browser;
+use linky_core::history::SplitRules;
 use linky_core::{
     paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
     UsagePoint,
 };
 use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, WindowData};
-use linky_web::data::Tariffs;
 use linky_web::{Access, WebConfig};
 
 const PDL: &str = "22516914714270";
@@ -174,7 +174,7 @@ fn prepared(name: &str) -> (Folder, PathBuf) {
 fn config(store: PathBuf, access: Access) -> WebConfig {
     WebConfig {
         store,
-        tariffs: Tariffs::default(),
+        rules: SplitRules::default(),
         access,
         domoticz_configured: true,
         lang: Lang::Fr,

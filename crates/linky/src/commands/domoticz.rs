@@ -3,13 +3,14 @@
 
 use std::fmt::Write;
 
+use linky_core::history::MeterHistory;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
 use linky_domoticz::dashboard::{parse_primary, DashboardPeriod};
 use linky_domoticz::migration::{self, PluginHardware, PluginSettings};
 use linky_domoticz::push::{
-    device_name, find_device, merged, merged_pairs, push_device, refresh_dashboard,
-    remembered_device, DeviceData, DeviceOrigin, MeterPush, PushError, PushSettings,
+    device_name, find_device, merged_pairs, push_device, refresh_dashboard, remembered_device,
+    DeviceOrigin, MeterPush, PushError, PushSettings,
 };
 use linky_store::Store;
 
@@ -87,7 +88,7 @@ fn push_settings(settings: &Settings, all: bool) -> PushSettings {
         zone: z.timezone.parse().unwrap_or(linky_core::paris::TZ),
         all,
         hardware_name: z.hardware.clone(),
-        holiday_zone: super::web::tariffs(settings).holiday_zone,
+        holiday_zone: super::web::split_rules(settings).holiday_zone,
         day_indexes: z.day_indexes,
         // Validated with the settings; the default is the original's. The secondary option no
         // longer shapes the card: Domoticz derives "Today" from its counters (domoticz.md §8).
@@ -101,16 +102,16 @@ fn devices_data(
     settings: &Settings,
     store: &Store,
     today: chrono::NaiveDate,
-) -> Result<Vec<DeviceData>, CommandError> {
+) -> Result<Vec<MeterHistory>, CommandError> {
     // The same split as the dashboard's, so the page shows what was pushed.
-    let tariffs = super::web::tariffs(settings);
+    let rules = super::web::split_rules(settings);
     let mut list = Vec::new();
     for meter in store.meters()? {
-        list.push(tariffs.meter(store, &meter, today)?);
+        list.push(store.history_of(&meter, &rules, today)?);
     }
     let pairs = merged_pairs(&list);
     for (c, p) in pairs {
-        let m = merged(&list[c], &list[p]);
+        let m = MeterHistory::merged(&list[c], &list[p]);
         list.push(m);
     }
     Ok(list)

@@ -3,18 +3,18 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use linky_core::history::SplitRules;
 use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Clock, Lang};
-use linky_web::data::Tariffs;
 use linky_web::{Access, WebConfig};
 
 use super::{CommandError, CommandResult, Paths};
 use crate::settings::Settings;
 
 /// The off-peak rules the settings give (the user's schedule, else each meter's contract).
-pub fn tariffs(settings: &Settings) -> Tariffs {
-    Tariffs {
+pub fn split_rules(settings: &Settings) -> SplitRules {
+    SplitRules {
         // Validated with the settings; an empty schedule means "use the contract".
         user_schedule: OffPeakSchedule::parse(&settings.offpeak.schedule)
             .ok()
@@ -31,7 +31,7 @@ pub fn tariffs(settings: &Settings) -> Tariffs {
 pub fn config(settings: &Settings, store: PathBuf, lang: Lang, clock: Arc<dyn Clock>) -> WebConfig {
     WebConfig {
         store,
-        tariffs: tariffs(settings),
+        rules: split_rules(settings),
         access: Access {
             password: settings.web.password.clone(),
             token: settings.web.token.clone(),
