@@ -34,7 +34,6 @@ fn short() -> RunSettings {
             ..SyncSettings::default()
         },
         backoff_base: std::time::Duration::from_millis(2),
-        min_call_interval: std::time::Duration::ZERO,
         ..RunSettings::default()
     }
 }
@@ -56,14 +55,26 @@ async fn login(stack: &Stack, dir: &Dir, customer: u8, pdls: &[&str]) {
 }
 
 async fn sync(dir: &Dir, clock: Arc<dyn Clock>, settings: &RunSettings) -> SyncReport {
-    sync_with_timeout(dir, clock, settings, std::time::Duration::from_secs(60)).await
+    sync_with_timeout(
+        dir,
+        clock,
+        settings,
+        std::time::Duration::from_secs(60),
+        ZERO,
+    )
+    .await
 }
 
+/// No pause between requests beyond the simulator's quota.
+const ZERO: std::time::Duration = std::time::Duration::ZERO;
+
+/// A sync whose requests give up after `timeout` and leave at least `interval` between them.
 async fn sync_with_timeout(
     dir: &Dir,
     clock: Arc<dyn Clock>,
     settings: &RunSettings,
     timeout: std::time::Duration,
+    interval: std::time::Duration,
 ) -> SyncReport {
     let source = EnedisSource::proxy(
         dir.path().join("tokens.json"),
@@ -71,7 +82,7 @@ async fn sync_with_timeout(
         clock.clone(),
     )
     .unwrap()
-    .with_min_interval(settings.min_call_interval)
+    .with_min_interval(interval)
     .with_timeout(timeout);
     let meters = source
         .meters()
@@ -329,12 +340,17 @@ async fn the_real_quota_is_never_wasted() {
         .unwrap();
     let dir = dir("realquota");
     login(&s, &dir, 3, &["12345678901234", "10284856584123"]).await;
-    let settings = RunSettings {
-        min_call_interval: std::time::Duration::from_millis(250),
-        ..short()
-    };
+    let settings = short();
     let before = s.sim.requests().len();
-    let r = sync(&dir, clock.clone(), &settings).await;
+    // Four requests a second, as `linky sync` paces them by default.
+    let r = sync_with_timeout(
+        &dir,
+        clock.clone(),
+        &settings,
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_millis(250),
+    )
+    .await;
     assert!(r.stopped.is_none());
     let log = s.sim.requests()[before..].to_vec();
     assert!(
@@ -555,7 +571,7 @@ async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
     clock.advance(Duration::days(3));
     let started = std::time::Instant::now();
     let timeout = std::time::Duration::from_millis(300);
-    let r = sync_with_timeout(&dir, clock.clone(), &short(), timeout).await;
+    let r = sync_with_timeout(&dir, clock.clone(), &short(), timeout, ZERO).await;
     let took = started.elapsed();
     // One call per window, never asked again at once after a timeout.
     assert_eq!(
@@ -578,7 +594,7 @@ async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
         deadline: std::time::Duration::ZERO,
         ..short()
     };
-    let r = sync_with_timeout(&dir, clock.clone(), &tight, timeout).await;
+    let r = sync_with_timeout(&dir, clock.clone(), &tight, timeout, ZERO).await;
     assert!(
         matches!(&r.stopped, Some(linky_sync::Stop::Unavailable(why)) if why.contains("next run")),
         "{:?}",

@@ -3,10 +3,12 @@
 //!
 //! - [`plan`]: pure planning over the store's ledger (spans, windows, order).
 //! - [`source`]: the [`MeterSource`] trait the runner calls, and [`FetchError`].
-//! - [`run`]: the [`Runner`], which maps every Enedis answer to an action.
+//! - [`decide`]: the pure decision table from an Enedis refusal to an [`decide::Action`].
+//! - [`run`]: the [`Runner`], which fetches, waits and retries, and carries the actions out.
 //! - [`daemon`]: when to sync (daily window, late data, retries, nights) and the loop.
 
 pub mod daemon;
+pub mod decide;
 pub mod plan;
 pub mod run;
 pub mod source;

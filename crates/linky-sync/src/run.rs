@@ -9,6 +9,7 @@ use enedis_protocol::error::ErrorKind;
 use linky_core::{paris, Clock, Direction, Energy, LoadCurvePoint, UsagePoint};
 use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, StoreError, WindowData};
 
+use crate::decide::{decide, next_try, AbsenceReason, Action, Recheck, WindowFacts};
 use crate::plan::{order, series_windows, SeriesView, SyncSettings, Window};
 use crate::source::{FetchError, MeterSource};
 
@@ -31,8 +32,6 @@ pub struct RunSettings {
     pub curve_recheck: Duration,
     /// When a day asked before publication is asked again.
     pub unpublished_retry_after: Duration,
-    /// Minimum time between two windows, on top of the source's own pacing of requests.
-    pub min_call_interval: StdDuration,
     /// Windows that may keep failing in one run before the run stops (Enedis is down).
     pub max_failed_windows: u32,
     /// The longest a run may take: past it, it stops where it is (what was stored stays, the
@@ -55,7 +54,6 @@ impl Default for RunSettings {
             direction_recheck: Duration::days(30),
             curve_recheck: Duration::days(7),
             unpublished_retry_after: Duration::hours(2),
-            min_call_interval: StdDuration::ZERO,
             max_failed_windows: 5,
             deadline: StdDuration::from_secs(20 * 60),
             contract_max_age: Duration::days(30),
@@ -162,7 +160,6 @@ pub struct Runner<'a, S> {
     clock: &'a dyn Clock,
     settings: &'a RunSettings,
     progress: &'a dyn Progress,
-    last_call: Option<std::time::Instant>,
     lost: HashSet<UsagePoint>,
     report: SyncReport,
     failed_windows: u32,
@@ -189,7 +186,6 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             clock,
             settings,
             progress,
-            last_call: None,
             lost: HashSet::new(),
             report: SyncReport::default(),
             failed_windows: 0,
@@ -356,21 +352,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         Ok(order(windows, now_local.date()))
     }
 
-    /// Keeps the client under its own rate, whatever the proxy or Enedis allow.
-    async fn pace(&mut self) {
-        if let Some(last) = self.last_call {
-            let elapsed = last.elapsed();
-            if elapsed < self.settings.min_call_interval {
-                tokio::time::sleep(self.settings.min_call_interval - elapsed).await;
-            }
-        }
-        self.last_call = Some(std::time::Instant::now());
-    }
-
     async fn fetch(&mut self, window: &Window) -> Result<WindowData, FetchError> {
         let mut tries = Tries::default();
+        // The source paces its own requests (Enedis's 5 a second per application).
         loop {
-            self.pace().await;
             let result = self.source.fetch(window).await;
             let Err(error) = result else { return result };
             self.wait_before_retry(error, &mut tries).await?;
@@ -382,7 +367,6 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     async fn contract(&mut self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
         let mut tries = Tries::default();
         loop {
-            self.pace().await;
             let result = self.source.contract(pdl).await;
             let Err(error) = result else { return result };
             self.wait_before_retry(error, &mut tries).await?;
@@ -474,7 +458,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                     DayOutcome {
                         day,
                         state: DayState::Absent,
-                        reason: Some("no_data_found".to_owned()),
+                        reason: Some(AbsenceReason::NoDataFound.as_str().to_owned()),
                         next_try_at: None,
                     }
                 }
@@ -482,6 +466,20 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             .collect()
     }
 
+    /// Records days that came back without data, with these outcomes.
+    fn record_days(&mut self, window: &Window, outcomes: &[DayOutcome]) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        self.store.record_window(
+            &window.pdl,
+            window.direction,
+            window.kind,
+            &WindowData::Nothing,
+            outcomes,
+            now,
+        )
+    }
+
+    /// Stores a window's data, or carries out what [`decide`] says of its refusal.
     fn apply(
         &mut self,
         window: &Window,
@@ -490,12 +488,12 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     ) -> Result<(), StoreError> {
         let now = self.clock.now();
         let (pdl, direction, kind) = (&window.pdl, window.direction, window.kind);
-        let was_absent = self
+        let absence = self
             .store
             .absences(pdl)?
-            .iter()
-            .any(|a| a.direction == direction && a.kind == kind);
-        match result {
+            .into_iter()
+            .find(|a| a.direction == direction && a.kind == kind);
+        let error = match result {
             Ok(data) => {
                 let with_data = Self::days_with_data(kind, &data);
                 let outcomes = self.outcomes(window, &with_data);
@@ -504,154 +502,124 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 self.store
                     .record_window(pdl, direction, kind, &data, &outcomes, now)?;
-                if was_absent {
+                if absence.is_some() {
                     self.store.set_absence(pdl, direction, kind, None)?;
                 }
                 self.failed_windows = 0;
+                return Ok(());
             }
-            Err(error) => match error.kind() {
-                ErrorKind::NoData => {
-                    // A load curve that 404s where daily data exists is a curve not enabled.
-                    if kind == Kind::Curve
-                        && window.len() > 1
-                        && !self
-                            .store
-                            .daily(pdl, direction, window.start, window.end - Duration::days(1))?
-                            .is_empty()
-                    {
-                        self.store.set_absence(
-                            pdl,
-                            direction,
-                            kind,
-                            Some(("curve_not_enabled", now + self.settings.curve_recheck)),
-                        )?;
-                        self.absent_now.insert((pdl.clone(), direction, kind));
-                    } else if was_absent {
-                        let reason = self
-                            .store
-                            .absences(pdl)?
-                            .into_iter()
-                            .find(|a| a.direction == direction && a.kind == kind)
-                            .map(|a| a.reason)
-                            .unwrap_or_default();
-                        self.store.set_absence(
-                            pdl,
-                            direction,
-                            kind,
-                            Some((&reason, now + self.settings.curve_recheck)),
-                        )?;
-                    } else {
-                        let outcomes = self.outcomes(window, &BTreeSet::new());
-                        self.store.record_window(
-                            pdl,
-                            direction,
-                            kind,
-                            &WindowData::Nothing,
-                            &outcomes,
-                            now,
-                        )?;
-                    }
+            Err(error) => error,
+        };
+        let daily_stored = kind == Kind::Curve
+            && window.len() > 1
+            && error.kind() == ErrorKind::NoData
+            && !self
+                .store
+                .daily(pdl, direction, window.start, window.end - Duration::days(1))?
+                .is_empty();
+        let facts = WindowFacts {
+            kind,
+            days: window.len(),
+            series_absent: absence.is_some(),
+            daily_stored,
+        };
+        match decide(error.kind(), &short_reason(&error), facts) {
+            Action::Split => {
+                // Newer half first.
+                let [newer, older] = window.halves();
+                queue.push_front(older);
+                queue.push_front(newer);
+            }
+            Action::NoDataDays => {
+                let outcomes = self.outcomes(window, &BTreeSet::new());
+                self.record_days(window, &outcomes)?;
+            }
+            Action::DaysAbsent(reason) => {
+                let outcomes: Vec<DayOutcome> = window
+                    .days()
+                    .map(|day| DayOutcome {
+                        day,
+                        state: DayState::Absent,
+                        reason: Some(reason.as_str().to_owned()),
+                        next_try_at: None,
+                    })
+                    .collect();
+                self.record_days(window, &outcomes)?;
+            }
+            Action::SeriesAbsent(reason, recheck) => {
+                let after = self.recheck(recheck);
+                self.store.set_absence(
+                    pdl,
+                    direction,
+                    kind,
+                    Some((reason.as_str(), now + after)),
+                )?;
+                self.absent_now.insert((pdl.clone(), direction, kind));
+            }
+            Action::StillAbsent => {
+                let reason = absence.map(|a| a.reason).unwrap_or_default();
+                let after = self.recheck(Recheck::Curve);
+                self.store
+                    .set_absence(pdl, direction, kind, Some((&reason, now + after)))?;
+            }
+            Action::DirectionAbsent => {
+                // The meter does not measure this direction: no kind of it exists.
+                let after = self.recheck(Recheck::Direction);
+                for &k in Kind::of(direction) {
+                    let reason = AbsenceReason::WrongDirection;
+                    self.store.set_absence(
+                        pdl,
+                        direction,
+                        k,
+                        Some((reason.as_str(), now + after)),
+                    )?;
+                    self.absent_now.insert((pdl.clone(), direction, k));
                 }
-                ErrorKind::WrongDirection => {
-                    // The meter does not measure this direction: no kind of it exists.
-                    for &k in Kind::of(direction) {
-                        self.store.set_absence(
-                            pdl,
-                            direction,
-                            k,
-                            Some(("wrong_direction", now + self.settings.direction_recheck)),
-                        )?;
-                        self.absent_now.insert((pdl.clone(), direction, k));
-                    }
-                }
-                // A whole window refused as invalid may hold one bad day, or meet a clock skew at
-                // its newest end: split it rather than give up on all its days.
-                ErrorKind::BeforeActivation
-                | ErrorKind::BeyondHistory
-                | ErrorKind::WindowTooLong
-                | ErrorKind::InvalidRequest
-                    if window.len() > 1 =>
-                {
-                    // Find the boundary: newer half first.
-                    let [newer, older] = window.halves();
-                    queue.push_front(older);
-                    queue.push_front(newer);
-                }
-                ErrorKind::BeforeActivation
-                | ErrorKind::BeyondHistory
-                | ErrorKind::WindowTooLong => {
-                    let reason = match error.kind() {
-                        ErrorKind::BeforeActivation => "before_activation".to_owned(),
-                        ErrorKind::BeyondHistory => "beyond_history".to_owned(),
-                        _ => match &error {
-                            FetchError::Enedis(e) if !e.code.is_empty() => e.code.clone(),
-                            FetchError::Enedis(e) => format!("http_{}", e.status),
-                            other => other.to_string(),
-                        },
-                    };
-                    let outcomes: Vec<DayOutcome> = window
-                        .days()
-                        .map(|day| DayOutcome {
+            }
+            Action::LoseConsent => self.lose(pdl, &error)?,
+            Action::StopUnauthorized => {
+                self.report.stopped = Some(Stop::Unauthorized(error.to_string()))
+            }
+            Action::StopQuota => self.report.stopped = Some(Stop::Quota(error.next_access())),
+            Action::DaysFailed => {
+                let last_day = window.end - Duration::days(1);
+                let ledger = self
+                    .store
+                    .ledger(pdl, direction, kind, window.start, last_day)?;
+                let outcomes: Vec<DayOutcome> = window
+                    .days()
+                    .map(|day| {
+                        let attempts = ledger
+                            .get(&day)
+                            .filter(|e| e.state == DayState::Failed)
+                            .map_or(0, |e| e.attempts);
+                        DayOutcome {
                             day,
-                            state: DayState::Absent,
-                            reason: Some(reason.clone()),
-                            next_try_at: None,
-                        })
-                        .collect();
-                    self.store.record_window(
-                        pdl,
-                        direction,
-                        kind,
-                        &WindowData::Nothing,
-                        &outcomes,
-                        now,
-                    )?;
+                            state: DayState::Failed,
+                            reason: Some(short_reason(&error)),
+                            next_try_at: Some(next_try(
+                                now,
+                                self.settings.failure_retry_after,
+                                attempts,
+                            )),
+                        }
+                    })
+                    .collect();
+                self.record_days(window, &outcomes)?;
+                self.failed_windows += 1;
+                if self.failed_windows >= self.settings.max_failed_windows {
+                    self.report.stopped = Some(Stop::Unavailable(error.to_string()));
                 }
-                ErrorKind::ConsentLost => self.lose(pdl, &error)?,
-                ErrorKind::InvalidToken => {
-                    self.report.stopped = Some(Stop::Unauthorized(error.to_string()))
-                }
-                ErrorKind::Quota => self.report.stopped = Some(Stop::Quota(error.next_access())),
-                // Only Enedis's documented answers end a day; anything else is asked again later.
-                ErrorKind::Unavailable | ErrorKind::Other | ErrorKind::InvalidRequest => {
-                    // Each day waits longer after each failure: 1 h, 2 h, 4 h... up to 16 times.
-                    let last_day = window.end - Duration::days(1);
-                    let ledger = self
-                        .store
-                        .ledger(pdl, direction, kind, window.start, last_day)?;
-                    let outcomes: Vec<DayOutcome> = window
-                        .days()
-                        .map(|day| {
-                            let attempts = ledger
-                                .get(&day)
-                                .filter(|e| e.state == DayState::Failed)
-                                .map_or(0, |e| e.attempts)
-                                .min(4);
-                            let wait = self.settings.failure_retry_after * 2i32.pow(attempts);
-                            DayOutcome {
-                                day,
-                                state: DayState::Failed,
-                                reason: Some(short_reason(&error)),
-                                next_try_at: Some(now + wait),
-                            }
-                        })
-                        .collect();
-                    self.store.record_window(
-                        pdl,
-                        direction,
-                        kind,
-                        &WindowData::Nothing,
-                        &outcomes,
-                        now,
-                    )?;
-                    self.failed_windows += 1;
-                    if self.failed_windows >= self.settings.max_failed_windows {
-                        self.report.stopped = Some(Stop::Unavailable(error.to_string()));
-                    }
-                }
-            },
+            }
         }
         Ok(())
+    }
+
+    fn recheck(&self, which: Recheck) -> Duration {
+        match which {
+            Recheck::Curve => self.settings.curve_recheck,
+            Recheck::Direction => self.settings.direction_recheck,
+        }
     }
 
     /// Daily totals against summed load curves for the days fetched this run: a difference over

@@ -139,7 +139,6 @@ fn settings() -> RunSettings {
             ..SyncSettings::default()
         },
         backoff_base: std::time::Duration::from_millis(1),
-        min_call_interval: std::time::Duration::ZERO,
         ..RunSettings::default()
     }
 }
