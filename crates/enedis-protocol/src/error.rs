@@ -404,6 +404,33 @@ fn parse_www_authenticate(header: &str) -> Option<(String, String)> {
     code.map(|c| (c, description))
 }
 
+/// A 429 without `nextAccessTime` but with `Retry-After: <seconds>` gets the equivalent
+/// `nextAccessTime`, so the sync waits the time asked whichever way it was said.
+pub fn with_retry_after(
+    body: String,
+    retry_after: Option<i64>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let Some(seconds) = retry_after else {
+        return body;
+    };
+    let mut value: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|_| serde_json::json!({"code": "429", "message": body}));
+    if let Some(object) = value.as_object_mut() {
+        if !object.contains_key("nextAccessTime") {
+            let at = now + chrono::Duration::seconds(seconds.max(0));
+            object.insert(
+                "nextAccessTime".into(),
+                serde_json::Value::String(at.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()),
+            );
+            if !object.contains_key("code") && !object.contains_key("error") {
+                object.insert("code".into(), serde_json::Value::String("429".into()));
+            }
+        }
+    }
+    value.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -446,5 +473,25 @@ mod tests {
         let e = EnedisError::from_response(400, nested, None);
         assert_eq!(e.kind(), ErrorKind::InvalidRequest);
         assert_eq!(e.description, "Start date should be before end date.");
+    }
+
+    #[test]
+    fn retry_after_becomes_next_access_time() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let body = with_retry_after("Too Many Requests".into(), Some(30), now);
+        let e = EnedisError::from_response(429, &body, None);
+        assert_eq!(
+            e.next_access_time.as_deref(),
+            Some("2026-Nov-28 10:00:30+0000 UTC")
+        );
+        let kept = with_retry_after(
+            r#"{"nextAccessTime":"2026-Nov-28 11:00:00+0000 UTC"}"#.into(),
+            Some(30),
+            now,
+        );
+        assert!(kept.contains("11:00:00"), "the body's own time wins");
+        assert_eq!(with_retry_after("x".into(), None, now), "x");
     }
 }

@@ -662,6 +662,32 @@ pub struct Segment {
     pub segment: String,
 }
 
+/// Keys of the 2026 contract answer that name a person, where they live and how to reach them.
+const PERSONAL_KEYS: [&str; 5] = ["person", "contact_data", "customer", "adress", "address"];
+
+/// A contract answer with every field that names a person, an address or a way to reach them
+/// removed, at any depth (a proxy serves metering and contract facts, not identities); an answer
+/// that is not JSON gives `{}`.
+pub fn without_personal_data(body: &[u8]) -> String {
+    fn strip(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                map.retain(|k, _| !PERSONAL_KEYS.contains(&k.as_str()));
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            strip(&mut value);
+            value.to_string()
+        }
+        Err(_) => "{}".to_owned(),
+    }
+}
+
 /// One contract of `situation_contrat_auto/v1/{prm}` (an array of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SituationContrat {
@@ -697,4 +723,20 @@ pub struct Quantity {
     pub unit: String,
     /// Value, e.g. `"6"`.
     pub value: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn personal_data_never_leaves() {
+        let body = br#"[{"usage_point_id":"1","subscribed_power":{"value":"9","unit":"kVA"},"person":{"lastname":"Dupont"},"contact_data":{"phone":"0600000000"},"customer":{"customer":{"adress":{"line1":"1 rue"}}}}]"#;
+        let out = without_personal_data(body);
+        assert!(out.contains("subscribed_power") && out.contains("usage_point_id"));
+        for gone in ["Dupont", "0600000000", "rue", "person", "contact"] {
+            assert!(!out.contains(gone), "{gone}: {out}");
+        }
+        assert_eq!(without_personal_data(b"<html>"), "{}");
+    }
 }

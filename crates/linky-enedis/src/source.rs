@@ -99,29 +99,6 @@ fn resource(kind: Kind, direction: Direction) -> Resource {
     }
 }
 
-/// A 429 without `nextAccessTime` but with `Retry-After: <seconds>` gets the equivalent
-/// `nextAccessTime`, so the sync waits the time asked whichever way it was said.
-fn with_retry_after(body: String, retry_after: Option<i64>, now: DateTime<Utc>) -> String {
-    let Some(seconds) = retry_after else {
-        return body;
-    };
-    let mut value: serde_json::Value = serde_json::from_str(&body)
-        .unwrap_or_else(|_| serde_json::json!({"code": "429", "message": body}));
-    if let Some(object) = value.as_object_mut() {
-        if !object.contains_key("nextAccessTime") {
-            let at = now + Duration::seconds(seconds.max(0));
-            object.insert(
-                "nextAccessTime".into(),
-                serde_json::Value::String(at.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()),
-            );
-            if !object.contains_key("code") && !object.contains_key("error") {
-                object.insert("code".into(), serde_json::Value::String("429".into()));
-            }
-        }
-    }
-    value.to_string()
-}
-
 fn date_prefix(text: &str) -> Option<NaiveDate> {
     text.get(..10)
         .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
@@ -406,7 +383,8 @@ impl EnedisSource {
                 "Enedis call"
             );
             if status == 429 {
-                body = with_retry_after(body, retry_after, self.clock.now());
+                body =
+                    enedis_protocol::error::with_retry_after(body, retry_after, self.clock.now());
             }
             if status == 401 && matches!(self.access, Access::ConsoApi { .. }) {
                 return Err(FetchError::Unauthorized(
@@ -642,30 +620,5 @@ impl MeterSource for EnedisSource {
 
     fn calls(&self) -> u32 {
         self.calls.load(Ordering::Relaxed)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_becomes_next_access_time() {
-        let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
-            .unwrap()
-            .to_utc();
-        let body = with_retry_after("Too Many Requests".into(), Some(30), now);
-        let e = EnedisError::from_response(429, &body, None);
-        assert_eq!(
-            e.next_access_time.as_deref(),
-            Some("2026-Nov-28 10:00:30+0000 UTC")
-        );
-        let kept = with_retry_after(
-            r#"{"nextAccessTime":"2026-Nov-28 11:00:00+0000 UTC"}"#.into(),
-            Some(30),
-            now,
-        );
-        assert!(kept.contains("11:00:00"), "the body's own time wins");
-        assert_eq!(with_retry_after("x".into(), None, now), "x");
     }
 }

@@ -272,45 +272,15 @@ async fn translated<S: ProxyStore>(state: &AppState<S>, call: &V5Call) -> Respon
     }
 }
 
-/// Keys of the 2026 contract answer that name a person, where they live and how to reach them:
-/// the proxy serves metering and contract facts, like the v5 identity paths it refuses.
-const PERSONAL_KEYS: [&str; 5] = ["person", "contact_data", "customer", "adress", "address"];
-
-/// The contract answer with every personal field removed, at any depth; an answer that is not
-/// JSON is not passed on.
+/// The contract answer with every personal field removed
+/// ([`enedis_protocol::v2026::without_personal_data`]); an answer that is not JSON is not passed on.
 pub fn without_personal_data(body: &[u8]) -> axum::body::Bytes {
-    fn strip(value: &mut serde_json::Value) {
-        match value {
-            serde_json::Value::Object(map) => {
-                map.retain(|k, _| !PERSONAL_KEYS.contains(&k.as_str()));
-                map.values_mut().for_each(strip);
-            }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-            _ => {}
-        }
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(mut value) => {
-            strip(&mut value);
-            axum::body::Bytes::from(value.to_string())
-        }
-        Err(_) => axum::body::Bytes::from_static(b"{}"),
-    }
+    axum::body::Bytes::from(enedis_protocol::v2026::without_personal_data(body))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn personal_data_never_leaves() {
-        let body = br#"[{"usage_point_id":"1","subscribed_power":{"value":"9","unit":"kVA"},"person":{"lastname":"Dupont"},"contact_data":{"phone":"0600000000"},"customer":{"customer":{"adress":{"line1":"1 rue"}}}}]"#;
-        let out = String::from_utf8(without_personal_data(body).to_vec()).unwrap();
-        assert!(out.contains("subscribed_power") && out.contains("usage_point_id"));
-        for gone in ["Dupont", "0600000000", "rue", "person", "contact"] {
-            assert!(!out.contains(gone), "{gone}: {out}");
-        }
-    }
 
     #[test]
     fn allow_list() {
