@@ -24,6 +24,24 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The French or the English one, as `self` says.
+    pub fn pick<T>(self, fr: T, en: T) -> T {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
+    /// The text in `lang`; both, French first, one per line, when no language was chosen.
+    pub fn pick_or_both(lang: Option<Lang>, fr: &str, en: &str) -> String {
+        match lang {
+            Some(l) => l.pick(fr, en).to_owned(),
+            None => format!("{fr}\n{en}"),
+        }
+    }
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -53,5 +71,13 @@ mod tests {
         assert_eq!(Lang::from_locale("en_GB.UTF-8"), Lang::En);
         assert_eq!(Lang::from_locale("C"), Lang::En);
         assert_eq!(Lang::from_locale(""), Lang::En);
+    }
+
+    #[test]
+    fn pick_chooses_and_both_says_both() {
+        assert_eq!(Lang::Fr.pick("oui", "yes"), "oui");
+        assert_eq!(Lang::En.pick("oui", "yes"), "yes");
+        assert_eq!(Lang::pick_or_both(None, "oui", "yes"), "oui\nyes");
+        assert_eq!(Lang::pick_or_both(Some(Lang::En), "oui", "yes"), "yes");
     }
 }

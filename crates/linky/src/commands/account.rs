@@ -12,14 +12,6 @@ use qrcode::QrCode;
 
 use super::{CommandError, CommandResult, Message, Paths};
 
-fn say(lang: Option<Lang>, fr: &str, en: &str) -> String {
-    match lang {
-        Some(Lang::Fr) => fr.to_owned(),
-        Some(Lang::En) => en.to_owned(),
-        None => format!("{fr}\n{en}"),
-    }
-}
-
 /// What the person must do, with a QR code of the address for a phone.
 fn instructions(code: &DeviceCode, lang: Option<Lang>) -> String {
     let address = code.address();
@@ -28,18 +20,18 @@ fn instructions(code: &DeviceCode, lang: Option<Lang>) -> String {
         .unwrap_or_default();
     format!(
         "{}\n\n    {address}\n\n{}\n\n    {}\n\n{qr}\n{}\n",
-        say(
+        Lang::pick_or_both(
             lang,
             "Ouvrez cette adresse (ou scannez le code QR avec votre téléphone) :",
             "Open this address (or scan the QR code with your phone):"
         ),
-        say(
+        Lang::pick_or_both(
             lang,
             "et saisissez ce code s'il est demandé :",
             "and type this code if asked:"
         ),
         code.user_code,
-        say(
+        Lang::pick_or_both(
             lang,
             &format!(
                 "En attente de votre accord chez Enedis (le code expire dans {} minutes)…",
@@ -111,7 +103,11 @@ pub async fn login(
     let code = flow.start().await.map_err(CommandError::failed)?;
     let mut out = std::io::stdout().lock();
     if let Some(profile) = proxy.about {
-        let _ = writeln!(out, "{}\n", say(lang, profile.about_fr, profile.about_en));
+        let _ = writeln!(
+            out,
+            "{}\n",
+            Lang::pick_or_both(lang, profile.about_fr, profile.about_en)
+        );
     }
     let _ = write!(out, "{}", instructions(&code, lang));
     let _ = out.flush();
@@ -133,7 +129,7 @@ pub async fn login(
     let end = paris_day(family.consent_expires_at);
     Ok(format!(
         "{}\n",
-        say(
+        Lang::pick_or_both(
             lang,
             &format!(
                 "Accord obtenu pour : {} (jusqu'au {end}). Lancez `linky sync`.",
@@ -204,9 +200,7 @@ pub fn conso_api_login(url: &str, token: &str, paths: &Paths, lang: Option<Lang>
     let until = paris_day(end);
     Ok(format!(
         "{}\n",
-        say(
-            lang,
-            &format!(
+        Lang::pick_or_both(lang, &format!(
                 "Jeton de l'API Conso enregistré pour : {} (valable jusqu'au {until}). Lancez `linky sync` ; ensuite `linky run` passe une fois par jour entre 08:00 et 10:00, comme le demande l'API Conso.",
                 meters.join(", ")
             ),
@@ -224,7 +218,7 @@ pub async fn logout(paths: &Paths, lang: Option<Lang>) -> CommandResult {
     if tokens.families.is_empty() && tokens.conso_api.is_none() {
         return Ok(format!(
             "{}\n",
-            say(lang, "Aucun jeton enregistré.", "No tokens stored.")
+            Lang::pick_or_both(lang, "Aucun jeton enregistré.", "No tokens stored.")
         ));
     }
     let http = linky_enedis::http_client().map_err(|e| Message {
@@ -239,7 +233,7 @@ pub async fn logout(paths: &Paths, lang: Option<Lang>) -> CommandResult {
             client_id: &family.client_id,
         };
         if let Err(e) = flow.revoke(family).await {
-            warnings.push_str(&format!("{}\n", say(lang, &format!("Révocation impossible auprès de {} ({e}) ; les jetons sont oubliés quand même.", family.proxy_url), &format!("Could not revoke at {} ({e}); the tokens are forgotten anyway.", family.proxy_url))));
+            warnings.push_str(&format!("{}\n", Lang::pick_or_both(lang, &format!("Révocation impossible auprès de {} ({e}) ; les jetons sont oubliés quand même.", family.proxy_url), &format!("Could not revoke at {} ({e}); the tokens are forgotten anyway.", family.proxy_url))));
         }
     }
     std::fs::remove_file(paths.tokens()).map_err(|e| Message {
@@ -248,7 +242,7 @@ pub async fn logout(paths: &Paths, lang: Option<Lang>) -> CommandResult {
     })?;
     Ok(format!(
         "{warnings}{}\n",
-        say(
+        Lang::pick_or_both(
             lang,
             "Jetons révoqués et oubliés ; vos données restent enregistrées.",
             "Tokens revoked and forgotten; your data stays stored."

@@ -44,19 +44,11 @@ pub fn daemon_settings(s: &Settings, conso_api: bool) -> DaemonSettings {
     }
 }
 
-fn say(lang: Lang, fr: String, en: String) -> String {
-    if lang == Lang::Fr {
-        fr
-    } else {
-        en
-    }
-}
-
 /// Tells what a sync means for the household: lost consents, consents ending soon.
 fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock) {
     tracing::info!(calls = report.calls, windows = report.windows, stopped = ?report.stopped, "sync done");
     for (pdl, why) in &report.consent_lost {
-        crate::report::line_err(&say(lang, format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
+        crate::report::line_err(&lang.pick(format!("linky : le compteur {pdl} n'a plus de consentement chez Enedis ({why}) : relancez `linky login`"), format!("linky: meter {pdl} no longer has a consent at Enedis ({why}): run `linky login` again")));
     }
     let Ok(store) = Store::open(&paths.store()) else {
         return;
@@ -76,7 +68,7 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
     let warnings = consent_warnings(clock.now(), &ends, &warned);
     let mut all = warned;
     for (pdl, left, threshold) in warnings {
-        crate::report::line_err(&say(lang, format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
+        crate::report::line_err(&lang.pick(format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
         all.push(format!("{pdl}:{threshold}"));
     }
     let _ = store.set_state("daemon.consent_warnings", &all.join(","));
@@ -116,8 +108,7 @@ pub async fn run(
         match dashboard {
             Some(server) => {
                 if let Err(e) = server.await {
-                    crate::report::line_err(&say(
-                        lang,
+                    crate::report::line_err(&lang.pick(
                         format!("linky : le tableau de bord s'est arrêté : {e}"),
                         format!("linky: the dashboard stopped: {e}"),
                     ));
@@ -127,11 +118,7 @@ pub async fn run(
             None => std::future::pending::<()>().await,
         }
     };
-    crate::report::line_err(&say(
-        lang,
-        "linky : démon démarré".into(),
-        "linky: daemon started".into(),
-    ));
+    crate::report::line_err(lang.pick("linky : démon démarré", "linky: daemon started"));
     let run = daemon.run(
         &sleeper,
         || {
@@ -195,11 +182,9 @@ pub async fn run(
         () = refresh => {}
         () = dashboard => {}
     }
-    Ok(say(
-        lang,
-        "linky : démon arrêté\n".into(),
-        "linky: daemon stopped\n".into(),
-    ))
+    Ok(lang
+        .pick("linky : démon arrêté\n", "linky: daemon stopped\n")
+        .to_owned())
 }
 
 /// For the status: the planned next sync, if the daemon wrote one.

@@ -19,14 +19,6 @@ use super::{CommandResult, Message};
 const CUSTOMER: u8 = 3;
 const METERS: [&str; 2] = ["12345678901234", "10284856584123"];
 
-fn say(lang: Lang, fr: &str, en: &str) -> String {
-    if lang == Lang::Fr {
-        fr.to_owned()
-    } else {
-        en.to_owned()
-    }
-}
-
 fn io_error(e: impl std::fmt::Display) -> Message {
     Message {
         fr: format!("la démonstration n'a pas pu démarrer : {e}"),
@@ -59,8 +51,7 @@ pub async fn run(args: &crate::cli::DemoArgs, lang: Lang) -> CommandResult {
     outcome?;
     Ok(format!(
         "{}\n",
-        say(
-            lang,
+        lang.pick(
             "Démonstration arrêtée, dossier temporaire effacé.",
             "Demo stopped, temporary folder removed."
         )
@@ -91,24 +82,23 @@ async fn demo(
         temp.path().join("proxy.db").display()
     ));
     let stack = Stack::start(options).await.map_err(io_error)?;
-    crate::report::line_out(&say(lang, "Démonstration : simulateur Enedis (données fictives), proxy de consentement et linky dans ce seul processus.", "Demo: Enedis simulator (fictitious data), consent proxy and linky in this one process."));
+    crate::report::line_out(lang.pick("Démonstration : simulateur Enedis (données fictives), proxy de consentement et linky dans ce seul processus.", "Demo: Enedis simulator (fictitious data), consent proxy and linky in this one process."));
     crate::report::line_out(&format!(
         "  {} {}",
-        say(lang, "simulateur Enedis :", "Enedis simulator:"),
+        lang.pick("simulateur Enedis :", "Enedis simulator:"),
         stack.sim_url()
     ));
     crate::report::line_out(&format!(
         "  {} {}",
-        say(lang, "proxy :", "proxy:"),
+        lang.pick("proxy :", "proxy:"),
         stack.proxy_url()
     ));
     crate::report::line_out(&format!(
         "  {} {}",
-        say(lang, "dossier temporaire :", "temporary folder:"),
+        lang.pick("dossier temporaire :", "temporary folder:"),
         temp.path().display()
     ));
-    crate::report::line_out(&say(
-        lang,
+    crate::report::line_out(lang.pick(
         "Consentement du foyer de démonstration (un compteur de consommation, un de production)…",
         "Consent of the demo household (a consumption meter and a production meter)…",
     ));
@@ -118,8 +108,7 @@ async fn demo(
     tokens.add(family);
     tokens.save(&tokens_path)?;
 
-    crate::report::line_out(&say(
-        lang,
+    crate::report::line_out(lang.pick(
         &format!(
             "Téléchargement de {} jours d'historique…",
             args.history_days
@@ -161,10 +150,9 @@ async fn demo(
     let address = listener.local_addr().map_err(io_error)?;
     crate::report::line_out(&format!(
         "{} http://{address}/",
-        say(lang, "Page de démonstration :", "Demo page:")
+        lang.pick("Page de démonstration :", "Demo page:")
     ));
-    crate::report::line_out(&say(
-        lang,
+    crate::report::line_out(lang.pick(
         "Ctrl-C arrête tout et efface le dossier temporaire.",
         "Ctrl-C stops everything and removes the temporary folder.",
     ));

@@ -17,16 +17,8 @@ use linky_store::Store;
 use super::{CommandError, CommandResult, Message, Paths};
 use crate::settings::Settings;
 
-fn say(lang: Lang, fr: String, en: String) -> String {
-    if lang == Lang::Fr {
-        fr
-    } else {
-        en
-    }
-}
-
 fn line(out: &mut String, lang: Lang, fr: String, en: String) {
-    out.push_str(&say(lang, fr, en));
+    out.push_str(&lang.pick(fr, en));
     out.push('\n');
 }
 
@@ -182,10 +174,10 @@ pub fn summary(reports: &[MeterPush], lang: Lang) -> String {
     let mut out = String::new();
     for r in reports {
         let origin = match r.origin {
-            DeviceOrigin::Known => say(lang, "".into(), "".into()),
-            DeviceOrigin::Created => say(lang, " (créé)".into(), " (created)".into()),
-            DeviceOrigin::FoundByName => say(lang, " (retrouvé par son nom)".into(), " (found by its name)".into()),
-            DeviceOrigin::AdoptedFromPlugin => say(lang, " (repris du plugin DomoticzLinky : désactivez ce plugin pour que deux programmes n'écrivent pas dans le même dispositif)".into(), " (taken over from the DomoticzLinky plugin: disable that plugin so two programs do not write into the same device)".into()),
+            DeviceOrigin::Known => lang.pick("", "").to_owned(),
+            DeviceOrigin::Created => lang.pick(" (créé)", " (created)").to_owned(),
+            DeviceOrigin::FoundByName => lang.pick(" (retrouvé par son nom)", " (found by its name)").to_owned(),
+            DeviceOrigin::AdoptedFromPlugin => lang.pick(" (repris du plugin DomoticzLinky : désactivez ce plugin pour que deux programmes n'écrivent pas dans le même dispositif)", " (taken over from the DomoticzLinky plugin: disable that plugin so two programs do not write into the same device)").to_owned(),
         };
         line(&mut out, lang, format!("Domoticz : {} → dispositif {}{origin} : {} jours et {} heures envoyés, {} inchangés", r.key, r.idx, r.days_sent, r.hours_sent, r.unchanged),
                 format!("Domoticz: {} → device {}{origin}: {} days and {} hours sent, {} unchanged", r.key, r.idx, r.days_sent, r.hours_sent, r.unchanged));
@@ -196,13 +188,11 @@ pub fn summary(reports: &[MeterPush], lang: Lang) -> String {
                 format!("  dashboard unchanged: {e}")),
         }
         if r.days_without_split > 0 {
-            let _ = writeln!(out, "  {}", say(lang,
-                format!("{} jours sans courbe complète : leur total Enedis est dans le tarif 1 (pas de répartition HP/HC)", r.days_without_split),
+            let _ = writeln!(out, "  {}", lang.pick(format!("{} jours sans courbe complète : leur total Enedis est dans le tarif 1 (pas de répartition HP/HC)", r.days_without_split),
                 format!("{} days without a complete curve: their Enedis total is in tariff 1 (no peak/off-peak split)", r.days_without_split)));
         }
         if !r.not_landed.is_empty() {
-            let _ = writeln!(out, "  {}", say(lang,
-                format!("{} lignes acceptées mais absentes des graphiques de Domoticz (ex. {}) : nouvel essai au prochain envoi ; voyez le journal de Domoticz", r.not_landed.len(), r.not_landed[0]),
+            let _ = writeln!(out, "  {}", lang.pick(format!("{} lignes acceptées mais absentes des graphiques de Domoticz (ex. {}) : nouvel essai au prochain envoi ; voyez le journal de Domoticz", r.not_landed.len(), r.not_landed[0]),
                 format!("{} rows accepted but missing from Domoticz's graphs (e.g. {}): another try at the next push; see Domoticz's log", r.not_landed.len(), r.not_landed[0])));
         }
     }
@@ -221,11 +211,12 @@ pub async fn push(
         .await?
         .ok_or_else(not_configured)?;
     if reports.is_empty() {
-        return Ok(say(
-            lang,
-            "aucun compteur dans le magasin : lancez `linky sync` d'abord\n".into(),
-            "no meter in the store: run `linky sync` first\n".into(),
-        ));
+        return Ok(lang
+            .pick(
+                "aucun compteur dans le magasin : lancez `linky sync` d'abord\n",
+                "no meter in the store: run `linky sync` first\n",
+            )
+            .to_owned());
     }
     let text = summary(&reports, lang);
     if reports.iter().any(|r| !r.not_landed.is_empty()) {
@@ -279,8 +270,7 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
                 ),
             );
             if days < wanted {
-                let _ = writeln!(out, "  {}", say(lang,
-                    format!("pour {wanted} jours d'heures, réglez Configuration > Paramètres > Historique > « Short Log Sensors » à {wanted}"),
+                let _ = writeln!(out, "  {}", lang.pick(format!("pour {wanted} jours d'heures, réglez Configuration > Paramètres > Historique > « Short Log Sensors » à {wanted}"),
                     format!("for {wanted} days of hours, set Setup > Settings > Log History > \"Short Log Sensors\" to {wanted}")));
             }
         }
@@ -304,23 +294,20 @@ pub async fn check(settings: &Settings, paths: &Paths, lang: Lang) -> CommandRes
         let known = remembered_device(&store, d.base_url(), key)?;
         let name = device_name(key);
         let merged = if key.contains(" / ") {
-            say(
-                lang,
-                " (consommation et production réunies, comme le plugin)".into(),
-                " (consumption and production together, as the plugin did)".into(),
+            lang.pick(
+                " (consommation et production réunies, comme le plugin)",
+                " (consumption and production together, as the plugin did)",
             )
+            .to_owned()
         } else {
             String::new()
         };
         let (text, needs_admin) = match find_device(&devices, known, key) {
-            Some((x, DeviceOrigin::AdoptedFromPlugin)) => (say(lang,
-                format!("compteur {key} : dispositif {} du plugin DomoticzLinky, repris avec son historique au prochain envoi ; ensuite, et seulement ensuite, désactivez le matériel du plugin (Configuration > Matériel)", x.idx),
+            Some((x, DeviceOrigin::AdoptedFromPlugin)) => (lang.pick(format!("compteur {key} : dispositif {} du plugin DomoticzLinky, repris avec son historique au prochain envoi ; ensuite, et seulement ensuite, désactivez le matériel du plugin (Configuration > Matériel)", x.idx),
                 format!("meter {key}: device {} of the DomoticzLinky plugin, taken over with its history at the next push; then, and only then, disable the plugin's hardware (Setup > Hardware)", x.idx)), true),
-            Some((x, _)) => (say(lang,
-                format!("compteur {key} : dispositif {} « {} »{merged}", x.idx, x.name),
+            Some((x, _)) => (lang.pick(format!("compteur {key} : dispositif {} « {} »{merged}", x.idx, x.name),
                 format!("meter {key}: device {} \"{}\"{merged}", x.idx, x.name)), false),
-            None => (say(lang,
-                format!("compteur {key} : pas encore de dispositif, « {name} » sera créé au prochain envoi{merged}"),
+            None => (lang.pick(format!("compteur {key} : pas encore de dispositif, « {name} » sera créé au prochain envoi{merged}"),
                 format!("meter {key}: no device yet, \"{name}\" will be created at the next push{merged}")), true),
         };
         let _ = writeln!(out, "{text}");
@@ -397,9 +384,7 @@ pub async fn migrate(settings: &Settings, paths: &Paths, lang: Lang) -> CommandR
         .await
         .map_err(|e| domoticz_error(&e))?;
     let Some((plugin, found, meters)) = find_plugin(&d).await? else {
-        return Ok(say(
-            lang,
-            format!("Aucun matériel DomoticzLinky (greffon « linky ») dans Domoticz {} : rien à migrer. Lancez `linky init` pour partir de zéro.\n", d.version),
+        return Ok(lang.pick(format!("Aucun matériel DomoticzLinky (greffon « linky ») dans Domoticz {} : rien à migrer. Lancez `linky init` pour partir de zéro.\n", d.version),
             format!("No DomoticzLinky hardware (plugin \"linky\") in Domoticz {}: nothing to migrate. Run `linky init` to start afresh.\n", d.version),
         ));
     };

@@ -563,11 +563,7 @@ async fn check_domoticz(d: &DomoticzDraft, lang: Option<Lang>) -> String {
     let Some(connection) = super::domoticz::connection(&settings) else {
         return String::new();
     };
-    let say = |fr: String, en: String| match lang {
-        Some(Lang::En) => en,
-        Some(Lang::Fr) => fr,
-        None => format!("{fr}\n{en}"),
-    };
+    let say = |fr: String, en: String| Lang::pick_or_both(lang, &fr, &en);
     match linky_domoticz::client::Domoticz::connect(&connection).await {
         Ok(z) => say(
             format!("Domoticz {} joint à {}.", z.version, d.url),
@@ -592,11 +588,7 @@ fn next_steps(draft: &Draft, config: &Path, lang: Option<Lang>) -> String {
             format!("Settings written to {shown}. Next: `linky sync`, then `linky run` (or the systemd service)."),
         ),
     };
-    match lang {
-        Some(Lang::En) => format!("{en}\n"),
-        Some(Lang::Fr) => format!("{fr}\n"),
-        None => format!("{fr}\n{en}\n"),
-    }
+    format!("{}\n", Lang::pick_or_both(lang, &fr, &en))
 }
 
 #[cfg(test)]
