@@ -196,7 +196,14 @@ fn networked(
                 )
                 .await
             }
-            _ => Ok(String::new()),
+            // Answered before any runtime is started (see `main` and `configured`); listed so
+            // that a new command must say where it runs.
+            Command::Offpeak { .. }
+            | Command::Holidays(_)
+            | Command::Init(_)
+            | Command::Config { .. }
+            | Command::Status
+            | Command::Export(_) => Ok(String::new()),
         }
     })
 }
