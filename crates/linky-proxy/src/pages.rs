@@ -221,11 +221,8 @@ fn cookie<'a, S>(state: &AppState<S>, headers: &'a HeaderMap, base: &str) -> Opt
 
 /// Compares two secrets without leaking where they differ.
 fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// The origin (`scheme://host[:port]`) of the public URL.
