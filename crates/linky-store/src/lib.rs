@@ -390,6 +390,32 @@ impl Store {
         Store::prepare(conn)
     }
 
+    /// Opens the store for reading only, as the dashboard does on every request: no migration,
+    /// no change of mode, no write. A file that does not exist yet or has an older schema is
+    /// opened once with [`Store::open`] (which creates or upgrades it), then read.
+    pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
+        let read_only =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let current = path.exists()
+            && Connection::open_with_flags(path, read_only)
+                .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)))
+                .is_ok_and(|v| v as usize >= MIGRATIONS.len());
+        if !current {
+            return Store::open(path);
+        }
+        let conn = Connection::open_with_flags(path, read_only)
+            .map_err(|e| StoreError::from(e).at(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        Ok(Store { conn })
+    }
+
     /// Opens the store after checking that the whole file is sound (`PRAGMA quick_check`): the
     /// commands that write runs and data, or export it, use this, so that a damaged file is
     /// neither written into nor exported from.

@@ -281,3 +281,22 @@ fn sqlite_failures_say_what_happened_and_what_to_do() {
     assert!(damaged.to_string().contains("linky doctor --repair"));
     assert!(damaged.localized(Lang::Fr).contains("endommagé"));
 }
+
+#[test]
+fn the_dashboards_open_reads_and_never_writes() {
+    let dir = std::env::temp_dir().join(format!("linky-store-ro-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("linky.db");
+    // No file yet: created once, as the normal open does.
+    let s = Store::open_for_reading(&path).unwrap();
+    assert!(s.meters().unwrap().is_empty());
+    drop(s);
+    Store::open(&path).unwrap().add_meter(&pdl(), now()).unwrap();
+    let s = Store::open_for_reading(&path).unwrap();
+    assert_eq!(s.meters().unwrap().len(), 1);
+    assert!(
+        s.add_meter(&"10284856584123".parse().unwrap(), now()).is_err(),
+        "read only"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

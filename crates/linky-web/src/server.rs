@@ -267,7 +267,8 @@ async fn with_store<T: Send + 'static>(
 ) -> Result<T, WebError> {
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
-        let store = Store::open(&config.store)?;
+        // Read only: no migration or change of mode per request, and the page cannot write.
+        let store = Store::open_for_reading(&config.store)?;
         work(&store, &config)
     })
     .await
