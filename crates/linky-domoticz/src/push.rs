@@ -111,7 +111,7 @@ pub fn remembered_device(
     server: &str,
     key: &str,
 ) -> Result<Option<i64>, StoreError> {
-    if store.state("domoticz.server")?.as_deref() != Some(server) {
+    if store.domoticz_server()?.as_deref() != Some(server) {
         return Ok(None);
     }
     store.domoticz_device(key)
@@ -289,7 +289,7 @@ pub async fn push_device(
             server = d.base_url(),
             "the same Domoticz at a new address: devices and rows kept"
         );
-        store.set_state("domoticz.server", d.base_url())?;
+        store.set_domoticz_server(d.base_url())?;
     }
     if store.bind_domoticz_server(d.base_url())? {
         tracing::warn!(
@@ -301,15 +301,13 @@ pub async fn push_device(
     let server_days = d.short_log_days().await?;
     calls += 1;
     let days = settings.short_log_days.max(0);
-    if server_days < days
-        && store.state("domoticz.short_log_warned")?.as_deref() != Some(&server_days.to_string())
-    {
+    if server_days < days && store.short_log_warned()? != Some(server_days) {
         tracing::warn!(
             server_days,
             wanted = days,
             "Domoticz keeps {server_days} day(s) of hours (Setup > Settings > Log History > Short Log Sensors): raise it to {days} to see every hour linky sends"
         );
-        store.set_state("domoticz.short_log_warned", &server_days.to_string())?;
+        store.set_short_log_warned(server_days)?;
     }
     let splits = data.days();
     let index = MeterIndex::new(&data.hours, &splits);
@@ -449,7 +447,7 @@ async fn resolve(url: &str) -> Vec<std::net::SocketAddr> {
 /// for its name, or the other way round): both resolve to a common address, and every
 /// remembered device is there, still the meter's. Then its rows need not be sent again.
 async fn same_server_elsewhere(d: &Domoticz, store: &Store) -> Result<bool, PushError> {
-    let Some(before) = store.state("domoticz.server")? else {
+    let Some(before) = store.domoticz_server()? else {
         return Ok(false);
     };
     if before == d.base_url() {

@@ -17,6 +17,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 mod history;
 mod points;
+mod state;
+
+pub use state::{BothLanguages, PushRecord, PushedDevice, SyncDepth};
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
@@ -970,23 +973,6 @@ impl Store {
             }
         }
         Ok(totals)
-    }
-
-    /// A small fact kept between runs.
-    pub fn state(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM state WHERE key = ?", [key], |r| r.get(0))
-            .optional()?)
-    }
-
-    /// Keeps a small fact.
-    pub fn set_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-            params![key, value],
-        )?;
-        Ok(())
     }
 
     /// The Domoticz device idx that holds a meter, if known.

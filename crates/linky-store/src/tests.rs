@@ -291,12 +291,52 @@ fn the_dashboards_open_reads_and_never_writes() {
     let s = Store::open_for_reading(&path).unwrap();
     assert!(s.meters().unwrap().is_empty());
     drop(s);
-    Store::open(&path).unwrap().add_meter(&pdl(), now()).unwrap();
+    Store::open(&path)
+        .unwrap()
+        .add_meter(&pdl(), now())
+        .unwrap();
     let s = Store::open_for_reading(&path).unwrap();
     assert_eq!(s.meters().unwrap().len(), 1);
     assert!(
-        s.add_meter(&"10284856584123".parse().unwrap(), now()).is_err(),
+        s.add_meter(&"10284856584123".parse().unwrap(), now())
+            .is_err(),
         "read only"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The facts older versions wrote as text read back through the typed accessors.
+#[test]
+fn state_written_by_earlier_versions_reads_typed() {
+    let s = Store::in_memory().unwrap();
+    s.set_state("daemon.next_sync", "2026-11-29T08:17:00Z")
+        .unwrap();
+    s.set_state("sync.depth", "730 1095 1095").unwrap();
+    s.set_state("daemon.consent_warnings", "12345678901234:30")
+        .unwrap();
+    s.set_state(
+        "domoticz.last_push",
+        r#"{"at":"2026-10-31T08:30:00Z","ok":true,"devices":[{"key":"12345678901234","idx":7,"days_sent":3,"hours_sent":48,"unchanged":0,"not_landed":0}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        s.next_sync().unwrap(),
+        Some(Utc.with_ymd_and_hms(2026, 11, 29, 8, 17, 0).unwrap())
+    );
+    assert_eq!(
+        s.sync_depth().unwrap(),
+        Some(SyncDepth {
+            curve_days: 730,
+            daily_days: 1095,
+            max_power_days: 1095
+        })
+    );
+    assert_eq!(s.consent_warnings().unwrap(), ["12345678901234:30"]);
+    let push = s.last_push().unwrap().unwrap();
+    assert!(push.ok && push.devices.as_ref().unwrap()[0].idx == 7);
+    let json = serde_json::to_value(&push).unwrap();
+    assert!(
+        json.get("error").is_none(),
+        "the same JSON as before: {json}"
+    );
 }

@@ -15,9 +15,6 @@ use crate::view::{energy_rows, SeriesLedger, Step};
 /// A consent ending within this many days is flagged (the daemon warns at 30 and 7).
 pub const CONSENT_WARNING_DAYS: i64 = 30;
 
-/// The store state key holding the last Domoticz push (JSON written by the client).
-pub const DOMOTICZ_LAST_PUSH: &str = "domoticz.last_push";
-
 /// The stored meter with this PDL, if any.
 pub fn find_meter(store: &Store, pdl: &str) -> Result<Option<MeterRecord>, StoreError> {
     Ok(store.meters()?.into_iter().find(|m| m.pdl.as_str() == pdl))
@@ -99,7 +96,7 @@ pub struct DomoticzStatus {
     /// Whether `domoticz.url` is set.
     pub configured: bool,
     /// The last push as the client recorded it (time, result, per-device counts).
-    pub last_push: Option<serde_json::Value>,
+    pub last_push: Option<linky_store::PushRecord>,
     /// Known devices: key (PDL), idx and rows pushed.
     pub devices: Vec<DomoticzDevice>,
 }
@@ -184,15 +181,15 @@ pub fn status(
         .iter()
         .map(|m| meter_status(store, m, now))
         .collect::<Result<Vec<_>, _>>()?;
-    let last_push = store
-        .state(DOMOTICZ_LAST_PUSH)?
-        .and_then(|t| serde_json::from_str(&t).ok());
+    let last_push = store.last_push()?;
     Ok(Status {
         now,
         last_sync: store
             .last_run()?
             .map(|(at, outcome, calls)| LastSync { at, outcome, calls }),
-        next_sync: store.state("daemon.next_sync")?,
+        next_sync: store
+            .next_sync()?
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         calls_today: today.calls,
         errors_today: today.errors,
         meters,

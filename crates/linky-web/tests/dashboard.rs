@@ -163,10 +163,12 @@ fn prepared(name: &str) -> (Folder, PathBuf) {
         .record_domoticz_rows(7, &[("2026-10-30".into(), "1;2;0;0;0;0;2026-10-30".into())])
         .unwrap();
     store
-        .set_state(
-            linky_web::data::DOMOTICZ_LAST_PUSH,
-            r#"{"at":"2026-10-31T08:30:00Z","ok":true,"devices":[]}"#,
-        )
+        .set_last_push(&linky_store::PushRecord {
+            at: "2026-10-31T08:30:00Z".into(),
+            ok: true,
+            devices: Some(Vec::new()),
+            error: None,
+        })
         .unwrap();
     (Folder(dir), path)
 }

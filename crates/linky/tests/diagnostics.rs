@@ -394,7 +394,7 @@ async fn sync_pushes_into_domoticz_and_check_explains_a_refusal() {
     // Each push leaves its outcome for the dashboard's status card, never the password.
     let last_push = |dir: &Path| -> serde_json::Value {
         let store = linky_store::Store::open(&dir.join("linky.db")).unwrap();
-        serde_json::from_str(&store.state("domoticz.last_push").unwrap().unwrap()).unwrap()
+        serde_json::to_value(store.last_push().unwrap().unwrap()).unwrap()
     };
     let pushed = last_push(d.path());
     assert_eq!(pushed["ok"], true, "{pushed}");

@@ -59,19 +59,14 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
         .into_iter()
         .map(|m| (m.pdl, m.consent_ends_at))
         .collect();
-    let warned: Vec<String> = store
-        .state("daemon.consent_warnings")
-        .ok()
-        .flatten()
-        .map(|s| s.split(',').map(str::to_owned).collect())
-        .unwrap_or_default();
+    let warned: Vec<String> = store.consent_warnings().unwrap_or_default();
     let warnings = consent_warnings(clock.now(), &ends, &warned);
     let mut all = warned;
     for (pdl, left, threshold) in warnings {
         crate::report::line_err(&lang.pick(format!("linky : le consentement du compteur {pdl} se termine dans {left} jours : renouvelez-le avec `linky login`"), format!("linky: the consent for meter {pdl} ends in {left} days: renew it with `linky login`")));
         all.push(format!("{pdl}:{threshold}"));
     }
-    let _ = store.set_state("daemon.consent_warnings", &all.join(","));
+    let _ = store.set_consent_warnings(&all);
 }
 
 /// `linky run`.
@@ -158,10 +153,7 @@ pub async fn run(
             Event::Planned(at) => {
                 tracing::info!(next = %at, "next sync planned");
                 if let Ok(store) = Store::open(&paths.store()) {
-                    let _ = store.set_state(
-                        "daemon.next_sync",
-                        &at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                    );
+                    let _ = store.set_next_sync(at);
                 }
             }
             Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
@@ -189,7 +181,11 @@ pub async fn run(
 
 /// For the status: the planned next sync, if the daemon wrote one.
 pub fn planned(store: &Store) -> Option<String> {
-    store.state("daemon.next_sync").ok().flatten()
+    store
+        .next_sync()
+        .ok()
+        .flatten()
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use linky_domoticz::push::{
     device_name, find_device, merged_pairs, push_device, refresh_dashboard, remembered_device,
     DeviceOrigin, MeterPush, PushError, PushSettings,
 };
-use linky_store::Store;
+use linky_store::{BothLanguages, PushRecord, PushedDevice, Store};
 
 use super::{CommandError, CommandResult, Message, Paths};
 use crate::settings::Settings;
@@ -125,23 +125,37 @@ pub async fn push_all(
         .now()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let record = match &outcome {
-        Ok(reports) => serde_json::json!({
-            "at": at,
-            "ok": reports.iter().all(|r| r.not_landed.is_empty()),
-            "devices": reports.iter().map(|r| serde_json::json!({
-                "key": r.key, "idx": r.idx, "days_sent": r.days_sent, "hours_sent": r.hours_sent,
-                "unchanged": r.unchanged, "not_landed": r.not_landed.len(),
-            })).collect::<Vec<_>>(),
-        }),
-        Err(e) => serde_json::json!({
-            "at": at,
-            "ok": false,
-            "error": { "fr": e.message().localized(Lang::Fr), "en": e.message().localized(Lang::En) },
-        }),
+        Ok(reports) => PushRecord {
+            at,
+            ok: reports.iter().all(|r| r.not_landed.is_empty()),
+            devices: Some(
+                reports
+                    .iter()
+                    .map(|r| PushedDevice {
+                        key: r.key.clone(),
+                        idx: r.idx,
+                        days_sent: r.days_sent,
+                        hours_sent: r.hours_sent,
+                        unchanged: r.unchanged,
+                        not_landed: r.not_landed.len(),
+                    })
+                    .collect(),
+            ),
+            error: None,
+        },
+        Err(e) => PushRecord {
+            at,
+            ok: false,
+            devices: None,
+            error: Some(BothLanguages {
+                fr: e.message().localized(Lang::Fr),
+                en: e.message().localized(Lang::En),
+            }),
+        },
     };
     // The push's own result matters more than this note about it.
     if let Ok(store) = Store::open(&paths.store()) {
-        let _ = store.set_state(linky_web::data::DOMOTICZ_LAST_PUSH, &record.to_string());
+        let _ = store.set_last_push(&record);
     }
     outcome.map(Some)
 }
@@ -467,12 +481,7 @@ pub async fn migrate(settings: &Settings, paths: &Paths, lang: Lang) -> CommandR
         "what changes: linky writes into devices of its own (a Dummy hardware \"Linky\") and puts the whole history back from Enedis; the plugin's devices keep their history, with no new values".into());
 
     let store = Store::open(&paths.store())?;
-    let pushed = store
-        .state(linky_web::data::DOMOTICZ_LAST_PUSH)
-        .ok()
-        .flatten()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|r| r["ok"] == true);
+    let pushed = store.last_push().ok().flatten().is_some_and(|r| r.ok);
     let stored = store.meters().map(|m| m.len()).unwrap_or(0);
     let next = if !wanted.is_empty() || stored == 0 {
         let mut fr = String::from("Étape suivante : `linky init --from-domoticzlinky` reprend ces réglages (et demande l'accès à Enedis : un nouvel accord est nécessaire, le greffon ne peut pas transmettre le sien)");

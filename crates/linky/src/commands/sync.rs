@@ -158,24 +158,18 @@ pub async fn once(
         .await?;
     // `linky status` counts missing days against what this sync was asked to hold.
     let plan = &run_settings.plan;
-    store.set_state(
-        SYNC_DEPTH,
-        &format!(
-            "{} {} {}",
-            plan.curve_days, plan.daily_days, plan.max_power_days
-        ),
-    )?;
+    store.set_sync_depth(linky_store::SyncDepth {
+        curve_days: plan.curve_days,
+        daily_days: plan.daily_days,
+        max_power_days: plan.max_power_days,
+    })?;
     Ok(report)
 }
 
-/// The state key holding the depths (curve, daily, max power days) of the last sync.
-pub const SYNC_DEPTH: &str = "sync.depth";
-
 /// The depths the last sync was asked for, if one ran.
 pub fn last_depth(store: &Store) -> Option<(u32, u32, u32)> {
-    let text = store.state(SYNC_DEPTH).ok()??;
-    let mut parts = text.split_whitespace().map(|p| p.parse::<u32>().ok());
-    Some((parts.next()??, parts.next()??, parts.next()??))
+    let d = store.sync_depth().ok()??;
+    Some((d.curve_days, d.daily_days, d.max_power_days))
 }
 
 /// `linky sync`.
