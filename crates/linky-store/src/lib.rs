@@ -17,7 +17,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 mod history;
 mod points;
+mod runs;
 mod state;
+
+pub use runs::RunOutcome;
 
 pub use state::{BothLanguages, PushRecord, PushedDevice, SyncDepth};
 
@@ -333,8 +336,8 @@ pub struct ContractFacts {
 /// What a set of sync runs adds up to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunTotals {
-    /// Runs by outcome (`ok`, `quota`, `unauthorized`, `unavailable`, `consent_lost`).
-    pub outcomes: BTreeMap<String, u64>,
+    /// Runs by outcome.
+    pub outcomes: BTreeMap<RunOutcome, u64>,
     /// Enedis calls.
     pub calls: u64,
     /// Enedis errors by kind (`quota`, `unavailable`, `no_data`...).
@@ -923,7 +926,7 @@ impl Store {
         &self,
         id: i64,
         now: DateTime<Utc>,
-        outcome: &str,
+        outcome: RunOutcome,
         calls: u32,
         errors: &BTreeMap<String, u32>,
         details: &str,
@@ -934,11 +937,11 @@ impl Store {
     }
 
     /// The last finished run: when, outcome, calls.
-    pub fn last_run(&self) -> Result<Option<(DateTime<Utc>, String, u32)>, StoreError> {
+    pub fn last_run(&self) -> Result<Option<(DateTime<Utc>, RunOutcome, u32)>, StoreError> {
         Ok(self
             .conn
             .query_row("SELECT finished_at, outcome, calls FROM sync_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [], |r| {
-                Ok((from_ts(r.get(0)?), r.get::<_, String>(1)?, r.get::<_, u32>(2)?))
+                Ok((from_ts(r.get(0)?), r.get::<_, RunOutcome>(1)?, r.get::<_, u32>(2)?))
             })
             .optional()?)
     }
@@ -951,7 +954,7 @@ impl Store {
         )?;
         let rows = stmt.query_map([since.map_or(i64::MIN, ts)], |r| {
             Ok((
-                r.get::<_, Option<String>>(0)?,
+                r.get::<_, Option<RunOutcome>>(0)?,
                 r.get::<_, u32>(1)?,
                 r.get::<_, String>(2)?,
             ))
@@ -959,10 +962,9 @@ impl Store {
         let mut totals = RunTotals::default();
         for row in rows {
             let (outcome, calls, errors) = row?;
-            *totals
-                .outcomes
-                .entry(outcome.unwrap_or_else(|| "unknown".into()))
-                .or_default() += 1;
+            if let Some(outcome) = outcome {
+                *totals.outcomes.entry(outcome).or_default() += 1;
+            }
             totals.calls += u64::from(calls);
             for pair in errors.split(',').filter(|p| !p.is_empty()) {
                 let (kind, n) = pair

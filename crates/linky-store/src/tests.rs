@@ -210,15 +210,15 @@ fn meters_contracts_consents_absences_runs() {
         Some((peak.date, peak.date, 1))
     );
     let run = s.begin_run(now()).unwrap();
-    s.finish_run(run, now(), "ok", 12, &BTreeMap::new(), "{}")
+    s.finish_run(run, now(), RunOutcome::Ok, 12, &BTreeMap::new(), "{}")
         .unwrap();
-    assert_eq!(s.last_run().unwrap(), Some((now(), "ok".to_owned(), 12)));
+    assert_eq!(s.last_run().unwrap(), Some((now(), RunOutcome::Ok, 12)));
     let run = s.begin_run(now()).unwrap();
     let errors = BTreeMap::from([("quota".to_owned(), 2), ("unavailable".to_owned(), 1)]);
     s.finish_run(
         run,
         now() + chrono::Duration::hours(1),
-        "quota",
+        RunOutcome::Quota,
         5,
         &errors,
         "",
@@ -226,8 +226,8 @@ fn meters_contracts_consents_absences_runs() {
     .unwrap();
     let all = s.run_totals(None).unwrap();
     assert_eq!(all.calls, 17);
-    assert_eq!(all.outcomes["ok"], 1);
-    assert_eq!(all.outcomes["quota"], 1);
+    assert_eq!(all.outcomes[&RunOutcome::Ok], 1);
+    assert_eq!(all.outcomes[&RunOutcome::Quota], 1);
     assert_eq!(all.errors["quota"], 2);
     assert_eq!(all.errors["unavailable"], 1);
     let later = s

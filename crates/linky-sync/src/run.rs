@@ -7,7 +7,9 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::error::ErrorKind;
 use linky_core::{paris, Clock, Direction, Energy, LoadCurvePoint, UsagePoint};
-use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, StoreError, WindowData};
+use linky_store::{
+    ContractFacts, DayOutcome, DayState, Kind, RunOutcome, Store, StoreError, WindowData,
+};
 
 use crate::decide::{decide, next_try, AbsenceReason, Action, Recheck, WindowFacts};
 use crate::plan::{order, series_windows, SeriesView, SyncSettings, Window};
@@ -247,11 +249,11 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         self.report.calls = self.source.calls() - calls_before;
         self.report.series = self.summaries(meters)?;
         let outcome = match &self.report.stopped {
-            None if self.report.consent_lost.is_empty() => "ok",
-            None => "consent_lost",
-            Some(Stop::Quota(_)) => "quota",
-            Some(Stop::Unauthorized(_)) => "unauthorized",
-            Some(Stop::Unavailable(_)) => "unavailable",
+            None if self.report.consent_lost.is_empty() => RunOutcome::Ok,
+            None => RunOutcome::ConsentLost,
+            Some(Stop::Quota(_)) => RunOutcome::Quota,
+            Some(Stop::Unauthorized(_)) => RunOutcome::Unauthorized,
+            Some(Stop::Unavailable(_)) => RunOutcome::Unavailable,
         };
         self.store.finish_run(
             run_id,

@@ -326,7 +326,10 @@ async fn quota_and_outage_stop_the_run() {
     assert_eq!(report.errors.get("quota"), Some(&1), "{:?}", report.errors);
     let totals = store.run_totals(None).unwrap();
     assert_eq!(totals.errors.get("quota"), Some(&1));
-    assert_eq!(totals.outcomes.get("quota"), Some(&1));
+    assert_eq!(
+        totals.outcomes.get(&linky_store::RunOutcome::Quota),
+        Some(&1)
+    );
 
     let mut store = Store::in_memory().unwrap();
     let source = Scripted::new();

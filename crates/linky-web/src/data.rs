@@ -56,7 +56,7 @@ pub struct LastSync {
     /// When it finished.
     pub at: DateTime<Utc>,
     /// `ok`, `consent_lost`, `quota`, `unauthorized` or `unavailable`.
-    pub outcome: String,
+    pub outcome: linky_store::RunOutcome,
     /// Enedis calls it made.
     pub calls: u32,
 }

@@ -8,12 +8,13 @@ use chrono::{DateTime, Utc};
 use linky_store::RunTotals;
 
 use linky_core::aggregate::TariffSplit;
+use linky_store::RunOutcome;
 
 /// Everything `/metrics` reports.
 #[derive(Debug, Clone, Default)]
 pub struct MetricsInput {
     /// The last finished sync: when and its outcome.
-    pub last_sync: Option<(DateTime<Utc>, String)>,
+    pub last_sync: Option<(DateTime<Utc>, RunOutcome)>,
     /// Every run so far.
     pub runs: RunTotals,
     /// Stored energy per meter: consumption and production.
@@ -48,9 +49,6 @@ fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: f64) {
     }
 }
 
-/// The outcomes a sync run can end with; each gets a sample so alerts can test for 0.
-const OUTCOMES: [&str; 5] = ["ok", "consent_lost", "quota", "unauthorized", "unavailable"];
-
 /// Renders the metrics.
 pub fn render(input: &MetricsInput) -> String {
     let mut out = String::new();
@@ -75,7 +73,10 @@ pub fn render(input: &MetricsInput) -> String {
         "gauge",
         "1 if the last sync ended well, 0 otherwise or if none ran.",
     );
-    let ok = input.last_sync.as_ref().is_some_and(|(_, o)| o == "ok");
+    let ok = input
+        .last_sync
+        .as_ref()
+        .is_some_and(|(_, o)| *o == RunOutcome::Ok);
     sample(
         &mut out,
         "linky_last_sync_success",
@@ -88,12 +89,13 @@ pub fn render(input: &MetricsInput) -> String {
         "gauge",
         "1 for the outcome of the last sync, 0 for the others.",
     );
-    for outcome in OUTCOMES {
-        let this = input.last_sync.as_ref().is_some_and(|(_, o)| o == outcome);
+    // Every outcome gets a sample, so alerts can test for 0.
+    for outcome in RunOutcome::ALL {
+        let this = input.last_sync.as_ref().is_some_and(|(_, o)| *o == outcome);
         sample(
             &mut out,
             "linky_last_sync_status",
-            &[("outcome", outcome)],
+            &[("outcome", outcome.as_str())],
             if this { 1.0 } else { 0.0 },
         );
     }
@@ -107,7 +109,7 @@ pub fn render(input: &MetricsInput) -> String {
         sample(
             &mut out,
             "linky_sync_runs_total",
-            &[("outcome", outcome)],
+            &[("outcome", outcome.as_str())],
             *n as f64,
         );
     }

@@ -152,7 +152,7 @@ fn prepared(name: &str) -> (Folder, PathBuf) {
         .finish_run(
             run,
             now() - chrono::Duration::minutes(50),
-            "ok",
+            linky_store::RunOutcome::Ok,
             12,
             &errors,
             "",
