@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_state.sql"),
     include_str!("../migrations/0003_domoticz.sql"),
     include_str!("../migrations/0004_run_errors.sql"),
+    include_str!("../migrations/0005_run_error_rows.sql"),
 ];
 
 /// A storage failure.
@@ -125,7 +126,7 @@ pub struct RepairReport {
 }
 
 /// Every table, in an order that copies what others refer to first.
-const TABLES: [&str; 11] = [
+const TABLES: [&str; 12] = [
     "meters",
     "series",
     "curve_days",
@@ -134,6 +135,7 @@ const TABLES: [&str; 11] = [
     "ledger",
     "absences",
     "sync_runs",
+    "sync_run_errors",
     "state",
     "domoticz_devices",
     "domoticz_rows",
@@ -931,8 +933,18 @@ impl Store {
         errors: &BTreeMap<String, u32>,
         details: &str,
     ) -> Result<(), StoreError> {
-        let errors: Vec<String> = errors.iter().map(|(k, n)| format!("{k}={n}")).collect();
-        self.conn.execute("UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, errors = ?, details = ? WHERE id = ?", params![ts(now), outcome, calls, errors.join(","), details, id])?;
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, details = ? WHERE id = ?",
+            params![ts(now), outcome, calls, details, id],
+        )?;
+        for (kind, n) in errors {
+            tx.execute(
+                "INSERT OR REPLACE INTO sync_run_errors (run, kind, count) VALUES (?, ?, ?)",
+                params![id, kind, n],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -949,30 +961,34 @@ impl Store {
     /// Totals of the runs finished at or after `since` (every run with `None`): monotonic
     /// counters as long as runs are never deleted, which they are not.
     pub fn run_totals(&self, since: Option<DateTime<Utc>>) -> Result<RunTotals, StoreError> {
+        let since = since.map_or(i64::MIN, ts);
+        let mut totals = RunTotals::default();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT outcome, calls, errors FROM sync_runs WHERE finished_at IS NOT NULL AND finished_at >= ?",
+            "SELECT outcome, COUNT(*), SUM(calls) FROM sync_runs WHERE finished_at IS NOT NULL AND finished_at >= ? GROUP BY outcome",
         )?;
-        let rows = stmt.query_map([since.map_or(i64::MIN, ts)], |r| {
+        let rows = stmt.query_map([since], |r| {
             Ok((
                 r.get::<_, Option<RunOutcome>>(0)?,
-                r.get::<_, u32>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, Option<u64>>(2)?,
             ))
         })?;
-        let mut totals = RunTotals::default();
         for row in rows {
-            let (outcome, calls, errors) = row?;
+            let (outcome, runs, calls) = row?;
             if let Some(outcome) = outcome {
-                *totals.outcomes.entry(outcome).or_default() += 1;
+                *totals.outcomes.entry(outcome).or_default() += runs;
             }
-            totals.calls += u64::from(calls);
-            for pair in errors.split(',').filter(|p| !p.is_empty()) {
-                let (kind, n) = pair
-                    .split_once('=')
-                    .and_then(|(k, n)| Some((k, n.parse::<u64>().ok()?)))
-                    .ok_or_else(|| StoreError::Corrupt(format!("run errors {errors:?}")))?;
-                *totals.errors.entry(kind.to_owned()).or_default() += n;
-            }
+            totals.calls += calls.unwrap_or(0);
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT e.kind, SUM(e.count) FROM sync_run_errors e JOIN sync_runs r ON r.id = e.run WHERE r.finished_at IS NOT NULL AND r.finished_at >= ? GROUP BY e.kind",
+        )?;
+        let rows = stmt.query_map([since], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+        })?;
+        for row in rows {
+            let (kind, n) = row?;
+            totals.errors.insert(kind, n);
         }
         Ok(totals)
     }

@@ -340,3 +340,38 @@ fn state_written_by_earlier_versions_reads_typed() {
         "the same JSON as before: {json}"
     );
 }
+
+/// A store whose runs kept their errors as text (before migration 0005) gets them as rows.
+#[test]
+fn run_errors_written_as_text_become_rows() {
+    let dir = std::env::temp_dir().join(format!("linky-store-0005-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("linky.db");
+    {
+        let conn = Connection::open(&path).unwrap();
+        for (i, sql) in MIGRATIONS.iter().take(4).enumerate() {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO sync_runs (started_at, finished_at, outcome, calls, errors, details) VALUES (1, 2, 'quota', 7, 'quota=2,unavailable=1', '')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sync_runs (started_at, finished_at, outcome, calls, errors, details) VALUES (3, 4, 'ok', 5, '', '')",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let totals = s.run_totals(None).unwrap();
+    assert_eq!(totals.calls, 12);
+    assert_eq!(totals.outcomes[&RunOutcome::Quota], 1);
+    assert_eq!(totals.outcomes[&RunOutcome::Ok], 1);
+    assert_eq!(totals.errors["quota"], 2);
+    assert_eq!(totals.errors["unavailable"], 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
