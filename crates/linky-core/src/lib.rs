@@ -13,6 +13,7 @@
 //! - [`history`]: a meter's energy history (hours and days split by tariff, days known only by
 //!   their total, peaks): the one model the Domoticz push, the dashboard and the exports read.
 //! - [`periods`]: the original's dashboard periods (yesterday, weeks, months, year) and bounds.
+//! - [`series`]: the kinds of Enedis data, a fetched window's data, a contract's facts.
 //! - [`offpeak`]: the off-peak ("heures creuses") schedule language and its evaluation.
 //! - [`holidays`]: French public holidays (Métropole, optionally Alsace-Moselle).
 //! - [`Lang`] and [`Localized`]: every user-facing error speaks French and English.
@@ -29,6 +30,7 @@ pub mod offpeak;
 pub mod paris;
 pub mod periods;
 mod readings;
+pub mod series;
 mod usage_point;
 
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};

@@ -13,8 +13,8 @@ use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
 };
 use enedis_protocol::v5::{MeterReading, Resource};
+use linky_core::series::{ContractFacts, Kind, WindowData};
 use linky_core::{Clock, Direction, UsagePoint};
-use linky_store::{ContractFacts, Kind, WindowData};
 use linky_sync::{FetchError, MeterSource, Window};
 use serde::Deserialize;
 use tokio::sync::Mutex;

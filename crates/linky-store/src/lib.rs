@@ -20,6 +20,7 @@ mod points;
 mod runs;
 mod state;
 
+pub use linky_core::series::{ContractFacts, Kind, WindowData};
 pub use runs::RunOutcome;
 
 pub use state::{BothLanguages, PushRecord, PushedDevice, SyncDepth};
@@ -141,46 +142,6 @@ const TABLES: [&str; 12] = [
     "domoticz_rows",
 ];
 
-/// The three kinds of data Enedis gives per day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// The load curve.
-    Curve,
-    /// Daily energy.
-    Daily,
-    /// Daily maximum power (consumption only).
-    MaxPower,
-}
-
-impl Kind {
-    /// Every kind.
-    pub const ALL: [Kind; 3] = [Kind::Curve, Kind::Daily, Kind::MaxPower];
-
-    /// The kinds Enedis publishes for a direction (no peak power for production).
-    pub fn of(direction: Direction) -> &'static [Kind] {
-        match direction {
-            Direction::Consumption => &[Kind::Daily, Kind::MaxPower, Kind::Curve],
-            Direction::Production => &[Kind::Daily, Kind::Curve],
-        }
-    }
-
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Curve => "curve",
-            Kind::Daily => "daily",
-            Kind::MaxPower => "max_power",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Kind, StoreError> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| StoreError::Corrupt(format!("kind {s:?}")))
-    }
-}
-
 fn direction_str(d: Direction) -> &'static str {
     match d {
         Direction::Consumption => "consumption",
@@ -279,19 +240,6 @@ impl DayOutcome {
     }
 }
 
-/// The data of a fetched window.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WindowData {
-    /// Load-curve points.
-    Curve(Vec<LoadCurvePoint>),
-    /// Daily energies.
-    Daily(Vec<DailyEnergy>),
-    /// Daily peaks.
-    Peaks(Vec<MaxPower>),
-    /// Nothing (a failure or an absence).
-    Nothing,
-}
-
 /// A whole-series absence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Absence {
@@ -322,17 +270,6 @@ pub struct MeterRecord {
     pub consent_ends_at: Option<DateTime<Utc>>,
     /// When Enedis said the consent was gone, and its words.
     pub consent_lost: Option<(DateTime<Utc>, String)>,
-}
-
-/// Contract facts read from Enedis.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContractFacts {
-    /// Last activation.
-    pub activation_date: Option<NaiveDate>,
-    /// Subscribed power, kVA.
-    pub subscribed_kva: Option<u32>,
-    /// Off-peak hours, Enedis form.
-    pub offpeak: Option<String>,
 }
 
 /// What a set of sync runs adds up to.
@@ -672,7 +609,7 @@ impl Store {
             let (d, k, reason, at) = row?;
             out.push(Absence {
                 direction: parse_direction(&d)?,
-                kind: Kind::parse(&k)?,
+                kind: Kind::named(&k).ok_or_else(|| StoreError::Corrupt(format!("kind {k:?}")))?,
                 reason,
                 recheck_at: from_ts(at),
             });
