@@ -404,6 +404,25 @@ fn parse_www_authenticate(header: &str) -> Option<(String, String)> {
     code.map(|c| (c, description))
 }
 
+/// `2026-Jul-17 05:00:00+0000 UTC`: how Enedis's gateway writes `nextAccessTime`.
+pub fn format_next_access(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()
+}
+
+/// Reads a `nextAccessTime` as [`format_next_access`] writes it.
+pub fn parse_next_access(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_str(text.trim_end_matches(" UTC"), "%Y-%b-%d %H:%M:%S%z")
+        .ok()
+        .map(|t| t.to_utc())
+}
+
+impl EnedisError {
+    /// For throttling: when access comes back, if Enedis said.
+    pub fn next_access(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        parse_next_access(self.next_access_time.as_deref()?)
+    }
+}
+
 /// A 429 without `nextAccessTime` but with `Retry-After: <seconds>` gets the equivalent
 /// `nextAccessTime`, so the sync waits the time asked whichever way it was said.
 pub fn with_retry_after(
@@ -421,7 +440,7 @@ pub fn with_retry_after(
             let at = now + chrono::Duration::seconds(seconds.max(0));
             object.insert(
                 "nextAccessTime".into(),
-                serde_json::Value::String(at.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()),
+                serde_json::Value::String(format_next_access(at)),
             );
             if !object.contains_key("code") && !object.contains_key("error") {
                 object.insert("code".into(), serde_json::Value::String("429".into()));

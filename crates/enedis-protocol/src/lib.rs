@@ -8,6 +8,7 @@
 //!   contract APIs.
 //! - [`conso_api`]: the Conso API gateway (conso.boris.sh): its type names, token claims and
 //!   error bodies.
+//! - [`oauth`]: the token endpoint's answer.
 //! - [`error`]: the error catalogue (every documented code with its exact status and text) and a
 //!   reader for every error shape Enedis and its gateways send.
 //!
@@ -17,6 +18,7 @@
 pub mod conso_api;
 pub mod customers;
 pub mod error;
+pub mod oauth;
 pub mod translate;
 pub mod v2026;
 pub mod v5;

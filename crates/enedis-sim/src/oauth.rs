@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use enedis_protocol::oauth::TokenAnswer;
 use serde_json::json;
 
 use crate::SimState;
@@ -22,14 +22,6 @@ pub struct IssuedToken {
     pub client_id: String,
     /// When it stops working.
     pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Serialize)]
-struct TokenResponse {
-    access_token: String,
-    token_type: &'static str,
-    expires_in: i64,
-    scope: &'static str,
 }
 
 /// The client id a response is about, for the request log.
@@ -130,11 +122,11 @@ pub fn token(state: &SimState, headers: &HeaderMap, query: &str, body: &[u8]) ->
             expires_at: state.now() + Duration::seconds(lifetime),
         },
     );
-    let mut response = Json(TokenResponse {
+    let mut response = Json(TokenAnswer {
         access_token,
-        token_type: "Bearer",
-        expires_in: lifetime,
-        scope: "",
+        token_type: "Bearer".into(),
+        expires_in: Some(lifetime),
+        scope: String::new(),
     })
     .into_response();
     response.extensions_mut().insert(ClientOfCall(client_id));

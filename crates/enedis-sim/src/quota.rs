@@ -55,10 +55,7 @@ impl QuotaCounters {
     }
 }
 
-/// `2026-Jul-17 05:00:00+0000 UTC`, the form of the 2026 throttling body.
-pub fn format_next_access(t: DateTime<Utc>) -> String {
-    t.format("%Y-%b-%d %H:%M:%S+0000 UTC").to_string()
-}
+pub use enedis_protocol::error::format_next_access;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::customers::{paths as customers, CustomerResponse};
 use enedis_protocol::error::{EnedisError, ErrorKind};
+use enedis_protocol::oauth::TokenAnswer;
 use enedis_protocol::translate::unknown_path;
 use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
@@ -16,7 +17,6 @@ use enedis_protocol::v5::{MeterReading, Resource};
 use linky_core::series::{ContractFacts, Kind, WindowData};
 use linky_core::{Clock, Direction, UsagePoint};
 use linky_sync::{FetchError, MeterSource, Window};
-use serde::Deserialize;
 use tokio::sync::Mutex;
 
 use crate::login::{DeviceFlow, LoginError};
@@ -276,22 +276,11 @@ impl EnedisSource {
                         r.status().as_u16()
                     )));
                 }
-                #[derive(Deserialize)]
-                struct T {
-                    access_token: String,
-                    expires_in: Option<serde_json::Value>,
-                }
-                let t: T = r
+                let t: TokenAnswer = r
                     .json()
                     .await
                     .map_err(|e| FetchError::Unreadable(e.without_url().to_string()))?;
-                let lifetime = t
-                    .expires_in
-                    .and_then(|v| {
-                        v.as_i64()
-                            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-                    })
-                    .unwrap_or(3600);
+                let lifetime = t.lifetime_seconds();
                 *cached = Some(AppToken {
                     value: t.access_token.clone(),
                     renew_after: now + Duration::seconds(lifetime - 60),

@@ -1,12 +1,12 @@
 //! The proxy's side of Enedis: the application token (client credentials, cached, renewed), the
 //! forwarded data calls, and `subscribed_services`.
 
+use enedis_protocol::oauth::TokenAnswer;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use enedis_protocol::v2026::{SubscribedServicesRequest, SubscribedServicesResponse};
 use linky_core::Clock;
-use serde::Deserialize;
 use tokio::sync::Mutex;
 
 /// Why Enedis could not be asked.
@@ -54,23 +54,6 @@ pub struct Forwarded {
     pub content_type: Option<String>,
     /// The body.
     pub body: Vec<u8>,
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    #[serde(default, deserialize_with = "number_or_string")]
-    expires_in: Option<i64>,
-}
-
-/// Enedis gives `expires_in` as a number, and its Swagger as a string.
-fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    Ok(match v {
-        serde_json::Value::Number(n) => n.as_i64(),
-        serde_json::Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 struct AppToken {
@@ -142,7 +125,7 @@ impl Enedis {
             .json()
             .await
             .map_err(|e| UpstreamError::Answer(format!("token endpoint: {}", e.without_url())))?;
-        let lifetime = body.expires_in.unwrap_or(3600).max(120);
+        let lifetime = body.lifetime_seconds();
         *cached = Some(AppToken {
             value: body.access_token.clone(),
             renew_after: now + Duration::seconds(lifetime - 60),

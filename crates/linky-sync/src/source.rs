@@ -77,12 +77,7 @@ impl FetchError {
         let FetchError::Enedis(e) = self else {
             return None;
         };
-        let text = e.next_access_time.as_deref()?;
-        // "2026-Jul-17 05:00:00+0000 UTC"
-        let trimmed = text.trim_end_matches(" UTC");
-        DateTime::parse_from_str(trimmed, "%Y-%b-%d %H:%M:%S%z")
-            .ok()
-            .map(|t| t.to_utc())
+        e.next_access()
     }
 }
 
