@@ -161,7 +161,14 @@ fn networked(
             Command::Sync(_) => {
                 commands::sync::run(&settings, &paths, out.display_lang(), clock::clock()).await
             }
+            #[cfg(feature = "demo")]
             Command::Demo(args) => commands::demo::run(args, out.display_lang()).await,
+            #[cfg(not(feature = "demo"))]
+            Command::Demo(_) => Err(commands::Message {
+                fr: "cette version de linky est construite sans la démonstration (option de compilation « demo ») ; construisez-la avec les options par défaut".into(),
+                en: "this linky was built without the demo (cargo feature \"demo\"); build it with the default features".into(),
+            }
+            .into()),
             Command::Dashboard(_) => {
                 commands::web::serve_only(&settings, &paths, out.display_lang()).await
             }
