@@ -9,6 +9,44 @@ use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Lang, Localized, UsagePoint};
 use serde::{Deserialize, Serialize};
 
+/// A secret setting (a password, a token, a client secret): `Debug` and the settings shown by
+/// `linky config show` print `***`, never the value; [`Secret::expose`] gives it to the code that
+/// sends it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(text: &str) -> Secret {
+        Secret(text.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(text: String) -> Secret {
+        Secret(text)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str("***")
+    }
+}
+
 /// Every setting.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,7 +76,7 @@ pub struct Settings {
 }
 
 /// `[web]`: the dashboard `linky run` serves.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebSection {
     /// Whether `linky run` serves the dashboard.
@@ -47,9 +85,9 @@ pub struct WebSection {
     /// token is required).
     pub listen: String,
     /// Password for the browser's prompt (any user name).
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// Token for `Authorization: Bearer` (scripts, Prometheus).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 }
 
 impl Default for WebSection {
@@ -60,18 +98,6 @@ impl Default for WebSection {
             password: None,
             token: None,
         }
-    }
-}
-
-impl std::fmt::Debug for WebSection {
-    /// Never shows the secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebSection")
-            .field("enabled", &self.enabled)
-            .field("listen", &self.listen)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("token", &self.token.as_ref().map(|_| "***"))
-            .finish()
     }
 }
 
@@ -109,7 +135,7 @@ impl WebSection {
 }
 
 /// `[domoticz]`: unset `url` means no Domoticz.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DomoticzSection {
     /// Domoticz's address, e.g. `http://192.168.1.10:8080`.
@@ -117,11 +143,11 @@ pub struct DomoticzSection {
     /// User (Basic, or with `application` the OAuth2 password grant).
     pub user: Option<String>,
     /// Password (prefer `LINKY_DOMOTICZ_PASSWORD`).
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     /// A registered Domoticz Application, for the OAuth2 password grant.
     pub application: Option<String>,
     /// A bearer token issued beforehand (prefer `LINKY_DOMOTICZ_TOKEN`).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// Trust Domoticz's self-signed certificate.
     pub accept_invalid_certs: bool,
     /// A CA certificate (PEM) for HTTPS.
@@ -152,18 +178,6 @@ impl Default for DomoticzSection {
             hardware: "Linky".into(),
             day_indexes: true,
         }
-    }
-}
-
-impl std::fmt::Debug for DomoticzSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DomoticzSection")
-            .field("url", &self.url)
-            .field("user", &self.user)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("application", &self.application)
-            .field("token", &self.token.as_ref().map(|_| "***"))
-            .finish_non_exhaustive()
     }
 }
 
@@ -231,14 +245,14 @@ impl Default for DashboardSection {
 }
 
 /// `[conso_api]`
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ConsoApiSection {
     /// The gateway's address.
     pub url: String,
     /// The token copied from its site (or kept by `linky login --conso-api`, which is safer:
     /// the token file is readable by its owner only).
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 }
 
 impl Default for ConsoApiSection {
@@ -250,17 +264,8 @@ impl Default for ConsoApiSection {
     }
 }
 
-impl std::fmt::Debug for ConsoApiSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConsoApiSection")
-            .field("url", &self.url)
-            .field("token", &self.token.as_ref().map(|_| "***"))
-            .finish()
-    }
-}
-
 /// `[direct]`
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DirectSection {
     /// Enedis API address.
@@ -268,20 +273,9 @@ pub struct DirectSection {
     /// Client id.
     pub client_id: Option<String>,
     /// Client secret (prefer `LINKY_ENEDIS_CLIENT_SECRET`).
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// The meters to read.
     pub meters: Vec<String>,
-}
-
-impl std::fmt::Debug for DirectSection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirectSection")
-            .field("api_url", &self.api_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
-            .field("meters", &self.meters)
-            .finish()
-    }
 }
 
 /// `[daemon]`
@@ -569,7 +563,7 @@ impl Settings {
         }
         url("conso_api.url", &self.conso_api.url)?;
         if let Some(token) = &self.conso_api.token {
-            if let Err(e) = enedis_protocol::conso_api::read_claims(token) {
+            if let Err(e) = enedis_protocol::conso_api::read_claims(token.expose()) {
                 return Err(error(
                     "conso_api.token",
                     (
@@ -679,10 +673,10 @@ impl Settings {
         }
         range("daemon.late_retry_hours", d.late_retry_hours, 1, 12)?;
         if let Some(p) = &self.web.password {
-            secret_length("web.password", p, 8)?;
+            secret_length("web.password", p.expose(), 8)?;
         }
         if let Some(t) = &self.web.token {
-            secret_length("web.token", t, 16)?;
+            secret_length("web.token", t.expose(), 16)?;
         }
         self.web.address()?;
         Ok(())
@@ -743,7 +737,7 @@ impl Settings {
             self.conso_api.url = v;
         }
         if let Some(v) = get("LINKY_CONSO_API_TOKEN") {
-            self.conso_api.token = Some(v);
+            self.conso_api.token = Some(v.into());
         }
         if let Some(v) = get("LINKY_ENEDIS_API_URL") {
             self.direct.api_url = Some(v);
@@ -752,7 +746,7 @@ impl Settings {
             self.direct.client_id = Some(v);
         }
         if let Some(v) = get("LINKY_ENEDIS_CLIENT_SECRET") {
-            self.direct.client_secret = Some(v);
+            self.direct.client_secret = Some(v.into());
         }
         if let Some(v) = get("LINKY_DOMOTICZ_URL") {
             self.domoticz.url = Some(v);
@@ -761,19 +755,19 @@ impl Settings {
             self.domoticz.user = Some(v);
         }
         if let Some(v) = get("LINKY_DOMOTICZ_PASSWORD") {
-            self.domoticz.password = Some(v);
+            self.domoticz.password = Some(v.into());
         }
         if let Some(v) = get("LINKY_DOMOTICZ_TOKEN") {
-            self.domoticz.token = Some(v);
+            self.domoticz.token = Some(v.into());
         }
         if let Some(v) = get("LINKY_WEB_LISTEN") {
             self.web.listen = v;
         }
         if let Some(v) = get("LINKY_WEB_PASSWORD") {
-            self.web.password = Some(v);
+            self.web.password = Some(v.into());
         }
         if let Some(v) = get("LINKY_WEB_TOKEN") {
-            self.web.token = Some(v);
+            self.web.token = Some(v.into());
         }
         if let Some(v) = get("LINKY_METERS") {
             self.direct.meters = v
@@ -794,22 +788,9 @@ impl Settings {
         }
     }
 
-    /// The effective settings as TOML, secrets masked.
+    /// The effective settings as TOML, secrets masked (a [`Secret`] shows as `***`).
     pub fn show(&self) -> String {
-        let mut shown = self.clone();
-        for secret in [
-            &mut shown.conso_api.token,
-            &mut shown.direct.client_secret,
-            &mut shown.domoticz.password,
-            &mut shown.domoticz.token,
-            &mut shown.web.password,
-            &mut shown.web.token,
-        ] {
-            if secret.is_some() {
-                *secret = Some("***".into());
-            }
-        }
-        toml::to_string(&shown).unwrap_or_default()
+        toml::to_string(self).unwrap_or_default()
     }
 }
 

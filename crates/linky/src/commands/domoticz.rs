@@ -44,15 +44,15 @@ pub fn connection(settings: &Settings) -> Option<Connection> {
     let z = &settings.domoticz;
     let url = z.url.clone()?;
     let auth = match (&z.token, &z.user, &z.password, &z.application) {
-        (Some(t), _, _, _) => Auth::Bearer(t.clone()),
+        (Some(t), _, _, _) => Auth::Bearer(t.expose().to_owned()),
         (None, Some(u), Some(p), Some(a)) => Auth::Password {
             user: u.clone(),
-            password: p.clone(),
+            password: p.expose().to_owned(),
             application: a.clone(),
         },
         (None, Some(u), Some(p), None) => Auth::Basic {
             user: u.clone(),
-            password: p.clone(),
+            password: p.expose().to_owned(),
         },
         _ => Auth::None,
     };

@@ -552,8 +552,8 @@ fn settings_for(d: &DomoticzDraft) -> crate::settings::Settings {
     let mut settings = crate::settings::Settings::default();
     settings.domoticz.url = Some(d.url.clone());
     settings.domoticz.user = d.user.clone();
-    settings.domoticz.password = d.password.clone();
-    settings.domoticz.token = d.token.clone();
+    settings.domoticz.password = d.password.as_deref().map(Into::into);
+    settings.domoticz.token = d.token.as_deref().map(Into::into);
     settings
 }
 
@@ -623,7 +623,10 @@ mod tests {
         let s = crate::settings::Settings::parse(&draft.render(), "draft").unwrap();
         s.validate().unwrap();
         assert_eq!(s.direct.client_id.as_deref(), Some("id \"quoted\""));
-        assert_eq!(s.domoticz.password.as_deref(), Some("pa\\ss"));
+        assert_eq!(
+            s.domoticz.password.as_ref().map(|p| p.expose()),
+            Some("pa\\ss")
+        );
         assert_eq!(s.offpeak.schedule, "22h00-6h00");
         assert!(s.offpeak.alsace_moselle);
         assert_eq!(s.sync.history_days, 365);

@@ -68,7 +68,11 @@ pub async fn source(
     let direct = &settings.direct;
     let (source, meters) = match (&direct.api_url, &direct.client_id) {
         (Some(url), Some(id)) => {
-            let secret = direct.client_secret.clone().unwrap_or_default();
+            let secret = direct
+                .client_secret
+                .as_ref()
+                .map(|s| s.expose().to_owned())
+                .unwrap_or_default();
             let meters = direct
                 .meters
                 .iter()
@@ -129,7 +133,10 @@ pub fn conso_api(
     paths: &Paths,
 ) -> Result<Option<(String, String)>, CommandError> {
     if let Some(token) = &settings.conso_api.token {
-        return Ok(Some((settings.conso_api.url.clone(), token.clone())));
+        return Ok(Some((
+            settings.conso_api.url.clone(),
+            token.expose().to_owned(),
+        )));
     }
     let file = linky_enedis::tokens::TokenFile::load(&paths.tokens())?;
     Ok(file.conso_api.map(|c| (c.url, c.token)))

@@ -33,8 +33,12 @@ pub fn config(settings: &Settings, store: PathBuf, lang: Lang, clock: Arc<dyn Cl
         store,
         rules: split_rules(settings),
         access: Access {
-            password: settings.web.password.clone(),
-            token: settings.web.token.clone(),
+            password: settings
+                .web
+                .password
+                .as_ref()
+                .map(|p| p.expose().to_owned()),
+            token: settings.web.token.as_ref().map(|t| t.expose().to_owned()),
         },
         domoticz_configured: settings.domoticz.url.is_some(),
         lang,
