@@ -1,6 +1,9 @@
 use super::*;
+use std::collections::BTreeMap;
+
 use chrono::{Duration, TimeZone};
 use linky_core::Step;
+use linky_core::{DailyEnergy, Energy, LoadCurvePoint, MaxPower, UsagePoint};
 
 fn pdl() -> UsagePoint {
     "22516914714270".parse().unwrap()
