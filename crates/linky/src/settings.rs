@@ -441,6 +441,124 @@ pub const SECONDARY: [&str; 12] = [
     "mean_cmonth",
 ];
 
+/// A number from an environment variable, or an error naming it.
+fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, SettingError> {
+    text.trim().parse().map_err(|_| {
+        error(
+            name,
+            (
+                format!("« {text} » n'est pas un nombre"),
+                format!("\"{text}\" is not a number"),
+            ),
+            ("donnez un nombre", "give a number"),
+        )
+    })
+}
+
+/// How one environment variable sets its setting.
+type FromEnvironment = fn(&mut Settings, &str, String) -> Result<(), SettingError>;
+
+/// Every environment variable and the setting it sets (stronger than the file, weaker than
+/// the flags). One line per variable: a new setting with a variable adds a line here.
+pub const ENVIRONMENT: &[(&str, FromEnvironment)] = &[
+    ("LINKY_LANG", |s, _, v| {
+        s.lang = Some(v);
+        Ok(())
+    }),
+    ("LINKY_DATA_DIR", |s, _, v| {
+        s.data_dir = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_PROXY", |s, _, v| {
+        s.proxy = Some(v);
+        Ok(())
+    }),
+    ("LINKY_HOURS_DAYS", |s, n, v| {
+        s.sync.hours_days = number(n, &v)?;
+        Ok(())
+    }),
+    ("LINKY_HISTORY_DAYS", |s, n, v| {
+        s.sync.history_days = number(n, &v)?;
+        Ok(())
+    }),
+    ("LINKY_DAILY_DAYS", |s, n, v| {
+        s.sync.daily_days = number(n, &v)?;
+        Ok(())
+    }),
+    ("LINKY_MAX_POWER_DAYS", |s, n, v| {
+        s.sync.max_power_days = number(n, &v)?;
+        Ok(())
+    }),
+    ("LINKY_MAX_RATE", |s, n, v| {
+        s.sync.max_rate = number(n, &v)?;
+        Ok(())
+    }),
+    ("LINKY_API", |s, _, v| {
+        s.sync.api = v;
+        Ok(())
+    }),
+    ("LINKY_OFFPEAK", |s, _, v| {
+        s.offpeak.schedule = v;
+        Ok(())
+    }),
+    ("LINKY_CONSO_API_URL", |s, _, v| {
+        s.conso_api.url = v;
+        Ok(())
+    }),
+    ("LINKY_CONSO_API_TOKEN", |s, _, v| {
+        s.conso_api.token = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_ENEDIS_API_URL", |s, _, v| {
+        s.direct.api_url = Some(v);
+        Ok(())
+    }),
+    ("LINKY_ENEDIS_CLIENT_ID", |s, _, v| {
+        s.direct.client_id = Some(v);
+        Ok(())
+    }),
+    ("LINKY_ENEDIS_CLIENT_SECRET", |s, _, v| {
+        s.direct.client_secret = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_METERS", |s, _, v| {
+        s.direct.meters = v
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect();
+        Ok(())
+    }),
+    ("LINKY_DOMOTICZ_URL", |s, _, v| {
+        s.domoticz.url = Some(v);
+        Ok(())
+    }),
+    ("LINKY_DOMOTICZ_USER", |s, _, v| {
+        s.domoticz.user = Some(v);
+        Ok(())
+    }),
+    ("LINKY_DOMOTICZ_PASSWORD", |s, _, v| {
+        s.domoticz.password = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_DOMOTICZ_TOKEN", |s, _, v| {
+        s.domoticz.token = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_WEB_LISTEN", |s, _, v| {
+        s.web.listen = v;
+        Ok(())
+    }),
+    ("LINKY_WEB_PASSWORD", |s, _, v| {
+        s.web.password = Some(v.into());
+        Ok(())
+    }),
+    ("LINKY_WEB_TOKEN", |s, _, v| {
+        s.web.token = Some(v.into());
+        Ok(())
+    }),
+];
+
 impl Settings {
     /// Reads the file at `path` (an absent file is fine unless `required`).
     pub fn load(path: &Path, required: bool) -> Result<Settings, SettingError> {
@@ -682,99 +800,13 @@ impl Settings {
         Ok(())
     }
 
-    /// Applies the environment (stronger than the file): `LINKY_LANG`, `LINKY_DATA_DIR`,
-    /// `LINKY_PROXY`, `LINKY_HOURS_DAYS`, `LINKY_HISTORY_DAYS`, `LINKY_DAILY_DAYS`,
-    /// `LINKY_MAX_POWER_DAYS`, `LINKY_MAX_RATE`, `LINKY_API`, `LINKY_OFFPEAK`,
-    /// `LINKY_CONSO_API_URL`, `LINKY_CONSO_API_TOKEN`, `LINKY_ENEDIS_API_URL`, `LINKY_ENEDIS_CLIENT_ID`, `LINKY_ENEDIS_CLIENT_SECRET`,
-    /// `LINKY_METERS` (comma-separated), `LINKY_DOMOTICZ_URL`, `LINKY_DOMOTICZ_USER`,
-    /// `LINKY_DOMOTICZ_PASSWORD`, `LINKY_DOMOTICZ_TOKEN`, `LINKY_WEB_LISTEN`,
-    /// `LINKY_WEB_PASSWORD`, `LINKY_WEB_TOKEN`.
+    /// Applies the environment (stronger than the file): every variable of [`ENVIRONMENT`].
+    /// An empty variable counts as unset.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), SettingError> {
-        fn number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, SettingError> {
-            text.trim().parse().map_err(|_| {
-                error(
-                    name,
-                    (
-                        format!("« {text} » n'est pas un nombre"),
-                        format!("\"{text}\" is not a number"),
-                    ),
-                    ("donnez un nombre", "give a number"),
-                )
-            })
-        }
-        let get = |name: &str| var(name).filter(|v| !v.is_empty());
-        if let Some(v) = get("LINKY_LANG") {
-            self.lang = Some(v);
-        }
-        if let Some(v) = get("LINKY_DATA_DIR") {
-            self.data_dir = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_PROXY") {
-            self.proxy = Some(v);
-        }
-        if let Some(v) = get("LINKY_HOURS_DAYS") {
-            self.sync.hours_days = number("LINKY_HOURS_DAYS", &v)?;
-        }
-        if let Some(v) = get("LINKY_HISTORY_DAYS") {
-            self.sync.history_days = number("LINKY_HISTORY_DAYS", &v)?;
-        }
-        if let Some(v) = get("LINKY_DAILY_DAYS") {
-            self.sync.daily_days = number("LINKY_DAILY_DAYS", &v)?;
-        }
-        if let Some(v) = get("LINKY_MAX_POWER_DAYS") {
-            self.sync.max_power_days = number("LINKY_MAX_POWER_DAYS", &v)?;
-        }
-        if let Some(v) = get("LINKY_MAX_RATE") {
-            self.sync.max_rate = number("LINKY_MAX_RATE", &v)?;
-        }
-        if let Some(v) = get("LINKY_API") {
-            self.sync.api = v;
-        }
-        if let Some(v) = get("LINKY_OFFPEAK") {
-            self.offpeak.schedule = v;
-        }
-        if let Some(v) = get("LINKY_CONSO_API_URL") {
-            self.conso_api.url = v;
-        }
-        if let Some(v) = get("LINKY_CONSO_API_TOKEN") {
-            self.conso_api.token = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_ENEDIS_API_URL") {
-            self.direct.api_url = Some(v);
-        }
-        if let Some(v) = get("LINKY_ENEDIS_CLIENT_ID") {
-            self.direct.client_id = Some(v);
-        }
-        if let Some(v) = get("LINKY_ENEDIS_CLIENT_SECRET") {
-            self.direct.client_secret = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_DOMOTICZ_URL") {
-            self.domoticz.url = Some(v);
-        }
-        if let Some(v) = get("LINKY_DOMOTICZ_USER") {
-            self.domoticz.user = Some(v);
-        }
-        if let Some(v) = get("LINKY_DOMOTICZ_PASSWORD") {
-            self.domoticz.password = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_DOMOTICZ_TOKEN") {
-            self.domoticz.token = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_WEB_LISTEN") {
-            self.web.listen = v;
-        }
-        if let Some(v) = get("LINKY_WEB_PASSWORD") {
-            self.web.password = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_WEB_TOKEN") {
-            self.web.token = Some(v.into());
-        }
-        if let Some(v) = get("LINKY_METERS") {
-            self.direct.meters = v
-                .split(',')
-                .map(|m| m.trim().to_owned())
-                .filter(|m| !m.is_empty())
-                .collect();
+        for (name, apply) in ENVIRONMENT {
+            if let Some(value) = var(name).filter(|v| !v.is_empty()) {
+                apply(self, name, value)?;
+            }
         }
         Ok(())
     }
