@@ -138,6 +138,15 @@ pub enum DomoticzError {
     Tls(String),
 }
 
+impl linky_core::Localized for DomoticzError {
+    fn localized(&self, lang: linky_core::Lang) -> String {
+        match lang {
+            linky_core::Lang::Fr => self.fr(),
+            linky_core::Lang::En => self.to_string(),
+        }
+    }
+}
+
 impl DomoticzError {
     /// The French message.
     pub fn fr(&self) -> String {

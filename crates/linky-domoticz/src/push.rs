@@ -99,6 +99,15 @@ pub enum PushError {
     Store(#[from] StoreError),
 }
 
+impl linky_core::Localized for PushError {
+    fn localized(&self, lang: linky_core::Lang) -> String {
+        match self {
+            PushError::Domoticz(e) => e.localized(lang),
+            PushError::Store(e) => e.localized(lang),
+        }
+    }
+}
+
 /// The name linky gives the device of `key`.
 pub fn device_name(key: &str) -> String {
     format!("Linky {key}")

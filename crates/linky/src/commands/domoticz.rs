@@ -24,19 +24,13 @@ fn line(out: &mut String, lang: Lang, fr: String, en: String) {
 
 fn domoticz_error(e: &DomoticzError) -> CommandError {
     CommandError::failed(Message {
-        fr: e.fr(),
-        en: e.to_string(),
+        fr: e.localized(Lang::Fr),
+        en: e.localized(Lang::En),
     })
 }
 
 fn push_error(e: PushError) -> CommandError {
-    match e {
-        PushError::Domoticz(e) => domoticz_error(&e),
-        PushError::Store(e) => CommandError::failed(Message {
-            fr: e.localized(Lang::Fr),
-            en: e.localized(Lang::En),
-        }),
-    }
+    CommandError::failed(e)
 }
 
 /// The connection the settings describe; `None` when Domoticz is not configured.
