@@ -163,6 +163,20 @@ fn parse_direction(s: &str) -> Result<Direction, StoreError> {
     }
 }
 
+/// Sets the connection's wait for a busy file, and gives the file's schema version: one this
+/// linky knows (a newer file is refused rather than damaged).
+fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version as usize > MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            found: version,
+            known: MIGRATIONS.len(),
+        });
+    }
+    Ok(version)
+}
+
 fn ts(t: DateTime<Utc>) -> i64 {
     t.timestamp()
 }
@@ -227,14 +241,7 @@ impl Store {
         }
         let conn = Connection::open_with_flags(path, read_only)
             .map_err(|e| StoreError::from(e).at(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                found: version,
-                known: MIGRATIONS.len(),
-            });
-        }
+        schema_version(&conn)?;
         Ok(Store { conn })
     }
 
@@ -320,14 +327,7 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection) -> Result<Store, StoreError> {
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                found: version,
-                known: MIGRATIONS.len(),
-            });
-        }
+        let version = schema_version(&conn)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction()?;
             tx.execute_batch(sql)?;
