@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 
 // The settings live in the `linky` binary, not a library: the module is compiled in as it is.
 #[allow(dead_code)]
-#[path = "../../crates/linky/src/settings.rs"]
+#[path = "../../crates/linky/src/settings/mod.rs"]
 mod settings;
 
 fuzz_target!(|data: &[u8]| {
