@@ -2,7 +2,9 @@
 //! English.
 
 use chrono::NaiveTime;
+use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::OffPeakSchedule;
+use linky_core::periods::DashboardPeriod;
 use linky_core::{Lang, Localized, UsagePoint};
 
 use super::Settings;
@@ -145,6 +147,13 @@ pub const SECONDARY: [&str; 12] = [
 impl Settings {
     /// Checks every value.
     pub fn validate(&self) -> Result<(), SettingError> {
+        self.typed().map(|_| ())
+    }
+
+    /// Checks every value and gives them in their own types: the one place the text is parsed.
+    /// (Still to do, issue 16: commands read these instead of parsing `sync.api`, the daemon's
+    /// times, the schedule and the dashboard option again.)
+    pub fn typed(&self) -> Result<Typed, SettingError> {
         if let Some(lang) = &self.lang {
             if lang != "fr" && lang != "en" {
                 return Err(error(
@@ -166,26 +175,41 @@ impl Settings {
         range("sync.daily_days", s.daily_days, 1, 1095)?;
         range("sync.max_power_days", s.max_power_days, 1, 1095)?;
         range("sync.max_rate", s.max_rate, 0.1, 5.0)?;
-        if !["auto", "2026", "v5"].contains(&s.api.as_str()) {
-            return Err(error(
-                "sync.api",
-                (
-                    format!("« {} » inconnu", s.api),
-                    format!("\"{}\" is unknown", s.api),
-                ),
-                ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5"),
-            ));
-        }
-        if let Err(e) = OffPeakSchedule::parse(&self.offpeak.schedule) {
-            return Err(SettingError {
-                key: "offpeak.schedule".into(),
-                problem_fr: e.localized(Lang::Fr),
-                problem_en: e.localized(Lang::En),
-                fix_fr: "vérifiez la grille avec `linky offpeak show --schedule \"...\"`".into(),
-                fix_en: "check the grid with `linky offpeak show --schedule \"...\"`".into(),
-            });
-        }
-        if !PRIMARY.contains(&self.dashboard.primary.as_str()) {
+        let api = match s.api.as_str() {
+            "auto" => Api::Auto,
+            "2026" => Api::V2026,
+            "v5" => Api::V5,
+            _ => {
+                return Err(error(
+                    "sync.api",
+                    (
+                        format!("« {} » inconnu", s.api),
+                        format!("\"{}\" is unknown", s.api),
+                    ),
+                    ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5"),
+                ))
+            }
+        };
+        let schedule = match OffPeakSchedule::parse(&self.offpeak.schedule) {
+            Ok(schedule) => schedule,
+            Err(e) => {
+                return Err(SettingError {
+                    key: "offpeak.schedule".into(),
+                    problem_fr: e.localized(Lang::Fr),
+                    problem_en: e.localized(Lang::En),
+                    fix_fr: "vérifiez la grille avec `linky offpeak show --schedule \"...\"`"
+                        .into(),
+                    fix_en: "check the grid with `linky offpeak show --schedule \"...\"`".into(),
+                })
+            }
+        };
+        let primary = self
+            .dashboard
+            .primary
+            .strip_prefix("peak_")
+            .and_then(DashboardPeriod::named);
+        let Some(primary) = primary.filter(|_| PRIMARY.contains(&self.dashboard.primary.as_str()))
+        else {
             return Err(error(
                 "dashboard.primary",
                 (
@@ -197,7 +221,7 @@ impl Settings {
                     &format!("choose among {}", PRIMARY.join(", ")),
                 ),
             ));
-        }
+        };
         if !SECONDARY.contains(&self.dashboard.secondary.as_str()) {
             return Err(error(
                 "dashboard.secondary",
@@ -268,7 +292,7 @@ impl Settings {
         if let Some(u) = &z.url {
             url("domoticz.url", u)?;
         }
-        if z.timezone.parse::<chrono_tz::Tz>().is_err() {
+        let Ok(domoticz_zone) = z.timezone.parse::<chrono_tz::Tz>() else {
             return Err(error(
                 "domoticz.timezone",
                 (
@@ -280,7 +304,7 @@ impl Settings {
                     "write an IANA name such as Europe/Paris",
                 ),
             ));
-        }
+        };
         if z.password.is_some() && z.user.is_none() {
             return Err(error(
                 "domoticz.user",
@@ -306,8 +330,10 @@ impl Settings {
             time("daemon.window_start", &d.window_start)?,
             time("daemon.window_end", &d.window_end)?,
         );
-        time("daemon.night_start", &d.night_start)?;
-        time("daemon.night_end", &d.night_end)?;
+        let night = (
+            time("daemon.night_start", &d.night_start)?,
+            time("daemon.night_end", &d.night_end)?,
+        );
         if ws >= we {
             return Err(error(
                 "daemon.window_end",
@@ -329,6 +355,48 @@ impl Settings {
             secret_length("web.token", t.expose(), 16)?;
         }
         self.web.address()?;
-        Ok(())
+        Ok(Typed {
+            api,
+            user_schedule: Some(schedule).filter(|s| !s.is_empty()),
+            holiday_zone: if self.offpeak.alsace_moselle {
+                HolidayZone::AlsaceMoselle
+            } else {
+                HolidayZone::Metropole
+            },
+            daily_window: (ws, we),
+            night,
+            domoticz_zone,
+            primary,
+        })
     }
+}
+
+/// Which Enedis API generation to speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// 2026 first, v5 where the 2026 paths are not served.
+    Auto,
+    /// The 2026 generation only.
+    V2026,
+    /// v5 only.
+    V5,
+}
+
+/// The settings' values in their own types, made once by [`Settings::typed`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed {
+    /// `sync.api`.
+    pub api: Api,
+    /// `offpeak.schedule`; `None` means each meter's contract.
+    pub user_schedule: Option<OffPeakSchedule>,
+    /// `offpeak.alsace_moselle`.
+    pub holiday_zone: HolidayZone,
+    /// `daemon.window_start`, `daemon.window_end`.
+    pub daily_window: (NaiveTime, NaiveTime),
+    /// `daemon.night_start`, `daemon.night_end`.
+    pub night: (NaiveTime, NaiveTime),
+    /// `domoticz.timezone`.
+    pub domoticz_zone: chrono_tz::Tz,
+    /// `dashboard.primary`.
+    pub primary: DashboardPeriod,
 }
