@@ -8,7 +8,7 @@
 use libfuzzer_sys::fuzz_target;
 
 // The settings live in the `linky` binary, not a library: the module is compiled in as it is.
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../crates/linky/src/settings/mod.rs"]
 mod settings;
 

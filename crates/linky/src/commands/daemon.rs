@@ -11,37 +11,34 @@ use linky_sync::daemon::{consent_warnings, Daemon, DaemonSettings, Event, RealSl
 use linky_sync::{Quiet, SyncReport};
 
 use super::{CommandResult, Paths};
-use crate::settings::Settings;
+use crate::settings::{SettingError, Settings};
 
 /// The daemon's timing from the settings (already validated). Through the Conso API, whose
 /// operator asks for one visit a day between 06:00 and 10:00, the default window becomes
 /// 08:00–10:00: inside the operator's hours, and after Enedis publishes yesterday (08:00); a
 /// late yesterday is asked again an hour later, not four.
-pub fn daemon_settings(s: &Settings, conso_api: bool) -> DaemonSettings {
-    let mut s = s.clone();
+pub fn daemon_settings(s: &Settings, conso_api: bool) -> Result<DaemonSettings, SettingError> {
+    let typed = s.typed()?;
     let defaults = crate::settings::DaemonSection::default();
-    if conso_api
-        && s.daemon.window_start == defaults.window_start
-        && s.daemon.window_end == defaults.window_end
-    {
-        s.daemon.window_end = "10:00".into();
-    }
+    let (window_start, mut window_end) = typed.daily_window;
+    let mut late_retry_hours = s.daemon.late_retry_hours;
     if conso_api {
+        if s.daemon.window_start == defaults.window_start
+            && s.daemon.window_end == defaults.window_end
+        {
+            window_end = NaiveTime::from_hms_opt(10, 0, 0).unwrap_or(window_end);
+        }
         // Yesterday late: one more visit within the morning, not in the afternoon.
-        s.daemon.late_retry_hours = s.daemon.late_retry_hours.min(1);
+        late_retry_hours = late_retry_hours.min(1);
     }
-    let t = |text: &str, default: NaiveTime| {
-        NaiveTime::parse_from_str(text, "%H:%M").unwrap_or(default)
-    };
-    let d = DaemonSettings::default();
-    DaemonSettings {
-        window_start: t(&s.daemon.window_start, d.window_start),
-        window_end: t(&s.daemon.window_end, d.window_end),
-        night_start: t(&s.daemon.night_start, d.night_start),
-        night_end: t(&s.daemon.night_end, d.night_end),
-        late_retry: chrono::Duration::hours(s.daemon.late_retry_hours.into()),
-        ..d
-    }
+    Ok(DaemonSettings {
+        window_start,
+        window_end,
+        night_start: typed.night.0,
+        night_end: typed.night.1,
+        late_retry: chrono::Duration::hours(late_retry_hours.into()),
+        ..DaemonSettings::default()
+    })
 }
 
 /// Tells what a sync means for the household: lost consents, consents ending soon.
@@ -81,7 +78,7 @@ pub async fn run(
         .ok()
         .flatten()
         .is_some();
-    let timing = daemon_settings(settings, conso_api);
+    let timing = daemon_settings(settings, conso_api)?;
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -94,7 +91,7 @@ pub async fn run(
     let sleeper = RealSleeper(clock.as_ref());
     // Bound before the first sync, so a taken port is told at once, not after hours.
     let dashboard = if settings.web.enabled {
-        let config = super::web::config(settings, paths.store(), lang, clock.clone());
+        let config = super::web::config(settings, paths.store(), lang, clock.clone())?;
         Some(super::web::start(settings, config, lang, std::future::pending()).await?)
     } else {
         None
@@ -196,15 +193,15 @@ mod tests {
     fn the_conso_api_is_visited_in_its_operators_morning_hours() {
         let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
         let defaults = Settings::default();
-        let usual = daemon_settings(&defaults, false);
+        let usual = daemon_settings(&defaults, false).unwrap();
         assert_eq!((usual.window_start, usual.window_end), (t(8, 0), t(11, 0)));
         assert_eq!(usual.late_retry, chrono::Duration::hours(4));
-        let conso = daemon_settings(&defaults, true);
+        let conso = daemon_settings(&defaults, true).unwrap();
         assert_eq!((conso.window_start, conso.window_end), (t(8, 0), t(10, 0)));
         assert_eq!(conso.late_retry, chrono::Duration::hours(1));
         // A window the person chose is kept.
         let mut chosen = Settings::default();
         chosen.daemon.window_end = "09:00".into();
-        assert_eq!(daemon_settings(&chosen, true).window_end, t(9, 0));
+        assert_eq!(daemon_settings(&chosen, true).unwrap().window_end, t(9, 0));
     }
 }

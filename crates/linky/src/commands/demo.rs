@@ -145,7 +145,7 @@ async fn demo(
 
     drop(store);
     let settings = crate::settings::Settings::default();
-    let config = super::web::config(&settings, temp.path().join("linky.db"), lang, clock);
+    let config = super::web::config(&settings, temp.path().join("linky.db"), lang, clock)?;
     let app = linky_web::router(config);
     let address = listener.local_addr().map_err(io_error)?;
     crate::report::line_out(&format!(

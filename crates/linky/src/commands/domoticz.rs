@@ -6,7 +6,6 @@ use std::fmt::Write;
 use linky_core::history::MeterHistory;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
-use linky_domoticz::dashboard::{parse_primary, DashboardPeriod};
 use linky_domoticz::migration::{self, PluginHardware, PluginSettings};
 use linky_domoticz::push::{
     device_name, find_device, merged_pairs, push_device, refresh_dashboard, remembered_device,
@@ -66,20 +65,20 @@ fn not_configured() -> CommandError {
     })
 }
 
-fn push_settings(settings: &Settings, all: bool) -> PushSettings {
+fn push_settings(settings: &Settings, all: bool) -> Result<PushSettings, CommandError> {
     let z = &settings.domoticz;
-    PushSettings {
+    let typed = settings.typed()?;
+    Ok(PushSettings {
         short_log_days: settings.sync.hours_days.into(),
-        // Validated with the settings.
-        zone: z.timezone.parse().unwrap_or(linky_core::paris::TZ),
+        zone: typed.domoticz_zone,
         all,
         hardware_name: z.hardware.clone(),
-        holiday_zone: super::web::split_rules(settings).holiday_zone,
+        holiday_zone: typed.holiday_zone,
         day_indexes: z.day_indexes,
-        // Validated with the settings; the default is the original's. The secondary option no
-        // longer shapes the card: Domoticz derives "Today" from its counters (domoticz.md §8).
-        dashboard: parse_primary(&settings.dashboard.primary).unwrap_or(DashboardPeriod::Day),
-    }
+        // The secondary option no longer shapes the card: Domoticz derives "Today" from its
+        // counters (domoticz.md §8).
+        dashboard: typed.primary,
+    })
 }
 
 /// What each device shows: every stored meter, then the merged consumption + production
@@ -90,7 +89,7 @@ fn devices_data(
     today: chrono::NaiveDate,
 ) -> Result<Vec<MeterHistory>, CommandError> {
     // The same split as the dashboard's, so the page shows what was pushed.
-    let rules = super::web::split_rules(settings);
+    let rules = super::web::split_rules(settings)?;
     let mut list = Vec::new();
     for meter in store.meters()? {
         list.push(store.history_of(&meter, &rules, today)?);
@@ -165,7 +164,7 @@ async fn push_devices(
         .await
         .map_err(|e| domoticz_error(&e))?;
     let mut store = Store::open_checked(&paths.store())?;
-    let push = push_settings(settings, all);
+    let push = push_settings(settings, all)?;
     let today = linky_core::paris::local_date(clock.now());
     let mut done = Vec::new();
     for data in devices_data(settings, &store, today)? {
@@ -346,7 +345,7 @@ pub async fn refresh_dashboards(settings: &Settings, paths: &Paths, clock: &dyn 
             .await
             .map_err(|e| domoticz_error(&e))?;
         let store = Store::open(&paths.store())?;
-        let push = push_settings(settings, false);
+        let push = push_settings(settings, false)?;
         let today = linky_core::paris::local_date(clock.now());
         for data in devices_data(settings, &store, today)? {
             refresh_dashboard(&d, &store, &data, &push, today)

@@ -90,7 +90,7 @@ pub fn run(
         StepArg::Year => Step::Year,
     };
     let today = paris::local_date(clock.now());
-    let data = store.history_of(meter, &super::web::split_rules(settings), today)?;
+    let data = store.history_of(meter, &super::web::split_rules(settings)?, today)?;
     let rows = energy_rows(&data, step, from, to);
     let format = match args.format {
         FormatArg::Csv => Format::Csv,

@@ -10,7 +10,7 @@ use linky_store::{Kind, Store};
 use linky_sync::{Progress, RunSettings, Runner, Stop, SyncReport, SyncSettings, Window};
 
 use super::{CommandError, CommandResult, Message, Paths};
-use crate::settings::Settings;
+use crate::settings::{Api, Settings};
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
 pub struct Bar(pub ProgressBar);
@@ -49,12 +49,12 @@ pub fn run_settings(s: &Settings) -> RunSettings {
 }
 
 /// The API generation setting.
-pub fn generation(s: &Settings) -> Generation {
-    match s.sync.api.as_str() {
-        "2026" => Generation::V2026,
-        "v5" => Generation::V5,
-        _ => Generation::Auto,
-    }
+pub fn generation(s: &Settings) -> Result<Generation, CommandError> {
+    Ok(match s.typed()?.api {
+        Api::Auto => Generation::Auto,
+        Api::V2026 => Generation::V2026,
+        Api::V5 => Generation::V5,
+    })
 }
 
 /// The source and meters the settings point to: direct mode when configured, else the proxy
@@ -64,7 +64,7 @@ pub async fn source(
     paths: &Paths,
     clock: Arc<dyn Clock>,
 ) -> Result<(EnedisSource, Vec<UsagePoint>), CommandError> {
-    let generation = generation(settings);
+    let generation = generation(settings)?;
     let direct = &settings.direct;
     let (source, meters) = match (&direct.api_url, &direct.client_id) {
         (Some(url), Some(id)) => {

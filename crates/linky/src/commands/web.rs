@@ -4,8 +4,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use linky_core::history::SplitRules;
-use linky_core::holidays::HolidayZone;
-use linky_core::offpeak::OffPeakSchedule;
 use linky_core::{Clock, Lang};
 use linky_web::{Access, WebConfig};
 
@@ -13,25 +11,24 @@ use super::{CommandError, CommandResult, Paths};
 use crate::settings::Settings;
 
 /// The off-peak rules the settings give (the user's schedule, else each meter's contract).
-pub fn split_rules(settings: &Settings) -> SplitRules {
-    SplitRules {
-        // Validated with the settings; an empty schedule means "use the contract".
-        user_schedule: OffPeakSchedule::parse(&settings.offpeak.schedule)
-            .ok()
-            .filter(|s| !s.is_empty()),
-        holiday_zone: if settings.offpeak.alsace_moselle {
-            HolidayZone::AlsaceMoselle
-        } else {
-            HolidayZone::Metropole
-        },
-    }
+pub fn split_rules(settings: &Settings) -> Result<SplitRules, CommandError> {
+    let typed = settings.typed()?;
+    Ok(SplitRules {
+        user_schedule: typed.user_schedule,
+        holiday_zone: typed.holiday_zone,
+    })
 }
 
 /// What the dashboard serves for these settings.
-pub fn config(settings: &Settings, store: PathBuf, lang: Lang, clock: Arc<dyn Clock>) -> WebConfig {
-    WebConfig {
+pub fn config(
+    settings: &Settings,
+    store: PathBuf,
+    lang: Lang,
+    clock: Arc<dyn Clock>,
+) -> Result<WebConfig, CommandError> {
+    Ok(WebConfig {
         store,
-        rules: split_rules(settings),
+        rules: split_rules(settings)?,
         access: Access {
             password: settings
                 .web
@@ -43,7 +40,7 @@ pub fn config(settings: &Settings, store: PathBuf, lang: Lang, clock: Arc<dyn Cl
         domoticz_configured: settings.domoticz.url.is_some(),
         lang,
         clock,
-    }
+    })
 }
 
 /// Binds the dashboard's address and tells it; the server then runs until `shutdown`.
@@ -79,7 +76,7 @@ pub async fn start(
 
 /// `linky dashboard`: serves until Ctrl-C or SIGTERM.
 pub async fn serve_only(settings: &Settings, paths: &Paths, lang: Lang) -> CommandResult {
-    let config = config(settings, paths.store(), lang, crate::clock::clock());
+    let config = config(settings, paths.store(), lang, crate::clock::clock())?;
     let server = start(settings, config, lang, super::shutdown_signal()).await?;
     server.await.map_err(|e| {
         CommandError::failed(super::Message {

@@ -18,7 +18,7 @@ pub use sections::{
     OffPeakSection, SyncSection, WebSection,
 };
 use validate::error;
-pub use validate::SettingError;
+pub use validate::{Api, SettingError};
 
 /// Every setting.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -150,9 +150,8 @@ impl Settings {
         self.typed().map(|_| ())
     }
 
-    /// Checks every value and gives them in their own types: the one place the text is parsed.
-    /// (Still to do, issue 16: commands read these instead of parsing `sync.api`, the daemon's
-    /// times, the schedule and the dashboard option again.)
+    /// Checks every value and gives them in their own types: the one place the text is parsed
+    /// (commands take their values from here, with no default of their own to fall back on).
     pub fn typed(&self) -> Result<Typed, SettingError> {
         if let Some(lang) = &self.lang {
             if lang != "fr" && lang != "en" {
