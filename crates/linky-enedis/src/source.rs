@@ -34,7 +34,7 @@ pub enum Generation {
 }
 
 /// How linky reaches Enedis.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Access {
     /// Through a consent proxy, with the tokens `linky login` stored in this file.
     Proxy {
@@ -59,6 +59,27 @@ pub enum Access {
         /// Client secret (never logged).
         client_secret: String,
     },
+}
+
+impl std::fmt::Debug for Access {
+    // Tokens and secrets never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Access::Proxy { tokens } => f.debug_struct("Proxy").field("tokens", tokens).finish(),
+            Access::ConsoApi { url, claims, .. } => f
+                .debug_struct("ConsoApi")
+                .field("url", url)
+                .field("meters", &claims.sub)
+                .finish_non_exhaustive(),
+            Access::Direct {
+                api_url, client_id, ..
+            } => f
+                .debug_struct("Direct")
+                .field("api_url", api_url)
+                .field("client_id", client_id)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 struct AppToken {
@@ -609,5 +630,34 @@ impl MeterSource for EnedisSource {
 
     fn calls(&self) -> u32 {
         self.calls.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_secret_in_debug() {
+        let direct = Access::Direct {
+            api_url: "https://enedis".into(),
+            client_id: "id".into(),
+            client_secret: "s3cret-value".into(),
+        };
+        let conso = Access::ConsoApi {
+            url: "https://conso".into(),
+            token: "header.payload.signature-value".into(),
+            claims: enedis_protocol::conso_api::TokenClaims {
+                sub: vec!["12345678901234".into()],
+                iat: 0,
+                exp: 0,
+            },
+        };
+        let shown = format!("{direct:?} {conso:?}");
+        assert!(
+            !shown.contains("s3cret-value") && !shown.contains("signature-value"),
+            "{shown}"
+        );
+        assert!(shown.contains("12345678901234"));
     }
 }
