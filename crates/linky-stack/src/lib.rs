@@ -272,29 +272,20 @@ impl Stack {
 
 /// A folder of its own under the system's temporary folder, removed with everything in it when
 /// dropped: the demo's working folder, and the tests'.
-pub struct TempDir(std::path::PathBuf);
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
-    /// A new empty folder whose name starts with `prefix`.
+    /// A new empty folder whose name starts with `prefix`, in the system's temporary folder.
     pub fn new(prefix: &str) -> std::io::Result<TempDir> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!("{prefix}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(TempDir(dir))
+        tempfile::Builder::new()
+            .prefix(&format!("{prefix}-"))
+            .tempdir()
+            .map(TempDir)
     }
 
     /// Its path.
     pub fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.0.path()
     }
 }
 
