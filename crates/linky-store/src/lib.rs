@@ -230,18 +230,17 @@ impl Store {
     /// no change of mode, no write. A file that does not exist yet or has an older schema is
     /// opened once with [`Store::open`] (which creates or upgrades it), then read.
     pub fn open_for_reading(path: &Path) -> Result<Store, StoreError> {
-        let read_only =
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let current = path.exists()
-            && Connection::open_with_flags(path, read_only)
-                .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)))
-                .is_ok_and(|v| v as usize >= MIGRATIONS.len());
-        if !current {
+        if !path.exists() {
             return Store::open(path);
         }
+        let read_only =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, read_only)
             .map_err(|e| StoreError::from(e).at(path))?;
-        schema_version(&conn)?;
+        if (schema_version(&conn)? as usize) < MIGRATIONS.len() {
+            drop(conn);
+            return Store::open(path);
+        }
         Ok(Store { conn })
     }
 
