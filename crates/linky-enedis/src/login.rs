@@ -143,7 +143,12 @@ impl DeviceFlow<'_> {
             .await
             .map_err(|e| self.unreachable(e))?;
         let status = r.status();
-        let text = r.text().await.map_err(|e| self.unreachable(e))?;
+        let text = crate::bounded_text(r, crate::MAX_ANSWER_BYTES)
+            .await
+            .map_err(|error| LoginError::Unreachable {
+                url: self.proxy_url.to_owned(),
+                error,
+            })?;
         Ok((status, text))
     }
 

@@ -384,7 +384,9 @@ impl EnedisSource {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<i64>().ok());
-            let mut body = r.text().await.map_err(transport)?;
+            let mut body = crate::bounded_text(r, crate::MAX_ANSWER_BYTES)
+                .await
+                .map_err(FetchError::Transport)?;
             // The query holds only the meter and dates; the token stays out of the logs.
             tracing::debug!(
                 path = path_and_query.split('?').next().unwrap_or_default(),
