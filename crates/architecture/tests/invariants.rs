@@ -15,16 +15,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-core", &[]),
     ("enedis-protocol", &["linky-core"]),
     ("enedis-sim", &["linky-core", "enedis-protocol"]),
+    ("enedis-client", &["linky-core", "enedis-protocol"]),
     ("linky-store", &["linky-core"]),
     (
         "linky-sync",
         &["linky-core", "linky-store", "enedis-protocol"],
     ),
-    // Known debt (issue 16, part 4): the HTTP source still takes `Kind`, `WindowData` and
-    // `ContractFacts` from the store crate.
     (
         "linky-enedis",
-        &["linky-core", "linky-store", "linky-sync", "enedis-protocol"],
+        &[
+            "linky-core",
+            "linky-sync",
+            "enedis-protocol",
+            "enedis-client",
+        ],
     ),
     ("linky-domoticz", &["linky-core", "linky-store"]),
     ("linky-web", &["linky-core", "linky-store"]),
@@ -35,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "linky-core",
             "enedis-protocol",
+            "enedis-client",
             "linky-proxy-store",
             "linky-proxy-sqlite",
         ],

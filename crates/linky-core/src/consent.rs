@@ -62,12 +62,73 @@ pub fn consent_end(start: NaiveDate, duration: &str) -> Result<NaiveDate, Durati
     Ok(end)
 }
 
+/// A consent duration checked once, when the settings are read: its text is what Enedis is
+/// asked, and [`ConsentDuration::end`] dates the consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentDuration(String);
+
+impl ConsentDuration {
+    /// The three years Enedis allows at most, and the proxy's default.
+    pub fn three_years() -> ConsentDuration {
+        ConsentDuration("P3Y".to_owned())
+    }
+
+    /// The end of a consent given on `start`.
+    pub fn end(&self, start: NaiveDate) -> NaiveDate {
+        // Checked on a fixed day at parse time; the only day where it could differ is a 29
+        // February start, where three years may end a day later than on other days.
+        consent_end(start, &self.0)
+            .or_else(|_| consent_end(start, "P3Y"))
+            .unwrap_or(start)
+    }
+
+    /// The ISO 8601 text, as sent to Enedis.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for ConsentDuration {
+    type Err = DurationError;
+
+    fn from_str(text: &str) -> Result<ConsentDuration, DurationError> {
+        let text = text.trim();
+        let any_day = NaiveDate::from_ymd_opt(2026, 1, 1).ok_or(DurationError::Format)?;
+        consent_end(any_day, text)?;
+        Ok(ConsentDuration(text.to_owned()))
+    }
+}
+
+impl std::fmt::Display for ConsentDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_duration_is_checked_once_then_dates_consents() {
+        let start = d("2026-11-28");
+        let eighteen: ConsentDuration = "P18M".parse().unwrap();
+        assert_eq!(
+            eighteen.end(start),
+            d("2028-05-28"),
+            "18 months, not 3 years"
+        );
+        assert_eq!(eighteen.to_string(), "P18M");
+        assert_eq!(
+            "P4Y".parse::<ConsentDuration>(),
+            Err(DurationError::TooLong)
+        );
+        assert_eq!("18M".parse::<ConsentDuration>(), Err(DurationError::Format));
+        assert_eq!(ConsentDuration::three_years().end(start), d("2029-11-28"));
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod offpeak;
 pub mod paris;
 pub mod periods;
 mod readings;
+mod secret;
 pub mod series;
 mod usage_point;
 
@@ -38,4 +39,5 @@ pub use energy::Energy;
 pub use lang::{Lang, Localized};
 pub use load_curve::{LoadCurve, LoadCurveError, LoadCurvePoint, Step, StepError};
 pub use readings::{DailyEnergy, MaxPower};
+pub use secret::Secret;
 pub use usage_point::{Direction, UsagePoint, UsagePointError};

@@ -143,7 +143,7 @@ impl DeviceFlow<'_> {
             .await
             .map_err(|e| self.unreachable(e))?;
         let status = r.status();
-        let text = crate::bounded_text(r, crate::MAX_ANSWER_BYTES)
+        let text = crate::bounded_text(r)
             .await
             .map_err(|error| LoginError::Unreachable {
                 url: self.proxy_url.to_owned(),

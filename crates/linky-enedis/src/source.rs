@@ -6,9 +6,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use enedis_client::{Answer, ClientError, Credentials, EnedisClient, Gate, MinInterval};
 use enedis_protocol::customers::{paths as customers, CustomerResponse};
 use enedis_protocol::error::{EnedisError, ErrorKind};
-use enedis_protocol::oauth::TokenAnswer;
 use enedis_protocol::translate::unknown_path;
 use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
@@ -82,25 +82,24 @@ impl std::fmt::Debug for Access {
     }
 }
 
-struct AppToken {
-    value: String,
-    renew_after: DateTime<Utc>,
-}
+/// The shared Enedis client of direct mode, paced with the rest of the source's calls.
+type DirectClient = EnedisClient<Arc<MinInterval>>;
 
 /// Enedis over HTTP.
 pub struct EnedisSource {
     http: reqwest::Client,
     access: Access,
     tokens: Mutex<TokenFile>,
-    app_token: Mutex<Option<AppToken>>,
+    /// Direct mode's application token and calls.
+    direct: Option<DirectClient>,
     generation: Mutex<Generation>,
     clock: Arc<dyn Clock>,
     calls: AtomicU32,
     /// The original DomoticzLinky proxy wants `usage_point_id` in every data query, whatever
     /// the API generation behind it.
     original_proxy: bool,
-    /// Minimum time between two HTTP requests, and when the last one left.
-    pace: Mutex<(std::time::Duration, Option<std::time::Instant>)>,
+    /// Every request waits its turn here (Enedis allows 5 a second to a whole application).
+    pace: Arc<MinInterval>,
 }
 
 fn transport(e: reqwest::Error) -> FetchError {
@@ -108,6 +107,45 @@ fn transport(e: reqwest::Error) -> FetchError {
         return FetchError::TimedOut(e.without_url().to_string());
     }
     FetchError::Transport(e.without_url().to_string())
+}
+
+fn client_error(e: ClientError) -> FetchError {
+    match e {
+        ClientError::TimedOut(_) => FetchError::TimedOut(e.to_string()),
+        ClientError::CredentialsRefused(_) => FetchError::Unauthorized(e.to_string()),
+        ClientError::Unreadable(_) => FetchError::Unreadable(e.to_string()),
+        ClientError::Transport(_) | ClientError::TooLarge(_) | ClientError::Throttled(_) => {
+            FetchError::Transport(e.to_string())
+        }
+    }
+}
+
+/// Direct mode's client of Enedis, with the source's HTTP client, clock and pace.
+fn direct_client(
+    access: &Access,
+    http: &reqwest::Client,
+    clock: &Arc<dyn Clock>,
+    pace: &Arc<MinInterval>,
+) -> Option<DirectClient> {
+    let Access::Direct {
+        api_url,
+        client_id,
+        client_secret,
+    } = access
+    else {
+        return None;
+    };
+    let credentials = Credentials {
+        client_id: client_id.clone(),
+        client_secret: client_secret.clone(),
+    };
+    Some(EnedisClient::new(
+        http.clone(),
+        api_url,
+        credentials,
+        clock.clone(),
+        pace.clone(),
+    ))
 }
 
 fn resource(kind: Kind, direction: Direction) -> Resource {
@@ -187,16 +225,17 @@ impl EnedisSource {
         clock: Arc<dyn Clock>,
     ) -> EnedisSource {
         let http = crate::http_client().unwrap_or_default();
+        let pace = Arc::new(MinInterval::new(std::time::Duration::from_millis(250)));
         EnedisSource {
+            direct: direct_client(&access, &http, &clock, &pace),
             http,
             access,
             tokens: Mutex::new(tokens),
-            app_token: Mutex::new(None),
             generation: Mutex::new(generation),
             clock,
             calls: AtomicU32::new(0),
             original_proxy: false,
-            pace: Mutex::new((std::time::Duration::from_millis(250), None)),
+            pace,
         }
     }
 
@@ -208,30 +247,22 @@ impl EnedisSource {
     /// Keeps at least `interval` between two requests (Enedis allows 5 per second to a whole
     /// application: the default is 4 per second). Every request counts, contract reads included.
     pub fn with_min_interval(self, interval: std::time::Duration) -> EnedisSource {
+        let pace = Arc::new(MinInterval::new(interval));
         EnedisSource {
-            pace: Mutex::new((interval, None)),
+            direct: direct_client(&self.access, &self.http, &self.clock, &pace),
+            pace,
             ..self
         }
     }
 
     /// Gives up on a request after `total` (connection included; the default is 60 s).
     pub fn with_timeout(self, total: std::time::Duration) -> EnedisSource {
+        let http = crate::http_client_with(total).unwrap_or_default();
         EnedisSource {
-            http: crate::http_client_with(total).unwrap_or_default(),
+            direct: direct_client(&self.access, &http, &self.clock, &self.pace),
+            http,
             ..self
         }
-    }
-
-    async fn wait_turn(&self) {
-        let mut pace = self.pace.lock().await;
-        let (interval, last) = *pace;
-        if let Some(last) = last {
-            let elapsed = last.elapsed();
-            if elapsed < interval {
-                tokio::time::sleep(interval - elapsed).await;
-            }
-        }
-        pace.1 = Some(std::time::Instant::now());
     }
 
     /// The meters the tokens cover (proxy mode and Conso API).
@@ -271,42 +302,12 @@ impl EnedisSource {
                 ),
                 token.clone(),
             )),
-            Access::Direct {
-                api_url,
-                client_id,
-                client_secret,
-            } => {
-                let mut cached = self.app_token.lock().await;
-                let now = self.clock.now();
-                if let Some(t) = cached.as_ref().filter(|t| !force && t.renew_after > now) {
-                    return Ok((api_url.clone(), t.value.clone()));
-                }
-                self.wait_turn().await;
-                self.calls.fetch_add(1, Ordering::Relaxed);
-                let r = self
-                    .http
-                    .post(format!("{api_url}/oauth2/v3/token"))
-                    .basic_auth(client_id, Some(client_secret))
-                    .form(&[("grant_type", "client_credentials")])
-                    .send()
-                    .await
-                    .map_err(transport)?;
-                if !r.status().is_success() {
-                    return Err(FetchError::Unauthorized(format!(
-                        "Enedis refused the client id and secret (HTTP {}); check them",
-                        r.status().as_u16()
-                    )));
-                }
-                let t: TokenAnswer = r
-                    .json()
-                    .await
-                    .map_err(|e| FetchError::Unreadable(e.without_url().to_string()))?;
-                let lifetime = t.lifetime_seconds();
-                *cached = Some(AppToken {
-                    value: t.access_token.clone(),
-                    renew_after: now + Duration::seconds(lifetime - 60),
-                });
-                Ok((api_url.clone(), t.access_token))
+            Access::Direct { .. } => {
+                let client = self.direct.as_ref().ok_or_else(|| {
+                    FetchError::Transport("direct mode has no HTTP client".to_owned())
+                })?;
+                let token = client.app_token(force).await.map_err(client_error)?;
+                Ok((client.base().to_owned(), token))
             }
             Access::Proxy { tokens: path } => {
                 let mut file = self.tokens.lock().await;
@@ -363,7 +364,8 @@ impl EnedisSource {
         let mut force = false;
         loop {
             let (base, token) = self.auth(pdl, force).await?;
-            self.wait_turn().await;
+            // The source's pace never refuses a turn.
+            let _ = self.pace.acquire().await;
             self.calls.fetch_add(1, Ordering::Relaxed);
             let r = self
                 .http
@@ -373,20 +375,15 @@ impl EnedisSource {
                 .send()
                 .await
                 .map_err(transport)?;
-            let status = r.status().as_u16();
-            let www = r
-                .headers()
-                .get(reqwest::header::WWW_AUTHENTICATE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let retry_after = r
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<i64>().ok());
-            let mut body = crate::bounded_text(r, crate::MAX_ANSWER_BYTES)
+            let answer = Answer::read(r, crate::MAX_ANSWER_BYTES)
                 .await
-                .map_err(FetchError::Transport)?;
+                .map_err(client_error)?;
+            let (status, retry_after, www) = (
+                answer.status,
+                answer.retry_after,
+                answer.www_authenticate.clone(),
+            );
+            let mut body = answer.text();
             // The query holds only the meter and dates; the token stays out of the logs.
             tracing::debug!(
                 path = path_and_query.split('?').next().unwrap_or_default(),
@@ -631,7 +628,7 @@ impl MeterSource for EnedisSource {
     }
 
     fn calls(&self) -> u32 {
-        self.calls.load(Ordering::Relaxed)
+        self.calls.load(Ordering::Relaxed) + self.direct.as_ref().map_or(0, DirectClient::calls)
     }
 }
 

@@ -81,13 +81,16 @@ impl SqliteStore {
                 MIGRATIONS.len()
             )));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction().map_err(db)?;
-            tx.execute_batch(sql).map_err(db)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(db)?;
-            tx.commit().map_err(db)?;
-        }
+        // All pending migrations in one transaction, by the same mechanism as the client's store.
+        rusqlite_migration::Migrations::new(
+            MIGRATIONS
+                .iter()
+                .copied()
+                .map(rusqlite_migration::M::up)
+                .collect(),
+        )
+        .to_latest(&mut conn)
+        .map_err(|e| StoreError::Database(format!("schema migration: {e}")))?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
         })

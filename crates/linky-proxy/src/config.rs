@@ -1,13 +1,29 @@
-//! linky-proxy's settings: defaults in code, then a TOML file, then environment variables, then
-//! flags (the binary merges them; this module holds the result and checks it).
+//! linky-proxy's settings, typed and checked once: defaults in code, then a TOML file, then
+//! environment variables (`LINKY_PROXY_<KEY>` for every key), then flags. One table drives the
+//! three: the struct's own keys. Each source's values are merged by key and read by the same
+//! deserializer, so a wrong value gets the same error (the key, the problem, the fix) wherever it
+//! came from.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
-use serde::Deserialize;
+use linky_core::consent::ConsentDuration;
+use linky_core::Secret;
+use serde::{Deserialize, Serialize};
+
+/// What to do with the v5 metering calls of the original plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum V5Translation {
+    /// Pass them to Enedis as they are.
+    Pass,
+    /// Translate them to the 2026 generation.
+    Translate,
+    /// Translate once Enedis answers that the v5 paths are gone.
+    Auto,
+}
 
 /// Everything the proxy needs to run.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProxyConfig {
     /// Address to listen on.
@@ -23,25 +39,25 @@ pub struct ProxyConfig {
     /// The application's Enedis client id.
     pub enedis_client_id: String,
     /// The application's Enedis client secret. Never logged, never sent but to Enedis.
-    pub enedis_client_secret: String,
+    pub enedis_client_secret: Secret,
     /// Consent duration asked of Enedis (ISO 8601, at most three years).
-    pub consent_duration: String,
+    #[serde(with = "as_text")]
+    pub consent_duration: ConsentDuration,
     /// Device client ids accepted; empty accepts any.
     pub device_client_ids: Vec<String>,
     /// Accept the v5 consent return (`code`, `usage_point_id`), which cannot be verified: anyone
     /// could claim any meter. Only for sandbox use.
     pub allow_unverified_v5_consent: bool,
     /// A header carrying the real client address behind a reverse proxy (e.g.
-    /// `X-Forwarded-For`); without it, the socket's peer address counts.
+    /// `X-Forwarded-For`); without it (or empty), the socket's peer address counts.
+    #[serde(with = "empty_is_none")]
     pub client_ip_header: Option<String>,
     /// The reverse proxies whose `client_ip_header` is believed (addresses or CIDR blocks): the
     /// client is the right-most address of the header that is not one of them. A request from
     /// any other peer is taken by its socket address, whatever the header says.
-    pub trusted_proxies: Vec<String>,
-    /// What to do with the v5 metering calls of the original plugin: `pass` them to Enedis,
-    /// `translate` them to the 2026 generation, or `auto`: translate once Enedis answers that
-    /// the v5 paths are gone.
-    pub v5_translation: String,
+    pub trusted_proxies: Vec<IpBlock>,
+    /// What to do with the v5 metering calls of the original plugin.
+    pub v5_translation: V5Translation,
     /// Device codes one client address may ask for per hour (in bursts of ten at most).
     pub device_codes_per_address_per_hour: u32,
     /// Device codes the whole proxy hands out per second.
@@ -81,13 +97,16 @@ impl Default for ProxyConfig {
             enedis_api_url: "https://gw.ext.prod.api.enedis.fr".to_owned(),
             enedis_consent_url: "https://mon-compte-particulier.enedis.fr".to_owned(),
             enedis_client_id: String::new(),
-            enedis_client_secret: String::new(),
-            consent_duration: "P3Y".to_owned(),
+            enedis_client_secret: Secret::from(""),
+            consent_duration: ConsentDuration::three_years(),
             device_client_ids: Vec::new(),
             allow_unverified_v5_consent: false,
             client_ip_header: None,
-            trusted_proxies: vec!["127.0.0.1".to_owned(), "::1".to_owned()],
-            v5_translation: "auto".to_owned(),
+            trusted_proxies: vec![
+                IpBlock::one([127, 0, 0, 1].into()),
+                IpBlock::one(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+            ],
+            v5_translation: V5Translation::Auto,
             device_codes_per_address_per_hour: 30,
             device_codes_per_second: 20,
             calls_per_device_per_hour: 3600,
@@ -105,33 +124,117 @@ impl Default for ProxyConfig {
     }
 }
 
-impl fmt::Debug for ProxyConfig {
-    // The secret is masked.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProxyConfig")
-            .field("listen", &self.listen)
-            .field("database", &self.database)
-            .field("public_url", &self.public_url)
-            .field("enedis_api_url", &self.enedis_api_url)
-            .field("enedis_consent_url", &self.enedis_consent_url)
-            .field("enedis_client_id", &self.enedis_client_id)
-            .field(
-                "enedis_client_secret",
-                &if self.enedis_client_secret.is_empty() {
-                    ""
-                } else {
-                    "***"
-                },
-            )
-            .field("consent_duration", &self.consent_duration)
-            .field("device_client_ids", &self.device_client_ids)
-            .field(
-                "allow_unverified_v5_consent",
-                &self.allow_unverified_v5_consent,
-            )
-            .field("client_ip_header", &self.client_ip_header)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .finish_non_exhaustive()
+/// A value read from its text (`FromStr`) and written back as text (`Display`).
+mod as_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<T: std::fmt::Display, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(d)?;
+        text.parse()
+            .map_err(|e| D::Error::custom(format!("\"{text}\" is {e}")))
+    }
+}
+
+/// An optional text where empty means none (so that every key has a value in the defaults).
+mod empty_is_none {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_deref().unwrap_or_default())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+    }
+}
+
+/// A block of addresses: `10.0.0.0/8`, or a lone address (a block of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpBlock {
+    network: IpAddr,
+    bits: u8,
+}
+
+impl IpBlock {
+    /// The block of one address.
+    pub fn one(ip: IpAddr) -> IpBlock {
+        IpBlock {
+            network: ip,
+            bits: if ip.is_ipv4() { 32 } else { 128 },
+        }
+    }
+
+    /// Whether `ip` lies in the block (an IPv4 address written as IPv6 included).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (a, b, width) = match (ip, self.network) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                (u128::from(u32::from(a)), u128::from(u32::from(b)), 32)
+            }
+            (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
+            (IpAddr::V6(a), IpAddr::V4(_)) => {
+                return a
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| self.contains(IpAddr::V4(v4)))
+            }
+            _ => return false,
+        };
+        if self.bits == 0 {
+            return true;
+        }
+        let shift = width - u32::from(self.bits);
+        (a >> shift) == (b >> shift)
+    }
+}
+
+impl std::str::FromStr for IpBlock {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IpBlock, String> {
+        let wrong =
+            || "not an address or a CIDR block (such as 127.0.0.1 or 10.0.0.0/8)".to_owned();
+        let (address, bits) = match text.trim().split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| wrong())?)),
+            None => (text.trim(), None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| wrong())?;
+        let max = IpBlock::one(network).bits;
+        let bits = bits.unwrap_or(max);
+        if bits > max {
+            return Err(wrong());
+        }
+        Ok(IpBlock { network, bits })
+    }
+}
+
+impl std::fmt::Display for IpBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if *self == IpBlock::one(self.network) {
+            write!(f, "{}", self.network)
+        } else {
+            write!(f, "{}/{}", self.network, self.bits)
+        }
+    }
+}
+
+impl Serialize for IpBlock {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        as_text::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for IpBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IpBlock, D::Error> {
+        as_text::deserialize(d)
     }
 }
 
@@ -139,51 +242,192 @@ impl fmt::Debug for ProxyConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("setting {key}: {problem} (fix: {fix})")]
 pub struct ConfigError {
-    /// The setting's name (as in the TOML file; flags and variables say the same in their form).
-    pub key: &'static str,
+    /// The setting's name (as in the TOML file; `LINKY_PROXY_<KEY>` and `--<key>` say the same).
+    pub key: String,
     /// What is wrong.
     pub problem: String,
     /// What to do.
-    pub fix: &'static str,
-}
-
-/// `10.0.0.0/8` or a lone address (a block of one).
-fn parse_block(text: &str) -> Option<(IpAddr, u8)> {
-    let (address, bits) = match text.trim().split_once('/') {
-        Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
-        None => (text.trim(), None),
-    };
-    let ip: IpAddr = address.parse().ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    let bits = bits.unwrap_or(max);
-    (bits <= max).then_some((ip, bits))
-}
-
-fn in_block(ip: IpAddr, network: IpAddr, bits: u8) -> bool {
-    let (a, b, width) = match (ip, network) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => (u128::from(u32::from(a)), u128::from(u32::from(b)), 32),
-        (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
-        (IpAddr::V6(a), IpAddr::V4(_)) => match a.to_ipv4_mapped() {
-            Some(v4) => return in_block(IpAddr::V4(v4), network, bits),
-            None => return false,
-        },
-        _ => return false,
-    };
-    if bits == 0 {
-        return true;
-    }
-    let shift = width - u32::from(bits);
-    (a >> shift) == (b >> shift)
+    pub fix: String,
 }
 
 fn url_ok(url: &str) -> bool {
     (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len()
 }
 
+/// Where a setting's value came from, to name it in an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The TOML file.
+    File,
+    /// A `LINKY_PROXY_<KEY>` variable.
+    Environment,
+    /// A `--<key>` flag.
+    Flag,
+}
+
+/// The environment variable of a key.
+pub fn variable_of(key: &str) -> String {
+    format!("LINKY_PROXY_{}", key.to_ascii_uppercase())
+}
+
+/// Settings being gathered from their sources, by key, before they are read once.
+pub struct Gathered {
+    defaults: toml::Table,
+    values: toml::Table,
+}
+
+impl Default for Gathered {
+    fn default() -> Gathered {
+        Gathered::new()
+    }
+}
+
+impl Gathered {
+    /// Nothing yet: every key at its default.
+    pub fn new() -> Gathered {
+        let defaults = toml::Table::try_from(ProxyConfig::default()).unwrap_or_default();
+        Gathered {
+            defaults,
+            values: toml::Table::new(),
+        }
+    }
+
+    /// The keys the proxy knows, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.defaults.keys().map(String::as_str)
+    }
+
+    /// A TOML file's settings.
+    pub fn file(&mut self, text: &str) -> Result<(), ConfigError> {
+        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError {
+            key: "(file)".to_owned(),
+            problem: e.message().to_owned(),
+            fix: "write the file as TOML: one `key = value` per line".to_owned(),
+        })?;
+        for (key, value) in table {
+            self.known(&key, Source::File)?;
+            self.values.insert(key, value);
+        }
+        Ok(())
+    }
+
+    /// A value given as text (a variable or a flag), typed as the key's default is: a number, a
+    /// yes/no, a comma-separated list, or text.
+    pub fn text(&mut self, key: &str, text: &str, source: Source) -> Result<(), ConfigError> {
+        self.known(key, source)?;
+        let value = match self.defaults.get(key) {
+            Some(toml::Value::Integer(_)) => {
+                text.trim().parse().map(toml::Value::Integer).map_err(|_| {
+                    (
+                        format!("\"{text}\" is not a whole number"),
+                        "give a whole number",
+                    )
+                })
+            }
+            Some(toml::Value::Boolean(_)) => match text.trim() {
+                "true" | "1" | "yes" => Ok(toml::Value::Boolean(true)),
+                "false" | "0" | "no" | "" => Ok(toml::Value::Boolean(false)),
+                _ => Err((
+                    format!("\"{text}\" is not a yes or no"),
+                    "give true or false",
+                )),
+            },
+            Some(toml::Value::Array(_)) => Ok(toml::Value::Array(
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| toml::Value::String(t.to_owned()))
+                    .collect(),
+            )),
+            _ => Ok(toml::Value::String(text.to_owned())),
+        };
+        let value = value.map_err(|(problem, fix)| ConfigError {
+            key: named(key, source),
+            problem,
+            fix: fix.to_owned(),
+        })?;
+        self.values.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// Every `LINKY_PROXY_<KEY>` among `variables` (except `LINKY_PROXY_CONFIG`, the file's path).
+    pub fn environment(
+        &mut self,
+        variables: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), ConfigError> {
+        for (name, value) in variables {
+            let Some(key) = name.strip_prefix("LINKY_PROXY_") else {
+                continue;
+            };
+            if key == "CONFIG" {
+                continue;
+            }
+            self.text(&key.to_ascii_lowercase(), &value, Source::Environment)?;
+        }
+        Ok(())
+    }
+
+    fn known(&self, key: &str, source: Source) -> Result<(), ConfigError> {
+        if self.defaults.contains_key(key) {
+            return Ok(());
+        }
+        Err(ConfigError {
+            key: named(key, source),
+            problem: "not a setting of linky-proxy".to_owned(),
+            fix: format!(
+                "check its spelling; the settings are {}",
+                self.keys().collect::<Vec<_>>().join(", ")
+            ),
+        })
+    }
+
+    /// The settings, each value read by its type once, then checked together.
+    pub fn read(self) -> Result<ProxyConfig, ConfigError> {
+        // Each key alone first, so that an error names the key it is about.
+        for (key, value) in &self.values {
+            let mut one = toml::Table::new();
+            one.insert(key.clone(), value.clone());
+            if let Err(e) = ProxyConfig::deserialize(toml::Value::Table(one)) {
+                return Err(ConfigError {
+                    key: key.clone(),
+                    problem: e.message().trim().to_owned(),
+                    fix: format!(
+                        "correct it in the settings file, {} or --{}",
+                        variable_of(key),
+                        key.replace('_', "-")
+                    ),
+                });
+            }
+        }
+        let config =
+            ProxyConfig::deserialize(toml::Value::Table(self.values)).map_err(|e| ConfigError {
+                key: "(settings)".to_owned(),
+                problem: e.message().trim().to_owned(),
+                fix: "correct the value named".to_owned(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+fn named(key: &str, source: Source) -> String {
+    match source {
+        Source::File => key.to_owned(),
+        Source::Environment => variable_of(key),
+        Source::Flag => format!("--{}", key.replace('_', "-")),
+    }
+}
+
 impl ProxyConfig {
-    /// Checks the settings before anything starts.
+    /// Checks what no single value says alone, before anything starts.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let err = |key, problem: String, fix| Err(ConfigError { key, problem, fix });
+        let err = |key: &str, problem: String, fix: &str| {
+            Err(ConfigError {
+                key: key.to_owned(),
+                problem,
+                fix: fix.to_owned(),
+            })
+        };
         for (key, value) in [
             ("public_url", &self.public_url),
             ("enedis_api_url", &self.enedis_api_url),
@@ -197,7 +441,7 @@ impl ProxyConfig {
                 );
             }
         }
-        if self.enedis_client_id.is_empty() || self.enedis_client_secret.is_empty() {
+        if self.enedis_client_id.is_empty() || self.enedis_client_secret.expose().is_empty() {
             return err("enedis_client_id / enedis_client_secret", "missing".to_owned(), "give the Enedis application's client id and secret (the secret preferably through LINKY_PROXY_ENEDIS_CLIENT_SECRET)");
         }
         if !self.database.starts_with("sqlite:") {
@@ -207,37 +451,11 @@ impl ProxyConfig {
                 "use sqlite://<file>",
             );
         }
-        let any_day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
-        if let Err(e) = linky_core::consent::consent_end(any_day, &self.consent_duration) {
-            return err(
-                "consent_duration",
-                format!("\"{}\" is {e}", self.consent_duration),
-                "use P3Y, P36M, P18M or P1095D (at most three years)",
-            );
-        }
         if self.poll_interval_seconds < 1
             || self.device_code_lifetime_seconds < 60
             || self.access_token_lifetime_seconds < 60
         {
             return err("poll_interval_seconds / device_code_lifetime_seconds / access_token_lifetime_seconds", "too small".to_owned(), "use at least 1 s, 60 s and 60 s");
-        }
-        if let Some(bad) = self
-            .trusted_proxies
-            .iter()
-            .find(|p| parse_block(p).is_none())
-        {
-            return err(
-                "trusted_proxies",
-                format!("\"{bad}\" is not an address or a CIDR block"),
-                "list addresses such as 127.0.0.1 or blocks such as 10.0.0.0/8",
-            );
-        }
-        if !["pass", "translate", "auto"].contains(&self.v5_translation.as_str()) {
-            return err(
-                "v5_translation",
-                format!("\"{}\" is not a mode", self.v5_translation),
-                "use pass, translate or auto",
-            );
         }
         if [
             self.device_codes_per_address_per_hour,
@@ -266,10 +484,7 @@ impl ProxyConfig {
 
     /// Whether `ip` is one of the trusted reverse proxies.
     pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|p| parse_block(p))
-            .any(|(network, bits)| in_block(ip, network, bits))
+        self.trusted_proxies.iter().any(|block| block.contains(ip))
     }
 
     /// `public_url` without a trailing slash.
@@ -294,6 +509,20 @@ mod tests {
             ..ProxyConfig::default()
         }
     }
+
+    /// The settings of a file and variables, as the binary reads them.
+    fn read(file: &str, variables: &[(&str, &str)]) -> Result<ProxyConfig, ConfigError> {
+        let mut gathered = Gathered::new();
+        gathered.file(file)?;
+        gathered.environment(
+            variables
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )?;
+        gathered.read()
+    }
+
+    const CREDENTIALS: &str = "enedis_client_id = \"id\"\nenedis_client_secret = \"very-secret\"\n";
 
     #[test]
     fn validation_names_the_key_and_the_fix() {
@@ -324,50 +553,90 @@ mod tests {
             !format!("{:?}", good()).contains("very-secret"),
             "the secret is masked"
         );
-        let parsed: ProxyConfig =
-            toml::from_str("public_url = \"https://p.example/\"\nguess_limit = 3").unwrap();
+        let parsed = read(
+            &format!("{CREDENTIALS}public_url = \"https://p.example/\"\nguess_limit = 3"),
+            &[],
+        )
+        .unwrap();
         assert_eq!(
             (parsed.public_base(), parsed.guess_limit),
             ("https://p.example", 3)
         );
-        assert!(
-            toml::from_str::<ProxyConfig>("publik_url = \"x\"").is_err(),
-            "unknown keys are errors"
-        );
+        let e = read("publik_url = \"x\"", &[]).unwrap_err();
+        assert_eq!(e.key, "publik_url", "unknown keys are errors");
+        assert!(e.fix.contains("public_url"), "{e}");
         // Full ISO 8601 durations (P18M is 18 months, not three years), at most three years.
         for ok in ["P3Y", "P18M", "P1Y6M", "P1095D"] {
-            ProxyConfig {
-                consent_duration: ok.into(),
-                ..good()
-            }
-            .validate()
-            .unwrap();
+            let config = read(&format!("{CREDENTIALS}consent_duration = \"{ok}\""), &[]).unwrap();
+            assert_eq!(config.consent_duration.as_str(), ok);
         }
         for bad in ["P4Y", "18M", "PT1H"] {
-            let e = ProxyConfig {
-                consent_duration: bad.into(),
-                ..good()
-            }
-            .validate()
-            .unwrap_err();
+            let e = read(&format!("{CREDENTIALS}consent_duration = \"{bad}\""), &[]).unwrap_err();
             assert_eq!(e.key, "consent_duration", "{bad}");
         }
         let trusted = ProxyConfig {
-            trusted_proxies: vec!["10.0.0.0/8".into(), "::1".into()],
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap(), "::1".parse().unwrap()],
             ..good()
         };
         assert!(trusted.is_trusted_proxy("10.1.2.3".parse().unwrap()));
         assert!(!trusted.is_trusted_proxy("11.0.0.1".parse().unwrap()));
         assert!(trusted.is_trusted_proxy("::1".parse().unwrap()));
+        assert!(trusted.is_trusted_proxy("::ffff:10.9.9.9".parse().unwrap()));
         assert_eq!(
-            ProxyConfig {
-                trusted_proxies: vec!["10.0.0.0/99".into()],
-                ..good()
-            }
-            .validate()
+            read(
+                &format!("{CREDENTIALS}trusted_proxies = [\"10.0.0.0/99\"]"),
+                &[]
+            )
             .unwrap_err()
             .key,
             "trusted_proxies"
         );
+    }
+
+    /// One table for the file, the variables and the flags: every key has its variable, typed
+    /// as the key is, and a wrong value names the variable.
+    #[test]
+    fn every_key_has_a_variable_typed_as_the_key() {
+        let config = read(
+            "guess_limit = 3\nenedis_client_id = \"from-file\"",
+            &[
+                ("LINKY_PROXY_ENEDIS_CLIENT_ID", "from-env"),
+                ("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "s"),
+                ("LINKY_PROXY_GUESS_LIMIT", "7"),
+                ("LINKY_PROXY_ALLOW_UNVERIFIED_V5_CONSENT", "true"),
+                ("LINKY_PROXY_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"),
+                ("LINKY_PROXY_V5_TRANSLATION", "translate"),
+                ("LINKY_PROXY_CLIENT_IP_HEADER", "X-Forwarded-For"),
+                ("LINKY_PROXY_CONFIG", "/ignored/here.toml"),
+                ("OTHER", "x"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.enedis_client_id, "from-env", "the environment wins");
+        assert_eq!(config.guess_limit, 7);
+        assert!(config.allow_unverified_v5_consent);
+        assert_eq!(config.trusted_proxies.len(), 2);
+        assert_eq!(config.v5_translation, V5Translation::Translate);
+        assert_eq!(config.client_ip_header.as_deref(), Some("X-Forwarded-For"));
+
+        let e = read(CREDENTIALS, &[("LINKY_PROXY_GUESS_LIMIT", "ten")]).unwrap_err();
+        assert_eq!(e.key, "LINKY_PROXY_GUESS_LIMIT");
+        let e = read(CREDENTIALS, &[("LINKY_PROXY_GUES_LIMIT", "1")]).unwrap_err();
+        assert_eq!(e.key, "LINKY_PROXY_GUES_LIMIT");
+        let e = read(CREDENTIALS, &[("LINKY_PROXY_V5_TRANSLATION", "sometimes")]).unwrap_err();
+        assert_eq!(e.key, "v5_translation");
+        assert!(e.fix.contains("LINKY_PROXY_V5_TRANSLATION"), "{e}");
+
+        let mut flags = Gathered::new();
+        flags.file(CREDENTIALS).unwrap();
+        let e = flags.text("upstream_per_second", "-1", Source::Flag);
+        assert!(
+            e.is_ok(),
+            "typed as a number here, refused by its type below"
+        );
+        assert_eq!(flags.read().unwrap_err().key, "upstream_per_second");
+        // Every field of ProxyConfig has its key (an `Option` left out would have no variable).
+        let keys: Vec<String> = Gathered::new().keys().map(str::to_owned).collect();
+        assert_eq!(keys.len(), 26, "{keys:?}");
     }
 }

@@ -12,7 +12,7 @@ use enedis_protocol::v5::Resource;
 use linky_proxy_store::ProxyStore;
 
 use crate::secrets::hash;
-use crate::{internal, json_error, AppState};
+use crate::{internal, json_error, AppState, V5Translation};
 use enedis_protocol::translate::{unknown_path, v5_error, V5Call};
 
 /// Where a path names its meter.
@@ -143,13 +143,13 @@ pub async fn proxy<S: ProxyStore>(
         return r;
     };
     let personal = path.starts_with("/situation_contrat_auto/");
-    let v5_call = match state.config.v5_translation.as_str() {
-        "pass" => None,
-        _ => V5Call::parse(&path, &query),
+    let v5_call = match state.config.v5_translation {
+        V5Translation::Pass => None,
+        V5Translation::Translate | V5Translation::Auto => V5Call::parse(&path, &query),
     };
     if let Some(call) = &v5_call {
         let gone = state.v5_gone.load(std::sync::atomic::Ordering::Relaxed);
-        if state.config.v5_translation == "translate" || gone {
+        if state.config.v5_translation == V5Translation::Translate || gone {
             return translated(&state, call).await;
         }
     }

@@ -31,7 +31,7 @@ use linky_proxy_store::ProxyStore;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-pub use config::{ConfigError, ProxyConfig};
+pub use config::{ConfigError, Gathered, IpBlock, ProxyConfig, Source, V5Translation};
 
 /// What every handler shares.
 pub struct AppState<S> {
@@ -152,7 +152,7 @@ impl<S: ProxyStore> AppState<S> {
         let enedis = upstream::Enedis::new(
             &config.enedis_api_url,
             &config.enedis_client_id,
-            &config.enedis_client_secret,
+            config.enedis_client_secret.expose(),
             clock.clone(),
             limits::UpstreamQuota::new(
                 config.upstream_per_second,

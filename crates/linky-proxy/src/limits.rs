@@ -174,6 +174,12 @@ impl UpstreamQuota {
     }
 }
 
+impl enedis_client::Gate for UpstreamQuota {
+    fn acquire(&self) -> impl std::future::Future<Output = Result<(), Duration>> + Send {
+        UpstreamQuota::acquire(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

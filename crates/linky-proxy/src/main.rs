@@ -1,94 +1,100 @@
 //! `linky-proxy`: settings from a TOML file, the environment (`LINKY_PROXY_*`) and flags, in
 //! that order of strength; then the SQLite store, then the server.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use linky_core::SystemClock;
-use linky_proxy::{AppState, ProxyConfig};
+use linky_proxy::{AppState, Gathered, ProxyConfig, Source};
 use linky_proxy_sqlite::SqliteStore;
 use linky_proxy_store::ProxyStore;
 
 /// The device-flow consent proxy in front of Enedis Data Connect.
+///
+/// Every setting can be given in the TOML file (`--config`), as a variable `LINKY_PROXY_<KEY>`
+/// (e.g. LINKY_PROXY_GUESS_LIMIT=5; lists comma-separated) or, for the most common, as a flag;
+/// a flag beats a variable, which beats the file.
 #[derive(Debug, Parser)]
-#[command(name = "linky-proxy", version, about)]
+#[command(name = "linky-proxy", version, about, long_about)]
 struct Args {
-    /// A TOML file with any of the settings below (keys in snake_case).
+    /// A TOML file with any of the settings (keys in snake_case).
     #[arg(long, env = "LINKY_PROXY_CONFIG")]
     config: Option<PathBuf>,
     /// Address to listen on.
-    #[arg(long, env = "LINKY_PROXY_LISTEN")]
-    listen: Option<SocketAddr>,
+    #[arg(long)]
+    listen: Option<String>,
     /// Database URL: sqlite://<file>.
-    #[arg(long, env = "LINKY_PROXY_DATABASE")]
+    #[arg(long)]
     database: Option<String>,
     /// Public base URL of this proxy.
-    #[arg(long, env = "LINKY_PROXY_PUBLIC_URL")]
+    #[arg(long)]
     public_url: Option<String>,
     /// Base URL of the Enedis APIs.
-    #[arg(long, env = "LINKY_PROXY_ENEDIS_API_URL")]
+    #[arg(long)]
     enedis_api_url: Option<String>,
     /// Base URL of the Enedis consent pages.
-    #[arg(long, env = "LINKY_PROXY_ENEDIS_CONSENT_URL")]
+    #[arg(long)]
     enedis_consent_url: Option<String>,
     /// The Enedis application's client id.
-    #[arg(long, env = "LINKY_PROXY_ENEDIS_CLIENT_ID")]
+    #[arg(long)]
     enedis_client_id: Option<String>,
-    /// The Enedis application's client secret (prefer the environment variable).
-    #[arg(long, env = "LINKY_PROXY_ENEDIS_CLIENT_SECRET", hide_env_values = true)]
+    /// The Enedis application's client secret (prefer LINKY_PROXY_ENEDIS_CLIENT_SECRET: a flag
+    /// shows in the process list).
+    #[arg(long)]
     enedis_client_secret: Option<String>,
     /// Consent duration asked of Enedis (ISO 8601, at most P3Y).
-    #[arg(long, env = "LINKY_PROXY_CONSENT_DURATION")]
+    #[arg(long)]
     consent_duration: Option<String>,
     /// Accepted device client ids, comma-separated (default: any).
-    #[arg(long, env = "LINKY_PROXY_DEVICE_CLIENT_IDS", value_delimiter = ',')]
-    device_client_ids: Option<Vec<String>>,
+    #[arg(long)]
+    device_client_ids: Option<String>,
     /// Header carrying the client address behind a reverse proxy (e.g. X-Forwarded-For).
-    #[arg(long, env = "LINKY_PROXY_CLIENT_IP_HEADER")]
+    #[arg(long)]
     client_ip_header: Option<String>,
     /// Reverse proxies whose client_ip_header is believed, comma-separated addresses or CIDR
     /// blocks (default: 127.0.0.1,::1).
-    #[arg(long, env = "LINKY_PROXY_TRUSTED_PROXIES", value_delimiter = ',')]
-    trusted_proxies: Option<Vec<String>>,
+    #[arg(long)]
+    trusted_proxies: Option<String>,
     /// UNSAFE, sandbox only: accept the v5 consent return, which cannot be verified.
-    #[arg(long, env = "LINKY_PROXY_ALLOW_UNVERIFIED_V5_CONSENT")]
+    #[arg(long)]
     allow_unverified_v5_consent: bool,
 }
 
 fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
-    let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the settings file {}", path.display()))?;
-            toml::from_str::<ProxyConfig>(&text)
-                .with_context(|| format!("settings file {}", path.display()))?
+    let mut gathered = Gathered::new();
+    if let Some(path) = &args.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        gathered
+            .file(&text)
+            .with_context(|| format!("settings file {}", path.display()))?;
+    }
+    gathered.environment(std::env::vars())?;
+    let flags = [
+        ("listen", args.listen),
+        ("database", args.database),
+        ("public_url", args.public_url),
+        ("enedis_api_url", args.enedis_api_url),
+        ("enedis_consent_url", args.enedis_consent_url),
+        ("enedis_client_id", args.enedis_client_id),
+        ("enedis_client_secret", args.enedis_client_secret),
+        ("consent_duration", args.consent_duration),
+        ("device_client_ids", args.device_client_ids),
+        ("client_ip_header", args.client_ip_header),
+        ("trusted_proxies", args.trusted_proxies),
+        (
+            "allow_unverified_v5_consent",
+            args.allow_unverified_v5_consent.then(|| "true".to_owned()),
+        ),
+    ];
+    for (key, value) in flags {
+        if let Some(value) = value {
+            gathered.text(key, &value, Source::Flag)?;
         }
-        None => ProxyConfig::default(),
-    };
-    macro_rules! take {
-        ($($field:ident),*) => { $( if let Some(v) = args.$field { config.$field = v; } )* };
     }
-    take!(
-        listen,
-        database,
-        public_url,
-        enedis_api_url,
-        enedis_consent_url,
-        enedis_client_id,
-        enedis_client_secret,
-        consent_duration,
-        device_client_ids,
-        trusted_proxies
-    );
-    if args.client_ip_header.is_some() {
-        config.client_ip_header = args.client_ip_header;
-    }
-    config.allow_unverified_v5_consent |= args.allow_unverified_v5_consent;
-    config.validate()?;
-    Ok(config)
+    Ok(gathered.read()?)
 }
 
 #[tokio::main]

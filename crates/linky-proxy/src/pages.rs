@@ -318,13 +318,10 @@ fn consent_end_of<S>(
 ) -> chrono::DateTime<chrono::Utc> {
     match ends {
         Some(date) => paris::day_start(date),
-        // Enedis did not say: the duration asked (validated with the settings), or three years.
+        // Enedis did not say: the duration asked (checked when the settings were read).
         None => {
             let today = paris::local_date(now);
-            let end = linky_core::consent::consent_end(today, &state.config.consent_duration)
-                .ok()
-                .or_else(|| today.checked_add_months(chrono::Months::new(36)))
-                .unwrap_or(today);
+            let end = state.config.consent_duration.end(today);
             paris::day_start(end)
         }
     }

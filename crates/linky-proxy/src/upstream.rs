@@ -1,13 +1,10 @@
 //! The proxy's side of Enedis: the application token (client credentials, cached, renewed), the
 //! forwarded data calls, and `subscribed_services`.
 
-use enedis_protocol::oauth::TokenAnswer;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
 use enedis_protocol::v2026::{SubscribedServicesRequest, SubscribedServicesResponse};
 use linky_core::Clock;
-use tokio::sync::Mutex;
 
 /// Why Enedis could not be asked.
 #[derive(Debug, thiserror::Error)]
@@ -39,10 +36,20 @@ impl UpstreamError {
     }
 }
 
-/// Makes ring the process's TLS provider (reqwest is built without one, to avoid aws-lc's C
-/// build); harmless if one is already installed.
-pub fn install_tls_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+pub use enedis_client::install_tls_provider;
+
+impl From<enedis_client::ClientError> for UpstreamError {
+    fn from(e: enedis_client::ClientError) -> UpstreamError {
+        use enedis_client::ClientError as C;
+        match e {
+            C::CredentialsRefused(status) => UpstreamError::Credentials(status),
+            C::Throttled(wait) => UpstreamError::Throttled(wait),
+            C::Unreadable(text) => UpstreamError::Answer(format!("token endpoint: {text}")),
+            other @ (C::Transport(_) | C::TimedOut(_) | C::TooLarge(_)) => {
+                UpstreamError::Transport(other.to_string())
+            }
+        }
+    }
 }
 
 /// An answer passed through as it came.
@@ -56,20 +63,10 @@ pub struct Forwarded {
     pub body: Vec<u8>,
 }
 
-struct AppToken {
-    value: String,
-    renew_after: DateTime<Utc>,
-}
-
-/// A client of Enedis holding the application's credentials.
+/// A client of Enedis holding the application's credentials; every call, whoever it serves,
+/// stays within the application's quota.
 pub struct Enedis {
-    http: reqwest::Client,
-    base: String,
-    client_id: String,
-    client_secret: String,
-    clock: Arc<dyn Clock>,
-    token: Mutex<Option<AppToken>>,
-    quota: crate::limits::UpstreamQuota,
+    client: enedis_client::EnedisClient<crate::limits::UpstreamQuota>,
 }
 
 impl Enedis {
@@ -81,108 +78,27 @@ impl Enedis {
         clock: Arc<dyn Clock>,
         quota: crate::limits::UpstreamQuota,
     ) -> Result<Enedis, UpstreamError> {
-        install_tls_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("linky-proxy/", env!("CARGO_PKG_VERSION")))
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .map_err(|e| UpstreamError::Transport(e.to_string()))?;
-        Ok(Enedis {
-            http,
-            base: base.trim_end_matches('/').to_owned(),
+        let http = enedis_client::http_client(
+            concat!("linky-proxy/", env!("CARGO_PKG_VERSION")),
+            std::time::Duration::from_secs(60),
+        )?;
+        let credentials = enedis_client::Credentials {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
-            clock,
-            token: Mutex::new(None),
-            quota,
+        };
+        Ok(Enedis {
+            client: enedis_client::EnedisClient::new(http, base, credentials, clock, quota),
         })
-    }
-
-    /// The application token, from cache while it has more than a minute left.
-    async fn app_token(&self, renew: bool) -> Result<String, UpstreamError> {
-        let mut cached = self.token.lock().await;
-        let now = self.clock.now();
-        if let Some(t) = cached.as_ref().filter(|t| !renew && t.renew_after > now) {
-            return Ok(t.value.clone());
-        }
-        self.quota
-            .acquire()
-            .await
-            .map_err(UpstreamError::Throttled)?;
-        let response = self
-            .http
-            .post(format!("{}/oauth2/v3/token", self.base))
-            .basic_auth(&self.client_id, Some(&self.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
-        let status = response.status().as_u16();
-        if status == 400 || status == 401 || status == 403 {
-            return Err(UpstreamError::Credentials(status));
-        }
-        let body: TokenAnswer = response
-            .json()
-            .await
-            .map_err(|e| UpstreamError::Answer(format!("token endpoint: {}", e.without_url())))?;
-        let lifetime = body.lifetime_seconds();
-        *cached = Some(AppToken {
-            value: body.access_token.clone(),
-            renew_after: now + Duration::seconds(lifetime - 60),
-        });
-        Ok(body.access_token)
-    }
-
-    async fn send(
-        &self,
-        make: impl Fn(&str) -> reqwest::RequestBuilder,
-    ) -> Result<Forwarded, UpstreamError> {
-        let mut renew = false;
-        loop {
-            let token = self.app_token(renew).await?;
-            // Every call to Enedis, whoever it serves, stays within the application's quota.
-            self.quota
-                .acquire()
-                .await
-                .map_err(UpstreamError::Throttled)?;
-            let response = make(&token)
-                .send()
-                .await
-                .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?;
-            let status = response.status().as_u16();
-            // The token may have been revoked or expired early: renew it once.
-            if (status == 401 || status == 403) && !renew {
-                renew = true;
-                continue;
-            }
-            let content_type = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| UpstreamError::Transport(e.without_url().to_string()))?
-                .to_vec();
-            return Ok(Forwarded {
-                status,
-                content_type,
-                body,
-            });
-        }
     }
 
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
-        let url = format!("{}{}", self.base, path_and_query);
-        self.send(|token| {
-            self.http
-                .get(&url)
-                .bearer_auth(token)
-                .header(reqwest::header::ACCEPT, "application/json")
+        let answer = self.client.get(path_and_query).await?;
+        Ok(Forwarded {
+            status: answer.status,
+            content_type: answer.content_type,
+            body: answer.body,
         })
-        .await
     }
 
     /// Which meters an `autorisation_id` covers (empty while Enedis has not registered it yet),
@@ -196,9 +112,13 @@ impl Enedis {
             etat_code: Some(vec!["ACTIF".to_owned(), "DEMANDE".to_owned()]),
             point_id: None,
         };
-        let url = format!("{}/subscribed_services/v1", self.base);
         let answer = self
-            .send(|token| self.http.post(&url).bearer_auth(token).json(&request))
+            .client
+            .send(|http, base, token| {
+                http.post(format!("{base}/subscribed_services/v1"))
+                    .bearer_auth(token)
+                    .json(&request)
+            })
             .await?;
         if answer.status == 429 || answer.status >= 500 {
             return Err(UpstreamError::Busy(answer.status));

@@ -237,7 +237,7 @@ async fn user_code_guessing_is_limited_per_address() {
             guess_limit: 5,
             client_ip_header: Some("X-Forwarded-For".into()),
             // The household's own reverse proxy at 10.0.0.1, behind ours on loopback.
-            trusted_proxies: vec!["127.0.0.1".into(), "10.0.0.0/8".into()],
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()],
             ..Options::default().proxy
         },
         ..Options::default()

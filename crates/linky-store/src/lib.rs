@@ -31,6 +31,7 @@ pub use meters::MeterRecord;
 pub use runs::{RunOutcome, RunTotals};
 pub use state::{BothLanguages, PushRecord, PushedDevice, SyncDepth};
 
+/// The schema's migrations, in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_state.sql"),
@@ -175,6 +176,22 @@ fn schema_version(conn: &Connection) -> Result<i64, StoreError> {
         });
     }
     Ok(version)
+}
+
+/// Runs the migrations up to `version`, all in one transaction (rusqlite_migration, as the
+/// proxy's SQLite backend does).
+fn migrate(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
+    let migrations = rusqlite_migration::Migrations::new(
+        MIGRATIONS
+            .iter()
+            .copied()
+            .map(rusqlite_migration::M::up)
+            .collect(),
+    );
+    migrations.to_version(conn, version).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from(err),
+        other => StoreError::Corrupt(format!("schema migration: {other}")),
+    })
 }
 
 fn ts(t: DateTime<Utc>) -> i64 {
@@ -326,13 +343,8 @@ impl Store {
     }
 
     fn prepare(mut conn: Connection) -> Result<Store, StoreError> {
-        let version = schema_version(&conn)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
+        schema_version(&conn)?;
+        migrate(&mut conn, MIGRATIONS.len())?;
         Ok(Store { conn })
     }
 

@@ -352,12 +352,8 @@ fn run_errors_written_as_text_become_rows() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("linky.db");
     {
-        let conn = Connection::open(&path).unwrap();
-        for (i, sql) in MIGRATIONS.iter().take(4).enumerate() {
-            conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", (i + 1) as i64)
-                .unwrap();
-        }
+        let mut conn = Connection::open(&path).unwrap();
+        crate::migrate(&mut conn, 4).unwrap();
         conn.execute(
             "INSERT INTO sync_runs (started_at, finished_at, outcome, calls, errors, details) VALUES (1, 2, 'quota', 7, 'quota=2,unavailable=1', '')",
             [],

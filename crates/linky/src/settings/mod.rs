@@ -3,7 +3,6 @@
 //! limits. Checked at start: an error names the key, the problem and the fix, in both languages.
 
 mod environment;
-mod secret;
 mod sections;
 mod validate;
 
@@ -12,7 +11,7 @@ use std::path::{Path, PathBuf};
 use linky_core::Lang;
 use serde::{Deserialize, Serialize};
 
-pub use secret::Secret;
+pub use linky_core::Secret;
 pub use sections::{
     ConsoApiSection, DaemonSection, DashboardSection, DirectSection, DomoticzSection,
     OffPeakSection, SyncSection, WebSection,

@@ -1,4 +1,4 @@
-//! Settings that must never be shown.
+//! Settings that must never be shown, for the client's and the proxy's settings alike.
 
 use serde::{Deserialize, Serialize};
 
