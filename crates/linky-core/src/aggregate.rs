@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::{paris, Energy, LoadCurvePoint};
 
@@ -136,11 +136,6 @@ impl TariffSplit {
 
 const HOUR: i64 = 3600;
 
-fn hour_floor(t: DateTime<Utc>) -> DateTime<Utc> {
-    let secs = t.timestamp().div_euclid(HOUR) * HOUR;
-    DateTime::from_timestamp(secs, 0).unwrap_or(t)
-}
-
 /// Sums load-curve points into buckets of `period`, each point going to peak or off-peak as
 /// `is_offpeak` says (usually [`Classifier::is_offpeak`](crate::offpeak::Classifier::is_offpeak)).
 /// Buckets with no point are absent: a missing day is not a zero day.
@@ -149,48 +144,47 @@ pub fn aggregate(
     period: Period,
     mut is_offpeak: impl FnMut(&LoadCurvePoint) -> bool,
 ) -> BTreeMap<PeriodKey, TariffSplit> {
-    let mut out: BTreeMap<PeriodKey, TariffSplit> = BTreeMap::new();
-    // Consecutive points mostly share an hour and a bucket: remember the last hour's bucket
-    // instead of converting to Paris time for every point, and add into a running total that
-    // goes to the map only when the bucket changes.
-    let mut last: Option<(DateTime<Utc>, PeriodKey)> = None;
-    let mut running: Option<(PeriodKey, TariffSplit)> = None;
+    // One pass in whole seconds. Points come in order, so buckets do too: they go to a vector,
+    // the last one open, and the map is built once at the end. The bucket of an hour is looked
+    // up once per hour, not once per point.
+    let mut buckets: Vec<(PeriodKey, TariffSplit)> = Vec::new();
+    let mut last: Option<(i64, PeriodKey)> = None;
     for point in points {
         let offpeak = is_offpeak(point);
-        let (start, end) = (point.start(), point.end);
-        let mut hour = hour_floor(start);
+        let end = point.end.timestamp();
+        let start = end - point.step.seconds();
+        let mut hour = start.div_euclid(HOUR) * HOUR;
         while hour < end {
-            let next = hour + Duration::seconds(HOUR);
-            let piece_start = start.max(hour);
-            let piece_end = end.min(next);
-            let seconds = (piece_end - piece_start).num_seconds();
+            let next = hour + HOUR;
+            let seconds = end.min(next) - start.max(hour);
             let key = match last {
                 Some((h, k)) if h == hour => k,
                 _ => {
-                    let k = PeriodKey::of_hour(period, hour);
+                    let instant = DateTime::from_timestamp(hour, 0).unwrap_or(point.end);
+                    let k = PeriodKey::of_hour(period, instant);
                     last = Some((hour, k));
                     k
                 }
             };
-            match &mut running {
-                Some((k, split)) if *k == key => {
-                    split.count(Energy::from_power(point.watts.into(), seconds), offpeak)
-                }
+            let energy = Energy::from_power(point.watts.into(), seconds);
+            match buckets.last_mut() {
+                Some((k, split)) if *k == key => split.count(energy, offpeak),
                 _ => {
-                    if let Some((k, split)) = running.take() {
-                        let total = out.entry(k).or_default();
-                        total.add(&split);
-                    }
                     let mut split = TariffSplit::default();
-                    split.count(Energy::from_power(point.watts.into(), seconds), offpeak);
-                    running = Some((key, split));
+                    split.count(energy, offpeak);
+                    buckets.push((key, split));
                 }
             }
             hour = next;
         }
     }
-    if let Some((k, split)) = running {
-        out.entry(k).or_default().add(&split);
+    if buckets.windows(2).all(|w| w[0].0 < w[1].0) {
+        return buckets.into_iter().collect();
+    }
+    // Points out of order: the same bucket may come back.
+    let mut out: BTreeMap<PeriodKey, TariffSplit> = BTreeMap::new();
+    for (key, split) in buckets {
+        out.entry(key).or_default().add(&split);
     }
     out
 }

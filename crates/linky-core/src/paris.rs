@@ -22,24 +22,100 @@ use crate::{Lang, Localized};
 /// The time zone of every Enedis date.
 pub const TZ: Tz = chrono_tz::Europe::Paris;
 
+/// A span of UTC seconds `[start, end)` over which Paris keeps one offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct OffsetSpan {
+    start: i64,
+    end: i64,
+    offset: i32,
+}
+
 thread_local! {
-    /// The offset of the last UTC hour converted. Paris changes offset only on whole UTC hours,
-    /// so consecutive conversions (a load curve, an aggregation) mostly skip the zone lookup.
-    static HOUR_OFFSET: std::cell::Cell<(i64, i32)> = const { std::cell::Cell::new((i64::MIN, 0)) };
+    /// The span of the last instant converted: a load curve, an aggregation or a dashboard walk
+    /// through instants in order and mostly stay inside one span (half a year).
+    static SPAN: std::cell::Cell<OffsetSpan> = const {
+        std::cell::Cell::new(OffsetSpan { start: 0, end: 0, offset: 0 })
+    };
+}
+
+fn offset_from_database(timestamp: i64) -> i32 {
+    DateTime::from_timestamp(timestamp, 0)
+        .map(|t| t.with_timezone(&TZ).offset().fix().local_minus_utc())
+        .unwrap_or(3600)
+}
+
+/// 01:00 UTC on the last Sunday of `month`: when the EU changes its clocks.
+fn last_sunday_one_am(year: i32, month: u32) -> Option<i64> {
+    use chrono::Datelike;
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }?;
+    let last = next.pred_opt()?;
+    let sunday = last - Duration::days(i64::from(last.weekday().num_days_from_sunday()));
+    Some(sunday.and_hms_opt(1, 0, 0)?.and_utc().timestamp())
+}
+
+/// The span of one offset around `timestamp`. The EU rule (clocks change at 01:00 UTC on the
+/// last Sundays of March and October) gives the span's bounds; the time-zone database confirms
+/// the offsets on both sides of each bound, so should the rule ever change (an end of daylight
+/// saving time), the database's answer is used hour by hour instead.
+fn offset_span(timestamp: i64) -> OffsetSpan {
+    use chrono::Datelike;
+    let hour = timestamp.div_euclid(3600) * 3600;
+    let fallback = OffsetSpan {
+        start: hour,
+        end: hour + 3600,
+        offset: offset_from_database(timestamp),
+    };
+    let Some(year) = DateTime::from_timestamp(timestamp, 0).map(|t| t.year()) else {
+        return fallback;
+    };
+    let bounds = (
+        NaiveDate::from_ymd_opt(year, 1, 1)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc().timestamp()),
+        last_sunday_one_am(year, 3),
+        last_sunday_one_am(year, 10),
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc().timestamp()),
+    );
+    let (Some(new_year), Some(spring), Some(autumn), Some(next_year)) = bounds else {
+        return fallback;
+    };
+    let (start, end, offset) = if timestamp < spring {
+        (new_year, spring, 3600)
+    } else if timestamp < autumn {
+        (spring, autumn, 7200)
+    } else {
+        (autumn, next_year, 3600)
+    };
+    let confirmed = offset_from_database(start) == offset
+        && offset_from_database(end - 1) == offset
+        && offset_from_database(timestamp) == offset;
+    if confirmed {
+        OffsetSpan { start, end, offset }
+    } else {
+        fallback
+    }
+}
+
+/// Paris's offset from UTC at an instant, in seconds.
+pub fn offset_seconds(timestamp: i64) -> i32 {
+    SPAN.with(|cache| {
+        let span = cache.get();
+        if span.start <= timestamp && timestamp < span.end {
+            return span.offset;
+        }
+        let span = offset_span(timestamp);
+        cache.set(span);
+        span.offset
+    })
 }
 
 /// The Paris wall-clock time of an instant.
 pub fn local(instant: DateTime<Utc>) -> NaiveDateTime {
-    let hour = instant.timestamp().div_euclid(3600);
-    let offset = HOUR_OFFSET.with(|cache| {
-        let (cached_hour, cached_offset) = cache.get();
-        if cached_hour == hour {
-            return cached_offset;
-        }
-        let offset = instant.with_timezone(&TZ).offset().fix().local_minus_utc();
-        cache.set((hour, offset));
-        offset
-    });
+    let offset = offset_seconds(instant.timestamp());
     instant.naive_utc() + Duration::seconds(offset.into())
 }
 
@@ -325,6 +401,30 @@ fn gap_time_in_next_offset(naive: NaiveDateTime) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
+    /// The cached spans agree with the time-zone database at every hour and around every
+    /// change, from 1990 (before the EU rule) to 2040.
+    #[test]
+    fn offsets_agree_with_the_database_everywhere() {
+        let start = super::NaiveDate::from_ymd_opt(1990, 1, 1)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        let end = start + 50 * 366 * 86_400;
+        let mut t = start;
+        while t < end {
+            for probe in [t, t + 1799, t + 3599] {
+                assert_eq!(
+                    super::offset_seconds(probe),
+                    super::offset_from_database(probe),
+                    "{probe}"
+                );
+            }
+            t += 3600;
+        }
+    }
+
     use super::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -58,8 +58,9 @@ fn serves_with_settings_from_file_environment_and_flags() {
         ])
         .env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "s")
         .env("LINKY_PROXY_ENEDIS_API_URL", "http://127.0.0.1:9")
+        .env_remove("NO_COLOR")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -98,5 +99,11 @@ fn serves_with_settings_from_file_environment_and_flags() {
         "the flag beats the file"
     );
     assert!(dir.join("p.db").exists(), "the database from the file");
+    let log = std::fs::read_to_string(dir.join("stderr.log")).unwrap();
+    assert!(log.contains("linky-proxy listening"), "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "a log written to a file carries no colour codes: {log:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

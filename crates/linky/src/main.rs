@@ -141,6 +141,11 @@ fn networked(
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a file or the journal gets plain text.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         // Its default reports a failed write with `eprintln!`, which panics when stderr is a
         // closed pipe: a log line must never stop the program.
         .log_internal_errors(false)

@@ -14,6 +14,7 @@
 
 mod parse;
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -201,11 +202,18 @@ impl OffPeakSchedule {
 
 /// A ready-to-use classifier for one meter and direction: the scope is chosen once, so
 /// classifying many points costs only the day lookup.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Classifier<'a> {
     rules: &'a DayRules,
     zone: HolidayZone,
+    /// The last Paris day looked at (days since 1970-01-01) and its ranges: points come in
+    /// order, so the weekday and holiday lookup runs once a day, not once a point.
+    day: Cell<(i64, &'a [TimeRange])>,
 }
+
+const SECONDS_PER_DAY: i64 = 86_400;
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const UNIX_EPOCH_DAY_FROM_CE: i64 = 719_163;
 
 impl<'a> Classifier<'a> {
     /// The classifier for `meter` (or any meter) and `direction` under `schedule`.
@@ -218,17 +226,43 @@ impl<'a> Classifier<'a> {
         Classifier {
             rules: schedule.rules_for(meter, direction),
             zone,
+            day: Cell::new((i64::MIN, &[])),
         }
+    }
+
+    fn ranges_of_day(&self, day: i64) -> &'a [TimeRange] {
+        let (cached_day, cached) = self.day.get();
+        if cached_day == day {
+            return cached;
+        }
+        let ranges = i32::try_from(day + UNIX_EPOCH_DAY_FROM_CE)
+            .ok()
+            .and_then(NaiveDate::from_num_days_from_ce_opt)
+            .map_or(&self.rules.every_day[..], |date| {
+                self.rules.ranges_on(date, self.zone)
+            });
+        self.day.set((day, ranges));
+        ranges
+    }
+
+    /// Whether the Paris wall-clock second `local` (seconds since 1970-01-01 in Paris time) is
+    /// off-peak.
+    fn is_offpeak_local_second(&self, local: i64) -> bool {
+        let ranges = self.ranges_of_day(local.div_euclid(SECONDS_PER_DAY));
+        // In 0..86 400: fits.
+        let second = local.rem_euclid(SECONDS_PER_DAY) as u32;
+        ranges.iter().any(|r| r.contains_second(second))
     }
 
     /// Whether a Paris wall-clock instant is off-peak.
     pub fn is_offpeak_at(&self, local: NaiveDateTime) -> bool {
-        self.rules.is_offpeak_at(local, self.zone)
+        self.is_offpeak_local_second(local.and_utc().timestamp())
     }
 
     /// Whether a load-curve point is off-peak: the middle of its interval decides.
     pub fn is_offpeak(&self, point: &LoadCurvePoint) -> bool {
-        self.is_offpeak_at(paris::local(point.midpoint()))
+        let middle = point.end.timestamp() - point.step.seconds() / 2;
+        self.is_offpeak_local_second(middle + i64::from(paris::offset_seconds(middle)))
     }
 }
 
