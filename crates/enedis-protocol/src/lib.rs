@@ -19,6 +19,7 @@ pub mod conso_api;
 pub mod customers;
 pub mod error;
 pub mod oauth;
+mod scan;
 pub mod translate;
 pub mod v2026;
 pub mod v5;

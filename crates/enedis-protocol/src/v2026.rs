@@ -185,6 +185,10 @@ fn scaled(field: &'static str, text: &str, unit: &str) -> Result<Option<u64>, Pr
         value: text.to_owned(),
     };
     let factor = if unit.starts_with('k') { 1000.0 } else { 1.0 };
+    // Whole watts, the usual value, without the float parser.
+    if factor == 1.0 && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse().map(Some).map_err(|_| bad());
+    }
     let number: f64 = t.parse().map_err(|_| bad())?;
     if !number.is_finite() || number < 0.0 {
         return Err(bad());
@@ -461,6 +465,11 @@ struct BorrowedPoint<'a> {
 /// is about, and its points. Same result as [`MesureResponse::from_json`] then
 /// [`MesureResponse::to_load_curve`].
 pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolError> {
+    // The usual body goes through the fast reader; anything it is unsure of, through serde_json.
+    if let Some(read) = crate::scan::curve_body(body) {
+        let curve = curve_of(read.unit, read.points.into_iter())?;
+        return Ok((read.id_prm.to_owned(), curve));
+    }
     let r: BorrowedResponse<'_> = serde_json::from_str(body).map_err(|e| ProtocolError::Shape {
         detail: e.to_string(),
     })?;

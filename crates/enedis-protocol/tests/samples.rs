@@ -339,6 +339,47 @@ fn the_fast_curve_reader_agrees_with_the_general_one() {
         assert_eq!(pdl, general.usage_point_id);
         assert_eq!(curve, general.to_load_curve().unwrap(), "{file}");
     }
+    // The 2026 reader: the recorded body as it came, bodies written by the simulator's
+    // builder across both daylight-saving days, and variants the fast path leaves to serde_json
+    // (an escaped character, kW values, nulls, key order, spaces).
+    let recorded = sample("v2026-thirdparty-fixtures/esthesis_mesure-v2-cdc-consommation.json");
+    let mut bodies = vec![recorded.clone()];
+    for (start, end) in [("2026-03-28", "2026-04-01"), ("2026-10-24", "2026-10-28")] {
+        let (from, to) = (date(start), date(end));
+        let points: Vec<_> = (1..)
+            .map(|i| linky_core::paris::day_start(from) + chrono::Duration::minutes(30 * i))
+            .take_while(|t| *t <= linky_core::paris::day_start(to))
+            .map(|end| linky_core::LoadCurvePoint {
+                end,
+                step: linky_core::Step::PT30M,
+                watts: 100 + (end.timestamp() % 997) as u32,
+            })
+            .collect();
+        let answer = enedis_protocol::v2026::MesureResponse::from_load_curve(
+            linky_core::Direction::Consumption,
+            "22516914714270",
+            from,
+            to,
+            &points,
+        );
+        bodies.push(serde_json::to_string(&answer).unwrap());
+        bodies.push(serde_json::to_string_pretty(&answer).unwrap());
+    }
+    bodies.push(recorded.replacen("\"W\"", "\"kW\"", 1));
+    bodies.push(recorded.replacen("\"PT30M\"", "\"PT\\u0033\\u0030M\"", 1));
+    for body in &bodies {
+        let general = enedis_protocol::v2026::MesureResponse::from_json(body).unwrap();
+        let (pdl, curve) = enedis_protocol::v2026::load_curve_from_json(body).unwrap();
+        assert_eq!(pdl, general.id_prm);
+        assert_eq!(curve, general.to_load_curve().unwrap(), "{body}");
+    }
+    for broken in [
+        "{\"idPrm\":\"1\",\"grandeur\":[{\"unite\":\"W\",\"points\":[{\"v\":\"x\",\"d\":\"2026-04-01 00:30:00\"}]}]}",
+        "{\"idPrm\":\"1\",\"grandeur\":[{\"unite\":\"W\",\"points\":[{\"v\":\"1\"}]}]}",
+        "{\"idPrm\":\"1\"}",
+    ] {
+        assert!(enedis_protocol::v2026::load_curve_from_json(broken).is_err(), "{broken}");
+    }
     assert!(enedis_protocol::v5::load_curve_from_json("{\"meter_reading\":{}}").is_err());
     assert!(enedis_protocol::v5::load_curve_from_json("{\"usage_point_id\":\"1\",\"interval_reading\":[{\"value\":\"x\",\"date\":\"2023-04-01 00:30:00\"}]}").is_err());
 }

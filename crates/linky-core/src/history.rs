@@ -115,23 +115,68 @@ impl MeterHistory {
     /// Splits a meter's stored data by tariff: each direction's points by the schedule (the
     /// meter's own section, the direction's rules) and the holidays.
     pub fn split(stored: StoredMeter<'_>, schedule: &OffPeakSchedule, zone: HolidayZone) -> Self {
-        let mut hours: BTreeMap<DateTime<Utc>, MeterEnergy> = BTreeMap::new();
-        for (points, direction) in [
-            (stored.consumption_curve, Direction::Consumption),
-            (stored.production_curve, Direction::Production),
-        ] {
+        let split = |points, direction| {
             let classifier = Classifier::new(schedule, Some(stored.pdl), direction, zone);
-            let split = aggregate(points, Period::Hour, |p| classifier.is_offpeak(p));
-            for (key, energy) in split {
-                if let PeriodKey::Hour(start) = key {
-                    let entry = hours.entry(start).or_default();
-                    match direction {
-                        Direction::Consumption => entry.consumption = energy,
-                        Direction::Production => entry.production = energy,
-                    }
+            aggregate(points, Period::Hour, |p| classifier.is_offpeak(p))
+                .into_iter()
+                .filter_map(|(key, energy)| match key {
+                    PeriodKey::Hour(start) => Some((start, energy)),
+                    _ => None,
+                })
+                .peekable()
+        };
+        // Both directions come sorted by hour: merged in one pass, the map built once.
+        let mut consumption = split(stored.consumption_curve, Direction::Consumption);
+        let mut production = split(stored.production_curve, Direction::Production);
+        let mut merged = Vec::new();
+        loop {
+            let next = match (consumption.peek(), production.peek()) {
+                (Some((c, _)), Some((p, _))) if c == p => {
+                    let (at, consumption) = consumption.next().unwrap_or_default();
+                    let production = production.next().map(|(_, e)| e).unwrap_or_default();
+                    (
+                        at,
+                        MeterEnergy {
+                            consumption,
+                            production,
+                        },
+                    )
                 }
-            }
+                (Some((c, _)), Some((p, _))) if p < c => {
+                    let (at, production) = production.next().unwrap_or_default();
+                    (
+                        at,
+                        MeterEnergy {
+                            production,
+                            ..MeterEnergy::default()
+                        },
+                    )
+                }
+                (Some(_), _) => {
+                    let (at, consumption) = consumption.next().unwrap_or_default();
+                    (
+                        at,
+                        MeterEnergy {
+                            consumption,
+                            ..MeterEnergy::default()
+                        },
+                    )
+                }
+                (None, Some(_)) => {
+                    let (at, production) = production.next().unwrap_or_default();
+                    (
+                        at,
+                        MeterEnergy {
+                            production,
+                            ..MeterEnergy::default()
+                        },
+                    )
+                }
+                (None, None) => break,
+            };
+            merged.push(next);
         }
+        let hours: BTreeMap<DateTime<Utc>, MeterEnergy> = merged.into_iter().collect();
         MeterHistory {
             key: stored.pdl.as_str().to_owned(),
             hours,
@@ -146,12 +191,19 @@ impl MeterHistory {
     /// gets them unsplit ([`DaySource::DailyTotal`]); other days are left out (a partial day
     /// would show as a false low). In joules, so sums stay exact.
     pub fn days(&self) -> Vec<DayEnergy> {
-        let mut by_day: BTreeMap<NaiveDate, (MeterEnergy, i64)> = BTreeMap::new();
+        // Hours come in order, so their days do: summed in a run, the map built once.
+        let mut runs: Vec<(NaiveDate, (MeterEnergy, i64))> = Vec::new();
         for (start, energy) in &self.hours {
-            let entry = by_day.entry(paris::local_date(*start)).or_default();
-            entry.0.add(energy);
-            entry.1 += 1;
+            let date = paris::local_date(*start);
+            match runs.last_mut() {
+                Some((d, (sum, n))) if *d == date => {
+                    sum.add(energy);
+                    *n += 1;
+                }
+                _ => runs.push((date, (*energy, 1))),
+            }
         }
+        let by_day: BTreeMap<NaiveDate, (MeterEnergy, i64)> = runs.into_iter().collect();
         let mut dates: Vec<NaiveDate> = by_day
             .keys()
             .chain(self.daily_consumption.keys())

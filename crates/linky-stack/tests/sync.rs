@@ -111,8 +111,14 @@ fn complete(r: &SyncReport, pdl: &str, direction: Direction) {
     };
     for &(kind, days) in kinds {
         let s = series(r, pdl, direction, kind);
+        // Daily totals of the last days may wait for their weekly cross-check (issue 17).
         assert_eq!(
-            (s.fetched, s.missing, s.failed, s.whole_absence.as_deref()),
+            (
+                s.fetched + s.waiting,
+                s.missing,
+                s.failed,
+                s.whole_absence.as_deref()
+            ),
             (days, 0, 0, None),
             "{pdl} {direction} {kind:?}: {s:?}"
         );
@@ -580,7 +586,8 @@ async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
         "{:?}",
         r.errors
     );
-    assert!(r.windows >= 3, "{r:?}");
+    // Yesterday's curve and peak; the daily totals wait for a whole week (issue 17).
+    assert!(r.windows >= 2, "{r:?}");
     assert!(took < std::time::Duration::from_secs(10), "{took:?}");
     for kind in [Kind::Curve, Kind::Daily, Kind::MaxPower] {
         let sum = series(&r, pdl, Direction::Consumption, kind);

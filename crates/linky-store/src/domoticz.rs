@@ -31,7 +31,7 @@ impl Store {
     /// Remembers the Domoticz device of a meter (a new idx replaces the old one, whose pushed
     /// rows are forgotten: they belong to a device that is gone).
     pub fn set_domoticz_device(&mut self, pdl: &str, idx: i64) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let old: Option<i64> = tx
             .query_row(
                 "SELECT idx FROM domoticz_devices WHERE pdl = ?",
@@ -54,7 +54,7 @@ impl Store {
     /// made with, the device mapping and the pushed rows are forgotten (idx numbers of another
     /// server name other devices). Returns whether they were.
     pub fn bind_domoticz_server(&mut self, server: &str) -> Result<bool, StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let known: Option<String> = tx
             .query_row(
                 "SELECT value FROM state WHERE key = 'domoticz.server'",
@@ -93,7 +93,7 @@ impl Store {
         device: i64,
         rows: &[(String, String)],
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT OR REPLACE INTO domoticz_rows (device, stamp, svalue) VALUES (?, ?, ?)",

@@ -26,19 +26,14 @@ impl Store {
         days: &[DayOutcome],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let (p, d) = (pdl.as_str(), direction_str(direction));
         {
             let series = if kind == Kind::Curve {
-                tx.execute(
-                    "INSERT OR IGNORE INTO series (pdl, direction) VALUES (?, ?)",
-                    params![p, d],
-                )?;
-                tx.query_row(
-                    "SELECT id FROM series WHERE pdl = ? AND direction = ?",
-                    params![p, d],
-                    |r| r.get::<_, i64>(0),
-                )?
+                tx.prepare_cached("INSERT OR IGNORE INTO series (pdl, direction) VALUES (?, ?)")?
+                    .execute(params![p, d])?;
+                tx.prepare_cached("SELECT id FROM series WHERE pdl = ? AND direction = ?")?
+                    .query_row(params![p, d], |r| r.get::<_, i64>(0))?
             } else {
                 0
             };

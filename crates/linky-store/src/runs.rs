@@ -97,7 +97,7 @@ impl Store {
 
     /// Ends a sync run, with its Enedis errors counted by kind.
     pub fn finish_run(
-        &self,
+        &mut self,
         id: i64,
         now: DateTime<Utc>,
         outcome: RunOutcome,
@@ -105,7 +105,7 @@ impl Store {
         errors: &BTreeMap<String, u32>,
         details: &str,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "UPDATE sync_runs SET finished_at = ?, outcome = ?, calls = ?, details = ? WHERE id = ?",
             params![ts(now), outcome, calls, details, id],

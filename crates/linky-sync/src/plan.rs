@@ -25,6 +25,9 @@ pub struct SyncSettings {
     pub publication_hour: u32,
     /// How many of the latest days may still be published late.
     pub late_days: i64,
+    /// Once a meter's load curve is held, Enedis's daily totals only cross-check it: they are
+    /// asked this many days at a time, in one call (a week: 4 calls a month instead of 30).
+    pub daily_check_days: i64,
 }
 
 impl Default for SyncSettings {
@@ -37,6 +40,7 @@ impl Default for SyncSettings {
             daily_window_days: 1095,
             publication_hour: 8,
             late_days: 2,
+            daily_check_days: 7,
         }
     }
 }
@@ -102,6 +106,9 @@ pub struct SeriesView {
     pub absence: Option<Absence>,
     /// The ledger over the span.
     pub ledger: BTreeMap<NaiveDate, LedgerEntry>,
+    /// Daily totals whose load curve is held: they only cross-check it (see
+    /// [`SyncSettings::daily_check_days`]).
+    pub cross_check_only: bool,
 }
 
 /// A window to ask Enedis for.
@@ -208,6 +215,17 @@ pub fn series_windows(
         .take_while(|d| *d <= last)
         .filter(|d| is_needed(view.ledger.get(d), now))
         .collect();
+    let mut first = first;
+    if view.cross_check_only {
+        // Wait until the oldest day asked for is a whole check period old: then one call, from
+        // that day on (the stored years are not asked again).
+        let period = settings.daily_check_days.max(1);
+        match needed.first() {
+            Some(oldest) if (last - *oldest).num_days() < period - 1 => return Vec::new(),
+            Some(oldest) => first = *oldest,
+            None => {}
+        }
+    }
     cover(&needed, first, settings.window_days(view.kind))
         .into_iter()
         .map(make)
@@ -261,6 +279,7 @@ mod tests {
             activation: None,
             absence: None,
             ledger: BTreeMap::new(),
+            cross_check_only: false,
         }
     }
 
@@ -317,6 +336,49 @@ mod tests {
             ),
             None,
             "activated today: nothing yet"
+        );
+    }
+
+    /// Daily totals that only cross-check a held load curve are asked a week at a time.
+    #[test]
+    fn cross_check_totals_wait_for_a_whole_week() {
+        let s = SyncSettings::default();
+        let fetched = LedgerEntry {
+            state: DayState::Fetched,
+            reason: None,
+            attempts: 0,
+            next_try_at: None,
+        };
+        let mut v = view(Kind::Daily);
+        v.cross_check_only = true;
+        let now_local = local("2026-11-28 11:00");
+        let (first, _) = s.span(Kind::Daily, now_local, None).unwrap();
+        for held_until in ["2026-11-24", "2026-11-21", "2026-11-20"] {
+            v.ledger = first
+                .iter_days()
+                .take_while(|day| *day <= d(held_until))
+                .map(|day| (day, fetched.clone()))
+                .collect();
+            let windows = series_windows(&v, &s, now(), now_local);
+            match held_until {
+                // 3 then 6 days waiting: not yet.
+                "2026-11-24" | "2026-11-21" => assert!(windows.is_empty(), "{held_until}"),
+                // 7 days waiting: one call for the week.
+                _ => {
+                    assert_eq!(windows.len(), 1);
+                    assert_eq!(
+                        (windows[0].start, windows[0].end),
+                        (d("2026-11-21"), d("2026-11-28"))
+                    );
+                }
+            }
+        }
+        v.cross_check_only = false;
+        v.ledger.retain(|day, _| *day <= d("2026-11-24"));
+        assert_eq!(
+            series_windows(&v, &s, now(), now_local).len(),
+            1,
+            "the only data of a meter without a load curve is asked every day"
         );
     }
 

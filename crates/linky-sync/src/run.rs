@@ -109,6 +109,9 @@ pub struct SeriesSummary {
     pub fetched: u32,
     /// Days never asked yet (or waiting for a later run).
     pub missing: u32,
+    /// Daily totals not asked on purpose yet: they cross-check a held load curve a week at a
+    /// time (not missing).
+    pub waiting: u32,
     /// Days not yet published.
     pub not_published: u32,
     /// Days whose calls failed (asked again later).
@@ -171,7 +174,14 @@ pub struct Runner<'a, S> {
     refetching: HashSet<(UsagePoint, Direction, NaiveDate)>,
     /// Series found absent during this run: their queued windows are dropped.
     absent_now: HashSet<(UsagePoint, Direction, Kind)>,
+    /// The open batch of writes: when it began, and how many windows it holds.
+    batch: Option<(std::time::Instant, u32)>,
 }
+
+/// Windows written in one batch at most, and how long a batch stays open: a crash loses at
+/// most this much, which the next run fetches again.
+const BATCH_WINDOWS: u32 = 32;
+const BATCH_SECONDS: u64 = 1;
 
 impl<'a, S: MeterSource> Runner<'a, S> {
     /// A runner over a store and a source.
@@ -194,7 +204,34 @@ impl<'a, S: MeterSource> Runner<'a, S> {
             touched: BTreeSet::new(),
             refetching: HashSet::new(),
             absent_now: HashSet::new(),
+            batch: None,
         }
+    }
+
+    /// Counts a window into the open batch (opening one if needed), and commits it when full or
+    /// old: one disk sync per batch instead of one per window.
+    fn batch_window(&mut self) -> Result<(), StoreError> {
+        let (since, windows) = match self.batch {
+            Some(open) => open,
+            None => {
+                self.store.begin_batch()?;
+                (std::time::Instant::now(), 0)
+            }
+        };
+        let windows = windows + 1;
+        self.batch = Some((since, windows));
+        if windows >= BATCH_WINDOWS || since.elapsed().as_secs() >= BATCH_SECONDS {
+            self.commit_batch()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the open batch, if any: before any wait, and at the end of each round.
+    fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if self.batch.take().is_some() {
+            self.store.commit_batch()?;
+        }
+        Ok(())
     }
 
     /// One sync of `meters`: contracts when stale, then rounds of planning and fetching until
@@ -240,9 +277,20 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 let result = self.fetch(&window).await;
                 self.report.windows += 1;
-                self.apply(&window, result, &mut queue)?;
+                if self.batch.is_none() {
+                    self.store.begin_batch()?;
+                    self.batch = Some((std::time::Instant::now(), 0));
+                }
+                let applied = self.apply(&window, result, &mut queue);
+                if applied.is_err() {
+                    // What the batch holds is whole: keep it, then report the failure.
+                    self.commit_batch()?;
+                }
+                applied?;
+                self.batch_window()?;
                 self.progress.advance(&window);
             }
+            self.commit_batch()?;
             self.check_consistency()?;
         }
         self.progress.finish();
@@ -330,9 +378,14 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                         activation,
                         absence,
                         ledger,
+                        cross_check_only: false,
                     });
                 }
             }
+        }
+        let held = curves_held(&views, &self.settings.plan, now_local);
+        for view in views.iter_mut().filter(|v| v.kind == Kind::Daily) {
+            view.cross_check_only = held.contains(&(view.pdl.clone(), view.direction));
         }
         Ok(views)
     }
@@ -356,6 +409,14 @@ impl<'a, S: MeterSource> Runner<'a, S> {
 
     async fn fetch(&mut self, window: &Window) -> Result<WindowData, FetchError> {
         let mut tries = Tries::default();
+        // Nothing written waits uncommitted for an answer that may take long.
+        if self
+            .batch
+            .is_some_and(|(since, _)| since.elapsed().as_secs() >= BATCH_SECONDS)
+        {
+            self.commit_batch()
+                .map_err(|e| FetchError::Transport(e.to_string()))?;
+        }
         // The source paces its own requests (Enedis's 5 a second per application).
         loop {
             let result = self.source.fetch(window).await;
@@ -401,6 +462,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 tries.quota_waits += 1;
                 tracing::info!(seconds = wait.as_secs_f64(), "quota reached, waiting");
+                self.commit_batch()
+                    .map_err(|e| FetchError::Transport(e.to_string()))?;
                 tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
                 Ok(())
             }
@@ -412,6 +475,8 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 let factor = 2f64.powi(tries.transient as i32)
                     * jitter(u64::from(self.report.windows) * 31 + u64::from(tries.transient));
                 tries.transient += 1;
+                self.commit_batch()
+                    .map_err(|e| FetchError::Transport(e.to_string()))?;
                 tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
                 Ok(())
             }
@@ -685,6 +750,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
     fn summaries(&self, meters: &[UsagePoint]) -> Result<Vec<SeriesSummary>, StoreError> {
         let now_local = paris::local(self.clock.now());
         let records = self.store.meters()?;
+        let held = curves_held(&self.views(meters)?, &self.settings.plan, now_local);
         let mut out = Vec::new();
         for pdl in meters {
             let activation = records
@@ -702,6 +768,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                         span,
                         fetched: 0,
                         missing: 0,
+                        waiting: 0,
                         not_published: 0,
                         failed: 0,
                         absent: BTreeMap::new(),
@@ -729,6 +796,16 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                             }
                         }
                         s.missing = total.saturating_sub(ledger.len() as u32);
+                        if kind == Kind::Daily && held.contains(&(pdl.clone(), direction)) {
+                            let period = self.settings.plan.daily_check_days.max(1);
+                            let from = (last - chrono::Duration::days(period - 2)).max(first);
+                            s.waiting = from
+                                .iter_days()
+                                .take_while(|d| *d <= last)
+                                .filter(|d| !ledger.contains_key(d))
+                                .count() as u32;
+                            s.missing -= s.waiting.min(s.missing);
+                        }
                     }
                     out.push(s);
                 }
@@ -736,6 +813,27 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         }
         Ok(out)
     }
+}
+
+/// The meters and directions whose load curve is held up to the last days: their daily totals
+/// only cross-check it.
+fn curves_held(
+    views: &[SeriesView],
+    plan: &SyncSettings,
+    now_local: chrono::NaiveDateTime,
+) -> HashSet<(UsagePoint, Direction)> {
+    let recent =
+        plan.last_published(now_local) - chrono::Duration::days(plan.daily_check_days.max(1));
+    views
+        .iter()
+        .filter(|v| v.kind == Kind::Curve && v.absence.is_none())
+        .filter(|v| {
+            v.ledger
+                .range(recent..)
+                .any(|(_, e)| e.state == DayState::Fetched)
+        })
+        .map(|v| (v.pdl.clone(), v.direction))
+        .collect()
 }
 
 fn short_reason(error: &FetchError) -> String {

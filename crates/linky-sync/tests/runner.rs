@@ -177,10 +177,18 @@ async fn a_clean_first_run_then_a_daily_run() {
     // Recent windows first: yesterday is in the first calls.
     let asked = source.asked();
     assert!(asked[..3].iter().all(|w| w.end == day("2026-11-28")));
-    // Next day: one call per series for the new day, nothing else (production is not asked again for 30 days).
+    // Next day: yesterday's curve and peak, nothing else (production is not asked again for 30
+    // days; the daily totals, which only cross-check the held curve, wait for a whole week).
     clock.advance(Duration::days(1));
     let report = sync(&mut store, &source, &clock, &settings()).await;
-    assert_eq!(report.calls, 3, "{:?}", &source.asked()[6..]);
+    assert_eq!(report.calls, 2, "{:?}", &source.asked()[7..]);
+    // A week later, the week's totals come in one call with that day's curve and peak.
+    let mut calls = Vec::new();
+    for _ in 0..6 {
+        clock.advance(Duration::days(1));
+        calls.push(sync(&mut store, &source, &clock, &settings()).await.calls);
+    }
+    assert_eq!(calls, [2, 2, 2, 2, 2, 3], "{:?}", &source.asked()[9..]);
 }
 
 #[tokio::test]
@@ -415,10 +423,12 @@ async fn not_yet_published_days_are_asked_again_later_the_same_day() {
     source.rules.lock().unwrap().clear();
     clock.advance(Duration::hours(3));
     let report = sync(&mut store, &source, &clock, &settings()).await;
-    assert_eq!(report.calls, 3, "one window per series for the late day");
+    // The curve and the peak are asked again; the daily total, which only cross-checks the
+    // held curve, waits for its weekly call (issue 17).
+    assert_eq!(report.calls, 2, "one window per series for the late day");
     assert!(report
         .series
         .iter()
-        .filter(|s| s.direction == Direction::Consumption)
+        .filter(|s| s.direction == Direction::Consumption && s.kind != Kind::Daily)
         .all(|s| s.not_published == 0));
 }
