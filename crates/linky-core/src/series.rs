@@ -57,6 +57,50 @@ pub enum WindowData {
     Nothing,
 }
 
+/// One part of a meter's contract. On the 2026 API each is a call of its own, so a sync reads
+/// one part at a time, in the order of [`ContractPart::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContractPart {
+    /// The off-peak hours (`comptage`).
+    OffPeak,
+    /// The activation date (`synth_contrat`).
+    Activation,
+    /// The subscribed power (`situation_contrat`).
+    Power,
+}
+
+impl ContractPart {
+    /// Every part, in the order a new meter's are read: the activation date first (it bounds
+    /// the history and tells which directions the meter measures, so no call probes a
+    /// direction it lacks), then the off-peak hours (a split made before them is made again
+    /// from the stored points once they come), then the subscribed power.
+    pub const ALL: [ContractPart; 3] = [
+        ContractPart::Activation,
+        ContractPart::OffPeak,
+        ContractPart::Power,
+    ];
+}
+
+/// What one contract read brought: the facts, and the parts it covered (a part read and found
+/// empty counts; the v5 customers API gives every part in one call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContractRead {
+    /// The facts found.
+    pub facts: ContractFacts,
+    /// The parts read.
+    pub parts: Vec<ContractPart>,
+}
+
+impl ContractRead {
+    /// Every part read at once, as the v5 customers API gives them.
+    pub fn whole(facts: ContractFacts) -> ContractRead {
+        ContractRead {
+            facts,
+            parts: ContractPart::ALL.to_vec(),
+        }
+    }
+}
+
 /// Contract facts read from Enedis.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContractFacts {
@@ -66,4 +110,7 @@ pub struct ContractFacts {
     pub subscribed_kva: Option<u32>,
     /// Off-peak hours, Enedis form.
     pub offpeak: Option<String>,
+    /// The directions the meter measures, when the contract says (the 2026 synthesis gives an
+    /// activation date per direction).
+    pub directions: Option<Vec<Direction>>,
 }

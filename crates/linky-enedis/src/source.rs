@@ -14,7 +14,7 @@ use enedis_protocol::v2026::{
     contract_paths, Comptage, Mesure, MesureResponse, SituationContrat, SyntheseContrat,
 };
 use enedis_protocol::v5::{MeterReading, Resource};
-use linky_core::series::{ContractFacts, Kind, WindowData};
+use linky_core::series::{ContractFacts, ContractPart, ContractRead, Kind, WindowData};
 use linky_core::{Clock, Direction, UsagePoint};
 use linky_sync::{FetchError, MeterSource, Window};
 use tokio::sync::Mutex;
@@ -503,63 +503,120 @@ impl EnedisSource {
         *self.generation.lock().await = Generation::V5;
     }
 
-    /// One part of the 2026 contract: its body, `None` when Enedis answers that this meter has
-    /// no such part (a definitive answer), or the error to retry like any data call. A contract
-    /// is read whole or not at all: a part lost to a quota or an outage must not pass for
-    /// "no off-peak hours".
-    async fn contract_part(
+    /// One part of the 2026 contract, or `None` when the 2026 paths are unknown here.
+    async fn contract_2026(
         &self,
         pdl: &UsagePoint,
-        path: &str,
-    ) -> Result<Option<String>, FetchError> {
+        part: ContractPart,
+    ) -> Result<Option<ContractRead>, FetchError> {
+        let path = match part {
+            ContractPart::OffPeak => contract_paths::COMPTAGE,
+            ContractPart::Activation => contract_paths::SYNTHESE,
+            ContractPart::Power => contract_paths::SITUATION,
+        };
         let (status, body) = self.get(pdl.as_str(), &format!("{path}/{pdl}")).await?;
-        if status == 200 {
-            return Ok(Some(body));
-        }
-        let error = EnedisError::from_response(status, &body, None);
-        match error.kind() {
-            ErrorKind::NoData | ErrorKind::WrongDirection | ErrorKind::BeforeActivation => Ok(None),
-            _ => Err(FetchError::Enedis(error)),
-        }
-    }
-
-    async fn contract_2026(&self, pdl: &UsagePoint) -> Result<Option<ContractFacts>, FetchError> {
-        let (status, body) = self
-            .get(pdl.as_str(), &format!("{}/{pdl}", contract_paths::SYNTHESE))
-            .await?;
         if unknown_path(status, &body) {
             return Ok(None);
         }
+        let body = if status == 200 {
+            Some(body)
+        } else {
+            let error = EnedisError::from_response(status, &body, None);
+            match error.kind() {
+                // A definitive "this meter has no such part": read, and empty.
+                ErrorKind::NoData | ErrorKind::WrongDirection | ErrorKind::BeforeActivation => None,
+                _ => return Err(FetchError::Enedis(error)),
+            }
+        };
+        let unreadable =
+            |what: &str, e: serde_json::Error| FetchError::Unreadable(format!("{what}: {e}"));
+        let mut facts = ContractFacts::default();
+        if let Some(body) = body {
+            match part {
+                ContractPart::OffPeak => {
+                    let comptage: Comptage =
+                        serde_json::from_str(&body).map_err(|e| unreadable("comptage", e))?;
+                    facts.offpeak = comptage.relais.plage_heures_creuses;
+                }
+                ContractPart::Activation => {
+                    let synthese: SyntheseContrat =
+                        serde_json::from_str(&body).map_err(|e| unreadable("synth_contrat", e))?;
+                    let (consumption, generation) = (
+                        synthese.consumption_last_activation_date.as_deref(),
+                        synthese.generation_last_activation_date.as_deref(),
+                    );
+                    facts.activation_date = consumption.or(generation).and_then(date_prefix);
+                    // A direction is measured from its activation; one without is not.
+                    let directions: Vec<Direction> = [
+                        (consumption, Direction::Consumption),
+                        (generation, Direction::Production),
+                    ]
+                    .into_iter()
+                    .filter_map(|(date, direction)| date.map(|_| direction))
+                    .collect();
+                    facts.directions = (!directions.is_empty()).then_some(directions);
+                }
+                ContractPart::Power => {
+                    let situation: Vec<SituationContrat> = serde_json::from_str(&body)
+                        .map_err(|e| unreadable("situation_contrat", e))?;
+                    facts.subscribed_kva = situation
+                        .first()
+                        .and_then(|c| c.subscribed_power.value.parse().ok());
+                }
+            }
+        }
+        Ok(Some(ContractRead {
+            facts,
+            parts: vec![part],
+        }))
+    }
+
+    /// The v5 contract: every part in one call.
+    async fn contract_v5(&self, pdl: &UsagePoint) -> Result<ContractRead, FetchError> {
+        let (status, body) = self
+            .get(
+                pdl.as_str(),
+                &format!("{}?usage_point_id={pdl}", customers::CONTRACTS),
+            )
+            .await?;
         if status != 200 {
             return Err(FetchError::Enedis(EnedisError::from_response(
                 status, &body, None,
             )));
         }
-        let unreadable =
-            |what: &str, e: serde_json::Error| FetchError::Unreadable(format!("{what}: {e}"));
-        let synthese: SyntheseContrat =
-            serde_json::from_str(&body).map_err(|e| unreadable("synth_contrat", e))?;
-        let mut facts = ContractFacts {
-            activation_date: synthese
-                .consumption_last_activation_date
-                .as_deref()
-                .or(synthese.generation_last_activation_date.as_deref())
-                .and_then(date_prefix),
-            ..ContractFacts::default()
-        };
-        if let Some(body) = self.contract_part(pdl, contract_paths::COMPTAGE).await? {
-            let comptage: Comptage =
-                serde_json::from_str(&body).map_err(|e| unreadable("comptage", e))?;
-            facts.offpeak = comptage.relais.plage_heures_creuses;
+        let r: CustomerResponse =
+            serde_json::from_str(&body).map_err(|e| FetchError::Unreadable(e.to_string()))?;
+        let contract = r
+            .customer
+            .usage_points
+            .into_iter()
+            .find_map(|u| u.contracts)
+            .ok_or_else(|| FetchError::Unreadable("no contract in the answer".to_owned()))?;
+        Ok(ContractRead {
+            facts: ContractFacts {
+                activation_date: contract.activation_date().ok(),
+                subscribed_kva: contract.subscribed_kva().ok(),
+                offpeak: contract.offpeak_hours,
+                directions: None,
+            },
+            parts: ContractPart::ALL.to_vec(),
+        })
+    }
+
+    /// The whole contract, every part (`linky doctor`: up to three calls on the 2026 API).
+    pub async fn whole_contract(&self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+        let mut facts = ContractFacts::default();
+        for part in ContractPart::ALL {
+            let read = self.contract(pdl, part).await?;
+            facts.offpeak = facts.offpeak.or(read.facts.offpeak);
+            facts.activation_date = facts.activation_date.or(read.facts.activation_date);
+            facts.subscribed_kva = facts.subscribed_kva.or(read.facts.subscribed_kva);
+            facts.directions = facts.directions.or(read.facts.directions);
+            if read.parts.len() == ContractPart::ALL.len() {
+                break;
+            }
         }
-        if let Some(body) = self.contract_part(pdl, contract_paths::SITUATION).await? {
-            let situation: Vec<SituationContrat> =
-                serde_json::from_str(&body).map_err(|e| unreadable("situation_contrat", e))?;
-            facts.subscribed_kva = situation
-                .first()
-                .and_then(|c| c.subscribed_power.value.parse().ok());
-        }
-        Ok(Some(facts))
+        Ok(facts)
     }
 }
 
@@ -585,14 +642,21 @@ impl MeterSource for EnedisSource {
         }
     }
 
-    async fn contract(&self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+    async fn contract(
+        &self,
+        pdl: &UsagePoint,
+        part: ContractPart,
+    ) -> Result<ContractRead, FetchError> {
         if let Access::ConsoApi { .. } = self.access {
             // The gateway serves no contract: the off-peak schedule comes from the settings.
-            return Ok(ContractFacts::default());
+            return Ok(ContractRead {
+                facts: ContractFacts::default(),
+                parts: ContractPart::ALL.to_vec(),
+            });
         }
         if self.current_generation().await != Generation::V5 {
-            if let Some(facts) = self.contract_2026(pdl).await? {
-                return Ok(facts);
+            if let Some(read) = self.contract_2026(pdl, part).await? {
+                return Ok(read);
             }
             if self.current_generation().await == Generation::V2026 {
                 return Err(FetchError::Unreadable(
@@ -601,30 +665,7 @@ impl MeterSource for EnedisSource {
             }
             self.fall_back_to_v5().await;
         }
-        let (status, body) = self
-            .get(
-                pdl.as_str(),
-                &format!("{}?usage_point_id={pdl}", customers::CONTRACTS),
-            )
-            .await?;
-        if status != 200 {
-            return Err(FetchError::Enedis(EnedisError::from_response(
-                status, &body, None,
-            )));
-        }
-        let r: CustomerResponse =
-            serde_json::from_str(&body).map_err(|e| FetchError::Unreadable(e.to_string()))?;
-        let contract = r
-            .customer
-            .usage_points
-            .into_iter()
-            .find_map(|u| u.contracts)
-            .ok_or_else(|| FetchError::Unreadable("no contract in the answer".to_owned()))?;
-        Ok(ContractFacts {
-            activation_date: contract.activation_date().ok(),
-            subscribed_kva: contract.subscribed_kva().ok(),
-            offpeak: contract.offpeak_hours,
-        })
+        self.contract_v5(pdl).await
     }
 
     fn calls(&self) -> u32 {

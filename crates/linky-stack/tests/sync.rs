@@ -223,16 +223,30 @@ async fn every_sandbox_customer_gets_the_right_data_and_absences() {
                 }
             }
         }
-        // The contract was read: activation and off-peak hours.
+        // The contract comes one part per run (issue 17): the off-peak hours with the data,
+        // then the activation date and the subscribed power, one call each per meter.
+        for _ in 0..2 {
+            let next = sync(&dir, clock.clone(), &short()).await;
+            assert_eq!(next.calls as usize, pdls.len(), "customer {customer}");
+        }
         let store = Store::open(&dir.path().join("linky.db")).unwrap();
         let meters = store.meters().unwrap();
         assert!(
             meters.iter().all(|m| m.activation_date.is_some()),
             "customer {customer}: {meters:?}"
         );
-        // A second run right away asks nothing.
+        // Then a run right away asks nothing.
+        let before = s.sim.requests().len();
         let again = sync(&dir, clock.clone(), &short()).await;
-        assert_eq!(again.calls, 0, "customer {customer}");
+        assert_eq!(
+            again.calls,
+            0,
+            "customer {customer}: {:?}",
+            s.sim.requests()[before..]
+                .iter()
+                .map(|e| (&e.path, &e.query))
+                .collect::<Vec<_>>()
+        );
     }
     // Customer 8 takes the consent back at once: the proxy finds no meter to bind.
     let err = s.login(8, &["26584978546985"]).await.unwrap_err();
@@ -370,15 +384,22 @@ async fn the_real_quota_is_never_wasted() {
         .iter()
         .filter(|e| e.path.starts_with("/mesure") || e.path.starts_with("/metering"))
         .count();
-    // Per meter: daily, max power and 2 curve windows for the direction it has, one probe for the other.
+    // Per meter: daily, max power and 2 curve windows for the direction it has; none for the
+    // other, which the contract's synthesis says it does not measure (issue 17).
     assert_eq!(
         data_calls,
-        2 * (1 + 1 + 2) - 1 + 2,
+        2 * (1 + 1 + 2) - 1,
         "{:?}",
         log.iter().map(|e| (&e.path, &e.query)).collect::<Vec<_>>()
     );
+    // The next run asks only the next part of each meter's contract (one part per run, issue
+    // 17): nothing is asked twice.
+    let before = s.sim.requests().len();
     let again = sync(&dir, clock.clone(), &settings).await;
-    assert_eq!(again.calls, 0, "nothing asked twice");
+    assert_eq!(again.calls, 2);
+    assert!(s.sim.requests()[before..]
+        .iter()
+        .all(|e| e.path.starts_with("/comptage_auto/")));
 }
 
 #[tokio::test]
@@ -397,10 +418,17 @@ async fn direct_mode_in_both_generations_stores_the_same() {
         .with_min_interval(std::time::Duration::ZERO);
         let mut store = Store::in_memory().unwrap();
         let meters = ["12655648759651".parse().unwrap()];
-        let r = Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet)
-            .run(&meters)
-            .await
-            .unwrap();
+        // Two runs: the 2026 contract comes one part per run, the off-peak hours second.
+        let mut r = None;
+        for _ in 0..2 {
+            r = Some(
+                Runner::new(&mut store, &source, clock.as_ref(), &short(), &Quiet)
+                    .run(&meters)
+                    .await
+                    .unwrap(),
+            );
+        }
+        let r = r.unwrap();
         complete(&r, "12655648759651", Direction::Consumption);
         complete(&r, "12655648759651", Direction::Production);
         fingerprints.push(store.fingerprint().unwrap());
@@ -461,7 +489,8 @@ async fn a_failed_contract_part_is_retried_and_never_stored_half_read() {
             },
         }],
     };
-    s.sim.set_faults(failing("/comptage_auto/v1"));
+    // The first part a new meter's contract reads is the synthesis (issue 17).
+    s.sim.set_faults(failing("/synth_contrat_auto/v1"));
     let r = sync(&dir, clock.clone(), &short()).await;
     assert!(
         r.errors.get("unavailable").copied().unwrap_or(0) > 1,
@@ -474,23 +503,28 @@ async fn a_failed_contract_part_is_retried_and_never_stored_half_read() {
         s.sim
             .requests()
             .iter()
-            .filter(|q| q.path.starts_with("/comptage_auto"))
+            .filter(|q| q.path.starts_with("/synth_contrat_auto"))
             .count()
             > 1,
         "the failed part was asked again"
     );
 
     s.sim.set_faults(FaultSet::default());
-    clock.advance(Duration::hours(1));
-    sync(&dir, clock.clone(), &short()).await;
+    // One part per sync (issue 17): the activation date, the off-peak hours, the subscribed
+    // power.
+    for _ in 0..3 {
+        clock.advance(Duration::hours(1));
+        sync(&dir, clock.clone(), &short()).await;
+    }
     let (offpeak, kva, read_at) = contract();
     assert_eq!(offpeak.as_deref(), Some("HC (22H30-6H30)"));
     assert_eq!(kva, Some(9));
     let first_read = read_at.unwrap();
 
-    // A month later the re-read fails on another part: what was known stays, still stale.
+    // A month later the re-read (of the oldest part, the synthesis) fails: what was known
+    // stays, still stale.
     clock.advance(Duration::days(31));
-    s.sim.set_faults(failing("/situation_contrat_auto/v1"));
+    s.sim.set_faults(failing("/synth_contrat_auto/v1"));
     sync(&dir, clock.clone(), &short()).await;
     assert_eq!(
         contract(),
@@ -567,6 +601,11 @@ async fn a_silent_peer_cannot_hold_a_sync_nor_downgrade_stored_days() {
         pdl,
         Direction::Consumption,
     );
+    // The contract's other parts, one per sync, so that only data calls remain below.
+    for _ in 0..2 {
+        clock.advance(Duration::minutes(30));
+        sync(&dir, clock.clone(), &short()).await;
+    }
 
     s.sim.set_faults(FaultSet {
         faults: vec![Fault::Latency {
@@ -735,8 +774,11 @@ async fn converges_like_a_clean_run(name: &str, faults: FaultSet, per_second: u3
         ticker.abort();
         clean_clock.set(clock.now());
     }
-    sync(&clean_dir, clean_clock.clone(), &short()).await;
-    sync(&faulty_dir, clock.clone(), &short()).await;
+    // Enough runs for every part of the contract (one per run) on both sides.
+    for _ in 0..3 {
+        sync(&clean_dir, clean_clock.clone(), &short()).await;
+        sync(&faulty_dir, clock.clone(), &short()).await;
+    }
     let open = |d: &Dir| Store::open(&d.path().join("linky.db")).unwrap();
     let (a, b) = (open(&clean_dir), open(&faulty_dir));
     assert_eq!(

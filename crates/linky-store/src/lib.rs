@@ -26,8 +26,8 @@ mod runs;
 mod state;
 
 pub use ledger::{Absence, DayOutcome, DayState, LedgerEntry, StateCounts};
-pub use linky_core::series::{ContractFacts, Kind, WindowData};
-pub use meters::MeterRecord;
+pub use linky_core::series::{ContractFacts, ContractPart, ContractRead, Kind, WindowData};
+pub use meters::{MeterRecord, PartsReadAt};
 pub use runs::{RunOutcome, RunTotals};
 pub use state::{BothLanguages, PushRecord, PushedDevice, SyncDepth};
 
@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_domoticz.sql"),
     include_str!("../migrations/0004_run_errors.sql"),
     include_str!("../migrations/0005_run_error_rows.sql"),
+    include_str!("../migrations/0006_contract_parts.sql"),
 ];
 
 /// A storage failure.

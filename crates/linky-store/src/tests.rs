@@ -148,8 +148,10 @@ fn meters_contracts_consents_absences_runs() {
         activation_date: Some(day("2019-08-27")),
         subscribed_kva: Some(9),
         offpeak: Some("HC (22H00-6H00)".into()),
+        directions: None,
     };
-    s.set_contract(&pdl(), &facts, now()).unwrap();
+    s.set_contract(&pdl(), &ContractRead::whole(facts), now())
+        .unwrap();
     s.set_consent(&pdl(), Some(now() + Duration::days(1000)))
         .unwrap();
     s.mark_consent_lost(&pdl(), "ADAM-DC-0008", now()).unwrap();

@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use enedis_protocol::error::ErrorKind;
 use linky_core::{paris, Clock, Direction, Energy, LoadCurvePoint, UsagePoint};
 use linky_store::{
-    ContractFacts, DayOutcome, DayState, Kind, RunOutcome, Store, StoreError, WindowData,
+    ContractPart, ContractRead, DayOutcome, DayState, Kind, MeterRecord, RunOutcome, Store,
+    StoreError, WindowData,
 };
 
 use crate::decide::{decide, next_try, AbsenceReason, Action, Recheck, WindowFacts};
@@ -314,25 +315,62 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         Ok(self.report)
     }
 
+    /// Reads at most one part of each meter's contract (one call on the 2026 API): a part never
+    /// read first, in the order the data needs them; once all are known, the oldest part when
+    /// the last read is older than `contract_max_age` (each part every three months).
     async fn read_contracts(&mut self, meters: &[UsagePoint]) -> Result<(), StoreError> {
         let now = self.clock.now();
         let records = self.store.meters()?;
         for pdl in meters {
-            let stale = records.iter().find(|m| &m.pdl == pdl).is_none_or(|m| {
-                m.contract_read_at
-                    .is_none_or(|t| now - t > self.settings.contract_max_age)
-            });
-            if !stale {
+            let record = records.iter().find(|m| &m.pdl == pdl);
+            let Some(part) = contract_part_due(record, now, self.settings.contract_max_age) else {
                 continue;
-            }
-            match self.contract(pdl).await {
-                Ok(facts) => self.store.set_contract(pdl, &facts, now)?,
+            };
+            match self.contract(pdl, part).await {
+                Ok(read) => {
+                    self.store.set_contract(pdl, &read, now)?;
+                    self.directions_from_contract(pdl, &read)?;
+                }
                 Err(e) if e.kind() == ErrorKind::ConsentLost => self.lose(pdl, &e)?,
                 // Not marked as read: the next sync asks again, and what was known stays.
                 Err(e) => {
                     tracing::info!(%pdl, error = %e, "contract not read");
                     self.report.contracts_unread.push(pdl.clone());
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// A direction the contract says the meter does not measure is absent without a call to
+    /// probe it, until the usual re-check (a series holding data is left alone).
+    fn directions_from_contract(
+        &mut self,
+        pdl: &UsagePoint,
+        read: &ContractRead,
+    ) -> Result<(), StoreError> {
+        let Some(measured) = &read.facts.directions else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let known = self.store.absences(pdl)?;
+        for direction in Direction::ALL.into_iter().filter(|d| !measured.contains(d)) {
+            for &kind in Kind::of(direction) {
+                let absent = known
+                    .iter()
+                    .any(|a| a.direction == direction && a.kind == kind);
+                let held = self
+                    .store
+                    .state_counts(pdl, direction, kind)?
+                    .keys()
+                    .any(|(state, _)| *state == DayState::Fetched);
+                if absent || held {
+                    continue;
+                }
+                let reason = AbsenceReason::WrongDirection;
+                let recheck = now + self.recheck(Recheck::Direction);
+                self.store
+                    .set_absence(pdl, direction, kind, Some((reason.as_str(), recheck)))?;
             }
         }
         Ok(())
@@ -427,10 +465,14 @@ impl<'a, S: MeterSource> Runner<'a, S> {
 
     /// The contract, with the same retries as data: a part lost to a quota or an outage is
     /// asked again, and a contract is never stored half read.
-    async fn contract(&mut self, pdl: &UsagePoint) -> Result<ContractFacts, FetchError> {
+    async fn contract(
+        &mut self,
+        pdl: &UsagePoint,
+        part: ContractPart,
+    ) -> Result<ContractRead, FetchError> {
         let mut tries = Tries::default();
         loop {
-            let result = self.source.contract(pdl).await;
+            let result = self.source.contract(pdl, part).await;
             let Err(error) = result else { return result };
             self.wait_before_retry(error, &mut tries).await?;
         }
@@ -813,6 +855,30 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         }
         Ok(out)
     }
+}
+
+/// The part of a meter's contract to read now, if any: one never read, in the order of
+/// [`ContractPart::ALL`]; else the oldest once the last read is older than `max_age`.
+pub fn contract_part_due(
+    record: Option<&MeterRecord>,
+    now: DateTime<Utc>,
+    max_age: Duration,
+) -> Option<ContractPart> {
+    let Some(record) = record else {
+        return ContractPart::ALL.first().copied();
+    };
+    if let Some(never) = ContractPart::ALL
+        .into_iter()
+        .find(|p| record.part_read_at(*p).is_none())
+    {
+        return Some(never);
+    }
+    if record.contract_read_at.is_some_and(|t| now - t <= max_age) {
+        return None;
+    }
+    ContractPart::ALL
+        .into_iter()
+        .min_by_key(|p| record.part_read_at(*p))
 }
 
 /// The meters and directions whose load curve is held up to the last days: their daily totals

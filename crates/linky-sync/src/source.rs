@@ -5,7 +5,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use enedis_protocol::error::{EnedisError, ErrorKind};
 use linky_core::{Lang, Localized, UsagePoint};
-use linky_store::{ContractFacts, WindowData};
+use linky_store::{ContractPart, ContractRead, WindowData};
 
 use crate::plan::Window;
 
@@ -87,11 +87,13 @@ pub trait MeterSource: Send + Sync {
     fn fetch(&self, window: &Window)
         -> impl Future<Output = Result<WindowData, FetchError>> + Send;
 
-    /// Reads a meter's contract (activation date, subscribed power, off-peak hours).
+    /// Reads a part of a meter's contract (a source whose API gives the whole contract in one
+    /// call may read more, and says which parts in [`ContractRead::parts`]).
     fn contract(
         &self,
         pdl: &UsagePoint,
-    ) -> impl Future<Output = Result<ContractFacts, FetchError>> + Send;
+        part: ContractPart,
+    ) -> impl Future<Output = Result<ContractRead, FetchError>> + Send;
 
     /// Enedis calls made so far (including token requests in direct mode).
     fn calls(&self) -> u32;

@@ -9,7 +9,7 @@ use enedis_protocol::error::{EnedisError, ErrorCode};
 use linky_core::{
     paris, Clock, DailyEnergy, Direction, Energy, LoadCurvePoint, ManualClock, Step, UsagePoint,
 };
-use linky_store::{ContractFacts, DayState, Kind, Store, WindowData};
+use linky_store::{ContractFacts, ContractPart, ContractRead, DayState, Kind, Store, WindowData};
 use linky_sync::{FetchError, MeterSource, Quiet, RunSettings, Runner, Stop, SyncSettings, Window};
 
 fn now() -> DateTime<Utc> {
@@ -116,13 +116,14 @@ impl MeterSource for Scripted {
         Ok(full(w, self.curve_watts))
     }
 
-    async fn contract(&self, _: &UsagePoint) -> Result<ContractFacts, FetchError> {
+    async fn contract(&self, _: &UsagePoint, _: ContractPart) -> Result<ContractRead, FetchError> {
         self.calls.fetch_add(1, Ordering::Relaxed);
-        Ok(ContractFacts {
+        Ok(ContractRead::whole(ContractFacts {
             activation_date: self.activation,
             subscribed_kva: Some(9),
             offpeak: Some("HC (22H00-6H00)".into()),
-        })
+            directions: None,
+        }))
     }
 
     fn calls(&self) -> u32 {

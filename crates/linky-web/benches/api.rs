@@ -12,7 +12,7 @@ use linky_core::history::SplitRules;
 use linky_core::{
     paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
 };
-use linky_store::{ContractFacts, DayOutcome, Kind, Store, WindowData};
+use linky_store::{ContractFacts, ContractRead, DayOutcome, Kind, Store, WindowData};
 use linky_web::data::calendar_series;
 use linky_web::view::{calendar, energy_rows, period_totals};
 use linky_web::{Access, WebConfig};
@@ -29,8 +29,11 @@ fn prepare(path: &std::path::Path, today: NaiveDate) {
         activation_date: None,
         subscribed_kva: Some(9),
         offpeak: Some("HC (22H30-6H30)".into()),
+        directions: None,
     };
-    store.set_contract(&pdl, &facts, now).expect("contract");
+    store
+        .set_contract(&pdl, &ContractRead::whole(facts), now)
+        .expect("contract");
     for n in (1..=DAYS).rev() {
         let day = today - chrono::Duration::days(n);
         let (start, end) = paris::day_bounds(day);

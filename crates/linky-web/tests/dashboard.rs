@@ -16,7 +16,7 @@ use linky_core::{
     paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
     UsagePoint,
 };
-use linky_store::{ContractFacts, DayOutcome, DayState, Kind, Store, WindowData};
+use linky_store::{ContractFacts, ContractRead, DayOutcome, DayState, Kind, Store, WindowData};
 use linky_web::{Access, WebConfig};
 
 const PDL: &str = "22516914714270";
@@ -65,11 +65,12 @@ fn prepared(name: &str) -> (Folder, PathBuf) {
     store
         .set_contract(
             &pdl,
-            &ContractFacts {
+            &ContractRead::whole(ContractFacts {
                 activation_date: Some(d(FIRST)),
                 subscribed_kva: Some(6),
                 offpeak: Some("HC (22H00-6H00)".into()),
-            },
+                directions: None,
+            }),
             now(),
         )
         .unwrap();

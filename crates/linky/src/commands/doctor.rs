@@ -267,7 +267,7 @@ async fn check_meter(
     last: chrono::NaiveDate,
     now: DateTime<Utc>,
 ) {
-    match source.contract(pdl).await {
+    match source.whole_contract(pdl).await {
         Ok(facts) => {
             let since = facts
                 .activation_date
