@@ -24,13 +24,26 @@ impl Store {
         zone: HolidayZone,
         today: NaiveDate,
     ) -> Result<MeterHistory, StoreError> {
-        let (from, to) = (paris::day_start(first_day()), paris::day_start(today));
-        let yesterday = today - Duration::days(1);
+        self.meter_history_between(pdl, schedule, zone, first_day(), today)
+    }
+
+    /// A meter's stored history of the days `[first, end)` only: what an export or a page of a
+    /// few days reads, at a cost proportional to the days asked.
+    pub fn meter_history_between(
+        &self,
+        pdl: &UsagePoint,
+        schedule: &OffPeakSchedule,
+        zone: HolidayZone,
+        first: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<MeterHistory, StoreError> {
+        let (from, to) = (paris::day_start(first), paris::day_start(end));
+        let last = end - Duration::days(1);
         let consumption = self.curve(pdl, Direction::Consumption, from, to)?;
         let production = self.curve(pdl, Direction::Production, from, to)?;
         let daily = |direction| -> Result<_, StoreError> {
             Ok(self
-                .daily(pdl, direction, first_day(), yesterday)?
+                .daily(pdl, direction, first, last)?
                 .into_iter()
                 .map(|e| (e.date, e.energy))
                 .collect())
@@ -41,7 +54,7 @@ impl Store {
             production_curve: production.points(),
             daily_consumption: daily(Direction::Consumption)?,
             daily_production: daily(Direction::Production)?,
-            peaks: self.max_power(pdl, first_day(), yesterday)?,
+            peaks: self.max_power(pdl, first, last)?,
         };
         Ok(MeterHistory::split(stored, schedule, zone))
     }
@@ -53,7 +66,18 @@ impl Store {
         rules: &SplitRules,
         today: NaiveDate,
     ) -> Result<MeterHistory, StoreError> {
+        self.history_between(meter, rules, first_day(), today)
+    }
+
+    /// A stored meter's history of the days `[first, end)`, its schedule chosen by `rules`.
+    pub fn history_between(
+        &self,
+        meter: &MeterRecord,
+        rules: &SplitRules,
+        first: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<MeterHistory, StoreError> {
         let schedule = rules.schedule_for(meter.contract_offpeak.as_deref());
-        self.meter_history(&meter.pdl, &schedule, rules.holiday_zone, today)
+        self.meter_history_between(&meter.pdl, &schedule, rules.holiday_zone, first, end)
     }
 }

@@ -116,6 +116,11 @@ fn main() {
         "  read and split two years     {:>8.2} ms",
         time(20, || store.history_of(&meter, &rules, today)).as_secs_f64() * 1e3
     );
+    let week = today - chrono::Duration::days(7);
+    println!(
+        "  read and split 7 days        {:>8.2} ms  (linky export --step hour of a week; goal: proportional to the range)",
+        time(20, || store.history_between(&meter, &rules, week, today)).as_secs_f64() * 1e3
+    );
     println!(
         "  7 days of hours              {:>8.2} ms",
         time(20, || energy_rows(

@@ -90,7 +90,14 @@ pub fn run(
         StepArg::Year => Step::Year,
     };
     let today = paris::local_date(clock.now());
-    let data = store.history_of(meter, &super::web::split_rules(settings)?, today)?;
+    // Only the days asked are read: a week costs a week, not the whole history.
+    let end = (to + chrono::Duration::days(1)).min(today);
+    let data = store.history_between(
+        meter,
+        &super::web::split_rules(settings)?,
+        from.min(end),
+        end,
+    )?;
     let rows = energy_rows(&data, step, from, to);
     let format = match args.format {
         FormatArg::Csv => Format::Csv,
