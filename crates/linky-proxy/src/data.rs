@@ -74,12 +74,19 @@ pub async fn proxy<S: ProxyStore>(
     let Some(token) = token else {
         return unauthorized("Authorization: Bearer <access token> is missing");
     };
-    let family = match state.store.access(&hash(token), now).await {
-        Ok(Some(f)) => f,
-        Ok(None) => {
-            return unauthorized("the access token is unknown, expired or revoked; refresh it")
-        }
-        Err(e) => return internal(e),
+    let token_hash = hash(token);
+    let family = match state.access_cache.get(&token_hash, now) {
+        Some(f) => f,
+        None => match state.store.access(&token_hash, now).await {
+            Ok(Some(f)) => {
+                state.access_cache.insert(&token_hash, &f, now);
+                f
+            }
+            Ok(None) => {
+                return unauthorized("the access token is unknown, expired or revoked; refresh it")
+            }
+            Err(e) => return internal(e),
+        },
     };
     // Each device has its own budget: one household cannot drain the quota all share.
     if let Err(wait) = state.limits.calls_by_device.take(&family.id.to_string()) {

@@ -363,8 +363,13 @@ async fn refresh_grant<S: ProxyStore>(
         )
         .await
     {
-        Ok(RefreshOutcome::Rotated(f)) | Ok(RefreshOutcome::GraceReuse(f)) => f,
+        Ok(RefreshOutcome::Rotated(f)) | Ok(RefreshOutcome::GraceReuse(f)) => {
+            // The family's earlier access tokens are retired: none stays believed here.
+            state.access_cache.forget_family(f.id);
+            f
+        }
         Ok(RefreshOutcome::ReuseDetected) => {
+            state.access_cache.clear();
             tracing::warn!("a retired refresh token was presented again; its family is revoked");
             return json_error(StatusCode::BAD_REQUEST, "invalid_grant", "this refresh token was already used; for safety every token of this device is revoked: sign in again");
         }
@@ -396,6 +401,7 @@ pub async fn revoke<S: ProxyStore>(
     {
         Ok(found) => {
             if found {
+                state.access_cache.clear();
                 tracing::info!("token family revoked");
             }
             StatusCode::OK.into_response()

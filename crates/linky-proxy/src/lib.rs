@@ -10,6 +10,7 @@
 //! Architecture invariant: handlers never write SQL; they call a [`ProxyStore`]. Secrets are
 //! stored hashed ([`secrets`]) and never logged.
 
+pub mod access_cache;
 pub mod config;
 pub mod data;
 pub mod device;
@@ -49,6 +50,8 @@ pub struct AppState<S> {
     pub v5_gone: Arc<std::sync::atomic::AtomicBool>,
     /// Grants with a consent being checked at Enedis right now.
     pub checking: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    /// Access tokens checked in the last seconds.
+    pub access_cache: Arc<access_cache::AccessCache>,
 }
 
 /// Marks a grant's consent as being checked while it lives.
@@ -138,6 +141,7 @@ impl<S: Clone> Clone for AppState<S> {
             limits: self.limits.clone(),
             v5_gone: self.v5_gone.clone(),
             checking: self.checking.clone(),
+            access_cache: self.access_cache.clone(),
         }
     }
 }
@@ -165,6 +169,7 @@ impl<S: ProxyStore> AppState<S> {
             limits: Arc::new(RequestLimits::new(&config)),
             v5_gone: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             checking: Arc::default(),
+            access_cache: Arc::default(),
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),
