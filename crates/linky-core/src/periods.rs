@@ -42,6 +42,15 @@ impl DashboardPeriod {
         DashboardPeriod::Year,
     ];
 
+    /// The first day any of the six periods covers on `today`: what the totals need to read.
+    pub fn earliest_day(today: NaiveDate) -> NaiveDate {
+        DashboardPeriod::ALL
+            .iter()
+            .map(|p| p.days(today).0)
+            .min()
+            .unwrap_or(today)
+    }
+
     /// Its name in the options (`day`, `cweek`...).
     pub fn name(self) -> &'static str {
         NAMES

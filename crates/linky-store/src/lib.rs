@@ -23,6 +23,8 @@ mod meters;
 mod points;
 mod readings;
 mod runs;
+#[cfg(feature = "sample")]
+pub mod sample;
 mod state;
 
 pub use ledger::{Absence, DayOutcome, DayState, LedgerEntry, StateCounts};
@@ -262,6 +264,9 @@ impl Store {
             drop(conn);
             return Store::open(path);
         }
+        // A request reads a few hundred kB once: a small page cache keeps the dashboard's
+        // memory flat (SQLite's default is 2 MB per connection).
+        conn.pragma_update(None, "cache_size", -256)?;
         Ok(Store { conn })
     }
 

@@ -9,10 +9,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use linky_core::history::SplitRules;
-use linky_core::{
-    paris, DailyEnergy, Direction, Energy, Lang, LoadCurvePoint, ManualClock, MaxPower, Step,
-};
-use linky_store::{ContractFacts, ContractRead, DayOutcome, Kind, Store, WindowData};
+use linky_core::{Lang, ManualClock};
+use linky_store::Store;
 use linky_web::data::calendar_series;
 use linky_web::view::{calendar, energy_rows, period_totals};
 use linky_web::{Access, WebConfig};
@@ -22,59 +20,7 @@ const DAYS: i64 = 730;
 
 fn prepare(path: &std::path::Path, today: NaiveDate) {
     let mut store = Store::open(path).expect("store");
-    let pdl = PDL.parse().expect("pdl");
-    let now = paris::day_start(today);
-    store.add_meter(&pdl, now).expect("meter");
-    let facts = ContractFacts {
-        activation_date: None,
-        subscribed_kva: Some(9),
-        offpeak: Some("HC (22H30-6H30)".into()),
-        directions: None,
-    };
-    store
-        .set_contract(&pdl, &ContractRead::whole(facts), now)
-        .expect("contract");
-    for n in (1..=DAYS).rev() {
-        let day = today - chrono::Duration::days(n);
-        let (start, end) = paris::day_bounds(day);
-        let mut points = Vec::new();
-        let mut t = start;
-        let mut wh = 0i64;
-        while t < end {
-            t += chrono::Duration::minutes(30);
-            let watts = 300 + ((t.timestamp() / 1800) % 48) as u32 * 40;
-            wh += i64::from(watts) / 2;
-            points.push(LoadCurvePoint {
-                end: t,
-                step: Step::PT30M,
-                watts,
-            });
-        }
-        let fetched = [DayOutcome::fetched(day)];
-        let windows = [
-            (Kind::Curve, WindowData::Curve(points)),
-            (
-                Kind::Daily,
-                WindowData::Daily(vec![DailyEnergy {
-                    date: day,
-                    energy: Energy::from_wh(wh),
-                }]),
-            ),
-            (
-                Kind::MaxPower,
-                WindowData::Peaks(vec![MaxPower {
-                    date: day,
-                    at: day.and_hms_opt(19, 0, 0).expect("time"),
-                    volt_amperes: 4000,
-                }]),
-            ),
-        ];
-        for (kind, data) in windows {
-            store
-                .record_window(&pdl, Direction::Consumption, kind, &data, &fetched, now)
-                .expect("window");
-        }
-    }
+    linky_store::sample::fill(&mut store, &PDL.parse().expect("pdl"), today, DAYS).expect("sample");
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {

@@ -265,6 +265,13 @@ async fn with_store<T: Send + 'static>(
     config: &Arc<WebConfig>,
     work: impl FnOnce(&Store, &WebConfig) -> Result<T, WebError> + Send + 'static,
 ) -> Result<T, WebError> {
+    // At most two requests read the store at a time (the boards it runs on have few cores):
+    // a burst of page loads queues instead of growing threads and their memory.
+    static STORE_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _turn = STORE_WORK
+        .acquire()
+        .await
+        .map_err(|e| WebError::Store(StoreError::Corrupt(format!("request queue closed: {e}"))))?;
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
         // Read only: no migration or change of mode per request, and the page cannot write.
@@ -378,7 +385,9 @@ async fn api_energy(
                 expected_fr: "au plus 366 jours d'heures par requête",
             });
         }
-        let data = store.history_of(m, &c.rules, today)?;
+        // Only the days shown are read and split.
+        let end = (to + Duration::days(1)).min(today);
+        let data = store.history_between(m, &c.rules, from.min(end), end)?;
         let rows = energy_rows(&data, step, from, to);
         // The instants the range covers, so a chart can leave room for the hours and days
         // that have no data.
@@ -397,7 +406,8 @@ async fn api_totals(
     Path(pdl): Path<String>,
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, |store, c, m, today| {
-        let data = store.history_of(m, &c.rules, today)?;
+        let first = linky_core::periods::DashboardPeriod::earliest_day(today);
+        let data = store.history_between(m, &c.rules, first.min(today), today)?;
         Ok(serde_json::json!({ "periods": period_totals(&data, today) }))
     })
     .await

@@ -161,11 +161,7 @@ pub struct PeriodTotal {
 pub fn period_totals(data: &MeterHistory, today: NaiveDate) -> Vec<PeriodTotal> {
     let yesterday = today - chrono::Duration::days(1);
     // The days are made once; each period sums its own.
-    let earliest = DashboardPeriod::ALL
-        .iter()
-        .map(|p| p.days(today).0)
-        .min()
-        .unwrap_or(yesterday);
+    let earliest = DashboardPeriod::earliest_day(today).min(yesterday);
     let days = energy_rows(data, Step::Day, earliest, yesterday);
     DashboardPeriod::ALL
         .into_iter()

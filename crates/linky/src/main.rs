@@ -41,6 +41,10 @@ fn main() -> ExitCode {
 /// The Tokio runtime of the commands that talk HTTP.
 fn runtime() -> Result<tokio::runtime::Runtime, commands::Message> {
     tokio::runtime::Builder::new_multi_thread()
+        // Few threads: linky runs on small boards, and each thread that touches the store or
+        // the allocator keeps some memory. The dashboard queues its store reads (two at a time).
+        .worker_threads(2)
+        .max_blocking_threads(4)
         .enable_all()
         .build()
         .map_err(|e| commands::Message {
