@@ -136,7 +136,8 @@ fn main() {
         println!("directions the meter measures, so no call probes production) and fetches 1 095 days of daily");
         println!("totals and peaks the original never has. Its daily runs fetch yesterday's curve and peak; the");
         println!("daily totals, a cross-check of the curve, a week at a time in one call; the other contract parts");
-        println!("one per run, then one part a month; and the monthly production re-check.");
+        println!("one per run, then one part a month (a direction the meter lacks is re-checked when the");
+        println!("synthesis is read again, not by a probe).");
         println!("The original's minimum for its own, smaller data set is 107 / 60 / 0 / 107.");
     });
 }

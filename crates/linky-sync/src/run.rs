@@ -342,8 +342,10 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         Ok(())
     }
 
-    /// A direction the contract says the meter does not measure is absent without a call to
-    /// probe it, until the usual re-check (a series holding data is left alone).
+    /// What the contract's synthesis says of the directions: one the meter does not measure is
+    /// absent without a call to probe it, until the synthesis is read again (the parts rotate
+    /// monthly, so about three months); one it measures again (new solar panels) loses its
+    /// absence at once. A series holding data is left alone.
     fn directions_from_contract(
         &mut self,
         pdl: &UsagePoint,
@@ -354,23 +356,34 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         };
         let now = self.clock.now();
         let known = self.store.absences(pdl)?;
-        for direction in Direction::ALL.into_iter().filter(|d| !measured.contains(d)) {
+        let wrong_direction = AbsenceReason::WrongDirection;
+        for direction in Direction::ALL {
             for &kind in Kind::of(direction) {
-                let absent = known
+                let absence = known
                     .iter()
-                    .any(|a| a.direction == direction && a.kind == kind);
+                    .find(|a| a.direction == direction && a.kind == kind);
+                if measured.contains(&direction) {
+                    if absence.is_some_and(|a| a.reason == wrong_direction.as_str()) {
+                        self.store.set_absence(pdl, direction, kind, None)?;
+                    }
+                    continue;
+                }
                 let held = self
                     .store
                     .state_counts(pdl, direction, kind)?
                     .keys()
                     .any(|(state, _)| *state == DayState::Fetched);
-                if absent || held {
+                if held || absence.is_some_and(|a| a.reason != wrong_direction.as_str()) {
                     continue;
                 }
-                let reason = AbsenceReason::WrongDirection;
-                let recheck = now + self.recheck(Recheck::Direction);
-                self.store
-                    .set_absence(pdl, direction, kind, Some((reason.as_str(), recheck)))?;
+                let next_read = self.settings.contract_max_age * ContractPart::ALL.len() as i32;
+                let recheck = now + next_read.max(self.recheck(Recheck::Direction));
+                self.store.set_absence(
+                    pdl,
+                    direction,
+                    kind,
+                    Some((wrong_direction.as_str(), recheck)),
+                )?;
             }
         }
         Ok(())

@@ -34,6 +34,8 @@ struct Scripted {
     asked: Mutex<Vec<Window>>,
     curve_watts: u32,
     activation: Option<NaiveDate>,
+    /// The directions the contract says the meter measures (`None`: it does not say).
+    directions: Mutex<Option<Vec<Direction>>>,
 }
 
 fn curve(w: &Window, watts: u32) -> Vec<LoadCurvePoint> {
@@ -83,6 +85,7 @@ impl Scripted {
             asked: Mutex::new(Vec::new()),
             curve_watts: 1000,
             activation: None,
+            directions: Mutex::new(None),
         }
     }
 
@@ -122,7 +125,7 @@ impl MeterSource for Scripted {
             activation_date: self.activation,
             subscribed_kva: Some(9),
             offpeak: Some("HC (22H00-6H00)".into()),
-            directions: None,
+            directions: self.directions.lock().unwrap().clone(),
         }))
     }
 
@@ -432,4 +435,39 @@ async fn not_yet_published_days_are_asked_again_later_the_same_day() {
         .iter()
         .filter(|s| s.direction == Direction::Consumption && s.kind != Kind::Daily)
         .all(|s| s.not_published == 0));
+}
+
+/// The contract's synthesis says which directions a meter measures: a direction it lacks is
+/// never probed, and one it measures again (new solar panels) is fetched at the next read.
+#[tokio::test]
+async fn the_contract_tells_which_directions_to_ask() {
+    let mut store = Store::in_memory().unwrap();
+    let source = Scripted::new();
+    *source.directions.lock().unwrap() = Some(vec![Direction::Consumption]);
+    let clock = ManualClock::new(now());
+    let report = sync(&mut store, &source, &clock, &settings()).await;
+    assert!(
+        source
+            .asked()
+            .iter()
+            .all(|w| w.direction == Direction::Consumption),
+        "no production probe: {:?}",
+        source.asked()
+    );
+    assert!(report
+        .series
+        .iter()
+        .filter(|s| s.direction == Direction::Production)
+        .all(|s| s.whole_absence.as_deref() == Some("wrong_direction")));
+    // Two months later the contract, read again, says the meter now produces.
+    *source.directions.lock().unwrap() = Some(vec![Direction::Consumption, Direction::Production]);
+    clock.advance(Duration::days(61));
+    let before = source.asked().len();
+    sync(&mut store, &source, &clock, &settings()).await;
+    assert!(
+        source.asked()[before..]
+            .iter()
+            .any(|w| w.direction == Direction::Production),
+        "production asked once the contract says it exists"
+    );
 }
