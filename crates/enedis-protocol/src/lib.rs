@@ -67,6 +67,36 @@ impl Localized for ProtocolError {
 
 /// Builds a load curve from one answer's points, in order: (end stamp text, step text, W).
 /// Shared by both generations' readers.
+/// `YYYY-MM-DD HH:MM:SS`, the form of every Enedis stamp, written without chrono's format
+/// interpreter (the simulator writes thousands per answer).
+pub(crate) fn local_stamp(t: chrono::NaiveDateTime) -> String {
+    use chrono::{Datelike, Timelike};
+    fn two(out: &mut String, n: u32) {
+        out.push(char::from(b'0' + (n / 10 % 10) as u8));
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+    let mut out = String::with_capacity(19);
+    let year = t.year();
+    if (0..10_000).contains(&year) {
+        let year = year as u32;
+        two(&mut out, year / 100);
+        two(&mut out, year % 100);
+    } else {
+        return t.format("%Y-%m-%d %H:%M:%S").to_string();
+    }
+    for (separator, n) in [
+        ('-', t.month()),
+        ('-', t.day()),
+        (' ', t.hour()),
+        (':', t.minute()),
+        (':', t.second()),
+    ] {
+        out.push(separator);
+        two(&mut out, n);
+    }
+    out
+}
+
 pub(crate) fn curve_from_stamps<'a>(
     items: impl Iterator<Item = Result<(&'a str, Option<&'a str>, u32), ProtocolError>>,
 ) -> Result<linky_core::LoadCurve, ProtocolError> {
@@ -98,4 +128,19 @@ pub(crate) fn curve_from_stamps<'a>(
         points.push((stamp, step, watts));
     }
     Ok(linky_core::LoadCurve::from_stamped(points)?)
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    #[test]
+    fn stamps_read_as_chrono_writes_them() {
+        for text in [
+            "2026-03-29 03:00:00",
+            "0999-01-02 00:00:59",
+            "2026-12-31 23:30:00",
+        ] {
+            let t = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap();
+            assert_eq!(super::local_stamp(t), text);
+        }
+    }
 }

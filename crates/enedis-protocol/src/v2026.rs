@@ -165,7 +165,6 @@ pub struct Point {
 }
 
 const DATE: &str = "%Y-%m-%d";
-const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 fn metier(direction: Direction) -> &'static str {
     match direction {
@@ -319,7 +318,7 @@ impl MesureResponse {
             .iter()
             .map(|p| Point {
                 v: p.watts.to_string(),
-                d: paris::end_stamp(p.end).format(DATE_TIME).to_string(),
+                d: crate::local_stamp(paris::end_stamp(p.end)),
                 p: Some(p.step.to_string()),
                 n: Some("B".to_owned()),
                 iv: Some("0".to_owned()),
@@ -486,7 +485,7 @@ pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolE
 }
 
 fn format_local(t: NaiveDateTime) -> String {
-    t.format(DATE_TIME).to_string()
+    crate::local_stamp(t)
 }
 
 /// The body of `POST /subscribed_services/v1`. Only `autorisationId` matters to us; the other

@@ -138,7 +138,6 @@ pub struct IntervalReading {
 }
 
 const DATE: &str = "%Y-%m-%d";
-const DATE_TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 fn value<T: std::str::FromStr>(field: &'static str, text: &str) -> Result<T, ProtocolError> {
     text.trim().parse().map_err(|_| ProtocolError::Value {
@@ -244,7 +243,7 @@ impl MeterReading {
             .iter()
             .map(|p| IntervalReading {
                 value: p.watts.to_string(),
-                date: paris::end_stamp(p.end).format(DATE_TIME).to_string(),
+                date: crate::local_stamp(paris::end_stamp(p.end)),
                 interval_length: Some(p.step.to_string()),
                 measure_type: Some("B".to_owned()),
             })
@@ -283,7 +282,7 @@ impl MeterReading {
             .iter()
             .map(|m| IntervalReading {
                 value: m.volt_amperes.to_string(),
-                date: m.at.format(DATE_TIME).to_string(),
+                date: crate::local_stamp(m.at),
                 interval_length: None,
                 measure_type: None,
             })
@@ -346,5 +345,5 @@ pub fn load_curve_from_json(body: &str) -> Result<(String, LoadCurve), ProtocolE
 
 /// Formats a Paris wall-clock time as Enedis does.
 pub fn format_date_time(t: NaiveDateTime) -> String {
-    t.format(DATE_TIME).to_string()
+    crate::local_stamp(t)
 }
