@@ -181,8 +181,10 @@ pub struct Runner<'a, S> {
 
 /// Windows written in one batch at most, and how long a batch stays open: a crash loses at
 /// most this much, which the next run fetches again.
+/// Paced at Enedis's rate (a few calls a second) a batch holds a window or two, so what is
+/// fetched shows up at once; only a fast backfill (answers already at hand) fills whole batches.
 const BATCH_WINDOWS: u32 = 32;
-const BATCH_SECONDS: u64 = 1;
+const BATCH_AGE: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl<'a, S: MeterSource> Runner<'a, S> {
     /// A runner over a store and a source.
@@ -221,7 +223,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         };
         let windows = windows + 1;
         self.batch = Some((since, windows));
-        if windows >= BATCH_WINDOWS || since.elapsed().as_secs() >= BATCH_SECONDS {
+        if windows >= BATCH_WINDOWS || since.elapsed() >= BATCH_AGE {
             self.commit_batch()?;
         }
         Ok(())
@@ -463,7 +465,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         // Nothing written waits uncommitted for an answer that may take long.
         if self
             .batch
-            .is_some_and(|(since, _)| since.elapsed().as_secs() >= BATCH_SECONDS)
+            .is_some_and(|(since, _)| since.elapsed() >= BATCH_AGE)
         {
             self.commit_batch()
                 .map_err(|e| FetchError::Transport(e.to_string()))?;
