@@ -8,6 +8,23 @@ use linky_core::{
 
 use crate::{ContractFacts, ContractRead, DayOutcome, Kind, Store, StoreError, WindowData};
 
+/// A day of 30-minute points in a daily pattern (300 W to 2 180 W).
+pub fn day_curve(day: NaiveDate) -> Vec<LoadCurvePoint> {
+    let (start, end) = paris::day_bounds(day);
+    let mut points = Vec::new();
+    let mut t = start;
+    while t < end {
+        t += Duration::minutes(30);
+        let watts = 300 + ((t.timestamp() / 1800) % 48) as u32 * 40;
+        points.push(LoadCurvePoint {
+            end: t,
+            step: Step::PT30M,
+            watts,
+        });
+    }
+    points
+}
+
 /// Records `days` days before `today` for `pdl`: a 30-minute load curve, the daily totals
 /// that match it, a daily peak, and a contract with off-peak hours.
 pub fn fill(
@@ -28,30 +45,15 @@ pub fn fill(
     store.begin_batch()?;
     for n in (1..=days).rev() {
         let day = today - Duration::days(n);
-        let (start, end) = paris::day_bounds(day);
-        let mut points = Vec::new();
-        let mut t = start;
-        let mut wh = 0i64;
-        while t < end {
-            t += Duration::minutes(30);
-            let watts = 300 + ((t.timestamp() / 1800) % 48) as u32 * 40;
-            wh += i64::from(watts) / 2;
-            points.push(LoadCurvePoint {
-                end: t,
-                step: Step::PT30M,
-                watts,
-            });
-        }
+        let points = day_curve(day);
+        let energy: Energy = points.iter().map(LoadCurvePoint::energy).sum();
         let fetched = [DayOutcome::fetched(day)];
         let at = day.and_hms_opt(19, 0, 0).unwrap_or_default();
         let windows = [
             (Kind::Curve, WindowData::Curve(points)),
             (
                 Kind::Daily,
-                WindowData::Daily(vec![DailyEnergy {
-                    date: day,
-                    energy: Energy::from_wh(wh),
-                }]),
+                WindowData::Daily(vec![DailyEnergy { date: day, energy }]),
             ),
             (
                 Kind::MaxPower,

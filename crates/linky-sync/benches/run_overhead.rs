@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use linky_core::{
-    paris, DailyEnergy, Direction, LoadCurvePoint, ManualClock, MaxPower, Step, UsagePoint,
-};
+use linky_core::{DailyEnergy, Direction, LoadCurvePoint, ManualClock, MaxPower, UsagePoint};
 use linky_store::{ContractFacts, ContractPart, ContractRead, DayOutcome, Kind, Store, WindowData};
 use linky_sync::{FetchError, MeterSource, Quiet, RunSettings, Runner, SyncSettings, Window};
 
@@ -24,25 +22,10 @@ fn cpu() -> f64 {
         .map_or(0.0, |t| t.tv_sec() as f64 + t.tv_nsec() as f64 / 1e9)
 }
 
-fn day_curve(day: NaiveDate) -> Vec<LoadCurvePoint> {
-    let (start, end) = paris::day_bounds(day);
-    let mut points = Vec::new();
-    let mut t = start + Step::PT30M.duration();
-    while t <= end {
-        let watts = 300 + ((t.timestamp() / 1800) % 48) as u32 * 40;
-        points.push(LoadCurvePoint {
-            end: t,
-            step: Step::PT30M,
-            watts,
-        });
-        t += Step::PT30M.duration();
-    }
-    points
-}
-
 /// What Enedis gives for a window: the curve, daily totals equal to its sum (so the sync's
 /// cross-check finds nothing to fetch again), a peak a day.
 fn data_of(w: &Window) -> WindowData {
+    use linky_store::sample::day_curve;
     match w.kind {
         Kind::Curve => WindowData::Curve(w.days().flat_map(day_curve).collect()),
         Kind::Daily => WindowData::Daily(

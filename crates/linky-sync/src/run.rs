@@ -211,22 +211,33 @@ impl<'a, S: MeterSource> Runner<'a, S> {
         }
     }
 
-    /// Counts a window into the open batch (opening one if needed), and commits it when full or
-    /// old: one disk sync per batch instead of one per window.
-    fn batch_window(&mut self) -> Result<(), StoreError> {
-        let (since, windows) = match self.batch {
-            Some(open) => open,
-            None => {
-                self.store.begin_batch()?;
-                (std::time::Instant::now(), 0)
-            }
-        };
-        let windows = windows + 1;
-        self.batch = Some((since, windows));
-        if windows >= BATCH_WINDOWS || since.elapsed() >= BATCH_AGE {
-            self.commit_batch()?;
+    /// Opens a batch of writes if none is open.
+    fn open_batch(&mut self) -> Result<(), StoreError> {
+        if self.batch.is_none() {
+            self.store.begin_batch()?;
+            self.batch = Some((std::time::Instant::now(), 0));
         }
         Ok(())
+    }
+
+    /// Counts a written window into the open batch, and commits it when full or old: one disk
+    /// sync per batch instead of one per window.
+    fn count_window(&mut self) -> Result<(), StoreError> {
+        if let Some((since, windows)) = self.batch {
+            self.batch = Some((since, windows + 1));
+            if windows + 1 >= BATCH_WINDOWS || since.elapsed() >= BATCH_AGE {
+                self.commit_batch()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits the open batch before a wait, so that nothing fetched waits unwritten. A failure
+    /// here is the store's, not Enedis's: it is logged, and the next write reports it.
+    fn commit_before_wait(&mut self) {
+        if let Err(e) = self.commit_batch() {
+            tracing::warn!(error = %e, "the windows fetched so far could not be committed");
+        }
     }
 
     /// Commits the open batch, if any: before any wait, and at the end of each round.
@@ -280,17 +291,14 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 let result = self.fetch(&window).await;
                 self.report.windows += 1;
-                if self.batch.is_none() {
-                    self.store.begin_batch()?;
-                    self.batch = Some((std::time::Instant::now(), 0));
-                }
+                self.open_batch()?;
                 let applied = self.apply(&window, result, &mut queue);
                 if applied.is_err() {
                     // What the batch holds is whole: keep it, then report the failure.
                     self.commit_batch()?;
                 }
                 applied?;
-                self.batch_window()?;
+                self.count_window()?;
                 self.progress.advance(&window);
             }
             self.commit_batch()?;
@@ -462,14 +470,6 @@ impl<'a, S: MeterSource> Runner<'a, S> {
 
     async fn fetch(&mut self, window: &Window) -> Result<WindowData, FetchError> {
         let mut tries = Tries::default();
-        // Nothing written waits uncommitted for an answer that may take long.
-        if self
-            .batch
-            .is_some_and(|(since, _)| since.elapsed() >= BATCH_AGE)
-        {
-            self.commit_batch()
-                .map_err(|e| FetchError::Transport(e.to_string()))?;
-        }
         // The source paces its own requests (Enedis's 5 a second per application).
         loop {
             let result = self.source.fetch(window).await;
@@ -519,8 +519,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 }
                 tries.quota_waits += 1;
                 tracing::info!(seconds = wait.as_secs_f64(), "quota reached, waiting");
-                self.commit_batch()
-                    .map_err(|e| FetchError::Transport(e.to_string()))?;
+                self.commit_before_wait();
                 tokio::time::sleep(wait.max(StdDuration::from_millis(50))).await;
                 Ok(())
             }
@@ -532,8 +531,7 @@ impl<'a, S: MeterSource> Runner<'a, S> {
                 let factor = 2f64.powi(tries.transient as i32)
                     * jitter(u64::from(self.report.windows) * 31 + u64::from(tries.transient));
                 tries.transient += 1;
-                self.commit_batch()
-                    .map_err(|e| FetchError::Transport(e.to_string()))?;
+                self.commit_before_wait();
                 tokio::time::sleep(self.settings.backoff_base.mul_f64(factor)).await;
                 Ok(())
             }
