@@ -15,6 +15,8 @@
 //! - [`periods`]: the original's dashboard periods (yesterday, weeks, months, year) and bounds.
 //! - [`series`]: the kinds of Enedis data, a fetched window's data, a contract's facts.
 //! - [`offpeak`]: the off-peak ("heures creuses") schedule language and its evaluation.
+//! - [`tariff`]: dated prices (Base, peak / off-peak, Tempo, EJP), day colours, the cost of a
+//!   history and the comparison of options; the regulated tariffs as presets.
 //! - [`holidays`]: French public holidays (Métropole, optionally Alsace-Moselle).
 //! - [`Lang`] and [`Localized`]: every user-facing error speaks French and English.
 
@@ -32,6 +34,7 @@ pub mod periods;
 mod readings;
 mod secret;
 pub mod series;
+pub mod tariff;
 mod usage_point;
 
 pub use clock::{Clock, ManualClock, OffsetClock, SystemClock};
