@@ -14,7 +14,8 @@ fn root() -> PathBuf {
 const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-core", &[]),
     ("enedis-protocol", &["linky-core"]),
-    ("enedis-sim", &["linky-core", "enedis-protocol"]),
+    ("day-colours", &["linky-core"]),
+    ("enedis-sim", &["linky-core", "enedis-protocol", "day-colours"]),
     ("enedis-client", &["linky-core", "enedis-protocol"]),
     ("linky-store", &["linky-core"]),
     (
@@ -28,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linky-sync",
             "enedis-protocol",
             "enedis-client",
+            "day-colours",
         ],
     ),
     ("linky-domoticz", &["linky-core", "linky-store"]),
@@ -59,6 +61,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "linky-core",
             "enedis-protocol",
+            "day-colours",
             "enedis-sim",
             "linky-store",
             "linky-sync",

@@ -80,6 +80,9 @@ pub struct SimConfig {
     pub subscribed_services_delay_seconds: i64,
     /// Whether the v5 APIs still answer (false: as after the autumn 2026 cut-off).
     pub v5_enabled: bool,
+    /// The RTE application accepted by the simulated RTE token endpoint; `None` accepts any
+    /// non-empty pair.
+    pub rte_credentials: Option<Credentials>,
 }
 
 impl Default for SimConfig {
@@ -97,6 +100,7 @@ impl Default for SimConfig {
             faults: FaultSet::default(),
             subscribed_services_delay_seconds: 5,
             v5_enabled: true,
+            rte_credentials: None,
         }
     }
 }

@@ -18,6 +18,7 @@
 
 pub mod catalog;
 pub mod clock;
+pub mod colours;
 pub mod config;
 pub mod consent;
 pub mod conso_api;

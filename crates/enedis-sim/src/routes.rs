@@ -18,6 +18,7 @@ use enedis_protocol::v5::{MeterReadingResponse, Resource};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::colours;
 use crate::conso_api;
 use crate::faults::FaultSet;
 use crate::log::LoggedRequest;
@@ -124,12 +125,22 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/_sim/consents", get(pages::list_sim))
         .route("/_sim/consents/{id}/revoke", post(pages::revoke_sim))
         .route("/_sim/conso-api/token", get(conso_api::token));
+    // EDF's and RTE's calendars of Tempo and EJP days live on their own hosts, outside Enedis's
+    // gate and quota; one simulator serves them all.
+    let calendars = Router::new()
+        .route(day_colours::edf::PATH, get(colours::edf_calendar))
+        .route(day_colours::rte::TOKEN_PATH, post(colours::rte_token))
+        .route(
+            day_colours::rte::CALENDARS_PATH,
+            get(colours::rte_calendars),
+        );
     // The Conso API gateway has its own bearer tokens: it stays outside the Enedis gate.
     let gateway = Router::new().route("/api/{type}", axum::routing::any(conso_api::data));
     enedis
         .merge(consent_pages)
         .merge(sim)
         .merge(gateway)
+        .merge(calendars)
         .with_state(state)
 }
 

@@ -94,9 +94,54 @@ impl DashboardPeriod {
     }
 }
 
+impl DashboardPeriod {
+    /// The same period a year before, to compare with: weeks 52 weeks back (the same weekdays),
+    /// days and months twelve months back (29 February gives 28 February).
+    pub fn a_year_before(self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let (from, to) = self.days(today);
+        match self {
+            DashboardPeriod::CurrentWeek | DashboardPeriod::LastWeek => {
+                (from - Duration::days(364), to - Duration::days(364))
+            }
+            _ => {
+                let back =
+                    |d: NaiveDate| d.checked_sub_months(chrono::Months::new(12)).unwrap_or(d);
+                (back(from), back(to))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_year_before_keeps_weekdays_for_weeks_and_dates_otherwise() {
+        let today: NaiveDate = "2026-12-05".parse().unwrap();
+        let at = |p: DashboardPeriod| {
+            let (a, b) = p.a_year_before(today);
+            (a.to_string(), b.to_string())
+        };
+        // This week: Monday 30 November to Friday 4 December 2026; a year before, Monday 1 to
+        // Friday 5 December 2025.
+        assert_eq!(
+            at(DashboardPeriod::CurrentWeek),
+            ("2025-12-01".into(), "2025-12-05".into())
+        );
+        assert_eq!(
+            at(DashboardPeriod::Day),
+            ("2025-12-04".into(), "2025-12-04".into())
+        );
+        assert_eq!(
+            at(DashboardPeriod::LastMonth),
+            ("2025-11-01".into(), "2025-11-30".into())
+        );
+        assert_eq!(
+            at(DashboardPeriod::Year),
+            ("2025-01-01".into(), "2025-12-04".into())
+        );
+    }
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()

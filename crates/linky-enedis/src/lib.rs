@@ -1,11 +1,13 @@
 //! linky's way to Enedis.
 //!
+//! - [`colours`]: Tempo and EJP day colours from EDF's public calendar or RTE's API.
 //! - [`tokens`]: the token file (owner-only, written atomically), one family per consent visit.
 //! - [`login`]: the device flow against linky-proxy or the original proxy.
 //! - [`profiles`]: consent proxies known by name (`--proxy domoticzlinky`).
 //! - [`source`]: [`EnedisSource`], the sync's `MeterSource` over HTTP, through a proxy or
 //!   directly with the user's own Enedis contract, in the 2026 generation or v5.
 
+pub mod colours;
 pub mod login;
 pub mod profiles;
 pub mod source;

@@ -8,7 +8,7 @@
 //!
 //! One module per family of tables: [`meters`](MeterRecord), the ledger and absences (`ledger`),
 //! the series' data (`readings`), sync runs (`runs`), Domoticz (`domoticz`), the small facts
-//! kept between runs (`state`), and a meter's energy history read for the core (`history`).
+//! kept between runs (`state`), Tempo and EJP day colours (`colours`), and a meter's energy history read for the core (`history`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use linky_core::{paris, Direction};
 use rusqlite::Connection;
 
+mod colours;
 mod domoticz;
 mod history;
 mod ledger;
@@ -27,6 +28,7 @@ mod runs;
 pub mod sample;
 mod state;
 
+pub use colours::ColourCalendar;
 pub use ledger::{Absence, DayOutcome, DayState, LedgerEntry, StateCounts};
 pub use linky_core::series::{ContractFacts, ContractPart, ContractRead, Kind, WindowData};
 pub use meters::{MeterRecord, PartsReadAt};
@@ -41,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_run_errors.sql"),
     include_str!("../migrations/0005_run_error_rows.sql"),
     include_str!("../migrations/0006_contract_parts.sql"),
+    include_str!("../migrations/0007_day_colours.sql"),
 ];
 
 /// A storage failure.

@@ -376,3 +376,34 @@ fn run_errors_written_as_text_become_rows() {
     assert_eq!(totals.errors["unavailable"], 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn day_colours_are_kept_and_replaced() {
+    use linky_core::tariff::{DayColours, EjpDay, TempoColour};
+    let mut store = Store::in_memory().unwrap();
+    assert_eq!(store.last_colour_day(ColourCalendar::Tempo).unwrap(), None);
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let mut colours = DayColours::default();
+    colours.tempo.insert(d("2026-01-12"), TempoColour::White);
+    colours.tempo.insert(d("2026-01-13"), TempoColour::Red);
+    colours.ejp.insert(d("2026-01-13"), EjpDay::MobilePeak);
+    store.put_day_colours(&colours).unwrap();
+    let mut again = DayColours::default();
+    again.tempo.insert(d("2026-01-12"), TempoColour::Blue);
+    store.put_day_colours(&again).unwrap();
+    colours.tempo.insert(d("2026-01-12"), TempoColour::Blue);
+    assert_eq!(store.day_colours().unwrap(), colours);
+    assert_eq!(
+        store.last_colour_day(ColourCalendar::Tempo).unwrap(),
+        Some(d("2026-01-13"))
+    );
+    let at = chrono::DateTime::parse_from_rfc3339("2026-01-13T09:00:00Z")
+        .unwrap()
+        .to_utc();
+    store.set_colours_asked_at(ColourCalendar::Ejp, at).unwrap();
+    assert_eq!(
+        store.colours_asked_at(ColourCalendar::Ejp).unwrap(),
+        Some(at)
+    );
+    assert_eq!(store.colours_asked_at(ColourCalendar::Tempo).unwrap(), None);
+}

@@ -117,6 +117,7 @@ fn main() {
         let config = WebConfig {
             store: path.clone(),
             rules: SplitRules::default(),
+            tariff: Default::default(),
             access: Access::default(),
             domoticz_configured: false,
             lang: Lang::En,

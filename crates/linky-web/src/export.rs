@@ -56,8 +56,17 @@ pub fn columns(step: Step) -> Vec<String> {
     if step != Step::Hour {
         out.push("max_power_va".into());
     }
+    out.extend(COST_COLUMNS.iter().map(|c| (*c).to_owned()));
     out
 }
+
+/// Cost columns, empty when no prices apply (a production meter).
+const COST_COLUMNS: [&str; 4] = [
+    "cost_eur",
+    "energy_cost_eur",
+    "subscription_cost_eur",
+    "cost_basis",
+];
 
 fn key(row: &EnergyRow, step: Step) -> String {
     match step {
@@ -90,6 +99,20 @@ pub fn csv(rows: &[EnergyRow], step: Step, locale: Locale) -> String {
         if step != Step::Hour {
             fields.push(row.max_power_va.map(|v| v.to_string()).unwrap_or_default());
         }
+        match &row.cost {
+            Some(c) => {
+                let euros = |v: f64| {
+                    let text = format!("{v:.4}");
+                    match locale {
+                        Locale::En => text,
+                        Locale::Fr => text.replace('.', ","),
+                    }
+                };
+                fields.extend([c.total_eur, c.energy_eur, c.subscription_eur].map(euros));
+                fields.push(c.basis.to_owned());
+            }
+            None => fields.extend(std::iter::repeat_n(String::new(), COST_COLUMNS.len())),
+        }
         out.push_str(&fields.join(separator));
         out.push('\n');
     }
@@ -111,6 +134,14 @@ struct JsonRow<'a> {
     production_unsplit_kwh: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_power_va: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_eur: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    energy_cost_eur: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subscription_cost_eur: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_basis: Option<&'static str>,
 }
 
 /// Renders rows as a JSON array (numbers are numbers whatever the locale).
@@ -136,6 +167,10 @@ pub fn json(rows: &[EnergyRow], step: Step) -> String {
                 } else {
                     row.max_power_va
                 },
+                cost_eur: row.cost.map(|c| c.total_eur),
+                energy_cost_eur: row.cost.map(|c| c.energy_eur),
+                subscription_cost_eur: row.cost.map(|c| c.subscription_eur),
+                cost_basis: row.cost.map(|c| c.basis),
             }
         })
         .collect();
@@ -171,6 +206,12 @@ mod tests {
             },
             production: TariffSplit::default(),
             max_power_va: Some(6000),
+            cost: Some(crate::costs::CostFigures {
+                energy_eur: 0.3217,
+                subscription_eur: 0.02,
+                total_eur: 0.3417,
+                basis: "measured",
+            }),
         }
     }
 
@@ -180,11 +221,11 @@ mod tests {
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),
-            "start;consumption_kwh;consumption_peak_kwh;consumption_offpeak_kwh;consumption_unsplit_kwh;production_kwh;production_peak_kwh;production_offpeak_kwh;production_unsplit_kwh"
+            "start;consumption_kwh;consumption_peak_kwh;consumption_offpeak_kwh;consumption_unsplit_kwh;production_kwh;production_peak_kwh;production_offpeak_kwh;production_unsplit_kwh;cost_eur;energy_cost_eur;subscription_cost_eur;cost_basis"
         );
         assert_eq!(
             lines.next().unwrap(),
-            "2026-10-25T02:00:00+01:00;1,735;1,234;0,501;0,000;0,000;0,000;0,000;0,000"
+            "2026-10-25T02:00:00+01:00;1,735;1,234;0,501;0,000;0,000;0,000;0,000;0,000;0,3417;0,3217;0,0200;measured"
         );
     }
 
@@ -192,7 +233,22 @@ mod tests {
     fn english_day_csv_has_the_peak_power() {
         let text = csv(&[row()], Step::Day, Locale::En);
         assert!(text.starts_with("date,consumption_kwh,"), "{text}");
-        assert!(text.lines().nth(1).unwrap().ends_with(",6000"), "{text}");
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .ends_with(",6000,0.3417,0.3217,0.0200,measured"),
+            "{text}"
+        );
+        let without = EnergyRow {
+            cost: None,
+            ..row()
+        };
+        let text = csv(&[without], Step::Day, Locale::En);
+        assert!(
+            text.lines().nth(1).unwrap().ends_with(",6000,,,,"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -201,5 +257,7 @@ mod tests {
         assert_eq!(v[0]["start"], "2026-10-25T02:00:00+01:00");
         assert_eq!(v[0]["consumption_peak_kwh"], 1.234);
         assert!(v[0].get("max_power_va").is_none());
+        assert_eq!(v[0]["cost_eur"], 0.3417);
+        assert_eq!(v[0]["cost_basis"], "measured");
     }
 }

@@ -2,9 +2,10 @@
 //! asset is compiled into the binary), the JSON API behind it (`/api/...`), Prometheus metrics
 //! (`/metrics`) and the CSV/JSON exports of `linky export`.
 //!
-//! The views ([`view`], [`export`], [`metrics`]) are plain functions over plain data; [`data`]
+//! The views ([`view`], [`costs`], [`export`], [`metrics`]) are plain functions over plain data; [`data`]
 //! reads the store for them and [`server`] puts them on HTTP.
 
+pub mod costs;
 pub mod data;
 pub mod export;
 pub mod metrics;

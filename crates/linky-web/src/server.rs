@@ -14,11 +14,13 @@ use axum::{Json, Router};
 use base64::Engine;
 use chrono::{Duration, NaiveDate};
 use linky_core::history::SplitRules;
+use linky_core::tariff::{MeterTariff, TariffChoice};
 use linky_core::{paris, Clock, Lang, Localized};
 use linky_store::{MeterRecord, Store, StoreError};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::costs::{add_costs, add_period_costs, comparison, meter_tariff, Pricing};
 use crate::data::{calendar_series, default_from, find_meter, metrics_input, status};
 use crate::view::{calendar, energy_rows, period_totals, Step};
 
@@ -61,6 +63,8 @@ pub struct WebConfig {
     pub store: PathBuf,
     /// Off-peak rules and holidays.
     pub rules: SplitRules,
+    /// The contract's prices, as the settings choose them.
+    pub tariff: TariffChoice,
     /// Who may read.
     pub access: Access,
     /// Whether Domoticz is configured (for the status card).
@@ -176,6 +180,7 @@ pub fn router(config: WebConfig) -> Router {
         .route("/api/meters/{pdl}/totals", get(api_totals))
         .route("/api/meters/{pdl}/power", get(api_power))
         .route("/api/meters/{pdl}/calendar", get(api_calendar))
+        .route("/api/meters/{pdl}/compare", get(api_compare))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(config.clone(), guard))
         .layer(middleware::from_fn(security_headers))
@@ -388,7 +393,19 @@ async fn api_energy(
         // Only the days shown are read and split.
         let end = (to + Duration::days(1)).min(today);
         let data = store.history_between(m, &c.rules, from.min(end), end)?;
-        let rows = energy_rows(&data, step, from, to);
+        let mut rows = energy_rows(&data, step, from, to);
+        if let Some(tariff) = meter_tariff(&c.tariff, m, &data) {
+            let colours = store.day_colours()?;
+            add_costs(
+                &mut rows,
+                &data,
+                step,
+                &Pricing {
+                    tariff: &tariff,
+                    colours: &colours,
+                },
+            );
+        }
         // The instants the range covers, so a chart can leave room for the hours and days
         // that have no data.
         let start = paris::day_start(from).with_timezone(&paris::TZ);
@@ -406,9 +423,18 @@ async fn api_totals(
     Path(pdl): Path<String>,
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, |store, c, m, today| {
-        let first = linky_core::periods::DashboardPeriod::earliest_day(today);
+        // A year before the earliest period, for the comparison with the year before.
+        let first = linky_core::periods::DashboardPeriod::earliest_day(today) - Duration::days(366);
         let data = store.history_between(m, &c.rules, first.min(today), today)?;
-        Ok(serde_json::json!({ "periods": period_totals(&data, today) }))
+        let mut periods = period_totals(&data, today);
+        let tariff = meter_tariff(&c.tariff, m, &data);
+        let colours = store.day_colours()?;
+        let pricing = tariff.as_ref().map(|tariff| Pricing {
+            tariff,
+            colours: &colours,
+        });
+        add_period_costs(&mut periods, &data, today, pricing.as_ref());
+        Ok(serde_json::json!({ "periods": periods, "tariff": tariff_view(c, tariff.as_ref()) }))
     })
     .await
 }
@@ -444,6 +470,45 @@ async fn api_calendar(
         let series = calendar_series(store, &m.pdl, from, to)?;
         let days = calendar(&series, from, to, m.activation_date);
         Ok(serde_json::json!({ "from": from, "to": to, "days": days }))
+    })
+    .await
+}
+
+/// What the page says about the prices in use.
+fn tariff_view(config: &WebConfig, tariff: Option<&MeterTariff>) -> serde_json::Value {
+    let Some(t) = tariff else {
+        return serde_json::Value::Null;
+    };
+    let today = paris::local_date(config.clock.now());
+    serde_json::json!({
+        "option": t.tariff.option_on(today).map(|o| o.name()),
+        "assumed": t.assumed,
+        "power_kva": t.power_kva,
+        "subscription": t.tariff.in_force(today).and_then(|p| p.subscription).is_some(),
+        "prices_known_until": linky_core::tariff::regulated::latest_change(),
+    })
+}
+
+async fn api_compare(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+) -> Result<Response, WebError> {
+    meter_answer(&config, pdl, |store, c, m, today| {
+        let from = today - Duration::days(366);
+        let data = store.history_between(m, &c.rules, from, today)?;
+        let Some(tariff) = meter_tariff(&c.tariff, m, &data) else {
+            return Ok(serde_json::json!({ "comparison": null }));
+        };
+        let colours = store.day_colours()?;
+        let view = comparison(
+            &data,
+            today,
+            &Pricing {
+                tariff: &tariff,
+                colours: &colours,
+            },
+        );
+        Ok(serde_json::json!({ "comparison": view, "tariff": tariff_view(c, Some(&tariff)) }))
     })
     .await
 }

@@ -72,6 +72,9 @@ pub struct EnergyRow {
     pub production: TariffSplit,
     /// The highest daily peak in the row, VA (day, month and year rows).
     pub max_power_va: Option<u32>,
+    /// What the consumption cost (set by [`crate::costs::add_costs`]; absent without prices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::costs::CostFigures>,
 }
 
 fn local_start(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -98,6 +101,7 @@ pub fn energy_rows(
                 consumption: energy.consumption,
                 production: energy.production,
                 max_power_va: None,
+                cost: None,
             })
             .collect();
     }
@@ -126,6 +130,7 @@ pub fn energy_rows(
             consumption: TariffSplit::default(),
             production: TariffSplit::default(),
             max_power_va: None,
+            cost: None,
         });
         row.consumption.add(&day.energy.consumption);
         row.production.add(&day.energy.production);
@@ -153,6 +158,14 @@ pub struct PeriodTotal {
     pub production: TariffSplit,
     /// The highest daily peak, VA.
     pub max_power_va: Option<u32>,
+    /// Whether every day of the period is known (else its figures are a partial sum).
+    pub complete: bool,
+    /// What its consumption cost (set by [`crate::costs::add_period_costs`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::costs::CostFigures>,
+    /// The same period a year before (set by [`crate::costs::add_period_costs`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub year_before: Option<crate::costs::YearBefore>,
 }
 
 /// The six periods of the original's dashboard options (yesterday, current and last week,
@@ -174,7 +187,11 @@ pub fn period_totals(data: &MeterHistory, today: NaiveDate) -> Vec<PeriodTotal> 
                 consumption: TariffSplit::default(),
                 production: TariffSplit::default(),
                 max_power_va: None,
+                complete: false,
+                cost: None,
+                year_before: None,
             };
+            let mut known = 0;
             for row in days
                 .iter()
                 .filter(|r| (from..=to).contains(&r.start.date_naive()))
@@ -182,7 +199,9 @@ pub fn period_totals(data: &MeterHistory, today: NaiveDate) -> Vec<PeriodTotal> 
                 total.consumption.add(&row.consumption);
                 total.production.add(&row.production);
                 total.max_power_va = total.max_power_va.max(row.max_power_va);
+                known += 1;
             }
+            total.complete = known == (to - from).num_days() + 1;
             total
         })
         .collect()

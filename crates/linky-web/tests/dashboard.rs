@@ -178,6 +178,7 @@ fn config(store: PathBuf, access: Access) -> WebConfig {
     WebConfig {
         store,
         rules: SplitRules::default(),
+        tariff: Default::default(),
         access,
         domoticz_configured: true,
         lang: Lang::Fr,

@@ -8,6 +8,7 @@
 //! - [`DayColours`]: the Tempo colour and EJP signal of each day, as EDF or RTE publish them.
 //! - [`regulated`]: the regulated tariffs (tarifs réglementés, EDF's "Tarif Bleu"), sourced and
 //!   dated, for presets and the comparison of options.
+//! - [`TariffChoice`]: what the settings say, resolved per meter with its contract.
 //! - [`cost`]: pricing a [`MeterHistory`](crate::history::MeterHistory) and comparing options.
 
 use std::collections::BTreeMap;
@@ -21,8 +22,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Energy, Lang};
 
+mod choice;
 pub mod cost;
 pub mod regulated;
+
+pub use choice::{MeterTariff, TariffChoice, DEFAULT_POWER_KVA};
 
 /// An amount of money, in micro-euros (millionths of a euro), so sums of thousands of hours stay
 /// exact and comparable with `==`.

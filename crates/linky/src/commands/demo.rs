@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use linky_core::{Clock, Lang, UsagePoint};
+use linky_core::{Clock, Lang, Localized, UsagePoint};
 use linky_enedis::tokens::TokenFile;
 use linky_enedis::{EnedisSource, Generation};
 use linky_stack::{Stack, StackOptions, TempDir};
@@ -142,9 +142,16 @@ async fn demo(
     .await?;
     let summary = super::sync::summary(&report, lang);
     crate::report::text_out(&summary);
+    // The simulator serves EDF's calendar too: the demo prices Tempo days as a real install does.
+    let mut settings = crate::settings::Settings::default();
+    settings.tariff.colours_url = Some(stack.sim_url());
+    settings.sync.history_days = args.history_days;
+    let colours = super::colours::refresh(&settings, &mut store, clock.now()).await?;
+    for failure in &colours.failures {
+        crate::report::line_err(&failure.localized(lang));
+    }
 
     drop(store);
-    let settings = crate::settings::Settings::default();
     let config = super::web::config(&settings, temp.path().join("linky.db"), lang, clock)?;
     let app = linky_web::router(config);
     let address = listener.local_addr().map_err(io_error)?;

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use linky_core::{paris, Clock, Lang};
 use linky_store::Store;
+use linky_web::costs::{add_costs, meter_tariff, Pricing};
 use linky_web::export::{render, Format, Locale};
 use linky_web::view::{energy_rows, Step};
 
@@ -98,7 +99,15 @@ pub fn run(
         from.min(end),
         end,
     )?;
-    let rows = energy_rows(&data, step, from, to);
+    let mut rows = energy_rows(&data, step, from, to);
+    if let Some(tariff) = meter_tariff(&settings.typed()?.tariff, meter, &data) {
+        let colours = store.day_colours()?;
+        let pricing = Pricing {
+            tariff: &tariff,
+            colours: &colours,
+        };
+        add_costs(&mut rows, &data, step, &pricing);
+    }
     let format = match args.format {
         FormatArg::Csv => Format::Csv,
         FormatArg::Json => Format::Json,

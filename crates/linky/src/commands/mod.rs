@@ -2,6 +2,7 @@
 //! languages.
 
 pub mod account;
+pub mod colours;
 pub mod daemon;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -4,7 +4,7 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use linky_core::{Clock, Direction, Lang, UsagePoint};
+use linky_core::{Clock, Direction, Lang, Localized, UsagePoint};
 use linky_enedis::{EnedisSource, Generation};
 use linky_store::{Kind, Store};
 use linky_sync::{Progress, RunSettings, Runner, Stop, SyncReport, SyncSettings, Window};
@@ -163,6 +163,20 @@ pub async fn once(
     let report = Runner::new(&mut store, &source, clock.as_ref(), &run_settings, progress)
         .run(&meters)
         .await?;
+    // Tempo and EJP colours price the days; their calendars are not Enedis and never stop a
+    // sync.
+    let colours = super::colours::refresh(settings, &mut store, clock.now()).await?;
+    for failure in &colours.failures {
+        let text = match settings.language() {
+            Some(lang) => failure.localized(lang),
+            None => format!(
+                "{} / {}",
+                failure.localized(Lang::Fr),
+                failure.localized(Lang::En)
+            ),
+        };
+        crate::report::line_err(&format!("linky: {text}"));
+    }
     // `linky status` counts missing days against what this sync was asked to hold.
     let plan = &run_settings.plan;
     store.set_sync_depth(linky_store::SyncDepth {

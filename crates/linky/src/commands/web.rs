@@ -29,6 +29,7 @@ pub fn config(
     Ok(WebConfig {
         store,
         rules: split_rules(settings)?,
+        tariff: settings.typed()?.tariff,
         access: Access {
             password: settings
                 .web

@@ -107,6 +107,18 @@ pub const ENVIRONMENT: &[(&str, FromEnvironment)] = &[
         s.domoticz.token = Some(v.into());
         Ok(())
     }),
+    ("LINKY_TARIFF", |s, _, v| {
+        s.tariff.option = Some(v);
+        Ok(())
+    }),
+    ("LINKY_COLOURS_URL", |s, _, v| {
+        s.tariff.colours_url = Some(v);
+        Ok(())
+    }),
+    ("LINKY_RTE_CLIENT_SECRET", |s, _, v| {
+        s.tariff.rte_client_secret = Some(v.into());
+        Ok(())
+    }),
     ("LINKY_WEB_LISTEN", |s, _, v| {
         s.web.listen = v;
         Ok(())

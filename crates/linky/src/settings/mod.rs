@@ -4,6 +4,7 @@
 
 mod environment;
 mod sections;
+mod tariff;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ pub use sections::{
     ConsoApiSection, DaemonSection, DashboardSection, DirectSection, DomoticzSection,
     OffPeakSection, SyncSection, WebSection,
 };
+pub use tariff::{describe as describe_tariff, ColourSource, PricesEntry, TariffSection};
 use validate::error;
 pub use validate::{Api, SettingError};
 
@@ -45,6 +47,8 @@ pub struct Settings {
     pub domoticz: DomoticzSection,
     /// The local web dashboard.
     pub web: WebSection,
+    /// What the contract costs, and where Tempo / EJP colours come from.
+    pub tariff: TariffSection,
 }
 
 impl Settings {

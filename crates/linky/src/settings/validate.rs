@@ -84,7 +84,7 @@ fn time(key: &str, text: &str) -> Result<NaiveTime, SettingError> {
     })
 }
 
-fn url(key: &str, text: &str) -> Result<(), SettingError> {
+pub(super) fn url(key: &str, text: &str) -> Result<(), SettingError> {
     if !(text.starts_with("http://") || text.starts_with("https://")) || text.len() < 10 {
         return Err(error(
             key,
@@ -354,7 +354,11 @@ impl Settings {
             secret_length("web.token", t.expose(), 16)?;
         }
         self.web.address()?;
+        let tariff = self.tariff.choice()?;
+        let colours = self.tariff.colour_source()?;
         Ok(Typed {
+            tariff,
+            colours,
             api,
             user_schedule: Some(schedule).filter(|s| !s.is_empty()),
             holiday_zone: if self.offpeak.alsace_moselle {
@@ -398,4 +402,8 @@ pub struct Typed {
     pub domoticz_zone: chrono_tz::Tz,
     /// `dashboard.primary`.
     pub primary: DashboardPeriod,
+    /// `[tariff]`: the contract's prices.
+    pub tariff: linky_core::tariff::TariffChoice,
+    /// `tariff.colours`.
+    pub colours: super::ColourSource,
 }
