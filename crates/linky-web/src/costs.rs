@@ -143,19 +143,23 @@ pub fn add_period_costs(
 ) {
     let days = data.days();
     let costs = pricing.map(|p| by_day(data, p)).unwrap_or_default();
+    // A period's cost counts only when every known day of it is priced: a sum over part of
+    // its days (before the first regulated grid, say) would compare apples with half apples.
     let sum = |from: NaiveDate, to: NaiveDate| {
         let mut energy: Option<Energy> = None;
+        let mut cost: Option<Cost> = None;
+        let mut unpriced = false;
         for day in days.iter().filter(|d| (from..=to).contains(&d.date)) {
             let e = energy.unwrap_or_default();
             energy = Some(Energy::from_joules(
                 e.joules() + day.energy.consumption.total().joules(),
             ));
+            match costs.get(&day.date) {
+                Some(c) => cost.get_or_insert_with(Cost::default).add(c),
+                None => unpriced = true,
+            }
         }
-        let mut cost: Option<Cost> = None;
-        for (_, c) in costs.range(from..=to) {
-            cost.get_or_insert_with(Cost::default).add(c);
-        }
-        (energy, cost)
+        (energy, cost.filter(|_| !unpriced))
     };
     for total in totals {
         let Some(period) = DashboardPeriod::named(total.period) else {

@@ -5,10 +5,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use linky_core::aggregate::TariffSplit;
 use linky_core::history::SplitRules;
+use linky_core::periods::DashboardPeriod;
+use linky_core::tariff::cost::day_costs;
+use linky_core::tariff::{Money, TariffChoice};
 use linky_core::{paris, Direction, UsagePoint};
 use linky_store::{Kind, MeterRecord, Store, StoreError};
 use serde::Serialize;
 
+use crate::costs::meter_tariff;
 use crate::metrics::MetricsInput;
 use crate::view::{energy_rows, SeriesLedger, Step};
 
@@ -209,8 +213,10 @@ pub fn status(
 pub fn metrics_input(
     store: &Store,
     rules: &SplitRules,
+    tariff: &TariffChoice,
     now: DateTime<Utc>,
 ) -> Result<MetricsInput, StoreError> {
+    let colours = store.day_colours()?;
     let today = paris::local_date(now);
     let mut input = MetricsInput {
         last_sync: store.last_run()?.map(|(at, outcome, _)| (at, outcome)),
@@ -226,6 +232,28 @@ pub fn metrics_input(
             sums.1.add(&row.production);
         }
         input.energy.insert(meter.pdl.as_str().to_owned(), sums);
+        if let Some(prices) = meter_tariff(tariff, &meter, &data) {
+            let days = day_costs(&data, &prices.tariff, &colours);
+            let total: Money = days.iter().map(|d| d.cost.total()).sum();
+            input
+                .cost_total
+                .insert(meter.pdl.as_str().to_owned(), total.euros());
+            let periods = DashboardPeriod::ALL
+                .iter()
+                .map(|p| {
+                    let (from, to) = p.days(today);
+                    let euros: Money = days
+                        .iter()
+                        .filter(|d| (from..=to).contains(&d.date))
+                        .map(|d| d.cost.total())
+                        .sum();
+                    (p.name(), euros.euros())
+                })
+                .collect();
+            input
+                .period_costs
+                .insert(meter.pdl.as_str().to_owned(), periods);
+        }
         if let Some(ends) = meter.consent_ends_at {
             input
                 .consent_days_left

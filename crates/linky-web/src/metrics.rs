@@ -23,6 +23,10 @@ pub struct MetricsInput {
     pub consent_days_left: BTreeMap<String, i64>,
     /// Rows pushed to Domoticz per device key.
     pub domoticz_rows: BTreeMap<String, u64>,
+    /// Per consumption meter: the cost of its whole priced history, euros.
+    pub cost_total: BTreeMap<String, f64>,
+    /// Per consumption meter: the cost of each dashboard period (`day`, `cweek`...), euros.
+    pub period_costs: BTreeMap<String, Vec<(&'static str, f64)>>,
 }
 
 fn escape(value: &str) -> String {
@@ -159,6 +163,31 @@ pub fn render(input: &MetricsInput) -> String {
                     (e.wh() * 1000.0).round() / 1000.0,
                 );
             }
+        }
+    }
+    family(
+        &mut out,
+        "linky_cost_euros_total",
+        "counter",
+        "What the stored consumption cost, energy and subscription, at the prices in force each day.",
+    );
+    for (pdl, euros) in &input.cost_total {
+        sample(&mut out, "linky_cost_euros_total", &[("pdl", pdl)], *euros);
+    }
+    family(
+        &mut out,
+        "linky_period_cost_euros",
+        "gauge",
+        "What each dashboard period cost (day: yesterday; cweek, lweek, cmonth, lmonth, year).",
+    );
+    for (pdl, periods) in &input.period_costs {
+        for (period, euros) in periods {
+            sample(
+                &mut out,
+                "linky_period_cost_euros",
+                &[("pdl", pdl), ("period", period)],
+                *euros,
+            );
         }
     }
     family(

@@ -518,6 +518,7 @@ async fn metrics(State(config): State<Arc<WebConfig>>) -> Result<Response, WebEr
         Ok(crate::metrics::render(&metrics_input(
             store,
             &c.rules,
+            &c.tariff,
             c.clock.now(),
         )?))
     })

@@ -39,6 +39,12 @@ pub fn run(settings: &Settings, paths: &Paths, lang: Lang, clock: &dyn Clock) ->
     let now_local = paris::local(now);
     let mut out = String::new();
     let meters = store.meters()?;
+    let _ = writeln!(
+        out,
+        "{} {}",
+        t(lang, "Prix :", "Prices:"),
+        crate::settings::describe_tariff(&settings.typed()?.tariff, lang)
+    );
     if meters.is_empty() {
         let _ = writeln!(
             out,

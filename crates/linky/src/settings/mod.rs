@@ -17,7 +17,7 @@ pub use sections::{
     ConsoApiSection, DaemonSection, DashboardSection, DirectSection, DomoticzSection,
     OffPeakSection, SyncSection, WebSection,
 };
-pub use tariff::{describe as describe_tariff, ColourSource, PricesEntry, TariffSection};
+pub use tariff::{describe as describe_tariff, ColourSource, TariffSection};
 use validate::error;
 pub use validate::{Api, SettingError};
 
