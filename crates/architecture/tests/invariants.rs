@@ -15,7 +15,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-core", &[]),
     ("enedis-protocol", &["linky-core"]),
     ("day-colours", &["linky-core"]),
-    ("enedis-sim", &["linky-core", "enedis-protocol", "day-colours"]),
+    (
+        "enedis-sim",
+        &["linky-core", "enedis-protocol", "day-colours"],
+    ),
     ("enedis-client", &["linky-core", "enedis-protocol"]),
     ("linky-store", &["linky-core"]),
     (

@@ -12,9 +12,18 @@ const TEXT = {
     errorsToday: "Erreurs Enedis aujourd'hui", consent: 'Consentement', domoticz: 'Domoticz', none: 'aucune',
     notConfigured: 'non configuré', noPush: 'aucun envoi encore', daysLeft: 'jours restants', renew: 'à renouveler avec `linky login`',
     lost: 'perdu', calls: 'appels', devices: 'dispositifs', rows: 'lignes', subscribed: 'Puissance souscrite', offpeakHours: 'Heures creuses du contrat',
-    period: 'Période', consumption: 'Consommation', production: 'Production', peak: 'HP', offpeak: 'HC', unsplit: 'non réparti',
+    period: 'Période', consumption: 'Consommation', production: 'Production', peak: 'HP', offpeak: 'HC', unsplit: 'non répartie',
     total: 'Total', maxPower: 'Puissance max', noData: 'Pas de données pour cette période.',
-    consPeak: 'Consommation HP', consOffpeak: 'Consommation HC', consUnsplit: 'Consommation (total du jour, non réparti)',
+    consTotal: 'Consommation totale', cost: 'Coût', yearBefore: 'Il y a un an', costs: 'Ce que coûte votre électricité',
+    notYetPublished: 'pas encore publié par Enedis', missingDay: 'manquant', roleC: 'Consommation', roleP: 'Production', roleCP: 'Consommation et production',
+    assumed: 'supposé d’après le contrat (réglez [tariff] dans les réglages pour être exact)', regulated: 'Tarif réglementé (Tarif Bleu)', yourPrices: 'Vos prix',
+    compareTitle: 'Et avec une autre option ? (12 derniers mois, prix réglementés, énergie seule)', option: 'Option', energyCost: 'Coût de l’énergie', above: 'Écart',
+    cheapest: 'la moins chère', standardOffpeak: 'Ce compteur n’a pas d’heures creuses : l’option HP/HC est calculée avec des heures creuses de 22 h à 6 h.',
+    pricesUntil: 'Prix réglementés connus jusqu’au', yourCurrent: 'Vos prix sur la même période', estimate: 'estimation : certains jours ne sont connus que par leur total ou leur couleur Tempo',
+    base: 'Base', hphc: 'Heures pleines / creuses', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'abonnement non compté (réglez tariff.subscription)',
+    download: 'Télécharger', noDataYet: 'Aucune donnée encore : la première synchronisation télécharge l’historique (lancez `linky sync`, ou attendez le démon).',
+    weekdays: ['L', 'M', 'M', 'J', 'V', 'S', 'D'], power_kva: 'kVA',
+    consPeak: 'Consommation HP', consOffpeak: 'Consommation HC', consUnsplit: 'Consommation (total du jour, non répartie)',
     prodPeak: 'Production HP', prodOffpeak: 'Production HC', prodUnsplit: 'Production (non répartie)',
     dailyPeak: 'Pic du jour', limit: 'Puissance souscrite',
     day: 'Hier', cweek: 'Semaine en cours', lweek: 'Semaine dernière', cmonth: 'Mois en cours', lmonth: 'Mois dernier', year: 'Année',
@@ -39,6 +48,15 @@ const TEXT = {
     lost: 'lost', calls: 'calls', devices: 'devices', rows: 'rows', subscribed: 'Subscribed power', offpeakHours: 'Contract off-peak hours',
     period: 'Period', consumption: 'Consumption', production: 'Production', peak: 'Peak', offpeak: 'Off-peak', unsplit: 'unsplit',
     total: 'Total', maxPower: 'Max power', noData: 'No data for this period.',
+    consTotal: 'Total consumption', cost: 'Cost', yearBefore: 'A year before', costs: 'What your electricity costs',
+    notYetPublished: 'not yet published by Enedis', missingDay: 'missing', roleC: 'Consumption', roleP: 'Production', roleCP: 'Consumption and production',
+    assumed: 'assumed from the contract (set [tariff] in the settings to be exact)', regulated: 'Regulated tariff (Tarif Bleu)', yourPrices: 'Your prices',
+    compareTitle: 'What would another option have cost? (last 12 months, regulated prices, energy only)', option: 'Option', energyCost: 'Energy cost', above: 'Difference',
+    cheapest: 'the cheapest', standardOffpeak: 'This meter has no off-peak hours: the peak / off-peak option is priced with off-peak hours from 22:00 to 06:00.',
+    pricesUntil: 'Regulated prices known until', yourCurrent: 'Your prices over the same days', estimate: 'estimate: some days are known only by their total or their Tempo colour',
+    base: 'Base', hphc: 'Peak / off-peak', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'subscription not counted (set tariff.subscription)',
+    download: 'Download', noDataYet: 'No data yet: the first sync downloads the history (run `linky sync`, or wait for the daemon).',
+    weekdays: ['M', 'T', 'W', 'T', 'F', 'S', 'S'], power_kva: 'kVA',
     consPeak: 'Consumption, peak', consOffpeak: 'Consumption, off-peak', consUnsplit: 'Consumption (daily total, unsplit)',
     prodPeak: 'Production, peak', prodOffpeak: 'Production, off-peak', prodUnsplit: 'Production (unsplit)',
     dailyPeak: 'Daily peak', limit: 'Subscribed power',
@@ -65,6 +83,7 @@ const state = {
   totals: null,
   power: null,
   calendar: null,
+  compare: null,
 };
 
 function pickLang() {
@@ -99,6 +118,26 @@ function svg(tag, attrs, ...children) {
 function locale() { return state.lang === 'fr' ? 'fr-FR' : 'en-GB'; }
 function kwh(wh) {
   return new Intl.NumberFormat(locale(), { maximumFractionDigits: wh >= 100000 ? 0 : 2 }).format(wh / 1000) + ' kWh';
+}
+function euros(v) {
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency: 'EUR', maximumFractionDigits: v >= 1000 ? 0 : 2 }).format(v);
+}
+function kva(va) {
+  return `${new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(va / 1000)} kVA`;
+}
+function percent(v) {
+  return `${v > 0 ? '+' : ''}${new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(v)} %`;
+}
+// "23–29 nov." for a span, one date for a day.
+function spanText(from, to) {
+  const f = (iso, opts) => new Intl.DateTimeFormat(locale(), { ...opts, timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
+  if (from === to) return f(from, { day: 'numeric', month: 'short' });
+  if (from.slice(0, 7) === to.slice(0, 7)) return `${f(from, { day: 'numeric' })}–${f(to, { day: 'numeric', month: 'short' })}`;
+  if (from.slice(0, 4) === to.slice(0, 4)) return `${f(from, { day: 'numeric', month: 'short' })} – ${f(to, { day: 'numeric', month: 'short' })}`;
+  return `${f(from, { dateStyle: 'medium' })} – ${f(to, { dateStyle: 'medium' })}`;
+}
+function parisDay(date) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(date);
 }
 function when(iso) {
   if (!iso) return '—';
@@ -144,10 +183,10 @@ function renderStatus() {
   add(t('callsToday'), String(s.calls_today));
   // Enedis answers "no such direction" or "no data" with an error, which is how linky learns
   // them: only the other kinds deserve attention.
-  const expected = ['wrong_direction', 'no_data', 'before_activation', 'beyond_history'];
-  const errors = Object.entries(s.errors_today).map(([k, n]) => `${k}: ${n}`).join(', ');
-  const worrying = Object.keys(s.errors_today).some((k) => !expected.includes(k));
-  add(t('errorsToday'), errors || t('none'), worrying ? 'warn' : '');
+  const expected = ['wrong_direction', 'no_data', 'no_data_found', 'before_activation', 'beyond_history', 'curve_not_enabled'];
+  const errors = Object.entries(s.errors_today).filter(([k]) => !expected.includes(k))
+    .map(([k, n]) => `${t(k)} × ${n}`).join(', ');
+  add(t('errorsToday'), errors || t('none'), errors ? 'warn' : '');
   const m = s.meters.find((x) => x.pdl === state.meter);
   if (m) {
     if (m.consent_lost) add(t('consent'), `${t('lost')} (${m.consent_lost}) — ${t('renew')}`, 'bad');
@@ -155,7 +194,7 @@ function renderStatus() {
       const text = `${when(m.consent_ends_at)} (${m.consent_days_left} ${t('daysLeft')})`;
       add(t('consent'), m.consent_warning ? `${text} — ${t('renew')}` : text, m.consent_warning ? 'warn' : '');
     }
-    if (m.subscribed_kva) add(t('subscribed'), `${m.subscribed_kva} kVA`);
+    if (m.subscribed_kva) add(t('subscribed'), kva(m.subscribed_kva * 1000));
     if (m.contract_offpeak) add(t('offpeakHours'), m.contract_offpeak);
   }
   const d = s.domoticz;
@@ -177,22 +216,103 @@ function renderStatus() {
 
 // ---- totals -------------------------------------------------------------------------------
 
+// Yesterday with nothing yet: before the daily sync has fetched it, it is "not yet
+// published", never a red zero.
+function dayNotYet(p) {
+  if (p.period !== 'day' || p.complete || p.consumption.total_wh > 0 || p.production.total_wh > 0) return null;
+  const s = state.status;
+  const syncedToday = s.last_sync && parisDay(new Date(s.last_sync.at)) === parisDay(new Date(s.now));
+  if (syncedToday) return t('missingDay');
+  return s.next_sync ? `${t('notYetPublished')} — ${t('nextSync')} : ${when(s.next_sync)}` : t('notYetPublished');
+}
+
 function renderTotals() {
   const host = document.getElementById('totals');
   host.replaceChildren();
+  const periods = state.totals.periods;
+  const consumption = periods.some((p) => p.consumption.total_wh > 0);
+  const production = periods.some((p) => p.production.total_wh > 0);
+  const costs = periods.some((p) => p.cost);
   const table = el('table', { id: 'totals-table' });
-  table.append(el('tr', {},
-    el('th', {}, t('period')), el('th', {}, `${t('consumption')} ${t('peak')}`), el('th', {}, `${t('consumption')} ${t('offpeak')}`),
-    el('th', {}, `${t('consumption')} ${t('unsplit')}`), el('th', {}, `${t('consumption')} ${t('total')}`),
-    el('th', {}, `${t('production')} ${t('total')}`), el('th', {}, t('maxPower'))));
-  for (const p of state.totals.periods) {
-    table.append(el('tr', { 'data-period': p.period },
-      el('td', { title: `${dayText(p.from)} – ${dayText(p.to)}` }, t(p.period)),
-      el('td', {}, kwh(p.consumption.peak_wh)), el('td', {}, kwh(p.consumption.offpeak_wh)),
-      el('td', {}, kwh(p.consumption.unsplit_wh)), el('td', {}, kwh(p.consumption.total_wh)),
-      el('td', {}, kwh(p.production.total_wh)), el('td', {}, p.max_power_va ? `${p.max_power_va} VA` : '—')));
+  const head = [el('th', {}, t('period'))];
+  if (consumption || !production) head.push(el('th', {}, t('consTotal')));
+  if (costs) head.push(el('th', {}, t('cost')));
+  head.push(el('th', {}, t('yearBefore')));
+  if (production) head.push(el('th', {}, t('production')));
+  if (consumption) head.push(el('th', {}, t('maxPower')));
+  table.append(el('tr', {}, ...head));
+  for (const p of periods) {
+    const name = el('td', { class: 'period' }, t(p.period), el('small', {}, spanText(p.from, p.to)));
+    const cells = [name];
+    const notYet = dayNotYet(p);
+    if (notYet) {
+      cells.push(el('td', { class: 'not-yet', colspan: String(head.length - 1) }, notYet));
+      table.append(el('tr', { 'data-period': p.period, 'data-state': 'not-yet' }, ...cells));
+      continue;
+    }
+    if (consumption || !production) {
+      const c = p.consumption;
+      const detail = c.unsplit_wh > 0 && c.peak_wh + c.offpeak_wh === 0
+        ? t('unsplit')
+        : `${t('peak')} ${kwh(c.peak_wh)} · ${t('offpeak')} ${kwh(c.offpeak_wh)}${c.unsplit_wh > 0 ? ` · ${t('unsplit')} ${kwh(c.unsplit_wh)}` : ''}`;
+      cells.push(el('td', {}, kwh(c.total_wh), el('small', {}, detail)));
+    }
+    if (costs) {
+      const c = p.cost;
+      cells.push(el('td', c && c.basis !== 'measured' ? { title: t('estimate') } : {},
+        c ? `${c.basis === 'measured' ? '' : '≈ '}${euros(c.total_eur)}` : '—'));
+    }
+    const y = p.year_before;
+    const before = [];
+    if (y && y.consumption_wh != null) {
+      const now = consumption ? p.consumption.total_wh : p.production.total_wh;
+      before.push(kwh(consumption ? y.consumption_wh : now));
+      const parts = [];
+      if (y.consumption_change_percent != null && consumption) parts.push(percent(y.consumption_change_percent));
+      if (y.cost && y.cost_change_percent != null) parts.push(`${euros(y.cost.total_eur)} (${percent(y.cost_change_percent)})`);
+      cells.push(el('td', { title: spanText(y.from, y.to) }, before[0], el('small', {}, parts.join(' · '))));
+    } else {
+      cells.push(el('td', {}, '—'));
+    }
+    if (production) cells.push(el('td', {}, kwh(p.production.total_wh)));
+    if (consumption) cells.push(el('td', {}, p.max_power_va ? kva(p.max_power_va) : '—'));
+    table.append(el('tr', { 'data-period': p.period }, ...cells));
   }
   host.append(table);
+}
+
+// ---- costs --------------------------------------------------------------------------------
+
+function tariffLine(tariff) {
+  if (!tariff) return '';
+  const name = tariff.assumed ? `${t('regulated')} ${t(tariff.option)} (${tariff.power_kva} kVA), ${t('assumed')}`
+    : `${t('yourPrices')} — ${t(tariff.option)} (${tariff.power_kva} kVA)`;
+  return tariff.subscription ? name : `${name} · ${t('subscriptionMissing')}`;
+}
+
+function renderCosts() {
+  const card = document.getElementById('costs-card');
+  const host = document.getElementById('costs');
+  host.replaceChildren();
+  const c = state.compare && state.compare.comparison;
+  card.hidden = !c;
+  if (!c) return;
+  host.append(el('p', { class: 'tariff' }, tariffLine(state.compare.tariff)));
+  host.append(el('h3', {}, t('compareTitle')));
+  const table = el('table', { id: 'compare-table' });
+  table.append(el('tr', {}, el('th', {}, t('option')), el('th', {}, t('energyCost')), el('th', {}, t('above'))));
+  for (const o of c.options) {
+    const mark = o.basis === 'measured' ? '' : '≈ ';
+    table.append(el('tr', { 'data-option': o.option, title: o.basis === 'measured' ? '' : t('estimate') },
+      el('td', {}, t(o.option)), el('td', {}, mark + euros(o.energy_eur)),
+      el('td', {}, o.above_cheapest_eur > 0 ? `+${euros(o.above_cheapest_eur)}` : t('cheapest'))));
+  }
+  host.append(el('div', { class: 'scroll' }, table));
+  const notes = [`${spanText(c.from, c.to)} · ${kwh(c.consumption_wh)}`];
+  if (c.current_eur != null) notes.push(`${t('yourCurrent')} : ${euros(c.current_eur)}`);
+  if (c.standard_offpeak_assumed) notes.push(t('standardOffpeak'));
+  notes.push(`${t('pricesUntil')} ${dayText(c.prices_known_until)}`);
+  for (const n of notes) host.append(el('p', { class: 'note' }, n));
 }
 
 // ---- charts -------------------------------------------------------------------------------
@@ -267,7 +387,8 @@ function energyChart(id, rows, labelOf, span) {
     }
     const tip = [`${labelOf(r)}`, `${t('consumption')}: ${kwh(r.consumption.total_wh)} (${t('peak')} ${kwh(r.consumption.peak_wh)}, ${t('offpeak')} ${kwh(r.consumption.offpeak_wh)}${r.consumption.unsplit_wh ? `, ${t('unsplit')} ${kwh(r.consumption.unsplit_wh)}` : ''})`];
     if (r.production.total_wh) tip.push(`${t('production')}: ${kwh(r.production.total_wh)}`);
-    if (r.max_power_va) tip.push(`${t('maxPower')}: ${r.max_power_va} VA`);
+    if (r.max_power_va) tip.push(`${t('maxPower')}: ${kva(r.max_power_va)}`);
+    if (r.cost) tip.push(`${t('cost')}: ${r.cost.basis === 'measured' ? '' : '≈ '}${euros(r.cost.total_eur)}`);
     // A transparent full-height target so thin bars are easy to hover or tap.
     g.append(svg('rect', { x: PAD.left + slot * step, y: PAD.top, width: step, height: plotH, fill: 'transparent' }, svg('title', {}, tip.join('\n'))));
     if (slot - labelled >= every) {
@@ -278,8 +399,11 @@ function energyChart(id, rows, labelOf, span) {
   });
   chart.append(svg('line', { class: 'axis', x1: PAD.left, x2: WIDTH - PAD.right, y1: zero, y2: zero }));
   host.append(chart);
-  const items = [['c-peak', t('consPeak')], ['c-offpeak', t('consOffpeak')]];
-  if (rows.some((r) => r.consumption.unsplit_wh > 0)) items.push(['c-unsplit', t('consUnsplit')]);
+  const items = [];
+  if (up > 0 || down === 0) {
+    items.push(['c-peak', t('consPeak')], ['c-offpeak', t('consOffpeak')]);
+    if (rows.some((r) => r.consumption.unsplit_wh > 0)) items.push(['c-unsplit', t('consUnsplit')]);
+  }
   if (down > 0) {
     items.push(['p-peak', t('prodPeak')], ['p-offpeak', t('prodOffpeak')]);
     if (rows.some((r) => r.production.unsplit_wh > 0)) items.push(['p-unsplit', t('prodUnsplit')]);
@@ -329,7 +453,7 @@ function powerChart() {
     const x = PAD.left + slot * step + (step - barW) / 2;
     const g = svg('g', { class: 'point', 'data-label': d.date });
     g.append(svg('rect', { class: 'power-bar', x, y: y(d.va), width: barW, height: PAD.top + plotH - y(d.va) },
-      svg('title', {}, `${dayText(d.date)}: ${d.va} VA (${d.at.slice(11, 16)})`)));
+      svg('title', {}, `${dayText(d.date)}: ${kva(d.va)} (${d.at.slice(11, 16)})`)));
     if (slot - labelled >= every) {
       labelled = slot;
       g.append(svg('text', { x: x + barW / 2, y: HEIGHT - 6, 'text-anchor': 'middle' }, dayLabel({ label: d.date }, true)));
@@ -365,6 +489,7 @@ function renderCalendar() {
   }
   for (const [key, days] of months) {
     const grid = el('div', { class: 'days' });
+    for (const w of t('weekdays')) grid.append(el('span', { class: 'weekday' }, w));
     const first = new Date(days[0].date + 'T00:00:00Z');
     for (let i = 0; i < (first.getUTCDay() + 6) % 7; i++) grid.append(el('span', { class: 'cell blank' }));
     for (const day of days) {
@@ -423,10 +548,38 @@ function renderNav() {
     next.setAttribute('aria-label', t('later'));
     prev.disabled = Boolean(meter && meter.first_day && range.from <= meter.first_day);
     next.disabled = range.to >= state.latest[kind];
+    for (const link of box.querySelectorAll('a.download')) {
+      const format = link.dataset.format;
+      link.textContent = `${t('download')} ${format.toUpperCase()}`;
+      link.href = `/api/meters/${encodeURIComponent(state.meter)}/export?step=${kind}&from=${range.from}&to=${range.to}&format=${format}&locale=${state.lang}`;
+    }
   }
 }
 
 // ---- page ---------------------------------------------------------------------------------
+
+function roleOf(m) {
+  if (m.has_consumption && m.has_production) return t('roleCP');
+  if (m.has_production) return t('roleP');
+  return t('roleC');
+}
+
+function renderMeters() {
+  const select = document.getElementById('meter');
+  for (const option of select.options) {
+    const m = state.status.meters.find((x) => x.pdl === option.value);
+    if (m) option.textContent = `${roleOf(m)} · ${m.pdl}`;
+  }
+}
+
+// Before the first sync (or with no meter) one message says what to do; no empty card with
+// working arrows.
+function emptyMessage() {
+  const meters = state.status.meters;
+  if (!meters.length) return t('noMeter');
+  if (meters.every((m) => !m.first_day)) return t('noDataYet');
+  return null;
+}
 
 function renderAll() {
   document.documentElement.lang = state.lang;
@@ -435,12 +588,15 @@ function renderAll() {
   document.getElementById('lang-switch').textContent = t('switchTo');
   if (!state.status) return;
   renderStatus();
-  if (!state.meter) {
-    // Meters still loading show nothing yet; an empty store says what to do.
-    document.getElementById('totals').textContent = state.status.meters.length ? '' : t('noMeter');
-    return;
-  }
+  renderMeters();
+  const empty = emptyMessage();
+  document.body.dataset.empty = empty ? 'true' : 'false';
+  const notice = document.getElementById('notice');
+  notice.hidden = !empty;
+  notice.textContent = empty || '';
+  if (empty || !state.meter) return;
   renderTotals();
+  renderCosts();
   energyChart('chart-hour', state.series.hour.rows, hourLabel, { ...state.series.hour, slot: 3600e3 });
   energyChart('chart-day', state.series.day.rows, dayLabel, { ...state.series.day, slot: 86400e3 });
   energyChart('chart-month', state.series.month, monthLabel);
@@ -453,9 +609,10 @@ function renderAll() {
 
 async function loadMeter(pdl) {
   const base = `/api/meters/${encodeURIComponent(pdl)}`;
-  const [hour, day, month, year, totals, power, calendar] = await Promise.all([
+  const [hour, day, month, year, totals, power, calendar, compare] = await Promise.all([
     api(`${base}/energy?step=hour`), api(`${base}/energy?step=day`), api(`${base}/energy?step=month`),
     api(`${base}/energy?step=year`), api(`${base}/totals`), api(`${base}/power`), api(`${base}/calendar`),
+    api(`${base}/compare`),
   ]);
   // Set with its data, never before: a render while the answers are on their way (the
   // language switch clicked during loading) shows the previous meter, not half of this one.
@@ -464,6 +621,7 @@ async function loadMeter(pdl) {
   state.totals = totals;
   state.power = power;
   state.calendar = calendar;
+  state.compare = compare;
   for (const [kind, answer] of Object.entries({ hour, day, power, calendar })) {
     state.ranges[kind] = { from: answer.from, to: answer.to };
     state.latest[kind] = answer.to;
@@ -488,13 +646,17 @@ async function start() {
     for (const m of state.status.meters) select.append(el('option', { value: m.pdl }, m.pdl));
     select.addEventListener('change', () => loadMeter(select.value).catch(showError));
     renderAll();
+    if (emptyMessage()) {
+      document.body.dataset.ready = 'true';
+      return;
+    }
     // A consumption meter first: it has the most to show.
     const first = state.status.meters.find((m) => m.has_consumption) || state.status.meters[0];
     if (first) {
       select.value = first.pdl;
       await loadMeter(first.pdl);
     }
-    if (!first) document.body.dataset.ready = 'true';
+
   } catch (error) {
     showError(error);
     document.body.dataset.ready = 'error';

@@ -98,7 +98,7 @@ fn main() {
         time(20, || {
             let from = today - chrono::Duration::days(365);
             let series = calendar_series(&store, &meter.pdl, from, today).expect("ledger");
-            calendar(&series, from, today, None)
+            calendar(&series, from, today, None, today)
         })
         .as_secs_f64()
             * 1e3

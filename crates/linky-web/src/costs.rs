@@ -30,8 +30,9 @@ pub struct CostFigures {
     pub basis: &'static str,
 }
 
+/// Euros to the hundredth of a cent: an hour costs a few cents, and sums stay readable.
 fn euros(micro: i64) -> f64 {
-    (micro as f64 / 1e4).round() / 100.0
+    (micro as f64 / 100.0).round() / 1e4
 }
 
 impl From<Cost> for CostFigures {

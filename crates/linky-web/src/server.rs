@@ -181,6 +181,7 @@ pub fn router(config: WebConfig) -> Router {
         .route("/api/meters/{pdl}/power", get(api_power))
         .route("/api/meters/{pdl}/calendar", get(api_calendar))
         .route("/api/meters/{pdl}/compare", get(api_compare))
+        .route("/api/meters/{pdl}/export", get(api_export))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(config.clone(), guard))
         .layer(middleware::from_fn(security_headers))
@@ -374,38 +375,50 @@ async fn meter_answer(
     Ok(Json(body).into_response())
 }
 
+/// The rows a series route shows: the range and step checked, only the days shown read and
+/// split, costs added where prices apply.
+fn priced_rows(
+    store: &Store,
+    c: &WebConfig,
+    m: &MeterRecord,
+    q: &RangeQuery,
+    today: NaiveDate,
+) -> Result<(Step, NaiveDate, NaiveDate, Vec<crate::view::EnergyRow>), WebError> {
+    let step = step(q)?;
+    let (from, to) = range(q, today, |_| default_from(step, today))?;
+    if step == Step::Hour && (to - from).num_days() >= MAX_HOUR_DAYS {
+        return Err(WebError::BadQuery {
+            name: "from",
+            value: from.to_string(),
+            expected: "at most 366 days of hours per request",
+            expected_fr: "au plus 366 jours d'heures par requête",
+        });
+    }
+    let end = (to + Duration::days(1)).min(today);
+    let data = store.history_between(m, &c.rules, from.min(end), end)?;
+    let mut rows = energy_rows(&data, step, from, to);
+    if let Some(tariff) = meter_tariff(&c.tariff, m, &data) {
+        let colours = store.day_colours()?;
+        add_costs(
+            &mut rows,
+            &data,
+            step,
+            &Pricing {
+                tariff: &tariff,
+                colours: &colours,
+            },
+        );
+    }
+    Ok((step, from, to, rows))
+}
+
 async fn api_energy(
     State(config): State<Arc<WebConfig>>,
     Path(pdl): Path<String>,
     Query(q): Query<RangeQuery>,
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, move |store, c, m, today| {
-        let step = step(&q)?;
-        let (from, to) = range(&q, today, |_| default_from(step, today))?;
-        if step == Step::Hour && (to - from).num_days() >= MAX_HOUR_DAYS {
-            return Err(WebError::BadQuery {
-                name: "from",
-                value: from.to_string(),
-                expected: "at most 366 days of hours per request",
-                expected_fr: "au plus 366 jours d'heures par requête",
-            });
-        }
-        // Only the days shown are read and split.
-        let end = (to + Duration::days(1)).min(today);
-        let data = store.history_between(m, &c.rules, from.min(end), end)?;
-        let mut rows = energy_rows(&data, step, from, to);
-        if let Some(tariff) = meter_tariff(&c.tariff, m, &data) {
-            let colours = store.day_colours()?;
-            add_costs(
-                &mut rows,
-                &data,
-                step,
-                &Pricing {
-                    tariff: &tariff,
-                    colours: &colours,
-                },
-            );
-        }
+        let (step, from, to, rows) = priced_rows(store, c, m, &q, today)?;
         // The instants the range covers, so a chart can leave room for the hours and days
         // that have no data.
         let start = paris::day_start(from).with_timezone(&paris::TZ);
@@ -416,6 +429,72 @@ async fn api_energy(
         }))
     })
     .await
+}
+
+/// Query of the export route: a range as for the series, and the file's form.
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    #[serde(flatten)]
+    range: RangeQuery,
+    format: Option<String>,
+    locale: Option<String>,
+}
+
+/// What the page shows, as the file `linky export` writes (CSV or JSON), to download.
+async fn api_export(
+    State(config): State<Arc<WebConfig>>,
+    Path(pdl): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, WebError> {
+    use crate::export::{render, Format, Locale};
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        other => {
+            return Err(WebError::BadQuery {
+                name: "format",
+                value: other.to_owned(),
+                expected: "csv or json",
+                expected_fr: "csv ou json",
+            })
+        }
+    };
+    let locale = match q.locale.as_deref().unwrap_or("en") {
+        "fr" => Locale::Fr,
+        _ => Locale::En,
+    };
+    let name = pdl.clone();
+    let (text, step, from, to) = with_store(&config, move |store, c| {
+        let m = meter(store, &name)?;
+        let today = paris::local_date(c.clock.now());
+        let (step, from, to, rows) = priced_rows(store, c, &m, &q.range, today)?;
+        Ok((render(&rows, step, format, locale), step, from, to))
+    })
+    .await?;
+    let (extension, content_type) = match format {
+        Format::Csv => ("csv", "text/csv; charset=utf-8"),
+        Format::Json => ("json", "application/json"),
+    };
+    let step = serde_json::to_value(step)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    // Digits, dashes and a known step only: nothing from the request reaches the header raw.
+    let file: String = format!("linky-{pdl}-{step}-{from}-{to}.{extension}")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 async fn api_totals(
@@ -468,7 +547,7 @@ async fn api_calendar(
     meter_answer(&config, pdl, move |store, _, m, today| {
         let (from, to) = range(&q, today, |to| to - Duration::days(364))?;
         let series = calendar_series(store, &m.pdl, from, to)?;
-        let days = calendar(&series, from, to, m.activation_date);
+        let days = calendar(&series, from, to, m.activation_date, today);
         Ok(serde_json::json!({ "from": from, "to": to, "days": days }))
     })
     .await

@@ -269,12 +269,14 @@ fn direction_name(d: Direction) -> &'static str {
 /// One cell per day from `from` to `to`, over the series a meter has (series absent as a whole,
 /// such as production on a consumption-only meter, are left out by the caller). Days before the
 /// meter's activation that were never asked are absent for that reason, not missing: Enedis has
-/// nothing for them.
+/// nothing for them. Yesterday and today, never asked yet, are not yet published (Enedis
+/// publishes a day the next morning, and the daily sync fetches it then), not missing.
 pub fn calendar(
     series: &[SeriesLedger],
     from: NaiveDate,
     to: NaiveDate,
     activation: Option<NaiveDate>,
+    today: NaiveDate,
 ) -> Vec<CalendarDay> {
     let before_activation = LedgerEntry {
         state: DayState::Absent,
@@ -282,10 +284,19 @@ pub fn calendar(
         attempts: 0,
         next_try_at: None,
     };
+    let not_yet = LedgerEntry {
+        state: DayState::NotPublished,
+        reason: None,
+        attempts: 0,
+        next_try_at: None,
+    };
     from.iter_days()
         .take_while(|d| *d <= to)
         .map(|date| {
-            let implied = activation.filter(|a| date < *a).map(|_| &before_activation);
+            let implied = activation
+                .filter(|a| date < *a)
+                .map(|_| &before_activation)
+                .or((date >= today - chrono::Duration::days(1)).then_some(&not_yet));
             let entries: Vec<Option<&LedgerEntry>> = series
                 .iter()
                 .map(|s| s.ledger.get(&date).or(implied))
@@ -493,6 +504,7 @@ mod tests {
             d("2026-10-01"),
             d("2026-10-03"),
             None,
+            d("2026-10-20"),
         );
         assert_eq!(cells.len(), 3);
         assert_eq!(cells[0].state, CellState::Missing);
@@ -511,6 +523,7 @@ mod tests {
             d("2026-10-01"),
             d("2026-10-03"),
             Some(d("2026-10-03")),
+            d("2026-10-20"),
         );
         let states: Vec<CellState> = with_activation.iter().map(|c| c.state).collect();
         assert_eq!(
@@ -521,5 +534,19 @@ mod tests {
             with_activation[0].series[0].reason.as_deref(),
             Some("before_activation")
         );
+        // At night, yesterday is not yet published; the day before, never asked, is missing.
+        let night = calendar(
+            &[SeriesLedger {
+                direction: Direction::Consumption,
+                kind: Kind::Curve,
+                ledger: BTreeMap::new(),
+            }],
+            d("2026-10-18"),
+            d("2026-10-19"),
+            None,
+            d("2026-10-20"),
+        );
+        let states: Vec<CellState> = night.iter().map(|c| c.state).collect();
+        assert_eq!(states, [CellState::Missing, CellState::NotPublished]);
     }
 }

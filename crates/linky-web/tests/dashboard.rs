@@ -206,6 +206,108 @@ fn total_wh(rows: &serde_json::Value) -> f64 {
         .sum()
 }
 
+/// Euros: the contract has off-peak hours, so the regulated peak / off-peak tariff is assumed
+/// (6 kVA, the grid of 1 February 2026: 0,2065 and 0,1579 €/kWh); every hour is 1 kWh.
+#[tokio::test]
+async fn euros_beside_the_kwh() {
+    let (_dir, path) = prepared("euros");
+    {
+        // White days from the 19th (whose Tempo day runs to the 20th at 06:00) to the 30th.
+        let mut store = Store::open(&path).unwrap();
+        let mut colours = linky_core::tariff::DayColours::default();
+        for day in d("2026-10-19").iter_days().take(12) {
+            colours
+                .tempo
+                .insert(day, linky_core::tariff::TempoColour::White);
+        }
+        store.put_day_colours(&colours).unwrap();
+    }
+    let url = serve(config(path, Access::default())).await;
+    let meter = format!("{url}api/meters/{PDL}");
+    let (_, totals) = json(&format!("{meter}/totals")).await;
+    assert_eq!(totals["tariff"]["option"], "hphc");
+    assert_eq!(totals["tariff"]["assumed"], true);
+    let yesterday = &totals["periods"][0];
+    // 16 h × 0,2065 + 8 h × 0,1579.
+    assert_eq!(yesterday["cost"]["total_eur"], 4.5672);
+    assert_eq!(yesterday["cost"]["basis"], "measured");
+    // Nothing a year before: said, not zero.
+    assert!(yesterday["year_before"]["consumption_wh"].is_null());
+    assert!(yesterday["year_before"]["cost"].is_null());
+    // The autumn day's 25 hours: 9 of them off-peak.
+    let (_, day) = json(&format!(
+        "{meter}/energy?step=day&from=2026-10-25&to=2026-10-25"
+    ))
+    .await;
+    assert_eq!(day["rows"][0]["cost"]["energy_eur"], 4.7251);
+
+    // Base, peak / off-peak and Tempo over the ten stored days (160 kWh peak, 81 off-peak).
+    let (_, compare) = json(&format!("{meter}/compare")).await;
+    let c = &compare["comparison"];
+    assert_eq!(c["standard_offpeak_assumed"], false);
+    let options: Vec<(String, f64, String)> = c["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["option"].as_str().unwrap().to_owned(),
+                o["energy_eur"].as_f64().unwrap(),
+                o["basis"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        options,
+        [
+            ("tempo".to_owned(), 42.0779, "measured".to_owned()),
+            ("hphc".to_owned(), 45.8299, "measured".to_owned()),
+            ("base".to_owned(), 46.754, "measured".to_owned()),
+        ]
+    );
+
+    // The download of what a chart shows: the export's columns, costs included.
+    let response = reqwest::get(format!(
+        "{meter}/export?step=day&from=2026-10-30&to=2026-10-30&format=csv&locale=fr"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"linky-22516914714270-day-2026-10-30-2026-10-30.csv\""
+    );
+    let text = response.text().await.unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(";cost_eur;energy_cost_eur;subscription_cost_eur;cost_basis"),
+        "{text}"
+    );
+    assert_eq!(
+        lines.next().unwrap(),
+        "2026-10-30;24,000;16,000;8,000;0,000;0,000;0,000;0,000;0,000;3000;4,5672;4,5672;0,0000;measured"
+    );
+    let (status, _) = json(&format!("{meter}/export?format=xls")).await;
+    assert_eq!(status, 400);
+
+    let metrics = reqwest::get(format!("{url}metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let total: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("linky_cost_euros_total{{pdl=\"{PDL}\"}} ")))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((total - 45.8299).abs() < 1e-9, "{metrics}");
+}
+
 #[tokio::test]
 async fn the_api_tells_the_stored_figures() {
     let (_dir, path) = prepared("api");
@@ -576,10 +678,15 @@ async fn the_page_in_headless_chromium() {
         .await
         .unwrap();
     let text = browser
-        .script("return document.getElementById('totals').textContent;")
+        .script("return document.getElementById('notice').textContent;")
         .await
         .unwrap();
     assert!(text.as_str().unwrap().contains("linky login"), "{text}");
+    let hidden = browser
+        .script("return [...document.querySelectorAll('.card.data')].every((c) => c.offsetParent === null);")
+        .await
+        .unwrap();
+    assert_eq!(hidden, true, "no empty card before the first sync");
     assert!(browser
         .console()
         .await
