@@ -19,7 +19,7 @@ const TEXT = {
     assumed: 'supposé d’après le contrat (réglez [tariff] dans les réglages pour être exact)', regulated: 'Tarif réglementé (Tarif Bleu)', yourPrices: 'Vos prix',
     compareTitle: 'Et avec une autre option ? (12 derniers mois, prix réglementés, énergie seule)', option: 'Option', energyCost: 'Coût de l’énergie', above: 'Écart',
     cheapest: 'la moins chère', standardOffpeak: 'Ce compteur n’a pas d’heures creuses : l’option HP/HC est calculée avec des heures creuses de 22 h à 6 h.',
-    pricesUntil: 'Prix réglementés connus jusqu’au', yourCurrent: 'Vos prix sur la même période', estimate: 'estimation : certains jours ne sont connus que par leur total ou leur couleur Tempo',
+    pricesUntil: 'Prix réglementés : dernière grille connue, celle du', incomplete: 'jours manquants', nothing: 'aucune donnée', yourCurrent: 'Vos prix sur la même période', estimate: 'estimation : certains jours ne sont connus que par leur total ou leur couleur Tempo',
     base: 'Base', hphc: 'Heures pleines / creuses', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'abonnement non compté (réglez tariff.subscription)',
     download: 'Télécharger', noDataYet: 'Aucune donnée encore : la première synchronisation télécharge l’historique (lancez `linky sync`, ou attendez le démon).',
     weekdays: ['L', 'M', 'M', 'J', 'V', 'S', 'D'], power_kva: 'kVA',
@@ -53,7 +53,7 @@ const TEXT = {
     assumed: 'assumed from the contract (set [tariff] in the settings to be exact)', regulated: 'Regulated tariff (Tarif Bleu)', yourPrices: 'Your prices',
     compareTitle: 'What would another option have cost? (last 12 months, regulated prices, energy only)', option: 'Option', energyCost: 'Energy cost', above: 'Difference',
     cheapest: 'the cheapest', standardOffpeak: 'This meter has no off-peak hours: the peak / off-peak option is priced with off-peak hours from 22:00 to 06:00.',
-    pricesUntil: 'Regulated prices known until', yourCurrent: 'Your prices over the same days', estimate: 'estimate: some days are known only by their total or their Tempo colour',
+    pricesUntil: 'Regulated prices: the newest grid known is that of', incomplete: 'days missing', nothing: 'no data', yourCurrent: 'Your prices over the same days', estimate: 'estimate: some days are known only by their total or their Tempo colour',
     base: 'Base', hphc: 'Peak / off-peak', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'subscription not counted (set tariff.subscription)',
     download: 'Download', noDataYet: 'No data yet: the first sync downloads the history (run `linky sync`, or wait for the daemon).',
     weekdays: ['M', 'T', 'W', 'T', 'F', 'S', 'S'], power_kva: 'kVA',
@@ -226,6 +226,7 @@ function dayNotYet(p) {
   return s.next_sync ? `${t('notYetPublished')} — ${t('nextSync')} : ${when(s.next_sync)}` : t('notYetPublished');
 }
 
+// Three or four columns, the details in small lines beneath, so the table fits a phone.
 function renderTotals() {
   const host = document.getElementById('totals');
   host.replaceChildren();
@@ -237,45 +238,47 @@ function renderTotals() {
   const head = [el('th', {}, t('period'))];
   if (consumption || !production) head.push(el('th', {}, t('consTotal')));
   if (costs) head.push(el('th', {}, t('cost')));
-  head.push(el('th', {}, t('yearBefore')));
   if (production) head.push(el('th', {}, t('production')));
-  if (consumption) head.push(el('th', {}, t('maxPower')));
   table.append(el('tr', {}, ...head));
   for (const p of periods) {
     const name = el('td', { class: 'period' }, t(p.period), el('small', {}, spanText(p.from, p.to)));
+    if (consumption && p.max_power_va) name.append(el('small', {}, `${t('maxPower')} ${kva(p.max_power_va)}`));
     const cells = [name];
     const notYet = dayNotYet(p);
-    if (notYet) {
-      cells.push(el('td', { class: 'not-yet', colspan: String(head.length - 1) }, notYet));
-      table.append(el('tr', { 'data-period': p.period, 'data-state': 'not-yet' }, ...cells));
+    const empty = p.consumption.total_wh === 0 && p.production.total_wh === 0 && !p.complete;
+    if (notYet || empty) {
+      const state = notYet ? 'not-yet' : 'empty';
+      cells.push(el('td', { class: 'not-yet', colspan: String(head.length - 1) }, notYet || t('nothing')));
+      table.append(el('tr', { 'data-period': p.period, 'data-state': state }, ...cells));
       continue;
     }
+    if (!p.complete) name.append(el('small', { class: 'incomplete' }, t('incomplete')));
+    const y = p.year_before;
+    const known = y && y.consumption_wh != null;
+    const yearTitle = known ? `${t('yearBefore')} : ${spanText(y.from, y.to)}` : '';
     if (consumption || !production) {
       const c = p.consumption;
       const detail = c.unsplit_wh > 0 && c.peak_wh + c.offpeak_wh === 0
         ? t('unsplit')
         : `${t('peak')} ${kwh(c.peak_wh)} · ${t('offpeak')} ${kwh(c.offpeak_wh)}${c.unsplit_wh > 0 ? ` · ${t('unsplit')} ${kwh(c.unsplit_wh)}` : ''}`;
-      cells.push(el('td', {}, kwh(c.total_wh), el('small', {}, detail)));
+      const cell = el('td', {}, kwh(c.total_wh), el('small', {}, detail));
+      if (known) {
+        const change = y.consumption_change_percent != null ? ` (${percent(y.consumption_change_percent)})` : '';
+        cell.append(el('small', { class: 'year-before', title: yearTitle }, `${t('yearBefore')} : ${kwh(y.consumption_wh)}${change}`));
+      }
+      cells.push(cell);
     }
     if (costs) {
       const c = p.cost;
-      cells.push(el('td', c && c.basis !== 'measured' ? { title: t('estimate') } : {},
-        c ? `${c.basis === 'measured' ? '' : '≈ '}${euros(c.total_eur)}` : '—'));
-    }
-    const y = p.year_before;
-    const before = [];
-    if (y && y.consumption_wh != null) {
-      const now = consumption ? p.consumption.total_wh : p.production.total_wh;
-      before.push(kwh(consumption ? y.consumption_wh : now));
-      const parts = [];
-      if (y.consumption_change_percent != null && consumption) parts.push(percent(y.consumption_change_percent));
-      if (y.cost && y.cost_change_percent != null) parts.push(`${euros(y.cost.total_eur)} (${percent(y.cost_change_percent)})`);
-      cells.push(el('td', { title: spanText(y.from, y.to) }, before[0], el('small', {}, parts.join(' · '))));
-    } else {
-      cells.push(el('td', {}, '—'));
+      const cell = el('td', c && c.basis !== 'measured' ? { title: t('estimate') } : {},
+        c ? `${c.basis === 'measured' ? '' : '≈ '}${euros(c.total_eur)}` : '—');
+      if (known && y.cost) {
+        const change = y.cost_change_percent != null ? ` (${percent(y.cost_change_percent)})` : '';
+        cell.append(el('small', { class: 'year-before', title: yearTitle }, `${t('yearBefore')} : ${euros(y.cost.total_eur)}${change}`));
+      }
+      cells.push(cell);
     }
     if (production) cells.push(el('td', {}, kwh(p.production.total_wh)));
-    if (consumption) cells.push(el('td', {}, p.max_power_va ? kva(p.max_power_va) : '—'));
     table.append(el('tr', { 'data-period': p.period }, ...cells));
   }
   host.append(table);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Timelike, Utc};
 use headless_chromium::Browser;
 use linky_core::history::SplitRules;
 use linky_core::{
@@ -173,6 +173,56 @@ fn prepared(name: &str) -> (Folder, PathBuf) {
         .unwrap();
     (Folder(dir), path)
 }
+
+/// The household's production meter beside it: 500 W of sun from 10:00 to 16:00 on the stored
+/// days.
+const PRODUCTION_PDL: &str = "10284856584123";
+
+fn add_production_meter(path: &std::path::Path) {
+    let mut store = Store::open(path).unwrap();
+    let pdl: UsagePoint = PRODUCTION_PDL.parse().unwrap();
+    store.add_meter(&pdl, now()).unwrap();
+    for day in stored_days() {
+        let (start, end) = paris::day_bounds(day);
+        let mut points = Vec::new();
+        let mut t = start;
+        while t < end {
+            t += chrono::Duration::minutes(30);
+            let hour = paris::local(t - chrono::Duration::minutes(30))
+                .time()
+                .hour();
+            let watts = if (10..16).contains(&hour) { 500 } else { 0 };
+            points.push(LoadCurvePoint {
+                end: t,
+                step: Step::PT30M,
+                watts,
+            });
+        }
+        store
+            .record_window(
+                &pdl,
+                Direction::Production,
+                Kind::Curve,
+                &WindowData::Curve(points),
+                &[DayOutcome::fetched(day)],
+                now(),
+            )
+            .unwrap();
+    }
+    for kind in Kind::of(Direction::Consumption) {
+        store
+            .set_absence(
+                &pdl,
+                Direction::Consumption,
+                *kind,
+                Some(("wrong_direction", now() + chrono::Duration::days(30))),
+            )
+            .unwrap();
+    }
+}
+
+/// Nothing in any card is wider than the card (a cut column on a phone).
+const NO_OVERFLOW: &str = "return [...document.querySelectorAll('.card')].filter((c) => c.offsetParent !== null).flatMap((c) => [c, ...c.querySelectorAll('.scroll, table, svg')]).filter((e) => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).map((e) => e.id || e.className || e.tagName);";
 
 fn config(store: PathBuf, access: Access) -> WebConfig {
     WebConfig {
@@ -529,7 +579,8 @@ fn artifacts() -> PathBuf {
 #[tokio::test]
 async fn the_page_in_headless_chromium() {
     let (_dir, path) = prepared("page");
-    let url = serve(config(path, Access::default())).await;
+    add_production_meter(&path);
+    let url = serve(config(path.clone(), Access::default())).await;
     // A phone screen.
     let browser = Browser::start(390, 844).await.unwrap();
     browser.open(&url).await.unwrap();
@@ -611,12 +662,48 @@ async fn the_page_in_headless_chromium() {
             .contains("avant la mise en service"),
         "{detail}"
     );
-    // Nothing overflows the phone's width but the scrollable tables.
+    // Nothing overflows the phone's width, and no card is wider than the screen.
     let wide = browser
         .script("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
         .await
         .unwrap();
     assert_eq!(wide, true);
+    assert_eq!(
+        browser.script(NO_OVERFLOW).await.unwrap(),
+        serde_json::json!([])
+    );
+    // Euros beside the kWh, the comparison of options, a download of what is shown.
+    let yesterday = browser
+        .script("return document.querySelector('[data-period=day]').textContent;")
+        .await
+        .unwrap();
+    assert!(yesterday.as_str().unwrap().contains("4,57"), "{yesterday}");
+    let options = browser
+        .script("return [...document.querySelectorAll('#compare-table tr[data-option]')].map((r) => r.dataset.option);")
+        .await
+        .unwrap();
+    assert_eq!(options.as_array().unwrap().len(), 3, "{options}");
+    let link = browser
+        .script("return document.querySelector('[data-nav=day] a.download').getAttribute('href');")
+        .await
+        .unwrap();
+    assert!(
+        link.as_str().unwrap().contains("/export?step=day&from="),
+        "{link}"
+    );
+    // Error kinds Enedis uses to say "nothing here" are not errors; others are named in words.
+    let errors = browser
+        .script("return document.getElementById('status').textContent;")
+        .await
+        .unwrap();
+    assert!(
+        errors.as_str().unwrap().contains("quota Enedis atteint"),
+        "{errors}"
+    );
+    assert!(
+        !errors.as_str().unwrap().contains("wrong_direction"),
+        "{errors}"
+    );
     let title = "return document.querySelector('[data-t=status]').textContent;";
     assert_eq!(browser.script(title).await.unwrap(), "État");
     browser
@@ -670,6 +757,39 @@ async fn the_page_in_headless_chromium() {
     let errors: Vec<_> = console.iter().filter(|m| m.level == "SEVERE").collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 
+    // The production meter: production only (no consumption legend, column or cost card), and
+    // the picker names meters by role.
+    browser
+        .script(&format!(
+            "const s = document.getElementById('meter'); s.value = '{PRODUCTION_PDL}'; s.dispatchEvent(new Event('change'));"
+        ))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "document.querySelector('#costs-card').hidden && document.querySelector('#totals-table th:nth-child(2)').textContent",
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+    let page = browser
+        .script("return [document.querySelector('#totals-table tr').textContent, document.querySelector('#chart-day .legend').textContent, document.getElementById('meter').selectedOptions[0].textContent];")
+        .await
+        .unwrap();
+    assert_eq!(page[0], "PeriodProduction", "{page}");
+    assert!(!page[1].as_str().unwrap().contains("Consumption"), "{page}");
+    assert!(page[1].as_str().unwrap().contains("Production"), "{page}");
+    assert_eq!(page[2], format!("Production · {PRODUCTION_PDL}"));
+    assert_eq!(
+        browser.script(NO_OVERFLOW).await.unwrap(),
+        serde_json::json!([])
+    );
+    browser.script("window.scrollTo(0, 0);").await.unwrap();
+    browser
+        .screenshot(&artifacts().join("phone-en-production.png"))
+        .await
+        .unwrap();
+
     // A fresh installation: the page says what to do instead of showing empty charts.
     let empty = serve(config(_dir.0.join("empty.db"), Access::default())).await;
     browser.open(&empty).await.unwrap();
@@ -693,4 +813,73 @@ async fn the_page_in_headless_chromium() {
         .unwrap()
         .iter()
         .all(|m| m.level != "SEVERE"));
+}
+
+/// At 02:00 on 1 November, before Enedis publishes the 31st and before the day's sync: yesterday
+/// is "not yet published" with the next sync's time, not a red zero; on a desktop screen, in
+/// French and English, nothing overflows.
+#[tokio::test]
+async fn the_night_and_the_desktop_in_headless_chromium() {
+    let (_dir, path) = prepared("night");
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .set_next_sync(Utc.with_ymd_and_hms(2026, 11, 1, 7, 42, 0).unwrap())
+            .unwrap();
+    }
+    let mut night = config(path, Access::default());
+    night.clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap(),
+    ));
+    let url = serve(night).await;
+    let browser = Browser::start(1400, 1000).await.unwrap();
+    browser.open(&url).await.unwrap();
+    let ready = browser
+        .wait_for("document.body.dataset.ready", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(ready, "true");
+    let row = browser
+        .script("const r = document.querySelector('[data-period=day]'); return [r.dataset.state, r.textContent];")
+        .await
+        .unwrap();
+    assert_eq!(row[0], "not-yet", "{row}");
+    let text = row[1].as_str().unwrap();
+    assert!(
+        text.contains("pas encore publié") && text.contains("08:42"),
+        "{text}"
+    );
+    assert!(!text.contains("0 kWh"), "{text}");
+    let cell = browser
+        .script("return document.querySelector('[data-date=\"2026-10-31\"]').dataset.state;")
+        .await
+        .unwrap();
+    assert_eq!(cell, "not_published");
+    assert_eq!(
+        browser.script(NO_OVERFLOW).await.unwrap(),
+        serde_json::json!([])
+    );
+    browser
+        .screenshot(&artifacts().join("desktop-fr-night.png"))
+        .await
+        .unwrap();
+    browser.click("#lang-switch").await.unwrap();
+    let text = browser
+        .script("return document.querySelector('[data-period=day]').textContent;")
+        .await
+        .unwrap();
+    assert!(
+        text.as_str().unwrap().contains("not yet published"),
+        "{text}"
+    );
+    assert_eq!(
+        browser.script(NO_OVERFLOW).await.unwrap(),
+        serde_json::json!([])
+    );
+    browser
+        .screenshot(&artifacts().join("desktop-en-night.png"))
+        .await
+        .unwrap();
+    let console = browser.console().await.unwrap();
+    assert!(console.iter().all(|m| m.level != "SEVERE"), "{console:?}");
 }
