@@ -25,6 +25,9 @@ fn linky(dir: &Path) -> Command {
         }
     }
     c.env("LINKY_TEST_NOW", linky_stack::test_now());
+    // Tests never reach the internet: the Tempo calendar is off unless a test points it at the
+    // simulator.
+    c.env("LINKY_COLOURS", "off");
     c.arg("--data-dir").arg(dir);
     c
 }
@@ -120,14 +123,37 @@ async fn login_sync_logout() {
         "{until} / {status}"
     );
 
-    let out = linky(dir.path())
-        .args(["--lang", "fr"])
-        .args(SYNC)
-        .output()
-        .unwrap();
+    // The Tempo calendar from the simulator's EDF: one call a day, however many syncs.
+    let sync = || {
+        let mut c = linky(dir.path());
+        c.env("LINKY_COLOURS", "edf")
+            .env("LINKY_COLOURS_URL", s.sim_url())
+            .args(["--lang", "fr"])
+            .args(SYNC);
+        c
+    };
+    let out = sync().output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    let again = sync().output().unwrap();
+    assert!(again.status.success());
+    let calendar_calls = reqwest::get(format!("{}/_sim/requests", s.sim_url()))
+        .await
+        .unwrap()
+        .json::<Vec<enedis_sim::LoggedRequest>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.path == day_colours::edf::PATH)
+        .count();
+    assert_eq!(calendar_calls, 1, "one calendar call a day");
+    let colours = linky_store::Store::open(&dir.path().join("linky.db"))
+        .unwrap()
+        .day_colours()
+        .unwrap();
+    // From 60 days back (the curve's history) to tomorrow once published (10:40).
+    assert!((60..=62).contains(&colours.tempo.len()), "{}", colours.tempo.len());
     assert!(
         stdout.contains("présents") && stdout.contains("Appels Enedis"),
         "{stdout}"

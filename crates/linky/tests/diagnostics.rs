@@ -23,6 +23,8 @@ fn linky(dir: &Path, args: &[&str]) -> Command {
         }
     }
     c.env("LINKY_TEST_NOW", linky_stack::test_now());
+    // Tests never reach the internet: no Tempo calendar.
+    c.env("LINKY_COLOURS", "off");
     c.env("HOME", dir)
         .arg("--lang")
         .arg("en")

@@ -111,6 +111,10 @@ pub const ENVIRONMENT: &[(&str, FromEnvironment)] = &[
         s.tariff.option = Some(v);
         Ok(())
     }),
+    ("LINKY_COLOURS", |s, _, v| {
+        s.tariff.colours = v;
+        Ok(())
+    }),
     ("LINKY_COLOURS_URL", |s, _, v| {
         s.tariff.colours_url = Some(v);
         Ok(())

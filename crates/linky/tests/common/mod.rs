@@ -26,6 +26,9 @@ pub fn clean(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
     }
     c.env("HOME", home);
     c.env("LINKY_TEST_NOW", linky_stack::test_now());
+    // Tests never reach the internet: the Tempo calendar is off unless a test points it at the
+    // simulator.
+    c.env("LINKY_COLOURS", "off");
     c
 }
 
