@@ -21,7 +21,7 @@ const TEXT = {
     cheapest: 'la moins chère', standardOffpeak: 'Ce compteur n’a pas d’heures creuses : l’option HP/HC est calculée avec des heures creuses de 22 h à 6 h.',
     pricesUntil: 'Prix réglementés : dernière grille connue, celle du', incomplete: 'jours manquants', nothing: 'aucune donnée', yourCurrent: 'Vos prix sur la même période', estimate: 'estimation : certains jours ne sont connus que par leur total ou leur couleur Tempo',
     base: 'Base', hphc: 'Heures pleines / creuses', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'abonnement non compté (réglez tariff.subscription)',
-    download: 'Télécharger', noDataYet: 'Aucune donnée encore : la première synchronisation télécharge l’historique (lancez `linky sync`, ou attendez le démon).',
+    download: 'Télécharger', household: 'Foyer', householdTitle: 'Consommation et production ensemble', net: 'net', netTitle: 'consommé moins produit', noDataYet: 'Aucune donnée encore : la première synchronisation télécharge l’historique (lancez `linky sync`, ou attendez le démon).',
     weekdays: ['L', 'M', 'M', 'J', 'V', 'S', 'D'], power_kva: 'kVA',
     consPeak: 'Consommation HP', consOffpeak: 'Consommation HC', consUnsplit: 'Consommation (total du jour, non répartie)',
     prodPeak: 'Production HP', prodOffpeak: 'Production HC', prodUnsplit: 'Production (non répartie)',
@@ -55,7 +55,7 @@ const TEXT = {
     cheapest: 'the cheapest', standardOffpeak: 'This meter has no off-peak hours: the peak / off-peak option is priced with off-peak hours from 22:00 to 06:00.',
     pricesUntil: 'Regulated prices: the newest grid known is that of', incomplete: 'days missing', nothing: 'no data', yourCurrent: 'Your prices over the same days', estimate: 'estimate: some days are known only by their total or their Tempo colour',
     base: 'Base', hphc: 'Peak / off-peak', tempo: 'Tempo', ejp: 'EJP', subscriptionMissing: 'subscription not counted (set tariff.subscription)',
-    download: 'Download', noDataYet: 'No data yet: the first sync downloads the history (run `linky sync`, or wait for the daemon).',
+    download: 'Download', household: 'Household', householdTitle: 'Consumption and production together', net: 'net', netTitle: 'consumed minus produced', noDataYet: 'No data yet: the first sync downloads the history (run `linky sync`, or wait for the daemon).',
     weekdays: ['M', 'T', 'W', 'T', 'F', 'S', 'S'], power_kva: 'kVA',
     consPeak: 'Consumption, peak', consOffpeak: 'Consumption, off-peak', consUnsplit: 'Consumption (daily total, unsplit)',
     prodPeak: 'Production, peak', prodOffpeak: 'Production, off-peak', prodUnsplit: 'Production (unsplit)',
@@ -187,7 +187,7 @@ function renderStatus() {
   const errors = Object.entries(s.errors_today).filter(([k]) => !expected.includes(k))
     .map(([k, n]) => `${t(k)} × ${n}`).join(', ');
   add(t('errorsToday'), errors || t('none'), errors ? 'warn' : '');
-  const m = s.meters.find((x) => x.pdl === state.meter);
+  const m = s.meters.find((x) => x.pdl === mainPdl());
   if (m) {
     if (m.consent_lost) add(t('consent'), `${t('lost')} (${m.consent_lost}) — ${t('renew')}`, 'bad');
     else if (m.consent_ends_at) {
@@ -236,7 +236,7 @@ function renderTotals() {
   const costs = periods.some((p) => p.cost);
   const table = el('table', { id: 'totals-table' });
   const head = [el('th', {}, t('period'))];
-  if (consumption || !production) head.push(el('th', {}, t('consTotal')));
+  if (consumption || !production) head.push(el('th', {}, production ? t('consumption') : t('consTotal')));
   if (costs) head.push(el('th', {}, t('cost')));
   if (production) head.push(el('th', {}, t('production')));
   table.append(el('tr', {}, ...head));
@@ -278,7 +278,12 @@ function renderTotals() {
       }
       cells.push(cell);
     }
-    if (production) cells.push(el('td', {}, kwh(p.production.total_wh)));
+    if (production) {
+      const cell = el('td', {}, kwh(p.production.total_wh));
+      // A household: what it drew from the grid beyond what it fed in.
+      if (consumption) cell.append(el('small', { class: 'net', title: t('netTitle') }, `${t('net')} ${kwh(p.consumption.total_wh - p.production.total_wh)}`));
+      cells.push(cell);
+    }
     table.append(el('tr', { 'data-period': p.period }, ...cells));
   }
   host.append(table);
@@ -537,7 +542,7 @@ async function move(kind, direction) {
 }
 
 function renderNav() {
-  const meter = state.status.meters.find((m) => m.pdl === state.meter);
+  const meter = state.status.meters.find((m) => m.pdl === mainPdl());
   for (const box of document.querySelectorAll('.nav')) {
     const kind = box.dataset.nav;
     const range = state.ranges[kind];
@@ -561,6 +566,9 @@ function renderNav() {
 
 // ---- page ---------------------------------------------------------------------------------
 
+// A household's page is keyed `<consumption>+<production>`; its contract is the first's.
+function mainPdl() { return (state.meter || '').split('+')[0]; }
+
 function roleOf(m) {
   if (m.has_consumption && m.has_production) return t('roleCP');
   if (m.has_production) return t('roleP');
@@ -571,7 +579,12 @@ function renderMeters() {
   const select = document.getElementById('meter');
   for (const option of select.options) {
     const m = state.status.meters.find((x) => x.pdl === option.value);
+    const h = state.status.households.find((x) => x.key === option.value);
     if (m) option.textContent = `${roleOf(m)} · ${m.pdl}`;
+    if (h) {
+      option.textContent = `${t('household')} · ${h.consumption.slice(-4)} + ${h.production.slice(-4)}`;
+      option.title = `${t('householdTitle')}: ${h.consumption} + ${h.production}`;
+    }
   }
 }
 
@@ -646,6 +659,7 @@ async function start() {
   try {
     state.status = await api('/api/status');
     const select = document.getElementById('meter');
+    for (const h of state.status.households) select.append(el('option', { value: h.key }, h.key));
     for (const m of state.status.meters) select.append(el('option', { value: m.pdl }, m.pdl));
     select.addEventListener('change', () => loadMeter(select.value).catch(showError));
     renderAll();
@@ -653,11 +667,13 @@ async function start() {
       document.body.dataset.ready = 'true';
       return;
     }
-    // A consumption meter first: it has the most to show.
-    const first = state.status.meters.find((m) => m.has_consumption) || state.status.meters[0];
+    // The household first (consumption and production together), else a consumption meter:
+    // they have the most to show.
+    const meter = state.status.meters.find((m) => m.has_consumption) || state.status.meters[0];
+    const first = state.status.households.length ? state.status.households[0].key : meter && meter.pdl;
     if (first) {
-      select.value = first.pdl;
-      await loadMeter(first.pdl);
+      select.value = first;
+      await loadMeter(first);
     }
 
   } catch (error) {

@@ -24,6 +24,87 @@ pub fn find_meter(store: &Store, pdl: &str) -> Result<Option<MeterRecord>, Store
     Ok(store.meters()?.into_iter().find(|m| m.pdl.as_str() == pdl))
 }
 
+/// What one page shows: a meter, or a household's consumption and production meters together
+/// (the key `<consumption PDL>+<production PDL>`), as the merged Domoticz device does.
+#[derive(Debug, Clone)]
+pub struct ShownMeters {
+    /// The meter shown, or the household's consumption meter (its contract, power and price).
+    pub main: MeterRecord,
+    /// The household's production meter.
+    pub production: Option<MeterRecord>,
+}
+
+impl ShownMeters {
+    /// The meter or household with this key, if stored.
+    pub fn find(store: &Store, key: &str) -> Result<Option<ShownMeters>, StoreError> {
+        let meters = store.meters()?;
+        let get = |pdl: &str| meters.iter().find(|m| m.pdl.as_str() == pdl).cloned();
+        Ok(match key.split_once('+') {
+            None => get(key).map(|main| ShownMeters {
+                main,
+                production: None,
+            }),
+            Some((c, p)) => get(c).zip(get(p)).map(|(main, production)| ShownMeters {
+                main,
+                production: Some(production),
+            }),
+        })
+    }
+
+    /// Every meter shown.
+    pub fn meters(&self) -> impl Iterator<Item = &MeterRecord> {
+        std::iter::once(&self.main).chain(self.production.as_ref())
+    }
+
+    /// The history over `[first, end)`: the meter's, or the household's consumption and
+    /// production merged.
+    pub fn history_between(
+        &self,
+        store: &Store,
+        rules: &SplitRules,
+        first: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<linky_core::history::MeterHistory, StoreError> {
+        let main = store.history_between(&self.main, rules, first, end)?;
+        Ok(match &self.production {
+            None => main,
+            Some(p) => {
+                let production = store.history_between(p, rules, first, end)?;
+                linky_core::history::MeterHistory::merged(&main, &production)
+            }
+        })
+    }
+}
+
+/// A household shown together: a consumption-only meter and a production-only meter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Household {
+    /// The key of its page (`<consumption>+<production>`).
+    pub key: String,
+    /// The consumption meter.
+    pub consumption: String,
+    /// The production meter.
+    pub production: String,
+}
+
+/// Every pair of a consumption-only and a production-only meter, as Domoticz's merged devices.
+pub fn households(meters: &[MeterStatus]) -> Vec<Household> {
+    let only = |c: bool| {
+        meters
+            .iter()
+            .filter(move |m| m.has_consumption == c && m.has_production != c)
+    };
+    only(true)
+        .flat_map(|c| {
+            only(false).map(move |p| Household {
+                key: format!("{}+{}", c.pdl, p.pdl),
+                consumption: c.pdl.clone(),
+                production: p.pdl.clone(),
+            })
+        })
+        .collect()
+}
+
 /// A meter's series and their ledgers over `[from, to]`, without the series Enedis has nothing
 /// for as a whole (production of a consumption-only meter, a curve not enabled).
 pub fn calendar_series(
@@ -131,6 +212,8 @@ pub struct Status {
     pub errors_today: BTreeMap<String, u64>,
     /// Every meter.
     pub meters: Vec<MeterStatus>,
+    /// Households shown together (a consumption and a production meter).
+    pub households: Vec<Household>,
     /// Domoticz.
     pub domoticz: DomoticzStatus,
 }
@@ -196,6 +279,7 @@ pub fn status(
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         calls_today: today.calls,
         errors_today: today.errors,
+        households: households(&meters),
         meters,
         domoticz: DomoticzStatus {
             configured: domoticz_configured,

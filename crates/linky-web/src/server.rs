@@ -16,12 +16,12 @@ use chrono::{Duration, NaiveDate};
 use linky_core::history::SplitRules;
 use linky_core::tariff::{MeterTariff, TariffChoice};
 use linky_core::{paris, Clock, Lang, Localized};
-use linky_store::{MeterRecord, Store, StoreError};
+use linky_store::{Store, StoreError};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::costs::{add_costs, add_period_costs, comparison, meter_tariff, Pricing};
-use crate::data::{calendar_series, default_from, find_meter, metrics_input, status};
+use crate::data::{calendar_series, default_from, metrics_input, status, ShownMeters};
 use crate::view::{calendar, energy_rows, period_totals, Step};
 
 const INDEX: &str = include_str!("../assets/index.html");
@@ -352,8 +352,8 @@ fn step(q: &RangeQuery) -> Result<Step, WebError> {
     })
 }
 
-fn meter(store: &Store, pdl: &str) -> Result<linky_store::MeterRecord, WebError> {
-    find_meter(store, pdl)?.ok_or_else(|| WebError::UnknownMeter(pdl.to_owned()))
+fn shown(store: &Store, key: &str) -> Result<ShownMeters, WebError> {
+    ShownMeters::find(store, key)?.ok_or_else(|| WebError::UnknownMeter(key.to_owned()))
 }
 
 /// Answers a meter's route: the store opened off the async threads, the meter found, today's
@@ -361,12 +361,12 @@ fn meter(store: &Store, pdl: &str) -> Result<linky_store::MeterRecord, WebError>
 async fn meter_answer(
     config: &Arc<WebConfig>,
     pdl: String,
-    work: impl FnOnce(&Store, &WebConfig, &MeterRecord, NaiveDate) -> Result<serde_json::Value, WebError>
+    work: impl FnOnce(&Store, &WebConfig, &ShownMeters, NaiveDate) -> Result<serde_json::Value, WebError>
         + Send
         + 'static,
 ) -> Result<Response, WebError> {
     let body = with_store(config, move |store, c| {
-        let m = meter(store, &pdl)?;
+        let m = shown(store, &pdl)?;
         let mut body = work(store, c, &m, paris::local_date(c.clock.now()))?;
         body["pdl"] = pdl.into();
         Ok(body)
@@ -380,7 +380,7 @@ async fn meter_answer(
 fn priced_rows(
     store: &Store,
     c: &WebConfig,
-    m: &MeterRecord,
+    m: &ShownMeters,
     q: &RangeQuery,
     today: NaiveDate,
 ) -> Result<(Step, NaiveDate, NaiveDate, Vec<crate::view::EnergyRow>), WebError> {
@@ -395,9 +395,9 @@ fn priced_rows(
         });
     }
     let end = (to + Duration::days(1)).min(today);
-    let data = store.history_between(m, &c.rules, from.min(end), end)?;
+    let data = m.history_between(store, &c.rules, from.min(end), end)?;
     let mut rows = energy_rows(&data, step, from, to);
-    if let Some(tariff) = meter_tariff(&c.tariff, m, &data) {
+    if let Some(tariff) = meter_tariff(&c.tariff, &m.main, &data) {
         let colours = store.day_colours()?;
         add_costs(
             &mut rows,
@@ -465,7 +465,7 @@ async fn api_export(
     };
     let name = pdl.clone();
     let (text, step, from, to) = with_store(&config, move |store, c| {
-        let m = meter(store, &name)?;
+        let m = shown(store, &name)?;
         let today = paris::local_date(c.clock.now());
         let (step, from, to, rows) = priced_rows(store, c, &m, &q.range, today)?;
         Ok((render(&rows, step, format, locale), step, from, to))
@@ -504,9 +504,9 @@ async fn api_totals(
     meter_answer(&config, pdl, |store, c, m, today| {
         // A year before the earliest period, for the comparison with the year before.
         let first = linky_core::periods::DashboardPeriod::earliest_day(today) - Duration::days(366);
-        let data = store.history_between(m, &c.rules, first.min(today), today)?;
+        let data = m.history_between(store, &c.rules, first.min(today), today)?;
         let mut periods = period_totals(&data, today);
-        let tariff = meter_tariff(&c.tariff, m, &data);
+        let tariff = meter_tariff(&c.tariff, &m.main, &data);
         let colours = store.day_colours()?;
         let pricing = tariff.as_ref().map(|tariff| Pricing {
             tariff,
@@ -526,13 +526,13 @@ async fn api_power(
     meter_answer(&config, pdl, move |store, _, m, today| {
         let (from, to) = range(&q, today, |_| default_from(Step::Day, today))?;
         let days: Vec<serde_json::Value> = store
-            .max_power(&m.pdl, from, to)?
+            .max_power(&m.main.pdl, from, to)?
             .iter()
             .map(|p| serde_json::json!({ "date": p.date, "at": p.at, "va": p.volt_amperes }))
             .collect();
         Ok(serde_json::json!({
             "from": from, "to": to,
-            "subscribed_va": m.subscribed_kva.map(|k| k * 1000),
+            "subscribed_va": m.main.subscribed_kva.map(|k| k * 1000),
             "days": days,
         }))
     })
@@ -546,8 +546,11 @@ async fn api_calendar(
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, move |store, _, m, today| {
         let (from, to) = range(&q, today, |to| to - Duration::days(364))?;
-        let series = calendar_series(store, &m.pdl, from, to)?;
-        let days = calendar(&series, from, to, m.activation_date, today);
+        let mut series = Vec::new();
+        for meter in m.meters() {
+            series.extend(calendar_series(store, &meter.pdl, from, to)?);
+        }
+        let days = calendar(&series, from, to, m.main.activation_date, today);
         Ok(serde_json::json!({ "from": from, "to": to, "days": days }))
     })
     .await
@@ -574,8 +577,8 @@ async fn api_compare(
 ) -> Result<Response, WebError> {
     meter_answer(&config, pdl, |store, c, m, today| {
         let from = today - Duration::days(366);
-        let data = store.history_between(m, &c.rules, from, today)?;
-        let Some(tariff) = meter_tariff(&c.tariff, m, &data) else {
+        let data = m.history_between(store, &c.rules, from, today)?;
+        let Some(tariff) = meter_tariff(&c.tariff, &m.main, &data) else {
             return Ok(serde_json::json!({ "comparison": null }));
         };
         let colours = store.day_colours()?;

@@ -668,10 +668,21 @@ async fn the_page_in_headless_chromium() {
         .await
         .unwrap();
     assert_eq!(wide, true);
-    assert_eq!(
-        browser.script(NO_OVERFLOW).await.unwrap(),
-        serde_json::json!([])
-    );
+    let overflow = browser.script(NO_OVERFLOW).await.unwrap();
+    browser.script("window.scrollTo(0, 0);").await.unwrap();
+    browser
+        .screenshot(&artifacts().join("phone-fr-household.png"))
+        .await
+        .unwrap();
+    assert_eq!(overflow, serde_json::json!([]));
+    // The household's page comes first: consumption and production together, with the net.
+    let household = browser
+        .script("return [document.getElementById('meter').value, document.querySelector('#totals-table tr').textContent, document.querySelector('[data-period=day] small.net').textContent];")
+        .await
+        .unwrap();
+    assert_eq!(household[0], format!("{PDL}+{PRODUCTION_PDL}"));
+    assert_eq!(household[1], "PériodeConsommationCoûtProduction");
+    assert!(household[2].as_str().unwrap().contains("21"), "{household}");
     // Euros beside the kWh, the comparison of options, a download of what is shown.
     let yesterday = browser
         .script("return document.querySelector('[data-period=day]').textContent;")

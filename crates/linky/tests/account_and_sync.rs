@@ -153,7 +153,11 @@ async fn login_sync_logout() {
         .day_colours()
         .unwrap();
     // From 60 days back (the curve's history) to tomorrow once published (10:40).
-    assert!((60..=62).contains(&colours.tempo.len()), "{}", colours.tempo.len());
+    assert!(
+        (60..=62).contains(&colours.tempo.len()),
+        "{}",
+        colours.tempo.len()
+    );
     assert!(
         stdout.contains("présents") && stdout.contains("Appels Enedis"),
         "{stdout}"
