@@ -159,3 +159,41 @@ fn invalid_settings_name_the_key_the_problem_and_the_fix_in_both_languages() {
     ));
     assert!(err.contains("LINKY_MAX_RATE"), "{err}");
 }
+
+/// The README's `[[tariff.prices]]` examples (French and English) are settings linky takes, and
+/// a wrong price names its key in both languages.
+#[test]
+fn the_readme_price_examples_are_valid_settings() {
+    let home = dir("prices");
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.starts_with("[[tariff.prices]]"))
+        .collect();
+    assert_eq!(blocks.len(), 2, "one example in each language");
+    for block in blocks {
+        let file = home.path().join("prices.toml");
+        std::fs::write(&file, block).unwrap();
+        let out = linky(
+            &home,
+            &[],
+            &["--config", file.to_str().unwrap(), "config", "show"],
+        );
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stdout}\n{stderr}");
+        assert!(stdout.contains("red_peak = \"0.7060\""), "{stdout}");
+        let wrong = block.replace("0.7060", "0.70.60");
+        std::fs::write(&file, wrong).unwrap();
+        let out = linky(
+            &home,
+            &[],
+            &["--config", file.to_str().unwrap(), "config", "show"],
+        );
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr.contains("tariff.prices[1].red_peak"), "{stderr}");
+    }
+}
