@@ -716,6 +716,21 @@ async fn json_htm(
                     params![d, idx],
                 );
             }
+            // Domoticz's source (`WebServerCmds.cpp` RType_SetUsed, 85308e91): the meter type
+            // (`switchtype`) is written only together with a name; the divider (`addjvalue2`)
+            // whenever given.
+            if let (Some(t), Some(_)) = (q.get("switchtype"), q.get("name")) {
+                let _ = db.execute(
+                    "UPDATE DeviceStatus SET SwitchType = ?1 WHERE ID = ?2",
+                    params![values::stoll(t).unwrap_or(0), idx],
+                );
+            }
+            if let Some(v) = q.get("addjvalue2") {
+                let _ = db.execute(
+                    "UPDATE DeviceStatus SET AddjValue2 = ?1 WHERE ID = ?2",
+                    params![v.parse::<f64>().unwrap_or(0.0), idx],
+                );
+            }
             if let Some(options) = q.get("options") {
                 let plain = B64
                     .decode(options)
@@ -831,13 +846,62 @@ fn type_names(kind: (i64, i64)) -> (&'static str, &'static str) {
     }
 }
 
+/// A meter's type and divider as `getdevices` and the graphs read them (Domoticz's source,
+/// 85308e91: `SQLHelper.cpp` `GetCounterDivider`, `WebServer.cpp` managed counter branch).
+struct MeterKind {
+    /// `SwitchType`: 0 energy, 1 gas, 2 water, 3 counter, 4 energy generated.
+    switch_type: i64,
+    /// `AddjValue2`: the device's own divider, 0 for the default.
+    divider_setting: f64,
+    /// The stored options.
+    options: String,
+}
+
+/// `MTYPE_COUNTER`.
+const METER_COUNTER: i64 = 3;
+
+impl MeterKind {
+    /// The device's divider, else the default: 1000 for energy (`MeterDividerEnergy`), 100 for
+    /// gas and water, 1 for a counter.
+    fn divider(&self) -> f64 {
+        if self.divider_setting != 0.0 {
+            return self.divider_setting;
+        }
+        match self.switch_type {
+            0 | 4 => 1000.0,
+            1 | 2 => 100.0,
+            _ => 1.0,
+        }
+    }
+
+    fn option(&self, key: &str) -> Option<String> {
+        tables::option(&self.options, key).filter(|v| !v.is_empty())
+    }
+
+    /// A value as Domoticz writes it: `%.3f kWh`, `%.3f m3`, or `%.10g` and the units.
+    fn show(&self, value: f64) -> String {
+        match self.switch_type {
+            0 | 4 => format!("{value:.3} kWh"),
+            1 | 2 => format!("{value:.3} m3"),
+            _ => {
+                let number = format!("{value}");
+                match self.option("ValueUnits") {
+                    Some(units) => format!("{number} {units}"),
+                    None => number,
+                }
+            }
+        }
+    }
+}
+
 /// `getdevices` (domoticz.md §1.5 and §8): devices of disabled hardware only with
 /// `displaydisabled=1`, where a plugin's device then shows the hex of its truncated DeviceID;
 /// unused devices listed; a P1 meter's "Today" computed as Domoticz does, unsigned.
 fn devices(db: &Connection, shown: Listing, now: &str) -> Vec<Value> {
     let mut stmt = match db.prepare(
         "SELECT d.ID, d.HardwareID, d.DeviceID, d.Name, d.Description, d.Type, d.SubType, IFNULL(d.sValue, ''),
-                d.LastUpdate, d.Used, IFNULL(h.Name, ''), IFNULL(h.Type, 0), IFNULL(h.Enabled, 1)
+                d.LastUpdate, d.Used, IFNULL(h.Name, ''), IFNULL(h.Type, 0), IFNULL(h.Enabled, 1),
+                d.SwitchType, d.AddjValue2, IFNULL(d.Options, '')
          FROM DeviceStatus d LEFT JOIN Hardware h ON h.ID = d.HardwareID
          WHERE (?1 IS NULL OR d.ID = ?1) AND (?2 OR IFNULL(h.Enabled, 1) = 1) ORDER BY d.ID",
     ) {
@@ -859,11 +923,16 @@ fn devices(db: &Connection, shown: Listing, now: &str) -> Vec<Value> {
                 r.get::<_, i64>(11)?,
                 r.get::<_, bool>(12)?,
             ),
+            MeterKind {
+                switch_type: r.get::<_, i64>(13)?,
+                divider_setting: r.get::<_, f64>(14)?,
+                options: r.get::<_, String>(15)?,
+            },
         ))
     });
     let Ok(rows) = rows else { return Vec::new() };
     rows.filter_map(Result::ok)
-        .map(|(id, hw, device_id, [name, description], kind, svalue, last, used, (hw_name, hw_type, enabled))| {
+        .map(|(id, hw, device_id, [name, description], kind, svalue, last, used, (hw_name, hw_type, enabled), meter)| {
             // §8: a virtual device's numeric DeviceID is listed in hex; a plugin's own DeviceID
             // only while the plugin runs, then the hex of its truncated number.
             let shown_id = match device_id.parse::<u64>() {
@@ -888,8 +957,16 @@ fn devices(db: &Connection, shown: Listing, now: &str) -> Vec<Value> {
                 d["Usage"] = json!(format!("{} Watt", parts[4]));
                 d["UsageDeliv"] = json!(format!("{} Watt", parts[5]));
             } else if kind == MANAGED_COUNTER && parts.len() == 2 {
-                d["Counter"] = json!(format!("{:.3} kWh", parts[1] as f64 / 1000.0));
-                d["Data"] = d["Counter"].clone();
+                // `WebServer.cpp`, the managed counter branch: the value (the counter when the
+                // value is negative) over the divider, written by the meter type.
+                let value = if parts[1] < 0 { parts[0] } else { parts[1] } as f64 / meter.divider();
+                let shown = meter.show(value);
+                d["Counter"] = json!(shown);
+                d["Data"] = json!(shown);
+                d["SwitchTypeVal"] = json!(meter.switch_type);
+                d["Divider"] = json!(meter.divider());
+                d["ValueQuantity"] = json!(meter.option("ValueQuantity").unwrap_or_else(|| "Custom".into()));
+                d["ValueUnits"] = json!(meter.option("ValueUnits").unwrap_or_default());
             } else if kind == P1 {
                 // What the P1 widget shows for a value that is not six parts.
                 d["Data"] = json!("Invalid");
@@ -946,6 +1023,19 @@ fn graph(db: &Connection, idx: i64, range: &str, zone: chrono_tz::Tz) -> Respons
     let Some(kind) = kind else {
         return err("Graph");
     };
+    let meter = db
+        .query_row(
+            "SELECT SwitchType, AddjValue2, IFNULL(Options, '') FROM DeviceStatus WHERE ID = ?1",
+            [idx],
+            |r| {
+                Ok(MeterKind {
+                    switch_type: r.get(0)?,
+                    divider_setting: r.get(1)?,
+                    options: r.get(2)?,
+                })
+            },
+        )
+        .ok();
     let kwh = |v: i64| format!("{:.3}", v as f64 / 1000.0);
     let result: Vec<Value> = match (kind == P1, range) {
         (true, "day") => day_graph(
@@ -969,7 +1059,15 @@ fn graph(db: &Connection, idx: i64, range: &str, zone: chrono_tz::Tz) -> Respons
             .collect(),
         (false, _) => query_rows(db, "SELECT Value, Date FROM Meter_Calendar WHERE DeviceRowID = ?1 ORDER BY Date", idx, 2)
             .into_iter()
-            .map(|r| json!({"d": r[1], "v": kwh(r[0].parse().unwrap_or(0))}))
+            .map(|r| {
+                let value = r[0].parse::<i64>().unwrap_or(0);
+                let v = match &meter {
+                    // A counter's values over its divider, `%.10g`.
+                    Some(m) if m.switch_type == METER_COUNTER => format!("{}", value as f64 / m.divider()),
+                    _ => kwh(value),
+                };
+                json!({"d": r[1], "v": v})
+            })
             .collect(),
     };
     ok("Graph counter", json!({"result": result}))

@@ -178,6 +178,8 @@ pub enum ApiForm {
 
 /// The P1 device options linky needs, as `setused` takes them (base64, then percent-encoded).
 const P1_OPTIONS: &str = "AddDBLogEntry:true;DisableLogAutoUpdate:true";
+/// The cost counter's options: what it counts and in which unit.
+const COST_OPTIONS: &str = "ValueQuantity:Coût;ValueUnits:€";
 
 /// Commands only an Admin may run (domoticz.md §3).
 const ADMIN_COMMANDS: &[&str] = &[
@@ -213,6 +215,11 @@ impl Device {
     /// A P1 Smart Meter (type 250, subtype 1), the only kind linky writes into.
     pub fn is_p1(&self) -> bool {
         self.type_name == "P1 Smart Meter" && self.subtype_name == "Energy"
+    }
+
+    /// A Managed Counter (type 243, subtype 33), the kind of linky's cost device.
+    pub fn is_managed_counter(&self) -> bool {
+        self.type_name == "General" && self.subtype_name == "Managed Counter"
     }
 
     /// What it is, for messages: `"Salon" (Temp)`.
@@ -608,6 +615,47 @@ impl Domoticz {
         let idx = idx_of(&r, "createdevice")?;
         self.set_options(idx, Some((name, description))).await?;
         Ok(idx)
+    }
+
+    /// Creates a Managed Counter on `hardware` counting euros: meter type "counter" (3), values
+    /// in cents (divider 100), shown as "Coût" in "€" (options `ValueQuantity`, `ValueUnits`).
+    /// `setused` writes the meter type only together with a name (Domoticz's `RType_SetUsed`).
+    pub async fn create_cost_counter(
+        &self,
+        hardware: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<i64, DomoticzError> {
+        use base64::Engine;
+        let hw = hardware.to_string();
+        let r = self
+            .call(
+                "createdevice",
+                &[
+                    ("idx", &hw),
+                    ("sensorname", name),
+                    ("devicetype", "243"),
+                    ("devicesubtype", "33"),
+                ],
+            )
+            .await?;
+        let number = idx_of(&r, "createdevice")?;
+        let idx = number.to_string();
+        let options = base64::engine::general_purpose::STANDARD.encode(COST_OPTIONS);
+        self.call(
+            "setused",
+            &[
+                ("idx", idx.as_str()),
+                ("used", "true"),
+                ("name", name),
+                ("description", description),
+                ("switchtype", "3"),
+                ("addjvalue2", "100"),
+                ("options", options.as_str()),
+            ],
+        )
+        .await?;
+        Ok(number)
     }
 
     /// `setused` with `used=true` (never false: that deletes the device) and linky's options;

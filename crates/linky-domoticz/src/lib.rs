@@ -5,6 +5,7 @@
 //! intended differences from the original plugin are documented there.
 
 pub mod client;
+pub mod cost;
 pub mod dashboard;
 pub mod migration;
 pub mod push;

@@ -942,3 +942,87 @@ async fn a_web_page_instead_of_domoticz_is_told_plainly() {
         assert!(e.fr().contains("une page web"));
     }
 }
+
+/// The cost device: a Managed Counter of euros (meter type counter, divider 100, "Coût" in
+/// "€"), one long-log row per finished day in cents, yesterday's cost on its card; nothing sent
+/// twice; a deleted device's idx reused by a thermometer is never written into.
+#[tokio::test]
+async fn the_cost_device_counts_euros_per_day() {
+    use linky_core::tariff::Money;
+    use linky_domoticz::cost::{cost_device_name, push_costs};
+    let (dz, _running, d) = trusted_client().await;
+    let mut s = store();
+    let days = vec![
+        (day("2026-11-24"), Money::from_micro(3_104_900)),
+        (day("2026-11-25"), Money::from_micro(4_567_200)),
+        (day("2026-11-26"), Money::from_micro(4_565_000)),
+        // Today is not finished: never sent as a day.
+        (day("2026-11-27"), Money::from_micro(1_000_000)),
+    ];
+    let settings = PushSettings::default();
+    let first = push_costs(&d, &mut s, PDL, &days, &settings, now())
+        .await
+        .unwrap();
+    assert_eq!(first.origin, DeviceOrigin::Created);
+    assert_eq!((first.days_sent, first.unchanged), (3, 0));
+    assert!(first.not_landed.is_empty());
+    assert_eq!(first.card, Some(Money::from_micro(4_565_000)));
+    let rows: Vec<(i64, String)> = dz.with_db(|db| {
+        let mut st = db
+            .prepare(&format!(
+                "SELECT Value, Date FROM Meter_Calendar WHERE DeviceRowID = {} ORDER BY Date",
+                first.idx
+            ))
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    });
+    assert_eq!(
+        rows,
+        [
+            (310, "2026-11-24".to_owned()),
+            (457, "2026-11-25".to_owned()),
+            (457, "2026-11-26".to_owned())
+        ]
+    );
+    let listed = d
+        .call("getdevices", &[("rid", &first.idx.to_string())])
+        .await
+        .unwrap();
+    let device = &listed["result"][0];
+    assert_eq!(device["Name"], cost_device_name(PDL));
+    assert_eq!(device["Data"], "4.57 €");
+    assert_eq!(device["ValueUnits"], "€");
+    assert_eq!(device["ValueQuantity"], "Coût");
+    let graph = d
+        .call(
+            "graph",
+            &[
+                ("sensor", "counter"),
+                ("idx", &first.idx.to_string()),
+                ("range", "month"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(graph["result"][1]["v"], "4.57");
+
+    let again = push_costs(&d, &mut s, PDL, &days, &settings, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.origin, again.days_sent, again.unchanged),
+        (DeviceOrigin::Known, 0, 3)
+    );
+
+    delete(&d, first.idx).await;
+    let salon = thermometer(&d, 1).await;
+    assert_eq!(salon, first.idx);
+    let third = push_costs(&d, &mut s, PDL, &days, &settings, now())
+        .await
+        .unwrap();
+    assert_eq!((third.origin, third.days_sent), (DeviceOrigin::Created, 3));
+    assert_ne!(third.idx, salon);
+}

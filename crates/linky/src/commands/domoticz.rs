@@ -4,8 +4,12 @@
 use std::fmt::Write;
 
 use linky_core::history::MeterHistory;
+use linky_core::tariff::cost::day_costs;
+use linky_core::tariff::Money;
 use linky_core::{Clock, Lang, Localized};
 use linky_domoticz::client::{Auth, Connection, Domoticz, DomoticzError};
+use linky_domoticz::cost::{cost_device_name, push_costs};
+use linky_domoticz::dashboard::DashboardError;
 use linky_domoticz::migration::{self, PluginHardware, PluginSettings};
 use linky_domoticz::push::{
     device_name, find_device, merged_pairs, push_device, refresh_dashboard, remembered_device,
@@ -173,7 +177,56 @@ async fn push_devices(
             .map_err(push_error)?;
         done.push(report);
     }
+    if settings.domoticz.cost_device {
+        for (key, days) in daily_costs(settings, &store, today)? {
+            let report = push_costs(&d, &mut store, &key, &days, &push, clock.now())
+                .await
+                .map_err(push_error)?;
+            done.push(MeterPush {
+                key: cost_device_name(&report.key),
+                idx: report.idx,
+                origin: report.origin,
+                hours_sent: 0,
+                days_sent: report.days_sent,
+                unchanged: report.unchanged,
+                days_without_split: 0,
+                not_landed: report.not_landed,
+                calls: 0,
+                dashboard: report
+                    .card
+                    .map(|m| format!("{:.2} €", m.euros()))
+                    .ok_or(DashboardError::NoData("day")),
+            });
+        }
+    }
     Ok(done)
+}
+
+/// A meter's PDL and its cost per day.
+type MeterCosts = (String, Vec<(chrono::NaiveDate, Money)>);
+
+/// Each consumption meter's cost per day, at the prices of `[tariff]` with the stored colours.
+fn daily_costs(
+    settings: &Settings,
+    store: &Store,
+    today: chrono::NaiveDate,
+) -> Result<Vec<MeterCosts>, CommandError> {
+    let rules = super::web::split_rules(settings)?;
+    let choice = settings.typed()?.tariff;
+    let colours = store.day_colours()?;
+    let mut out = Vec::new();
+    for meter in store.meters()? {
+        let data = store.history_of(&meter, &rules, today)?;
+        let Some(prices) = linky_web::costs::meter_tariff(&choice, &meter, &data) else {
+            continue;
+        };
+        let days = day_costs(&data, &prices.tariff, &colours)
+            .into_iter()
+            .map(|d| (d.date, d.cost.total()))
+            .collect();
+        out.push((meter.pdl.as_str().to_owned(), days));
+    }
+    Ok(out)
 }
 
 /// One line per meter, and what to do about adopted devices and rows that did not land.

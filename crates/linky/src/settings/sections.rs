@@ -93,6 +93,9 @@ pub struct DomoticzSection {
     /// Day rows with end-of-day meter indexes (the 11-part form), on by default: Domoticz's
     /// "Comparing" chart reads them, and they equal the short-log counters.
     pub day_indexes: bool,
+    /// A second device per consumption meter, "Linky <PDL> coût": each day's cost in euros at
+    /// the prices of `[tariff]` (Tempo included), which Domoticz's own cost settings cannot hold.
+    pub cost_device: bool,
 }
 
 impl Default for DomoticzSection {
@@ -109,6 +112,7 @@ impl Default for DomoticzSection {
             timezone: "Europe/Paris".into(),
             hardware: "Linky".into(),
             day_indexes: true,
+            cost_device: false,
         }
     }
 }
