@@ -593,12 +593,12 @@ impl Domoticz {
         idx_of(&r, "addhardware")
     }
 
-    /// Creates a P1 Smart Meter on `hardware`, named and described, with linky's options.
-    pub async fn create_p1(
+    /// `createdevice` of a type and subtype on `hardware`; its idx.
+    async fn create_device(
         &self,
         hardware: i64,
         name: &str,
-        description: &str,
+        (kind, subtype): (&str, &str),
     ) -> Result<i64, DomoticzError> {
         let hw = hardware.to_string();
         let r = self
@@ -607,12 +607,22 @@ impl Domoticz {
                 &[
                     ("idx", &hw),
                     ("sensorname", name),
-                    ("devicetype", "250"),
-                    ("devicesubtype", "1"),
+                    ("devicetype", kind),
+                    ("devicesubtype", subtype),
                 ],
             )
             .await?;
-        let idx = idx_of(&r, "createdevice")?;
+        idx_of(&r, "createdevice")
+    }
+
+    /// Creates a P1 Smart Meter on `hardware`, named and described, with linky's options.
+    pub async fn create_p1(
+        &self,
+        hardware: i64,
+        name: &str,
+        description: &str,
+    ) -> Result<i64, DomoticzError> {
+        let idx = self.create_device(hardware, name, ("250", "1")).await?;
         self.set_options(idx, Some((name, description))).await?;
         Ok(idx)
     }
@@ -627,19 +637,7 @@ impl Domoticz {
         description: &str,
     ) -> Result<i64, DomoticzError> {
         use base64::Engine;
-        let hw = hardware.to_string();
-        let r = self
-            .call(
-                "createdevice",
-                &[
-                    ("idx", &hw),
-                    ("sensorname", name),
-                    ("devicetype", "243"),
-                    ("devicesubtype", "33"),
-                ],
-            )
-            .await?;
-        let number = idx_of(&r, "createdevice")?;
+        let number = self.create_device(hardware, name, ("243", "33")).await?;
         let idx = number.to_string();
         let options = base64::engine::general_purpose::STANDARD.encode(COST_OPTIONS);
         self.call(

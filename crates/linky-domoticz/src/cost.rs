@@ -15,10 +15,7 @@ use linky_core::tariff::Money;
 use linky_store::Store;
 
 use crate::client::{Device, Domoticz};
-use crate::push::{DeviceOrigin, PushError, PushSettings};
-
-/// Rows recorded as pushed every this many sends.
-const BATCH: usize = 25;
+use crate::push::{send_rows, DeviceOrigin, PushError, PushSettings};
 
 /// `Linky <key> coût`.
 pub fn cost_device_name(key: &str) -> String {
@@ -111,29 +108,17 @@ pub async fn push_costs(
         store.forget_domoticz_rows(idx, None)?;
     }
     let pushed = store.domoticz_rows(idx)?;
-    let (mut days_sent, mut unchanged) = (0, 0);
-    let mut accepted = Vec::new();
-    let mut sent = Vec::new();
-    for (date, money) in days.iter().filter(|(date, _)| *date < today) {
-        let stamp = date.format("%Y-%m-%d").to_string();
-        let svalue = format!("-1;{};{stamp}", cents(*money));
-        if pushed.get(&stamp) == Some(&svalue) {
-            unchanged += 1;
-            continue;
-        }
-        if let Err(e) = d.update(idx, &svalue).await {
-            store.record_domoticz_rows(idx, &accepted)?;
-            return Err(e.into());
-        }
-        days_sent += 1;
-        sent.push(stamp.clone());
-        accepted.push((stamp, svalue));
-        if accepted.len() >= BATCH {
-            store.record_domoticz_rows(idx, &accepted)?;
-            accepted.clear();
-        }
-    }
-    store.record_domoticz_rows(idx, &accepted)?;
+    let wanted: Vec<(String, String)> = days
+        .iter()
+        .filter(|(date, _)| *date < today)
+        .map(|(date, money)| {
+            let stamp = date.format("%Y-%m-%d").to_string();
+            let svalue = format!("-1;{};{stamp}", cents(*money));
+            (stamp, svalue)
+        })
+        .collect();
+    let (sent, unchanged) = send_rows(d, store, idx, wanted, &pushed).await?;
+    let days_sent = sent.len();
     // Read back the last month of days: Domoticz answers OK even when it drops a row.
     let recent = (today - Duration::days(28)).format("%Y-%m-%d").to_string();
     let recent_sent: Vec<String> = sent.into_iter().filter(|s| *s >= recent).collect();

@@ -338,7 +338,6 @@ pub async fn push_device(
         .iter()
         .filter(|(_, s)| *s == DaySource::DailyTotal)
         .count();
-    let (mut hours_sent, mut days_sent, mut unchanged) = (0, 0, 0);
     // Day rows first: they are the history that must not be lost; hour rows then.
     let indexes = if settings.day_indexes {
         let dates: Vec<NaiveDate> = day_list.iter().map(|(r, _)| r.date).collect();
@@ -346,7 +345,7 @@ pub async fn push_device(
     } else {
         Vec::new()
     };
-    let wanted: Vec<(String, String, bool)> = day_list
+    let wanted: Vec<(String, String)> = day_list
         .iter()
         .enumerate()
         .map(|(i, (r, _))| {
@@ -354,42 +353,16 @@ pub async fn push_device(
                 Some(index) => r.with_indexes(index),
                 None => r.to_string(),
             };
-            (r.date.format("%Y-%m-%d").to_string(), svalue, false)
+            (r.date.format("%Y-%m-%d").to_string(), svalue)
         })
-        .chain(
-            hour_list
-                .iter()
-                .map(|r| (r.stamp.clone(), r.to_string(), true)),
-        )
+        .chain(hour_list.iter().map(|r| (r.stamp.clone(), r.to_string())))
         .collect();
-    let mut accepted: Vec<(String, String)> = Vec::new();
-    let mut sent_days: Vec<String> = Vec::new();
-    let mut sent_hours: Vec<String> = Vec::new();
-    for (stamp, svalue, hourly) in wanted {
-        if pushed.get(&stamp) == Some(&svalue) {
-            unchanged += 1;
-            continue;
-        }
-        if let Err(e) = d.update(idx, &svalue).await {
-            // What Domoticz accepted before the error is kept: the next push goes on from there.
-            store.record_domoticz_rows(idx, &accepted)?;
-            return Err(e.into());
-        }
-        calls += 1;
-        if hourly {
-            hours_sent += 1;
-            sent_hours.push(stamp.clone());
-        } else {
-            days_sent += 1;
-            sent_days.push(stamp.clone());
-        }
-        accepted.push((stamp, svalue));
-        if accepted.len() >= BATCH {
-            store.record_domoticz_rows(idx, &accepted)?;
-            accepted.clear();
-        }
-    }
-    store.record_domoticz_rows(idx, &accepted)?;
+    let (sent, unchanged) = send_rows(d, store, idx, wanted, &pushed).await?;
+    calls += sent.len();
+    // Day rows are stamped with a date, hour rows with a date and a time.
+    let (mut sent_hours, sent_days): (Vec<String>, Vec<String>) =
+        sent.into_iter().partition(|s| s.len() > 10);
+    let (hours_sent, days_sent) = (sent_hours.len(), sent_days.len());
 
     // Read back what this push sent and the graphs can show: the short log (range=day) and the
     // last month of days (range=month).
@@ -432,6 +405,39 @@ pub async fn push_device(
         calls: calls + dashboard_calls,
         dashboard,
     })
+}
+
+/// Sends the rows whose value differs from what the store says was pushed to `idx`, recording
+/// what Domoticz accepted every [`BATCH`] rows and before an error (the next push goes on from
+/// there). Gives the stamps sent and the number of rows left unchanged.
+pub(crate) async fn send_rows(
+    d: &Domoticz,
+    store: &mut Store,
+    idx: i64,
+    wanted: Vec<(String, String)>,
+    pushed: &std::collections::HashMap<String, String>,
+) -> Result<(Vec<String>, usize), PushError> {
+    let mut unchanged = 0;
+    let mut sent = Vec::new();
+    let mut accepted: Vec<(String, String)> = Vec::new();
+    for (stamp, svalue) in wanted {
+        if pushed.get(&stamp) == Some(&svalue) {
+            unchanged += 1;
+            continue;
+        }
+        if let Err(e) = d.update(idx, &svalue).await {
+            store.record_domoticz_rows(idx, &accepted)?;
+            return Err(e.into());
+        }
+        sent.push(stamp.clone());
+        accepted.push((stamp, svalue));
+        if accepted.len() >= BATCH {
+            store.record_domoticz_rows(idx, &accepted)?;
+            accepted.clear();
+        }
+    }
+    store.record_domoticz_rows(idx, &accepted)?;
+    Ok((sent, unchanged))
 }
 
 /// The socket addresses an `http(s)://host:port` address resolves to.

@@ -218,7 +218,9 @@ impl Draft {
         o.push_str("\n[tariff]   # what your contract costs; unset: the regulated tariff your contract suggests\n");
         o.push_str("# option = \"hphc\"          # base, hphc or tempo at the regulated prices\n");
         o.push_str("# power_kva = 6             # unset: your contract's\n");
-        o.push_str("# subscription = \"15.74\"  # euros per month, taxes included, as on the bill\n");
+        o.push_str(
+            "# subscription = \"15.74\"  # euros per month, taxes included, as on the bill\n",
+        );
         o.push_str("# colours = \"edf\"         # Tempo/EJP colours: edf (public), rte (your RTE app) or off\n");
         o.push_str("# Your own dated prices instead (a market offer): see [[tariff.prices]] in the README.\n");
 
