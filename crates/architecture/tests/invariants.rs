@@ -39,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-web", &["linky-core", "linky-store"]),
     ("linky-proxy-store", &[]),
     ("linky-proxy-sqlite", &["linky-proxy-store"]),
+    ("linky-proxy-postgres", &["linky-proxy-store"]),
     (
         "linky-proxy",
         &[
@@ -47,6 +48,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "enedis-client",
             "linky-proxy-store",
             "linky-proxy-sqlite",
+            "linky-proxy-postgres",
         ],
     ),
     (
@@ -250,8 +252,10 @@ fn the_proxy_writes_no_sql_and_names_its_backend_once() {
                     wrong.push(format!("{file}:{n}: SQL"));
                 }
             }
-            if line.contains("linky_proxy_sqlite") && file != "main.rs" {
-                wrong.push(format!("{file}:{n}: names the SQLite backend"));
+            for backend in ["linky_proxy_sqlite", "linky_proxy_postgres"] {
+                if line.contains(backend) && file != "main.rs" {
+                    wrong.push(format!("{file}:{n}: names a storage backend"));
+                }
             }
         }
     }

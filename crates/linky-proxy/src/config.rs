@@ -28,8 +28,9 @@ pub enum V5Translation {
 pub struct ProxyConfig {
     /// Address to listen on.
     pub listen: SocketAddr,
-    /// `sqlite://<file>` (or `sqlite::memory:` for tests).
-    pub database: String,
+    /// `sqlite://<file>` (or `sqlite::memory:` for tests), or
+    /// `postgres://user:password@host:port/database` for several instances on one database.
+    pub database: DatabaseUrl,
     /// The public base URL people and devices reach (`https://proxy.example`).
     pub public_url: String,
     /// Base URL of the Enedis APIs (token, metering, contracts, subscribed services).
@@ -92,7 +93,7 @@ impl Default for ProxyConfig {
     fn default() -> ProxyConfig {
         ProxyConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database: "sqlite://linky-proxy.db".to_owned(),
+            database: DatabaseUrl::sqlite("linky-proxy.db"),
             public_url: "http://127.0.0.1:8080".to_owned(),
             enedis_api_url: "https://gw.ext.prod.api.enedis.fr".to_owned(),
             enedis_consent_url: "https://mon-compte-particulier.enedis.fr".to_owned(),
@@ -155,6 +156,108 @@ mod empty_is_none {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
         let text = String::deserialize(d)?;
         Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+    }
+}
+
+/// Which storage backend a [`DatabaseUrl`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file (the default; one instance).
+    Sqlite,
+    /// A PostgreSQL database (several instances).
+    Postgres,
+}
+
+/// Where the proxy keeps its data. Shown (`Debug`, `Display`, serialization) with its password
+/// masked: the URL of a PostgreSQL database may carry one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// `sqlite://<path>`.
+    pub fn sqlite(path: &str) -> DatabaseUrl {
+        DatabaseUrl(format!("sqlite://{path}"))
+    }
+
+    /// The backend it names.
+    pub fn backend(&self) -> Backend {
+        if self.0.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+
+    /// The whole URL, for the one place that connects.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with its password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let Some((scheme, rest)) = self.0.split_once("://") else {
+            return self.0.clone();
+        };
+        // The last `@` ends the user part: a password may hold one.
+        let Some((user_info, host)) = rest.rsplit_once('@') else {
+            return self.0.clone();
+        };
+        match user_info.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => self.0.clone(),
+        }
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<DatabaseUrl, String> {
+        let text = text.trim();
+        let known = [
+            "sqlite://",
+            "sqlite::memory:",
+            "postgres://",
+            "postgresql://",
+        ];
+        match known.iter().find(|k| text.starts_with(**k)) {
+            Some(k) if text.len() > k.len() || *k == "sqlite::memory:" => {
+                Ok(DatabaseUrl(text.to_owned()))
+            }
+            _ => Err("not a supported database URL: use sqlite://<file>, or postgres://user:password@host:port/database for several instances".to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl Serialize for DatabaseUrl {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        as_text::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<DatabaseUrl, D::Error> {
+        use serde::de::Error;
+        let text = String::deserialize(d)?;
+        // The refused text is shown masked: it may carry a password.
+        text.parse().map_err(|e| {
+            D::Error::custom(format!(
+                "\"{}\" is {e}",
+                DatabaseUrl(text.clone()).redacted()
+            ))
+        })
     }
 }
 
@@ -444,13 +547,6 @@ impl ProxyConfig {
         if self.enedis_client_id.is_empty() || self.enedis_client_secret.expose().is_empty() {
             return err("enedis_client_id / enedis_client_secret", "missing".to_owned(), "give the Enedis application's client id and secret (the secret preferably through LINKY_PROXY_ENEDIS_CLIENT_SECRET)");
         }
-        if !self.database.starts_with("sqlite:") {
-            return err(
-                "database",
-                format!("\"{}\" is not a supported database URL", self.database),
-                "use sqlite://<file>",
-            );
-        }
         if self.poll_interval_seconds < 1
             || self.device_code_lifetime_seconds < 60
             || self.access_token_lifetime_seconds < 60
@@ -539,15 +635,20 @@ mod tests {
             ProxyConfig::default().validate().unwrap_err().key,
             "enedis_client_id / enedis_client_secret"
         );
+        // Database URLs are checked when read, and never shown with their password.
+        assert!("mysql://x".parse::<DatabaseUrl>().is_err());
+        assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+        let pg: DatabaseUrl = "postgres://proxy:p@ss@db.example:5432/linky"
+            .parse()
+            .unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(pg.to_string(), "postgres://proxy:***@db.example:5432/linky");
+        assert!(!format!("{pg:?}").contains("p@ss"));
+        assert_eq!(pg.expose(), "postgres://proxy:p@ss@db.example:5432/linky");
+        let sqlite: DatabaseUrl = "sqlite::memory:".parse().unwrap();
         assert_eq!(
-            ProxyConfig {
-                database: "mysql://x".into(),
-                ..good()
-            }
-            .validate()
-            .unwrap_err()
-            .key,
-            "database"
+            (sqlite.backend(), sqlite.to_string()),
+            (Backend::Sqlite, "sqlite::memory:".to_owned())
         );
         assert!(
             !format!("{:?}", good()).contains("very-secret"),

@@ -32,7 +32,9 @@ use linky_proxy_store::ProxyStore;
 use serde_json::json;
 use tokio::net::TcpListener;
 
-pub use config::{ConfigError, Gathered, IpBlock, ProxyConfig, Source, V5Translation};
+pub use config::{
+    Backend, ConfigError, DatabaseUrl, Gathered, IpBlock, ProxyConfig, Source, V5Translation,
+};
 
 /// What every handler shares.
 pub struct AppState<S> {

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use linky_core::SystemClock;
+use linky_proxy::config::Backend;
 use linky_proxy::{AppState, Gathered, ProxyConfig, Source};
+use linky_proxy_postgres::PostgresStore;
 use linky_proxy_sqlite::SqliteStore;
 use linky_proxy_store::ProxyStore;
 
@@ -25,7 +27,7 @@ struct Args {
     /// Address to listen on.
     #[arg(long)]
     listen: Option<String>,
-    /// Database URL: sqlite://<file>.
+    /// Database URL: sqlite://<file>, or postgres://user:password@host:port/database.
     #[arg(long)]
     database: Option<String>,
     /// Public base URL of this proxy.
@@ -118,8 +120,23 @@ async fn main() -> anyhow::Result<()> {
     if config.allow_unverified_v5_consent {
         tracing::warn!("allow_unverified_v5_consent is on: anyone can claim any meter through a forged v5 return; use it only against the Enedis sandbox");
     }
-    let store = SqliteStore::from_url(&config.database)
-        .with_context(|| format!("cannot open the database {}", config.database))?;
+    match config.database.backend() {
+        Backend::Sqlite => {
+            let store = SqliteStore::from_url(config.database.expose())
+                .with_context(|| format!("cannot open the database {}", config.database))?;
+            run(store, config).await
+        }
+        Backend::Postgres => {
+            let store = PostgresStore::connect(config.database.expose())
+                .await
+                .with_context(|| format!("cannot open the database {}", config.database))?;
+            run(store, config).await
+        }
+    }
+}
+
+/// Serves on `store` until Ctrl-C or SIGTERM.
+async fn run<S: ProxyStore>(store: S, config: ProxyConfig) -> anyhow::Result<()> {
     let listen = config.listen;
     let state = AppState::new(store.clone(), config, Arc::new(SystemClock))
         .context("cannot prepare the Enedis client")?;

@@ -107,3 +107,114 @@ fn serves_with_settings_from_file_environment_and_flags() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Two `linky-proxy` processes on one PostgreSQL database (the test server at
+/// `LINKY_TEST_POSTGRES`): a device code asked from one is known to the other; a database URL's
+/// password never reaches an error message.
+#[test]
+fn two_processes_share_one_postgres_database() {
+    let admin = std::env::var("LINKY_TEST_POSTGRES").expect(
+        "this test needs the PostgreSQL test server: run `.ci/run`, or `.ci/postgres start <dir>` and export LINKY_TEST_POSTGRES",
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let name = format!("proxy_bin_{}", std::process::id());
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            client.batch_execute(&sql).await.unwrap();
+        }
+    });
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let start = || {
+        let mut child = bin()
+            .args([
+                "--database",
+                &url,
+                "--listen",
+                "127.0.0.1:0",
+                "--public-url",
+                "http://127.0.0.1:1",
+                "--enedis-client-id",
+                "id",
+            ])
+            .env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "s")
+            .env("LINKY_PROXY_ENEDIS_API_URL", "http://127.0.0.1:9")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("{line}"))
+            .to_owned();
+        (child, address)
+    };
+    let (mut one, first) = start();
+    let (mut two, second) = start();
+    linky_proxy::upstream::install_tls_provider();
+    let polled = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let code: serde_json::Value = http
+            .post(format!("{first}/device/code"))
+            .form(&[("client_id", "device")])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // The other instance knows the code: still waiting for the person.
+        let poll: serde_json::Value = http
+            .post(format!("{second}/device/token"))
+            .form(&[
+                ("client_id", "device"),
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("device_code", code["device_code"].as_str().unwrap()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        poll
+    });
+    one.kill().unwrap();
+    two.kill().unwrap();
+    let _ = (one.wait(), two.wait());
+    assert_eq!(polled["error"], "authorization_pending", "{polled}");
+
+    // A wrong password: the error names the database, not the password.
+    let out = bin()
+        .args([
+            "--database",
+            "postgres://linky:hunter2-db@127.0.0.1:1/nothing",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "http://127.0.0.1:1",
+            "--enedis-client-id",
+            "id",
+        ])
+        .env("LINKY_PROXY_ENEDIS_CLIENT_SECRET", "s")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cannot open the database postgres://linky:***@127.0.0.1:1/nothing"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2-db"), "{err}");
+}

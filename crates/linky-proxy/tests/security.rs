@@ -334,7 +334,6 @@ async fn secrets_are_stored_hashed() {
     let s = Setup::start().await;
     let t = s.login(0, &[MINE]).await;
     // The store finds tokens by hash only: the raw token is not a key.
-    use linky_proxy_store::ProxyStore;
     let now = s.proxy_clock.clone();
     let raw = t["access_token"].as_str().unwrap();
     assert!(s

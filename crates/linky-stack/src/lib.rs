@@ -144,14 +144,16 @@ impl Stack {
             enedis_client_secret: APP_SECRET.into(),
             database: options
                 .database
-                .clone()
-                .unwrap_or_else(|| "sqlite::memory:".into()),
+                .as_deref()
+                .unwrap_or("sqlite::memory:")
+                .parse()
+                .map_err(StackError::Proxy)?,
             ..options.proxy
         };
         config
             .validate()
             .map_err(|e| StackError::Proxy(e.to_string()))?;
-        let store = SqliteStore::from_url(&config.database)
+        let store = SqliteStore::from_url(config.database.expose())
             .map_err(|e| StackError::Proxy(e.to_string()))?;
         let state = AppState::new(store, config, options.clock.clone())
             .map_err(|e| StackError::Proxy(e.to_string()))?;

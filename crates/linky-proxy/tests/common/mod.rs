@@ -1,5 +1,9 @@
 //! A proxy on loopback in front of an enedis-sim on loopback, and a person and a device that
 //! use them over real HTTP.
+//!
+//! The proxy stores in SQLite (in memory), or in a fresh PostgreSQL database when
+//! `LINKY_PROXY_TEST_BACKEND=postgres` (with the server at `LINKY_TEST_POSTGRES`): `.ci/run`
+//! runs every flow test on both.
 
 #![allow(dead_code)]
 
@@ -10,7 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 use enedis_sim::{Credentials, Quota, RunningSimulator, SimConfig, Simulator};
 use linky_core::{Clock, ManualClock};
 use linky_proxy::{AppState, ProxyConfig};
+use linky_proxy_postgres::PostgresStore;
 use linky_proxy_sqlite::SqliteStore;
+use linky_proxy_store::{Family, ProxyStore, StoreError};
 use serde_json::Value;
 
 pub const APP_ID: &str = "linky-app";
@@ -27,8 +33,68 @@ pub struct Setup {
     pub proxy_url: String,
     pub proxy_clock: ManualClock,
     pub http: reqwest::Client,
-    pub store: SqliteStore,
+    pub store: TestStore,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The store a test's proxy uses.
+#[derive(Clone)]
+pub enum TestStore {
+    /// SQLite in memory.
+    Sqlite(SqliteStore),
+    /// A fresh PostgreSQL database.
+    Postgres(PostgresStore),
+}
+
+impl TestStore {
+    /// The backend `LINKY_PROXY_TEST_BACKEND` names (SQLite by default).
+    pub async fn new() -> TestStore {
+        match std::env::var("LINKY_PROXY_TEST_BACKEND").as_deref() {
+            Ok("postgres") => TestStore::Postgres(
+                PostgresStore::connect(&fresh_postgres_database().await)
+                    .await
+                    .unwrap(),
+            ),
+            _ => TestStore::Sqlite(SqliteStore::in_memory().unwrap()),
+        }
+    }
+
+    /// The family of a live access token (`ProxyStore::access`).
+    pub async fn access(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Family>, StoreError> {
+        match self {
+            TestStore::Sqlite(s) => s.access(hash, now).await,
+            TestStore::Postgres(s) => s.access(hash, now).await,
+        }
+    }
+}
+
+/// A new, empty database on the test PostgreSQL server (`LINKY_TEST_POSTGRES`); its URL.
+pub async fn fresh_postgres_database() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var("LINKY_TEST_POSTGRES").expect(
+        "LINKY_PROXY_TEST_BACKEND=postgres needs LINKY_TEST_POSTGRES (`.ci/run` starts a throwaway cluster)",
+    );
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL server answers");
+    tokio::spawn(connection);
+    let name = format!(
+        "proxy_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_subsec_nanos()
+    );
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 pub struct Options {
@@ -90,22 +156,37 @@ impl Setup {
             enedis_consent_url: sim_running.url(),
             enedis_client_id: APP_ID.into(),
             enedis_client_secret: APP_SECRET.into(),
-            database: "sqlite::memory:".into(),
+            database: "sqlite::memory:".parse().unwrap(),
             ..options.proxy
         };
         config.validate().unwrap();
-        let store = SqliteStore::in_memory().unwrap();
+        let store = TestStore::new().await;
         let proxy_clock = ManualClock::new(at("2026-11-28T10:00:00Z"));
-        let state = AppState::new(store.clone(), config, Arc::new(proxy_clock.clone())).unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(linky_proxy::serve_with_limits(
-            listener,
-            state,
-            options.limits,
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        let clock = Arc::new(proxy_clock.clone());
+        match &store {
+            TestStore::Sqlite(s) => {
+                let state = AppState::new(s.clone(), config, clock).unwrap();
+                tokio::spawn(linky_proxy::serve_with_limits(
+                    listener,
+                    state,
+                    options.limits,
+                    stopped,
+                ));
+            }
+            TestStore::Postgres(s) => {
+                let state = AppState::new(s.clone(), config, clock).unwrap();
+                tokio::spawn(linky_proxy::serve_with_limits(
+                    listener,
+                    state,
+                    options.limits,
+                    stopped,
+                ));
+            }
+        }
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
