@@ -270,25 +270,46 @@ pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
         .route("/device/token", post(device::token::<S>))
         .route("/device/revoke", post(device::revoke::<S>))
         .route("/data/proxy/{*path}", get(data::proxy::<S>))
-        .route("/healthz", get(healthz::<S>))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
         .with_state(state)
 }
 
-async fn healthz<S: ProxyStore>(
+/// The process is up and answering (a load balancer's liveness check).
+async fn healthz() -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"status": "ok"})),
+    )
+        .into_response()
+}
+
+/// Ready to serve: the database answers and Enedis gives the application its token (cached
+/// for hours, so this costs Enedis's quota at most one call per token lifetime).
+async fn readyz<S: ProxyStore>(
     axum::extract::State(state): axum::extract::State<AppState<S>>,
 ) -> Response {
-    match state.store.health().await {
-        Ok(()) => Json(json!({"status": "ok"})).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::CACHE_CONTROL, "no-store")],
-                Json(json!({"status": "database unavailable"})),
-            )
-                .into_response()
-        }
+    let not_ready = |what: &str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(json!({"status": what})),
+        )
+            .into_response()
+    };
+    if let Err(e) = state.store.health().await {
+        tracing::error!(error = %e, "readiness: the database does not answer");
+        return not_ready("database unavailable");
     }
+    if let Err(e) = state.enedis.token_reachable().await {
+        tracing::error!(error = %e, "readiness: no application token from Enedis");
+        return not_ready("Enedis token unavailable");
+    }
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({"status": "ready"})),
+    )
+        .into_response()
 }
 
 /// Serves on `listener` until `shutdown` completes; requests carry their peer address. The

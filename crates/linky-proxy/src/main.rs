@@ -156,9 +156,31 @@ async fn run<S: ProxyStore>(store: S, config: ProxyConfig) -> anyhow::Result<()>
             }
         }
     });
-    linky_proxy::serve(listener, state, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    // Ctrl-C or SIGTERM (what systemd sends): in-flight requests finish (each method is one
+    // transaction, so no grant is left half-written), then the process ends.
+    linky_proxy::serve(listener, state, stop_signal()).await?;
+    tracing::info!("linky-proxy stopped");
     Ok(())
+}
+
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

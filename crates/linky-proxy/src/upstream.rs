@@ -91,6 +91,12 @@ impl Enedis {
         })
     }
 
+    /// Whether Enedis gives the application its token (a cached one counts: it was given).
+    pub async fn token_reachable(&self) -> Result<(), UpstreamError> {
+        self.client.app_token(false).await?;
+        Ok(())
+    }
+
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
         let answer = self.client.get(path_and_query).await?;

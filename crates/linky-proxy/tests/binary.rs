@@ -91,8 +91,14 @@ fn serves_with_settings_from_file_environment_and_flags() {
             .unwrap();
         (health, code)
     });
-    child.kill().unwrap();
-    let _ = child.wait();
+    // SIGTERM, as systemd stops it: a clean end.
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let stopped = child.wait().unwrap();
+    assert!(stopped.success(), "{stopped:?}");
     assert_eq!(health, 200);
     assert_eq!(
         code["verification_uri"], "http://127.0.0.1:1/device",
@@ -101,6 +107,7 @@ fn serves_with_settings_from_file_environment_and_flags() {
     assert!(dir.join("p.db").exists(), "the database from the file");
     let log = std::fs::read_to_string(dir.join("stderr.log")).unwrap();
     assert!(log.contains("linky-proxy listening"), "{log}");
+    assert!(log.contains("linky-proxy stopped"), "{log}");
     assert!(
         !log.contains('\u{1b}'),
         "a log written to a file carries no colour codes: {log:?}"

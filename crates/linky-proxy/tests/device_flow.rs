@@ -64,6 +64,10 @@ async fn device_code_has_the_documented_shape() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    // Ready: the database answers and the simulated Enedis gives the application its token.
+    let ready = s.http.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
 }
 
 #[tokio::test]

@@ -731,3 +731,23 @@ async fn the_upstream_quota_is_never_exceeded() {
         s.sim.requests().len()
     );
 }
+
+/// `/readyz` says what is missing: an Enedis that refuses the application's credentials makes
+/// the instance not ready (503), while `/healthz` (the process) stays 200; nothing secret shown.
+#[tokio::test]
+async fn not_ready_when_enedis_refuses_the_application() {
+    let s = Setup::with(Options {
+        proxy_secret: "not-the-secret",
+        ..Options::default()
+    })
+    .await;
+    let ready = s.http.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let body = ready.text().await.unwrap();
+    assert!(
+        body.contains("Enedis token unavailable") && !body.contains("not-the-secret"),
+        "{body}"
+    );
+    let health = s.http.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}

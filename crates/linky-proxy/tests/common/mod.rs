@@ -104,6 +104,8 @@ pub struct Options {
     pub limits: linky_proxy::server::Limits,
     /// Whether the simulator still serves v5 (Enedis retired it in autumn 2026).
     pub sim_v5: bool,
+    /// The application secret the proxy presents to Enedis (the simulator knows `APP_SECRET`).
+    pub proxy_secret: &'static str,
 }
 
 impl Default for Options {
@@ -119,6 +121,7 @@ impl Default for Options {
             },
             limits: linky_proxy::server::Limits::default(),
             sim_v5: true,
+            proxy_secret: APP_SECRET,
         }
     }
 }
@@ -155,7 +158,7 @@ impl Setup {
             enedis_api_url: sim_running.url(),
             enedis_consent_url: sim_running.url(),
             enedis_client_id: APP_ID.into(),
-            enedis_client_secret: APP_SECRET.into(),
+            enedis_client_secret: options.proxy_secret.into(),
             database: "sqlite::memory:".parse().unwrap(),
             ..options.proxy
         };
