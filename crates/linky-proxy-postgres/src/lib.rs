@@ -17,19 +17,22 @@ use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use linky_proxy_store::{
     BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore,
-    RefreshOutcome, StoreError,
+    RefreshOutcome, StoreError, UpstreamSlot,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 
 /// Migrations, in order; the `linky_proxy_schema` table records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_upstream_budget.sql"),
+];
 
 /// The advisory lock key instances take to migrate one at a time ("linkypxy").
 const MIGRATION_LOCK: i64 = 0x6c69_6e6b_7970_7879;
 
 /// How many times a transaction PostgreSQL aborted for a conflict runs again.
-const RETRIES: u32 = 12;
+const RETRIES: u32 = 40;
 
 /// Connections per instance.
 const POOL_SIZE: usize = 16;
@@ -181,12 +184,51 @@ impl PostgresStore {
         T: Send,
         F: for<'c> Fn(&'c Transaction<'c>) -> Body<'c, T> + Send + Sync,
     {
+        self.tx_at(IsolationLevel::Serializable, body).await
+    }
+
+    /// Runs `body` in one READ COMMITTED transaction that first takes the advisory lock `key`:
+    /// for counters many requests update at once (guesses from one address, Enedis's budget),
+    /// which would otherwise abort each other; each statement then sees what the previous
+    /// holders committed.
+    async fn locked_tx<T, F>(&self, key: LockKey, body: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c Transaction<'c>) -> Body<'c, T> + Send + Sync,
+    {
+        self.tx_at(IsolationLevel::ReadCommitted, |tx| {
+            let key = key.clone();
+            let rest = body(tx);
+            Box::pin(async move {
+                match &key {
+                    LockKey::Fixed(k) => {
+                        tx.execute("SELECT pg_advisory_xact_lock($1)", &[k]).await?
+                    }
+                    LockKey::Text(t) => {
+                        tx.execute(
+                            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                            &[t],
+                        )
+                        .await?
+                    }
+                };
+                rest.await
+            })
+        })
+        .await
+    }
+
+    async fn tx_at<T, F>(&self, isolation: IsolationLevel, body: F) -> Result<T, StoreError>
+    where
+        T: Send,
+        F: for<'c> Fn(&'c Transaction<'c>) -> Body<'c, T> + Send + Sync,
+    {
         let mut attempt = 0;
         loop {
             let mut client = self.pool.get().await.map_err(db)?;
             let tx = client
                 .build_transaction()
-                .isolation_level(IsolationLevel::Serializable)
+                .isolation_level(isolation)
                 .start()
                 .await
                 .map_err(db)?;
@@ -208,6 +250,18 @@ impl PostgresStore {
         }
     }
 }
+
+/// What a locked transaction locks.
+#[derive(Clone)]
+enum LockKey {
+    /// One fixed key.
+    Fixed(i64),
+    /// A key derived from a text (a client address).
+    Text(String),
+}
+
+/// The advisory lock of Enedis's shared budget ("linkyqta").
+const BUDGET_LOCK: i64 = 0x6c69_6e6b_7971_7461;
 
 /// A serialization failure or a deadlock: the transaction can run again.
 fn conflict(e: &tokio_postgres::Error) -> bool {
@@ -798,7 +852,7 @@ impl ProxyStore for PostgresStore {
         since: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
         let client = client.to_owned();
-        self.tx(|tx| {
+        self.locked_tx(LockKey::Text(client.clone()), |tx| {
             let client = client.clone();
             Box::pin(async move {
                 tx.execute(
@@ -837,10 +891,76 @@ impl ProxyStore for PostgresStore {
         .await
     }
 
+    async fn take_upstream_call(
+        &self,
+        now: DateTime<Utc>,
+        per_second: u32,
+        per_hour: u32,
+    ) -> Result<UpstreamSlot, StoreError> {
+        self.locked_tx(LockKey::Fixed(BUDGET_LOCK), |tx| {
+            Box::pin(async move {
+                let (second, hour) = (secs(now), secs(now) - secs(now).rem_euclid(3600));
+                let paused = tx
+                    .query_opt("SELECT until FROM upstream_pause WHERE id = 1", &[])
+                    .await?
+                    .map(|r| r.get::<_, i64>(0));
+                if let Some(until) = paused.filter(|u| *u > second) {
+                    return Ok(UpstreamSlot::Paused { until: time(until) });
+                }
+                let used = tx
+                    .prepare_cached(
+                        "SELECT COALESCE((SELECT used FROM upstream_budget WHERE kind = $1 AND start = $2), 0)",
+                    )
+                    .await?;
+                let hour_used: i32 = tx.query_one(&used, &[&"h", &hour]).await?.get(0);
+                if i64::from(hour_used) >= i64::from(per_hour) {
+                    return Ok(UpstreamSlot::HourFull {
+                        next_hour: time(hour + 3600),
+                    });
+                }
+                let second_used: i32 = tx.query_one(&used, &[&"s", &second]).await?.get(0);
+                if i64::from(second_used) >= i64::from(per_second) {
+                    return Ok(UpstreamSlot::SecondFull);
+                }
+                let count = tx
+                    .prepare_cached(
+                        "INSERT INTO upstream_budget (kind, start, used) VALUES ($1, $2, 1) ON CONFLICT (kind, start) DO UPDATE SET used = upstream_budget.used + 1",
+                    )
+                    .await?;
+                for (kind, start) in [("h", hour), ("s", second)] {
+                    tx.execute(&count, &[&kind, &start]).await?;
+                }
+                Ok(UpstreamSlot::Granted)
+            })
+        })
+        .await
+    }
+
+    async fn pause_upstream(&self, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.locked_tx(LockKey::Fixed(BUDGET_LOCK), |tx| {
+            Box::pin(async move {
+                tx.execute(
+                    "INSERT INTO upstream_pause (id, until) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET until = GREATEST(upstream_pause.until, $1)",
+                    &[&secs(until)],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(|tx| {
             Box::pin(async move {
                 let mut n = 0;
+                // Counts of past seconds and hours are of no use.
+                n += tx
+                    .execute(
+                        "DELETE FROM upstream_budget WHERE start < $1",
+                        &[&secs(now - Duration::hours(2))],
+                    )
+                    .await?;
                 n += tx
                     .execute("DELETE FROM states WHERE expires_at < $1", &[&secs(now)])
                     .await?;

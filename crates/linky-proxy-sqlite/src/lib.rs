@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use chrono::{DateTime, Duration, Utc};
 use linky_proxy_store::{
     BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore,
-    RefreshOutcome, StoreError,
+    RefreshOutcome, StoreError, UpstreamSlot,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -15,6 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBe
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_grant_origin.sql"),
+    include_str!("../migrations/0003_upstream_budget.sql"),
 ];
 
 /// A store in one SQLite file.
@@ -620,9 +621,69 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
+    async fn take_upstream_call(
+        &self,
+        now: DateTime<Utc>,
+        per_second: u32,
+        per_hour: u32,
+    ) -> Result<UpstreamSlot, StoreError> {
+        self.tx(move |tx| {
+            let (second, hour) = (secs(now), secs(now) - secs(now).rem_euclid(3600));
+            let paused: Option<i64> = tx
+                .query_row("SELECT until FROM upstream_pause WHERE id = 1", [], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            if let Some(until) = paused.filter(|u| *u > second) {
+                return Ok(UpstreamSlot::Paused { until: time(until) });
+            }
+            let used = |kind: &str, start: i64| -> Result<i64, StoreError> {
+                tx.query_row(
+                    "SELECT COALESCE((SELECT used FROM upstream_budget WHERE kind = ? AND start = ?), 0)",
+                    params![kind, start],
+                    |r| r.get(0),
+                )
+                .map_err(db)
+            };
+            if used("h", hour)? >= i64::from(per_hour) {
+                return Ok(UpstreamSlot::HourFull { next_hour: time(hour + 3600) });
+            }
+            if used("s", second)? >= i64::from(per_second) {
+                return Ok(UpstreamSlot::SecondFull);
+            }
+            for (kind, start) in [("h", hour), ("s", second)] {
+                tx.execute(
+                    "INSERT INTO upstream_budget (kind, start, used) VALUES (?, ?, 1) ON CONFLICT (kind, start) DO UPDATE SET used = used + 1",
+                    params![kind, start],
+                )
+                .map_err(db)?;
+            }
+            Ok(UpstreamSlot::Granted)
+        })
+        .await
+    }
+
+    async fn pause_upstream(&self, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.tx(move |tx| {
+            tx.execute(
+                "INSERT INTO upstream_pause (id, until) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET until = MAX(until, ?1)",
+                [secs(until)],
+            )
+            .map_err(db)?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(move |tx| {
             let mut n = 0;
+            // Counts of past seconds and hours are of no use.
+            n += tx
+                .execute(
+                    "DELETE FROM upstream_budget WHERE start < ?",
+                    [secs(now - Duration::hours(2))],
+                )
+                .map_err(db)?;
             n += tx
                 .execute("DELETE FROM states WHERE expires_at < ?", [secs(now)])
                 .map_err(db)?;

@@ -163,6 +163,25 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// What asking for one call to Enedis from the shared budget gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamSlot {
+    /// Granted: the call may go.
+    Granted,
+    /// This second's calls are spent: try again in a moment.
+    SecondFull,
+    /// This hour's calls are spent, until `next_hour`.
+    HourFull {
+        /// The start of the next hour.
+        next_hour: DateTime<Utc>,
+    },
+    /// Enedis asked every instance to wait (a 429 with `nextAccessTime`) until then.
+    Paused {
+        /// When calls may go again.
+        until: DateTime<Utc>,
+    },
+}
+
 /// The storage every backend provides. Clone is cheap (a pool or an `Arc`).
 pub trait ProxyStore: Clone + Send + Sync + 'static {
     /// Checks that the database answers.
@@ -302,6 +321,22 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         client: &str,
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
+
+    /// Takes one call from Enedis's quota, shared by every instance on this storage: at most
+    /// `per_second` calls in the second of `now` and `per_hour` in its hour, none while Enedis
+    /// asked to pause. Counted only when granted.
+    fn take_upstream_call(
+        &self,
+        now: DateTime<Utc>,
+        per_second: u32,
+        per_hour: u32,
+    ) -> impl Future<Output = Result<UpstreamSlot, StoreError>> + Send;
+
+    /// Pauses every instance's calls to Enedis until `until` (a later pause wins).
+    fn pause_upstream(
+        &self,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Deletes what can no longer be used (expired grants, states, tokens, old guesses).
     fn purge_expired(

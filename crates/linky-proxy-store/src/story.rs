@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::{
     BindOutcome, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore, RefreshOutcome,
+    UpstreamSlot,
 };
 
 fn t0() -> DateTime<Utc> {
@@ -357,6 +358,48 @@ pub async fn run<S: ProxyStore>(store: &S) {
             .await
             .unwrap(),
         0
+    );
+
+    // Enedis's quota, shared: 2 a second and 3 an hour here; a pause stops every call.
+    let q = Utc
+        .with_ymd_and_hms(2026, 11, 28, 10, 59, 58)
+        .single()
+        .unwrap_or_default();
+    let take = |at| store.take_upstream_call(at, 2, 3);
+    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted);
+    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted);
+    assert_eq!(take(q).await.unwrap(), UpstreamSlot::SecondFull);
+    let next_second = q + Duration::seconds(1);
+    assert_eq!(take(next_second).await.unwrap(), UpstreamSlot::Granted);
+    let eleven = q + Duration::seconds(2);
+    assert_eq!(
+        take(next_second).await.unwrap(),
+        UpstreamSlot::HourFull { next_hour: eleven },
+        "three this hour"
+    );
+    assert_eq!(
+        take(eleven).await.unwrap(),
+        UpstreamSlot::Granted,
+        "a new hour"
+    );
+    store
+        .pause_upstream(eleven + Duration::seconds(30))
+        .await
+        .unwrap();
+    store
+        .pause_upstream(eleven + Duration::seconds(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        take(eleven + Duration::seconds(5)).await.unwrap(),
+        UpstreamSlot::Paused {
+            until: eleven + Duration::seconds(30)
+        },
+        "the later pause wins"
+    );
+    assert_eq!(
+        take(eleven + Duration::seconds(30)).await.unwrap(),
+        UpstreamSlot::Granted
     );
 
     // Purging keeps what still works.

@@ -160,10 +160,19 @@ impl<S: ProxyStore> AppState<S> {
             &config.enedis_client_id,
             config.enedis_client_secret.expose(),
             clock.clone(),
+            // Every instance on this storage draws from one budget.
             limits::UpstreamQuota::new(
                 config.upstream_per_second,
                 config.upstream_per_hour,
                 std::time::Duration::from_secs(5),
+            )
+            .shared(
+                Arc::new(limits::StoreBudget {
+                    store: store.clone(),
+                    per_second: config.upstream_per_second,
+                    per_hour: config.upstream_per_hour,
+                }),
+                clock.clone(),
             ),
         )?;
         Ok(AppState {

@@ -1,10 +1,16 @@
 //! Rate limits, in memory: token buckets per key (a client address, a token family) and for the
 //! whole proxy. Real time (`Instant`), since they bound real request rates: Enedis's quota of 5
-//! requests a second and 10 000 an hour for the application, shared by every household.
+//! requests a second and 10 000 an hour for the application, shared by every household. With
+//! several instances on one database, [`UpstreamQuota::shared`] also draws each call from a
+//! budget kept in the database ([`StoreBudget`]), so the instances together stay within it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use linky_core::Clock;
+use linky_proxy_store::{ProxyStore, StoreError, UpstreamSlot};
 
 /// A bucket of `capacity` tokens refilled at `per_second`.
 #[derive(Debug, Clone)]
@@ -131,12 +137,60 @@ impl GlobalLimit {
 /// waits a little for its turn (callers queue fairly, first come first served, since each
 /// household's own budget already keeps any one from taking most of it); past `max_wait` it is
 /// refused with the time to wait.
-#[derive(Debug)]
 pub struct UpstreamQuota {
     second: GlobalLimit,
     hour: GlobalLimit,
     turn: tokio::sync::Mutex<()>,
     max_wait: Duration,
+    shared: Option<(Arc<dyn SharedBudget>, Arc<dyn Clock>)>,
+}
+
+impl std::fmt::Debug for UpstreamQuota {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamQuota")
+            .field("max_wait", &self.max_wait)
+            .field("shared", &self.shared.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How often a waiting caller asks the shared budget again.
+const SHARED_POLL: Duration = Duration::from_millis(25);
+
+/// Enedis's quota as every instance on one storage shares it (one budget in the database).
+pub trait SharedBudget: Send + Sync {
+    /// Takes one call at `now`, if the budget has one.
+    fn take(&self, now: DateTime<Utc>) -> BudgetFuture<'_, UpstreamSlot>;
+    /// Holds every instance until `until`.
+    fn pause(&self, until: DateTime<Utc>) -> BudgetFuture<'_, ()>;
+}
+
+/// What a [`SharedBudget`] answers.
+pub type BudgetFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// The shared budget kept by a [`ProxyStore`]: `per_second` and `per_hour` calls for every
+/// instance together.
+pub struct StoreBudget<S> {
+    /// The storage every instance uses.
+    pub store: S,
+    /// Calls a second, all instances together.
+    pub per_second: u32,
+    /// Calls an hour, all instances together.
+    pub per_hour: u32,
+}
+
+impl<S: ProxyStore> SharedBudget for StoreBudget<S> {
+    fn take(&self, now: DateTime<Utc>) -> BudgetFuture<'_, UpstreamSlot> {
+        Box::pin(
+            self.store
+                .take_upstream_call(now, self.per_second, self.per_hour),
+        )
+    }
+
+    fn pause(&self, until: DateTime<Utc>) -> BudgetFuture<'_, ()> {
+        Box::pin(self.store.pause_upstream(until))
+    }
 }
 
 impl UpstreamQuota {
@@ -155,20 +209,70 @@ impl UpstreamQuota {
             )),
             turn: tokio::sync::Mutex::new(()),
             max_wait,
+            shared: None,
         }
+    }
+
+    /// Also draws every call from `budget`, shared with the other instances, at `clock`'s
+    /// time (the same clock on every instance: the system's).
+    pub fn shared(mut self, budget: Arc<dyn SharedBudget>, clock: Arc<dyn Clock>) -> UpstreamQuota {
+        self.shared = Some((budget, clock));
+        self
     }
 
     /// Waits for a slot; `Err(wait)` when none comes within `max_wait`.
     pub async fn acquire(&self) -> Result<(), Duration> {
-        // The tokio mutex is fair: callers get their turn in arrival order.
+        // The tokio mutex is fair: callers get their turn in arrival order, which keeps every
+        // household served in turn.
         let _turn = self.turn.lock().await;
-        self.hour.take()?;
         let deadline = Instant::now() + self.max_wait;
+        let Some((budget, clock)) = &self.shared else {
+            self.hour.take()?;
+            loop {
+                match self.second.take() {
+                    Ok(()) => return Ok(()),
+                    Err(wait) if Instant::now() + wait <= deadline => {
+                        tokio::time::sleep(wait).await
+                    }
+                    Err(wait) => return Err(wait),
+                }
+            }
+        };
+        // The shared budget counts for every instance, by the clock's seconds and hours: the
+        // local buckets, which know only this instance, would only get in its way.
         loop {
-            match self.second.take() {
-                Ok(()) => return Ok(()),
-                Err(wait) if Instant::now() + wait <= deadline => tokio::time::sleep(wait).await,
-                Err(wait) => return Err(wait),
+            let now = clock.now();
+            let wait = match budget.take(now).await {
+                Ok(UpstreamSlot::Granted) => return Ok(()),
+                Ok(UpstreamSlot::SecondFull) => SHARED_POLL,
+                Ok(UpstreamSlot::HourFull { next_hour }) => {
+                    return Err((next_hour - now).to_std().unwrap_or(SHARED_POLL))
+                }
+                Ok(UpstreamSlot::Paused { until }) => {
+                    let left = (until - now).to_std().unwrap_or(SHARED_POLL);
+                    if Instant::now() + left > deadline {
+                        return Err(left);
+                    }
+                    SHARED_POLL
+                }
+                Err(e) => {
+                    // Without the shared count no call goes: the quota is never overshot.
+                    tracing::warn!(error = %e, "the shared Enedis budget cannot be read");
+                    return Err(Duration::from_secs(1));
+                }
+            };
+            if Instant::now() + wait > deadline {
+                return Err(wait);
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Enedis answered 429 until `until`: every instance sharing the budget waits.
+    pub async fn pause(&self, until: DateTime<Utc>) {
+        if let Some((budget, _)) = &self.shared {
+            if let Err(e) = budget.pause(until).await {
+                tracing::warn!(error = %e, "the pause Enedis asked for could not be shared");
             }
         }
     }

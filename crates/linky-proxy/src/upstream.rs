@@ -66,7 +66,8 @@ pub struct Forwarded {
 /// A client of Enedis holding the application's credentials; every call, whoever it serves,
 /// stays within the application's quota.
 pub struct Enedis {
-    client: enedis_client::EnedisClient<crate::limits::UpstreamQuota>,
+    client: enedis_client::EnedisClient<Arc<crate::limits::UpstreamQuota>>,
+    quota: Arc<crate::limits::UpstreamQuota>,
 }
 
 impl Enedis {
@@ -86,8 +87,10 @@ impl Enedis {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
         };
+        let quota = Arc::new(quota);
         Ok(Enedis {
-            client: enedis_client::EnedisClient::new(http, base, credentials, clock, quota),
+            client: enedis_client::EnedisClient::new(http, base, credentials, clock, quota.clone()),
+            quota,
         })
     }
 
@@ -100,6 +103,17 @@ impl Enedis {
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
         let answer = self.client.get(path_and_query).await?;
+        if answer.status == 429 {
+            // Enedis says when the application may call again: every instance waits.
+            let error = enedis_protocol::error::EnedisError::from_response(
+                answer.status,
+                &answer.text(),
+                answer.www_authenticate.as_deref(),
+            );
+            if let Some(until) = error.next_access() {
+                self.quota.pause(until).await;
+            }
+        }
         Ok(Forwarded {
             status: answer.status,
             content_type: answer.content_type,
