@@ -950,6 +950,24 @@ impl ProxyStore for PostgresStore {
         .await
     }
 
+    async fn live_counts(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        self.tx(|tx| {
+            Box::pin(async move {
+                let at = secs(now);
+                let waiting: i64 = tx
+                    .query_one("SELECT COUNT(*) FROM grants WHERE status = 'pending' AND expires_at > $1", &[&at])
+                    .await?
+                    .get(0);
+                let live: i64 = tx
+                    .query_one("SELECT COUNT(*) FROM families f WHERE f.revoked_at IS NULL AND EXISTS (SELECT 1 FROM tokens t WHERE t.family_id = f.id AND t.expires_at > $1)", &[&at])
+                    .await?
+                    .get(0);
+                Ok((waiting as u64, live as u64))
+            })
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(|tx| {
             Box::pin(async move {

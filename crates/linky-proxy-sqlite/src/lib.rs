@@ -674,6 +674,21 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
+    async fn live_counts(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        self.tx(move |tx| {
+            let count = |sql: &str| -> Result<u64, StoreError> {
+                tx.query_row(sql, [secs(now)], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(db)
+            };
+            Ok((
+                count("SELECT COUNT(*) FROM grants WHERE status = 'pending' AND expires_at > ?1")?,
+                count("SELECT COUNT(*) FROM families f WHERE f.revoked_at IS NULL AND EXISTS (SELECT 1 FROM tokens t WHERE t.family_id = f.id AND t.expires_at > ?1)")?,
+            ))
+        })
+        .await
+    }
+
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.tx(move |tx| {
             let mut n = 0;

@@ -338,6 +338,13 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         until: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Device codes still waiting for their person, and token families alive (not revoked, with
+    /// a token still valid), for the metrics.
+    fn live_counts(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;
+
     /// Deletes what can no longer be used (expired grants, states, tokens, old guesses).
     fn purge_expired(
         &self,

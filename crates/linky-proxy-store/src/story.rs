@@ -402,6 +402,12 @@ pub async fn run<S: ProxyStore>(store: &S) {
         UpstreamSlot::Granted
     );
 
+    // What the metrics count: nothing waits any more, and the one live family left ("c1"'s
+    // was revoked above).
+    let (waiting, live) = store.live_counts(now).await.unwrap();
+    assert_eq!(waiting, 0);
+    assert!(live >= 1, "{live}");
+
     // Purging keeps what still works.
     store.purge_expired(now + Duration::days(2)).await.unwrap();
     assert!(

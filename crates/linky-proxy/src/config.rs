@@ -79,6 +79,8 @@ pub struct ProxyConfig {
     /// How long a rotated refresh token still works while its successor was never presented, in
     /// seconds (a day: a daemon whose reply was lost retries within hours).
     pub refresh_grace_seconds: i64,
+    /// The bearer token `/metrics` asks for; empty (the default) turns `/metrics` off.
+    pub metrics_token: Secret,
     /// Failed user-code guesses allowed per client address per window.
     pub guess_limit: u32,
     /// The window of `guess_limit`, in seconds.
@@ -117,6 +119,7 @@ impl Default for ProxyConfig {
             poll_interval_seconds: 5,
             access_token_lifetime_seconds: 12_600,
             refresh_grace_seconds: 86_400,
+            metrics_token: Secret::from(""),
             guess_limit: 10,
             guess_window_seconds: 600,
             subscribed_services_attempts: 10,
@@ -738,6 +741,6 @@ mod tests {
         assert_eq!(flags.read().unwrap_err().key, "upstream_per_second");
         // Every field of ProxyConfig has its key (an `Option` left out would have no variable).
         let keys: Vec<String> = Gathered::new().keys().map(str::to_owned).collect();
-        assert_eq!(keys.len(), 26, "{keys:?}");
+        assert_eq!(keys.len(), 27, "{keys:?}");
     }
 }

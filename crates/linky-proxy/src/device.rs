@@ -290,6 +290,9 @@ async fn device_grant<S: ProxyStore>(
         .await
     {
         Ok(IssueOutcome::Issued(family)) => {
+            state
+                .metrics
+                .flow_done((now - grant.created_at).num_milliseconds() as f64 / 1000.0);
             tracing::info!(
                 family = family.id,
                 meters = family.meters.len(),

@@ -15,6 +15,7 @@ pub mod config;
 pub mod data;
 pub mod device;
 pub mod limits;
+pub mod metrics;
 pub mod pages;
 pub mod secrets;
 pub mod server;
@@ -54,6 +55,8 @@ pub struct AppState<S> {
     pub checking: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
     /// Access tokens checked in the last seconds.
     pub access_cache: Arc<access_cache::AccessCache>,
+    /// This instance's counters for `/metrics`.
+    pub metrics: Arc<metrics::ProxyMetrics>,
 }
 
 /// Marks a grant's consent as being checked while it lives.
@@ -144,6 +147,7 @@ impl<S: Clone> Clone for AppState<S> {
             v5_gone: self.v5_gone.clone(),
             checking: self.checking.clone(),
             access_cache: self.access_cache.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -155,11 +159,13 @@ impl<S: ProxyStore> AppState<S> {
         config: ProxyConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<AppState<S>, upstream::UpstreamError> {
+        let metrics = Arc::new(metrics::ProxyMetrics::default());
         let enedis = upstream::Enedis::new(
             &config.enedis_api_url,
             &config.enedis_client_id,
             config.enedis_client_secret.expose(),
             clock.clone(),
+            metrics.clone(),
             // Every instance on this storage draws from one budget.
             limits::UpstreamQuota::new(
                 config.upstream_per_second,
@@ -181,6 +187,7 @@ impl<S: ProxyStore> AppState<S> {
             v5_gone: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             checking: Arc::default(),
             access_cache: Arc::default(),
+            metrics,
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),
@@ -281,7 +288,69 @@ pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
         .route("/data/proxy/{*path}", get(data::proxy::<S>))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
+        .route("/metrics", get(metrics_page::<S>))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            count_request,
+        ))
         .with_state(state)
+}
+
+/// Counts each routed request by its route pattern and status.
+async fn count_request(
+    axum::extract::State(metrics): axum::extract::State<Arc<metrics::ProxyMetrics>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        // `/data/proxy/{*path}` is labelled `/data/proxy/*path`: braces inside label values
+        // trip some parsers.
+        .map(|m| m.as_str().replace(['{', '}'], ""))
+        .unwrap_or_default();
+    let response = next.run(request).await;
+    metrics.request(&route, response.status().as_u16());
+    response
+}
+
+/// `/metrics` for whoever holds `metrics_token` (off while it is empty).
+async fn metrics_page<S: ProxyStore>(
+    axum::extract::State(state): axum::extract::State<AppState<S>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let expected = state.config.metrics_token.expose();
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if expected.is_empty() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    // Compared by their hashes: the time taken says nothing of the token.
+    if secrets::hash(given) != secrets::hash(expected) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
+    let (waiting, live) = match state.store.live_counts(state.clock.now()).await {
+        Ok(counts) => counts,
+        Err(e) => return internal(e),
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        state.metrics.render(waiting, live),
+    )
+        .into_response()
 }
 
 /// The process is up and answering (a load balancer's liveness check).

@@ -143,6 +143,7 @@ pub struct UpstreamQuota {
     turn: tokio::sync::Mutex<()>,
     max_wait: Duration,
     shared: Option<(Arc<dyn SharedBudget>, Arc<dyn Clock>)>,
+    metrics: Option<Arc<crate::metrics::ProxyMetrics>>,
 }
 
 impl std::fmt::Debug for UpstreamQuota {
@@ -210,7 +211,14 @@ impl UpstreamQuota {
             turn: tokio::sync::Mutex::new(()),
             max_wait,
             shared: None,
+            metrics: None,
         }
+    }
+
+    /// Counts its waits and refusals in `metrics`.
+    pub fn observed(mut self, metrics: Arc<crate::metrics::ProxyMetrics>) -> UpstreamQuota {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Also draws every call from `budget`, shared with the other instances, at `clock`'s
@@ -222,6 +230,19 @@ impl UpstreamQuota {
 
     /// Waits for a slot; `Err(wait)` when none comes within `max_wait`.
     pub async fn acquire(&self) -> Result<(), Duration> {
+        let started = Instant::now();
+        let outcome = self.slot().await;
+        if let Some(m) = &self.metrics {
+            match outcome {
+                Err(_) => m.quota_refusal(),
+                Ok(()) if started.elapsed() >= Duration::from_millis(20) => m.quota_wait(),
+                Ok(()) => {}
+            }
+        }
+        outcome
+    }
+
+    async fn slot(&self) -> Result<(), Duration> {
         // The tokio mutex is fair: callers get their turn in arrival order, which keeps every
         // household served in turn.
         let _turn = self.turn.lock().await;

@@ -114,6 +114,7 @@ async fn grant_of_code<S: ProxyStore>(
     match state.store.record_failed_guess(&client, now, since).await {
         Ok(n) if n > state.config.guess_limit => {
             tracing::warn!(client, "too many user-code attempts");
+            state.metrics.guess_refused();
             return Err(problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Trop de codes erronés depuis votre adresse. Attendez quelques minutes, puis saisissez le code exactement comme linky l'affiche.",
@@ -515,6 +516,7 @@ async fn bind_2026<S: ProxyStore>(
         .await
     {
         Ok(BindOutcome::Bound(grant)) => {
+            state.metrics.consent_bound();
             tracing::info!(
                 grant = grant.id,
                 meters = subscribed.meters.len(),
@@ -576,7 +578,10 @@ async fn bind_v5<S: ProxyStore>(
         .bind_consent(grant_id, None, &pdls, end, now)
         .await
     {
-        Ok(BindOutcome::Bound(grant)) => success(&grant, &pdls),
+        Ok(BindOutcome::Bound(grant)) => {
+            state.metrics.consent_bound();
+            success(&grant, &pdls)
+        }
         Ok(_) => problem(
             StatusCode::BAD_REQUEST,
             "Le code de votre appareil a expiré : relancez <code>linky login</code>.",

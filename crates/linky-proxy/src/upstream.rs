@@ -68,6 +68,7 @@ pub struct Forwarded {
 pub struct Enedis {
     client: enedis_client::EnedisClient<Arc<crate::limits::UpstreamQuota>>,
     quota: Arc<crate::limits::UpstreamQuota>,
+    metrics: Arc<crate::metrics::ProxyMetrics>,
 }
 
 impl Enedis {
@@ -77,6 +78,7 @@ impl Enedis {
         client_id: &str,
         client_secret: &str,
         clock: Arc<dyn Clock>,
+        metrics: Arc<crate::metrics::ProxyMetrics>,
         quota: crate::limits::UpstreamQuota,
     ) -> Result<Enedis, UpstreamError> {
         let http = enedis_client::http_client(
@@ -87,10 +89,11 @@ impl Enedis {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
         };
-        let quota = Arc::new(quota);
+        let quota = Arc::new(quota.observed(metrics.clone()));
         Ok(Enedis {
             client: enedis_client::EnedisClient::new(http, base, credentials, clock, quota.clone()),
             quota,
+            metrics,
         })
     }
 
@@ -102,7 +105,17 @@ impl Enedis {
 
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
-        let answer = self.client.get(path_and_query).await?;
+        let answer = match self.client.get(path_and_query).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.metrics.upstream(match e {
+                    enedis_client::ClientError::Throttled(_) => "throttled",
+                    _ => "transport",
+                });
+                return Err(e.into());
+            }
+        };
+        self.metrics.upstream(outcome(answer.status));
         if answer.status == 429 {
             // Enedis says when the application may call again: every instance waits.
             let error = enedis_protocol::error::EnedisError::from_response(
@@ -139,7 +152,9 @@ impl Enedis {
                     .bearer_auth(token)
                     .json(&request)
             })
-            .await?;
+            .await
+            .inspect_err(|_| self.metrics.upstream("transport"))?;
+        self.metrics.upstream(outcome(answer.status));
         if answer.status == 429 || answer.status >= 500 {
             return Err(UpstreamError::Busy(answer.status));
         }
@@ -166,6 +181,16 @@ impl Enedis {
             starts,
             ends,
         })
+    }
+}
+
+/// An answer's outcome, as the metrics count it.
+fn outcome(status: u16) -> &'static str {
+    match status {
+        200..=299 => "ok",
+        429 => "quota",
+        500.. => "unavailable",
+        _ => "client_error",
     }
 }
 

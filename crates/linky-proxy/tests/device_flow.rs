@@ -501,3 +501,82 @@ async fn a_households_meters_arrive_together() {
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["usage_points_id"], "12345678901234,10284856584123");
 }
+
+/// `/metrics`: off without `metrics_token`; with it, for the token's holder only, counters of a
+/// login and a data call as Prometheus reads them; no token or code in the text.
+#[tokio::test]
+async fn metrics_count_a_login_and_a_data_call() {
+    let off = Setup::start().await;
+    let r = off.http.get(off.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404, "off by default");
+
+    let s = Setup::with(Options {
+        proxy: ProxyConfig {
+            metrics_token: "metrics-token-0123456789".into(),
+            ..Options::default().proxy
+        },
+        ..Options::default()
+    })
+    .await;
+    let t = s.login(0, &["22516914714270"]).await;
+    let token = t["access_token"].as_str().unwrap();
+    let (status, _, _) = s
+        .data(
+            token,
+            "/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=22516914714270",
+        )
+        .await;
+    assert_eq!(status, 200);
+    let r = s.http.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let text = s
+        .http
+        .get(s.url("/metrics"))
+        .bearer_auth("metrics-token-0123456789")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains(token), "no token in the metrics");
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        scrape
+            .samples
+            .iter()
+            .filter(|m| m.metric == name)
+            .filter(|m| labels.iter().all(|(k, v)| m.labels.get(k) == Some(*v)))
+            .map(|m| match m.value {
+                prometheus_parse::Value::Counter(v)
+                | prometheus_parse::Value::Gauge(v)
+                | prometheus_parse::Value::Untyped(v) => v,
+                _ => 0.0,
+            })
+            .sum()
+    };
+    assert_eq!(
+        value(
+            "linky_proxy_requests_total",
+            &[("route", "/device/code"), ("status", "200")]
+        ),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(
+        value(
+            "linky_proxy_requests_total",
+            &[("route", "/data/proxy/*path"), ("status", "200")]
+        ),
+        1.0,
+        "{text}"
+    );
+    assert_eq!(value("linky_proxy_consents_bound_total", &[]), 1.0);
+    assert!(value("linky_proxy_upstream_calls_total", &[("outcome", "ok")]) >= 2.0);
+    assert_eq!(value("linky_proxy_token_families_live", &[]), 1.0);
+    assert_eq!(value("linky_proxy_grants_waiting", &[]), 0.0);
+    assert!(
+        text.contains("linky_proxy_flow_duration_seconds_count 1"),
+        "{text}"
+    );
+}
