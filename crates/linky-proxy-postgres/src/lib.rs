@@ -16,8 +16,8 @@ use std::pin::Pin;
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Transaction};
 use linky_proxy_store::{
-    BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore,
-    RefreshOutcome, StoreError, UpstreamSlot,
+    BindOutcome, Family, FamilyRecord, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken,
+    ProxyStore, QuotaState, RefreshOutcome, StoreError, UpstreamSlot,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
@@ -945,6 +945,94 @@ impl ProxyStore for PostgresStore {
                 )
                 .await?;
                 Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn families(&self, meter: Option<&str>) -> Result<Vec<FamilyRecord>, StoreError> {
+        let meter = meter.map(str::to_owned);
+        self.tx(|tx| {
+            let meter = meter.clone();
+            Box::pin(async move {
+                let rows = match &meter {
+                    Some(m) => {
+                        tx.query("SELECT f.id, f.client_id, f.created_at, f.consent_expires_at, f.revoked_at, (SELECT MAX(t.expires_at) FROM tokens t WHERE t.family_id = f.id) FROM families f WHERE EXISTS (SELECT 1 FROM family_meters m WHERE m.family_id = f.id AND m.pdl = $1) ORDER BY f.id DESC", &[m])
+                            .await?
+                    }
+                    None => tx.query("SELECT f.id, f.client_id, f.created_at, f.consent_expires_at, f.revoked_at, (SELECT MAX(t.expires_at) FROM tokens t WHERE t.family_id = f.id) FROM families f WHERE TRUE ORDER BY f.id DESC", &[]).await?,
+                };
+                let mut out = Vec::new();
+                for r in rows {
+                    let id: i64 = r.get(0);
+                    out.push(FamilyRecord {
+                        id,
+                        client_id: r.get(1),
+                        meters: meters(
+                            tx,
+                            "SELECT pdl FROM family_meters WHERE family_id = $1 ORDER BY seq",
+                            id,
+                        )
+                        .await?,
+                        created_at: time(r.get(2)),
+                        consent_expires_at: r.get::<_, Option<i64>>(3).map(time),
+                        revoked_at: r.get::<_, Option<i64>>(4).map(time),
+                        tokens_until: r.get::<_, Option<i64>>(5).map(time),
+                    });
+                }
+                Ok(out)
+            })
+        })
+        .await
+    }
+
+    async fn revoke_family_id(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.tx(|tx| {
+            Box::pin(async move {
+                let n = tx
+                    .execute(
+                        "UPDATE families SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                        &[&secs(now), &id],
+                    )
+                    .await?;
+                Ok(n == 1)
+            })
+        })
+        .await
+    }
+
+    async fn revoke_meter(&self, meter: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let meter = meter.to_owned();
+        self.tx(|tx| {
+            let meter = meter.clone();
+            Box::pin(async move {
+                Ok(tx
+                    .execute(
+                        "UPDATE families SET revoked_at = $1 WHERE revoked_at IS NULL AND id IN (SELECT family_id FROM family_meters WHERE pdl = $2)",
+                        &[&secs(now), &meter],
+                    )
+                    .await?)
+            })
+        })
+        .await
+    }
+
+    async fn quota_state(&self, now: DateTime<Utc>) -> Result<QuotaState, StoreError> {
+        self.tx(|tx| {
+            Box::pin(async move {
+                let (second, hour) = (secs(now), secs(now) - secs(now).rem_euclid(3600));
+                let used = "SELECT COALESCE((SELECT used FROM upstream_budget WHERE kind = $1 AND start = $2), 0)";
+                let s: i32 = tx.query_one(used, &[&"s", &second]).await?.get(0);
+                let h: i32 = tx.query_one(used, &[&"h", &hour]).await?.get(0);
+                let paused = tx
+                    .query_opt("SELECT until FROM upstream_pause WHERE id = 1", &[])
+                    .await?
+                    .map(|r| r.get::<_, i64>(0));
+                Ok(QuotaState {
+                    second: s.max(0) as u32,
+                    hour: h.max(0) as u32,
+                    paused_until: paused.filter(|u| *u > second).map(time),
+                })
             })
         })
         .await

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
 use linky_proxy_store::{
-    BindOutcome, Family, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken, ProxyStore,
-    RefreshOutcome, StoreError, UpstreamSlot,
+    BindOutcome, Family, FamilyRecord, Grant, GrantStatus, IssueOutcome, NewGrant, NewToken,
+    ProxyStore, QuotaState, RefreshOutcome, StoreError, UpstreamSlot,
 };
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
@@ -670,6 +670,93 @@ impl ProxyStore for SqliteStore {
             )
             .map_err(db)?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn families(&self, meter: Option<&str>) -> Result<Vec<FamilyRecord>, StoreError> {
+        let meter = meter.map(str::to_owned);
+        self.tx(move |tx| {
+            let sql = match meter {
+                Some(_) => "SELECT f.id, f.client_id, f.created_at, f.consent_expires_at, f.revoked_at, (SELECT MAX(t.expires_at) FROM tokens t WHERE t.family_id = f.id) FROM families f WHERE EXISTS (SELECT 1 FROM family_meters m WHERE m.family_id = f.id AND m.pdl = ?1) ORDER BY f.id DESC",
+                None => "SELECT f.id, f.client_id, f.created_at, f.consent_expires_at, f.revoked_at, (SELECT MAX(t.expires_at) FROM tokens t WHERE t.family_id = f.id) FROM families f WHERE ?1 IS NULL ORDER BY f.id DESC",
+            };
+            let mut stmt = tx.prepare(sql).map_err(db)?;
+            type Row = (i64, String, i64, Option<i64>, Option<i64>, Option<i64>);
+            let rows: Vec<Row> = stmt
+                .query_map([&meter], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                })
+                .map_err(db)?
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
+            rows.into_iter()
+                .map(|(id, client_id, created, consent, revoked, until)| {
+                    Ok(FamilyRecord {
+                        id,
+                        client_id,
+                        meters: meters(
+                            tx,
+                            "SELECT pdl FROM family_meters WHERE family_id = ? ORDER BY rowid",
+                            id,
+                        )?,
+                        created_at: time(created),
+                        consent_expires_at: consent.map(time),
+                        revoked_at: revoked.map(time),
+                        tokens_until: until.map(time),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn revoke_family_id(&self, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.tx(move |tx| {
+            tx.execute(
+                "UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                params![secs(now), id],
+            )
+            .map(|n| n == 1)
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn revoke_meter(&self, meter: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let meter = meter.to_owned();
+        self.tx(move |tx| {
+            tx.execute(
+                "UPDATE families SET revoked_at = ? WHERE revoked_at IS NULL AND id IN (SELECT family_id FROM family_meters WHERE pdl = ?)",
+                params![secs(now), meter],
+            )
+            .map(|n| n as u64)
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn quota_state(&self, now: DateTime<Utc>) -> Result<QuotaState, StoreError> {
+        self.tx(move |tx| {
+            let (second, hour) = (secs(now), secs(now) - secs(now).rem_euclid(3600));
+            let used = |kind: &str, start: i64| -> Result<u32, StoreError> {
+                tx.query_row(
+                    "SELECT COALESCE((SELECT used FROM upstream_budget WHERE kind = ? AND start = ?), 0)",
+                    params![kind, start],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n as u32)
+                .map_err(db)
+            };
+            let paused: Option<i64> = tx
+                .query_row("SELECT until FROM upstream_pause WHERE id = 1", [], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            Ok(QuotaState {
+                second: used("s", second)?,
+                hour: used("h", hour)?,
+                paused_until: paused.filter(|u| *u > second).map(time),
+            })
         })
         .await
     }

@@ -163,6 +163,36 @@ pub enum RefreshOutcome {
     Invalid,
 }
 
+/// A token family as the operator sees it (`linky-proxy admin grants`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyRecord {
+    /// Its id.
+    pub id: i64,
+    /// The device's client id.
+    pub client_id: String,
+    /// The meters it covers.
+    pub meters: Vec<String>,
+    /// When it was issued.
+    pub created_at: DateTime<Utc>,
+    /// When the consent behind it ends.
+    pub consent_expires_at: Option<DateTime<Utc>>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The latest end of its tokens (none left: `None`).
+    pub tokens_until: Option<DateTime<Utc>>,
+}
+
+/// Enedis's shared budget now (`linky-proxy admin quota`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaState {
+    /// Calls counted in the current second.
+    pub second: u32,
+    /// Calls counted in the current hour.
+    pub hour: u32,
+    /// A pause Enedis asked for, if still running.
+    pub paused_until: Option<DateTime<Utc>>,
+}
+
 /// What asking for one call to Enedis from the shared budget gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpstreamSlot {
@@ -344,6 +374,32 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         &self,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<(u64, u64), StoreError>> + Send;
+
+    /// Token families, newest first; only those covering `meter` when given.
+    fn families(
+        &self,
+        meter: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<FamilyRecord>, StoreError>> + Send;
+
+    /// Revokes one family by id; false if there is none (or it was already revoked).
+    fn revoke_family_id(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Revokes every family covering `meter`; how many.
+    fn revoke_meter(
+        &self,
+        meter: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Enedis's shared budget at `now`.
+    fn quota_state(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<QuotaState, StoreError>> + Send;
 
     /// Deletes what can no longer be used (expired grants, states, tokens, old guesses).
     fn purge_expired(

@@ -402,11 +402,48 @@ pub async fn run<S: ProxyStore>(store: &S) {
         UpstreamSlot::Granted
     );
 
-    // What the metrics count: nothing waits any more, and the one live family left ("c1"'s
-    // was revoked above).
+    // What the metrics count: nothing waits any more, and no family is alive (the first was
+    // revoked by the reuse, "c1"'s through its token).
     let (waiting, live) = store.live_counts(now).await.unwrap();
-    assert_eq!(waiting, 0);
-    assert!(live >= 1, "{live}");
+    assert_eq!((waiting, live), (0, 0));
+
+    // What the operator sees and does: every family, by meter; revoking by id and by meter.
+    let all = store.families(None).await.unwrap();
+    assert!(all.len() >= 2, "{all:?}");
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    let first = store.families(Some("11111111111111")).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].meters.iter().any(|m| m == "11111111111111"));
+    assert!(first[0].revoked_at.is_some() && first[0].tokens_until.is_some());
+    assert_eq!(
+        store.revoke_meter("11111111111111", now).await.unwrap(),
+        0,
+        "already revoked"
+    );
+    assert!(store.create_grant(grant("dc9", "WXYZ-WXYZ")).await.unwrap());
+    let g9 = store
+        .grant_by_user_code("WXYZ-WXYZ", now)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .bind_consent(g9.id, None, &["55555555555555".to_owned()], end, now)
+        .await
+        .unwrap();
+    store
+        .issue_tokens(g9.id, token("x1", end), token("y1", end), now)
+        .await
+        .unwrap();
+    let fifth = store.families(Some("55555555555555")).await.unwrap();
+    assert_eq!(fifth.len(), 1);
+    assert!(fifth[0].revoked_at.is_none());
+    assert_eq!(store.live_counts(now).await.unwrap().1, 1);
+    assert_eq!(store.revoke_meter("55555555555555", now).await.unwrap(), 1);
+    assert!(store.access("x1", now).await.unwrap().is_none());
+    assert!(!store.revoke_family_id(fifth[0].id, now).await.unwrap());
+    assert!(!store.revoke_family_id(999_999, now).await.unwrap());
+    let q = store.quota_state(q).await.unwrap();
+    assert!(q.second <= 2 && q.hour <= 3, "{q:?}");
 
     // Purging keeps what still works.
     store.purge_expired(now + Duration::days(2)).await.unwrap();

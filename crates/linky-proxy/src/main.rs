@@ -13,6 +13,8 @@ use linky_proxy_postgres::PostgresStore;
 use linky_proxy_sqlite::SqliteStore;
 use linky_proxy_store::ProxyStore;
 
+mod admin;
+
 /// The device-flow consent proxy in front of Enedis Data Connect.
 ///
 /// Every setting can be given in the TOML file (`--config`), as a variable `LINKY_PROXY_<KEY>`
@@ -62,6 +64,14 @@ struct Args {
     /// UNSAFE, sandbox only: accept the v5 consent return, which cannot be verified.
     #[arg(long)]
     allow_unverified_v5_consent: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Look after the database: grants, revocations, purge, the Enedis quota.
+    Admin(admin::AdminArgs),
 }
 
 fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
@@ -101,6 +111,25 @@ fn settings(args: Args) -> anyhow::Result<ProxyConfig> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Some(Command::Admin(admin)) = &args.command {
+        let database = admin::database(admin, args.config.as_deref(), args.database.as_deref())?;
+        let text = match database.backend() {
+            Backend::Sqlite => {
+                let store = SqliteStore::from_url(database.expose())
+                    .with_context(|| format!("cannot open the database {database}"))?;
+                admin::run(&store, admin).await?
+            }
+            Backend::Postgres => {
+                let store = PostgresStore::connect(database.expose())
+                    .await
+                    .with_context(|| format!("cannot open the database {database}"))?;
+                admin::run(&store, admin).await?
+            }
+        };
+        print!("{text}");
+        return Ok(());
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -116,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     linky_proxy::upstream::install_tls_provider();
-    let config = settings(Args::parse())?;
+    let config = settings(args)?;
     if config.allow_unverified_v5_consent {
         tracing::warn!("allow_unverified_v5_consent is on: anyone can claim any meter through a forged v5 return; use it only against the Enedis sandbox");
     }

@@ -225,3 +225,91 @@ fn two_processes_share_one_postgres_database() {
     );
     assert!(!err.contains("hunter2-db"), "{err}");
 }
+
+/// `linky-proxy admin`: families listed with their meters masked, revoked by meter, the quota
+/// shown, expired rows purged; a database of a newer schema refused.
+#[test]
+fn admin_lists_revokes_purges_and_refuses_a_newer_schema() {
+    use linky_proxy_store::{NewGrant, NewToken, ProxyStore};
+    let dir = std::env::temp_dir().join(format!("linky-proxy-admin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("proxy.db");
+    let url = format!("sqlite://{}", file.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = linky_proxy_sqlite::SqliteStore::open(&file).unwrap();
+        let now = chrono::Utc::now();
+        let grant = NewGrant {
+            device_code_hash: "dc".into(),
+            user_code: "ABCD-EFGH".into(),
+            client_id: "a-device".into(),
+            created_at: now,
+            expires_at: now + chrono::Duration::minutes(10),
+            interval_seconds: 5,
+            client_address: None,
+        };
+        assert!(store.create_grant(grant).await.unwrap());
+        let id = store
+            .grant_by_user_code("ABCD-EFGH", now)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let end = now + chrono::Duration::days(30);
+        store
+            .bind_consent(id, None, &["22516914714270".to_owned()], end, now)
+            .await
+            .unwrap();
+        let token = |hash: &str| NewToken {
+            hash: hash.into(),
+            expires_at: end,
+        };
+        store
+            .issue_tokens(id, token("a"), token("r"), now)
+            .await
+            .unwrap();
+    });
+    let admin = |args: &[&str]| {
+        let out = bin()
+            .args(["admin", "--db", &url])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, listed, err) = admin(&["grants"]);
+    assert!(ok, "{err}");
+    assert!(
+        listed.contains("22********4270") && listed.contains("live"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("22516914714270"),
+        "meters are masked: {listed}"
+    );
+    let (_, mine, _) = admin(&["grants", "--meter", "22516914714270"]);
+    assert!(mine.contains("1 families"), "{mine}");
+    let (ok, revoked, _) = admin(&["revoke", "--meter", "22516914714270"]);
+    assert!(ok && revoked.contains("1 families"), "{revoked}");
+    let (_, after, _) = admin(&["grants"]);
+    assert!(after.contains("revoked"), "{after}");
+    let (ok, quota, _) = admin(&["quota"]);
+    assert!(ok && quota.contains("not paused"), "{quota}");
+    let (ok, purged, _) = admin(&["purge"]);
+    assert!(ok && purged.contains("expired rows deleted"), "{purged}");
+    let (ok, _, err) = admin(&["revoke", "--family", "999"]);
+    assert!(!ok && err.contains("no live family 999"), "{err}");
+
+    // A database from a newer linky-proxy is not touched.
+    rusqlite::Connection::open(&file)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let (ok, _, err) = admin(&["grants"]);
+    assert!(!ok && err.contains("newer than this linky-proxy"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
