@@ -313,3 +313,41 @@ fn admin_lists_revokes_purges_and_refuses_a_newer_schema() {
     assert!(!ok && err.contains("newer than this linky-proxy"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The sample unit `packaging/linky-proxy.service` is a unit systemd takes (its binary, user
+/// and secrets file put where this machine has them).
+#[test]
+fn the_sample_systemd_unit_verifies() {
+    if !std::path::Path::new("/usr/bin/systemd-analyze").exists() {
+        panic!("systemd-analyze is needed (Debian package systemd; `.ci/run` installs it)");
+    }
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../packaging/linky-proxy.service"
+    ))
+    .unwrap();
+    assert!(unit.contains("ExecStart=/usr/bin/linky-proxy") && unit.contains("KillSignal=SIGTERM"));
+    let here = unit
+        .replace("/usr/bin/linky-proxy", env!("CARGO_BIN_EXE_linky-proxy"))
+        .replace("User=linky-proxy", "User=root")
+        .replace("Group=linky-proxy", "Group=root")
+        .replace(
+            "EnvironmentFile=/etc/linky-proxy/secrets.env",
+            "EnvironmentFile=-/nonexistent",
+        );
+    let dir = std::env::temp_dir().join(format!("linky-proxy-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("linky-proxy.service");
+    std::fs::write(&path, here).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
