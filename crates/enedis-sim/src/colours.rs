@@ -194,6 +194,7 @@ fn log_entry(state: &SimState, uri: &Uri, method: &str, client: Option<String>) 
         pdl: None,
         status: 0,
         fault: None,
+        request_id: None,
     }
 }
 

@@ -148,6 +148,7 @@ pub async fn data(
         pdl: Some(prm.clone()).filter(|p| !p.is_empty()),
         status: 0,
         fault: None,
+        request_id: None,
     };
     let response = answer(&state, &type_name, &request, (&prm, &start, &end), now);
     state.logged(entry, response)

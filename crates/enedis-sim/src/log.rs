@@ -22,6 +22,9 @@ pub struct LoggedRequest {
     pub status: u16,
     /// The injected fault, if any: `quota`, `maintenance`, `error`, `reset`, `truncate`.
     pub fault: Option<String>,
+    /// The caller's `X-Request-Id`, if it sent one (a proxy follows its requests with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// How many calls the log keeps; older ones are dropped first.

@@ -236,6 +236,11 @@ async fn gate(State(state): Shared, request: Request, next: Next) -> Response {
         pdl: pdl.clone(),
         status: 0,
         fault: None,
+        request_id: request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     };
 
     if path != TOKEN_PATH {

@@ -17,6 +17,7 @@ pub mod device;
 pub mod limits;
 pub mod metrics;
 pub mod pages;
+pub mod request_id;
 pub mod secrets;
 pub mod server;
 pub mod upstream;
@@ -293,6 +294,7 @@ pub fn router<S: ProxyStore>(state: AppState<S>) -> Router {
             state.metrics.clone(),
             count_request,
         ))
+        .layer(axum::middleware::from_fn(request_id::tag))
         .with_state(state)
 }
 

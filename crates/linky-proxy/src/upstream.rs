@@ -105,7 +105,23 @@ impl Enedis {
 
     /// `GET <base><path_and_query>` with the application token.
     pub async fn get(&self, path_and_query: &str) -> Result<Forwarded, UpstreamError> {
-        let answer = match self.client.get(path_and_query).await {
+        // The request id of the call being served goes along, so a call can be followed from
+        // the proxy's log to Enedis's.
+        let request_id = crate::request_id::current();
+        let sent = self
+            .client
+            .send(|http, base, token| {
+                let request = http
+                    .get(format!("{base}{path_and_query}"))
+                    .bearer_auth(token)
+                    .header("accept", "application/json");
+                match &request_id {
+                    Some(id) => request.header(crate::request_id::HEADER, id.as_str()),
+                    None => request,
+                }
+            })
+            .await;
+        let answer = match sent {
             Ok(answer) => answer,
             Err(e) => {
                 self.metrics.upstream(match e {

@@ -580,3 +580,42 @@ async fn metrics_count_a_login_and_a_data_call() {
         "{text}"
     );
 }
+
+/// Every answer carries its request id; a load balancer's plain id is kept, a forged one
+/// replaced; the data call sends the id along to Enedis.
+#[tokio::test]
+async fn a_request_id_follows_a_call_to_enedis() {
+    let s = Setup::start().await;
+    let t = s.login(0, &["22516914714270"]).await;
+    let token = t["access_token"].as_str().unwrap();
+    let r = s
+        .http
+        .get(s.url("/data/proxy/metering_data_dc/v5/daily_consumption?start=2026-11-20&end=2026-11-27&usage_point_id=22516914714270"))
+        .bearer_auth(token)
+        .header("x-request-id", "lb-0123456789abcdef")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-request-id"], "lb-0123456789abcdef");
+    let at_enedis: Vec<_> = s
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|q| q.request_id.as_deref() == Some("lb-0123456789abcdef"))
+        .collect();
+    assert_eq!(at_enedis.len(), 1, "the data call went with its id");
+    let forged = s
+        .http
+        .get(s.url("/healthz"))
+        .header("x-request-id", "x\"y")
+        .send()
+        .await
+        .unwrap();
+    let id = forged.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 16);
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+}
