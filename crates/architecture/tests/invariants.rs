@@ -58,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linky-enedis",
             "linky-proxy",
             "linky-proxy-sqlite",
+            "linky-proxy-postgres",
             "enedis-sim",
         ],
     ),

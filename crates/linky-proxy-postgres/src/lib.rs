@@ -398,6 +398,10 @@ async fn count_guesses(tx: &Transaction<'_>, client: &str, since: i64) -> Result
 }
 
 impl ProxyStore for PostgresStore {
+    fn shared_by_instances(&self) -> bool {
+        true
+    }
+
     async fn health(&self) -> Result<(), StoreError> {
         self.tx(|tx| {
             Box::pin(async move {

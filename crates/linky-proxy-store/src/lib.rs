@@ -214,6 +214,12 @@ pub enum UpstreamSlot {
 
 /// The storage every backend provides. Clone is cheap (a pool or an `Arc`).
 pub trait ProxyStore: Clone + Send + Sync + 'static {
+    /// Whether several instances may share this storage, so that Enedis's quota must be
+    /// counted in it ([`ProxyStore::take_upstream_call`]) rather than in each instance's memory.
+    fn shared_by_instances(&self) -> bool {
+        false
+    }
+
     /// Checks that the database answers.
     fn health(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
 

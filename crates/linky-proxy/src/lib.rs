@@ -167,20 +167,27 @@ impl<S: ProxyStore> AppState<S> {
             config.enedis_client_secret.expose(),
             clock.clone(),
             metrics.clone(),
-            // Every instance on this storage draws from one budget.
-            limits::UpstreamQuota::new(
-                config.upstream_per_second,
-                config.upstream_per_hour,
-                std::time::Duration::from_secs(5),
-            )
-            .shared(
-                Arc::new(limits::StoreBudget {
-                    store: store.clone(),
-                    per_second: config.upstream_per_second,
-                    per_hour: config.upstream_per_hour,
-                }),
-                clock.clone(),
-            ),
+            {
+                let quota = limits::UpstreamQuota::new(
+                    config.upstream_per_second,
+                    config.upstream_per_hour,
+                    std::time::Duration::from_secs(5),
+                );
+                // Instances sharing a database draw from one budget kept in it; a lone
+                // instance (SQLite) keeps the count in memory, at no cost per call.
+                if store.shared_by_instances() {
+                    quota.shared(
+                        Arc::new(limits::StoreBudget {
+                            store: store.clone(),
+                            per_second: config.upstream_per_second,
+                            per_hour: config.upstream_per_hour,
+                        }),
+                        clock.clone(),
+                    )
+                } else {
+                    quota
+                }
+            },
         )?;
         Ok(AppState {
             store,

@@ -12,6 +12,7 @@ use linky_core::{Clock, OffsetClock};
 use linky_enedis::login::{DeviceFlow, LoginError};
 use linky_enedis::tokens::TokenFamily;
 use linky_proxy::{AppState, ProxyConfig};
+use linky_proxy_postgres::PostgresStore;
 use linky_proxy_sqlite::SqliteStore;
 
 /// The instant the tests of the `linky` binary start from: noon in Paris, on a day after the
@@ -68,7 +69,8 @@ pub struct StackOptions {
     pub sim: SimConfig,
     /// The proxy's settings (URLs and credentials are filled in).
     pub proxy: ProxyConfig,
-    /// The proxy's database: `sqlite://<file>`, or in memory by default.
+    /// The proxy's database: `sqlite://<file>` or `postgres://…`, or SQLite in memory by
+    /// default.
     pub database: Option<String>,
 }
 
@@ -153,14 +155,28 @@ impl Stack {
         config
             .validate()
             .map_err(|e| StackError::Proxy(e.to_string()))?;
-        let store = SqliteStore::from_url(config.database.expose())
-            .map_err(|e| StackError::Proxy(e.to_string()))?;
-        let state = AppState::new(store, config, options.clock.clone())
-            .map_err(|e| StackError::Proxy(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(linky_proxy::serve(listener, state, async {
+        let stopped = async {
             let _ = stopped.await;
-        }));
+        };
+        let proxy_error = |e: &dyn std::fmt::Display| StackError::Proxy(e.to_string());
+        match config.database.backend() {
+            linky_proxy::Backend::Sqlite => {
+                let store =
+                    SqliteStore::from_url(config.database.expose()).map_err(|e| proxy_error(&e))?;
+                let state = AppState::new(store, config, options.clock.clone())
+                    .map_err(|e| proxy_error(&e))?;
+                tokio::spawn(linky_proxy::serve(listener, state, stopped));
+            }
+            linky_proxy::Backend::Postgres => {
+                let store = PostgresStore::connect(config.database.expose())
+                    .await
+                    .map_err(|e| proxy_error(&e))?;
+                let state = AppState::new(store, config, options.clock.clone())
+                    .map_err(|e| proxy_error(&e))?;
+                tokio::spawn(linky_proxy::serve(listener, state, stopped));
+            }
+        }
         let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
         let http_no_redirect = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
