@@ -895,11 +895,12 @@ impl ProxyStore for PostgresStore {
         .await
     }
 
-    async fn take_upstream_call(
+    async fn take_upstream_calls(
         &self,
         now: DateTime<Utc>,
         per_second: u32,
         per_hour: u32,
+        want: u32,
     ) -> Result<UpstreamSlot, StoreError> {
         self.locked_tx(LockKey::Fixed(BUDGET_LOCK), |tx| {
             Box::pin(async move {
@@ -917,24 +918,27 @@ impl ProxyStore for PostgresStore {
                     )
                     .await?;
                 let hour_used: i32 = tx.query_one(&used, &[&"h", &hour]).await?.get(0);
-                if i64::from(hour_used) >= i64::from(per_hour) {
+                let hour_left = i64::from(per_hour) - i64::from(hour_used);
+                if hour_left <= 0 {
                     return Ok(UpstreamSlot::HourFull {
                         next_hour: time(hour + 3600),
                     });
                 }
                 let second_used: i32 = tx.query_one(&used, &[&"s", &second]).await?.get(0);
-                if i64::from(second_used) >= i64::from(per_second) {
+                let second_left = i64::from(per_second) - i64::from(second_used);
+                if second_left <= 0 {
                     return Ok(UpstreamSlot::SecondFull);
                 }
+                let granted = i64::from(want.max(1)).min(hour_left).min(second_left) as i32;
                 let count = tx
                     .prepare_cached(
-                        "INSERT INTO upstream_budget (kind, start, used) VALUES ($1, $2, 1) ON CONFLICT (kind, start) DO UPDATE SET used = upstream_budget.used + 1",
+                        "INSERT INTO upstream_budget (kind, start, used) VALUES ($1, $2, $3) ON CONFLICT (kind, start) DO UPDATE SET used = upstream_budget.used + $3",
                     )
                     .await?;
                 for (kind, start) in [("h", hour), ("s", second)] {
-                    tx.execute(&count, &[&kind, &start]).await?;
+                    tx.execute(&count, &[&kind, &start, &granted]).await?;
                 }
-                Ok(UpstreamSlot::Granted)
+                Ok(UpstreamSlot::Granted(granted as u32))
             })
         })
         .await

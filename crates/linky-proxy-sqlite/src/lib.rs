@@ -621,11 +621,12 @@ impl ProxyStore for SqliteStore {
         .await
     }
 
-    async fn take_upstream_call(
+    async fn take_upstream_calls(
         &self,
         now: DateTime<Utc>,
         per_second: u32,
         per_hour: u32,
+        want: u32,
     ) -> Result<UpstreamSlot, StoreError> {
         self.tx(move |tx| {
             let (second, hour) = (secs(now), secs(now) - secs(now).rem_euclid(3600));
@@ -644,20 +645,23 @@ impl ProxyStore for SqliteStore {
                 )
                 .map_err(db)
             };
-            if used("h", hour)? >= i64::from(per_hour) {
+            let hour_left = i64::from(per_hour) - used("h", hour)?;
+            if hour_left <= 0 {
                 return Ok(UpstreamSlot::HourFull { next_hour: time(hour + 3600) });
             }
-            if used("s", second)? >= i64::from(per_second) {
+            let second_left = i64::from(per_second) - used("s", second)?;
+            if second_left <= 0 {
                 return Ok(UpstreamSlot::SecondFull);
             }
+            let granted = i64::from(want.max(1)).min(hour_left).min(second_left);
             for (kind, start) in [("h", hour), ("s", second)] {
                 tx.execute(
-                    "INSERT INTO upstream_budget (kind, start, used) VALUES (?, ?, 1) ON CONFLICT (kind, start) DO UPDATE SET used = used + 1",
-                    params![kind, start],
+                    "INSERT INTO upstream_budget (kind, start, used) VALUES (?1, ?2, ?3) ON CONFLICT (kind, start) DO UPDATE SET used = used + ?3",
+                    params![kind, start, granted],
                 )
                 .map_err(db)?;
             }
-            Ok(UpstreamSlot::Granted)
+            Ok(UpstreamSlot::Granted(granted as u32))
         })
         .await
     }

@@ -196,8 +196,9 @@ pub struct QuotaState {
 /// What asking for one call to Enedis from the shared budget gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpstreamSlot {
-    /// Granted: the call may go.
-    Granted,
+    /// Granted: this many calls (at least one, at most the number asked) may go within the
+    /// second of the request.
+    Granted(u32),
     /// This second's calls are spent: try again in a moment.
     SecondFull,
     /// This hour's calls are spent, until `next_hour`.
@@ -358,14 +359,16 @@ pub trait ProxyStore: Clone + Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<u32, StoreError>> + Send;
 
-    /// Takes one call from Enedis's quota, shared by every instance on this storage: at most
-    /// `per_second` calls in the second of `now` and `per_hour` in its hour, none while Enedis
-    /// asked to pause. Counted only when granted.
-    fn take_upstream_call(
+    /// Takes up to `want` calls from Enedis's quota, shared by every instance on this storage: at
+    /// most `per_second` calls in the second of `now` and `per_hour` in its hour, none while
+    /// Enedis asked to pause. Counted when granted (an instance that takes several spends them
+    /// within that second or loses them: the quota is never overshot).
+    fn take_upstream_calls(
         &self,
         now: DateTime<Utc>,
         per_second: u32,
         per_hour: u32,
+        want: u32,
     ) -> impl Future<Output = Result<UpstreamSlot, StoreError>> + Send;
 
     /// Pauses every instance's calls to Enedis until `until` (a later pause wins).

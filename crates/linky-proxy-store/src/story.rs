@@ -365,12 +365,12 @@ pub async fn run<S: ProxyStore>(store: &S) {
         .with_ymd_and_hms(2026, 11, 28, 10, 59, 58)
         .single()
         .unwrap_or_default();
-    let take = |at| store.take_upstream_call(at, 2, 3);
-    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted);
-    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted);
+    let take = |at| store.take_upstream_calls(at, 2, 3, 1);
+    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted(1));
+    assert_eq!(take(q).await.unwrap(), UpstreamSlot::Granted(1));
     assert_eq!(take(q).await.unwrap(), UpstreamSlot::SecondFull);
     let next_second = q + Duration::seconds(1);
-    assert_eq!(take(next_second).await.unwrap(), UpstreamSlot::Granted);
+    assert_eq!(take(next_second).await.unwrap(), UpstreamSlot::Granted(1));
     let eleven = q + Duration::seconds(2);
     assert_eq!(
         take(next_second).await.unwrap(),
@@ -379,7 +379,7 @@ pub async fn run<S: ProxyStore>(store: &S) {
     );
     assert_eq!(
         take(eleven).await.unwrap(),
-        UpstreamSlot::Granted,
+        UpstreamSlot::Granted(1),
         "a new hour"
     );
     store
@@ -399,7 +399,20 @@ pub async fn run<S: ProxyStore>(store: &S) {
     );
     assert_eq!(
         take(eleven + Duration::seconds(30)).await.unwrap(),
-        UpstreamSlot::Granted
+        UpstreamSlot::Granted(1)
+    );
+    // Several at once: no more than the second has left, nor than the hour has.
+    let noon = eleven + Duration::hours(1);
+    assert_eq!(
+        store.take_upstream_calls(noon, 2, 3, 5).await.unwrap(),
+        UpstreamSlot::Granted(2)
+    );
+    assert_eq!(
+        store
+            .take_upstream_calls(noon + Duration::seconds(1), 100, 3, 5)
+            .await
+            .unwrap(),
+        UpstreamSlot::Granted(1)
     );
 
     // What the metrics count: nothing waits any more, and no family is alive (the first was

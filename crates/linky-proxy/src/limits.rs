@@ -144,6 +144,11 @@ pub struct UpstreamQuota {
     max_wait: Duration,
     shared: Option<(Arc<dyn SharedBudget>, Arc<dyn Clock>)>,
     metrics: Option<Arc<crate::metrics::ProxyMetrics>>,
+    /// Calls taken from the shared budget for one second of the clock and not spent yet.
+    lease: Mutex<(i64, u32)>,
+    /// How many calls to take at once: one under Enedis's real quota (instances share it call
+    /// by call), more when the limit is high (one database round trip serves several calls).
+    lease_size: u32,
 }
 
 impl std::fmt::Debug for UpstreamQuota {
@@ -160,8 +165,8 @@ const SHARED_POLL: Duration = Duration::from_millis(25);
 
 /// Enedis's quota as every instance on one storage shares it (one budget in the database).
 pub trait SharedBudget: Send + Sync {
-    /// Takes one call at `now`, if the budget has one.
-    fn take(&self, now: DateTime<Utc>) -> BudgetFuture<'_, UpstreamSlot>;
+    /// Takes up to `want` calls at `now`, if the budget has some.
+    fn take(&self, now: DateTime<Utc>, want: u32) -> BudgetFuture<'_, UpstreamSlot>;
     /// Holds every instance until `until`.
     fn pause(&self, until: DateTime<Utc>) -> BudgetFuture<'_, ()>;
 }
@@ -182,10 +187,10 @@ pub struct StoreBudget<S> {
 }
 
 impl<S: ProxyStore> SharedBudget for StoreBudget<S> {
-    fn take(&self, now: DateTime<Utc>) -> BudgetFuture<'_, UpstreamSlot> {
+    fn take(&self, now: DateTime<Utc>, want: u32) -> BudgetFuture<'_, UpstreamSlot> {
         Box::pin(
             self.store
-                .take_upstream_call(now, self.per_second, self.per_hour),
+                .take_upstream_calls(now, self.per_second, self.per_hour, want),
         )
     }
 
@@ -212,6 +217,8 @@ impl UpstreamQuota {
             max_wait,
             shared: None,
             metrics: None,
+            lease: Mutex::new((0, 0)),
+            lease_size: (per_second / 16).clamp(1, 64),
         }
     }
 
@@ -263,8 +270,26 @@ impl UpstreamQuota {
         // local buckets, which know only this instance, would only get in its way.
         loop {
             let now = clock.now();
-            let wait = match budget.take(now).await {
-                Ok(UpstreamSlot::Granted) => return Ok(()),
+            {
+                let mut lease = self
+                    .lease
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if lease.0 == now.timestamp() && lease.1 > 0 {
+                    lease.1 -= 1;
+                    return Ok(());
+                }
+            }
+            let wait = match budget.take(now, self.lease_size).await {
+                Ok(UpstreamSlot::Granted(n)) => {
+                    // This call takes one; the others wait here for the callers of this second.
+                    *self
+                        .lease
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        (now.timestamp(), n.saturating_sub(1));
+                    return Ok(());
+                }
                 Ok(UpstreamSlot::SecondFull) => SHARED_POLL,
                 Ok(UpstreamSlot::HourFull { next_hour }) => {
                     return Err((next_hour - now).to_std().unwrap_or(SHARED_POLL))
