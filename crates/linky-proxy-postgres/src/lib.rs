@@ -263,6 +263,31 @@ enum LockKey {
 /// The advisory lock of Enedis's shared budget ("linkyqta").
 const BUDGET_LOCK: i64 = 0x6c69_6e6b_7971_7461;
 
+/// Makes a new, empty database on the server at `server_url` (whose user may create databases)
+/// and gives its URL: for tests and benchmarks, each of which wants a clean one.
+pub async fn create_test_database(server_url: &str) -> Result<String, StoreError> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let (client, connection) = tokio_postgres::connect(server_url, NoTls)
+        .await
+        .map_err(db)?;
+    tokio::spawn(connection);
+    let name = format!(
+        "linky_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_subsec_nanos()
+    );
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .map_err(db)?;
+    let base = server_url
+        .rsplit_once('/')
+        .map_or(server_url, |(base, _)| base);
+    Ok(format!("{base}/{name}"))
+}
+
 /// A serialization failure or a deadlock: the transaction can run again.
 fn conflict(e: &tokio_postgres::Error) -> bool {
     matches!(

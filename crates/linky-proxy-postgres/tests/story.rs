@@ -3,8 +3,6 @@
 //! on the same refresh token, `autorisation_id`, user code and guess counter, which must give
 //! exactly the answers one instance would.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use chrono::{Duration, TimeZone, Utc};
 use linky_proxy_postgres::PostgresStore;
 use linky_proxy_store::{
@@ -22,24 +20,9 @@ fn server() -> String {
 
 /// A new, empty database on the server; its URL.
 async fn fresh_database() -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let admin = server();
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+    linky_proxy_postgres::create_test_database(&server())
         .await
-        .expect("the test server answers");
-    tokio::spawn(connection);
-    let name = format!(
-        "linky_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        Utc::now().timestamp_subsec_nanos()
-    );
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+        .expect("the test server makes a database")
 }
 
 #[tokio::test]

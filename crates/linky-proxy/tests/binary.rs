@@ -124,20 +124,9 @@ fn two_processes_share_one_postgres_database() {
         "this test needs the PostgreSQL test server: run `.ci/run`, or `.ci/postgres start <dir>` and export LINKY_TEST_POSTGRES",
     );
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let name = format!("proxy_bin_{}", std::process::id());
-    rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            client.batch_execute(&sql).await.unwrap();
-        }
-    });
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let url = rt
+        .block_on(linky_proxy_postgres::create_test_database(&admin))
+        .expect("the test server makes a database");
     let start = || {
         let mut child = bin()
             .args([

@@ -24,23 +24,12 @@ const HOUSEHOLDS: usize = 6;
 const METER: &str = "22516914714270";
 
 async fn fresh_database() -> String {
-    let admin = std::env::var("LINKY_TEST_POSTGRES").expect(
+    let server = std::env::var("LINKY_TEST_POSTGRES").expect(
         "this test needs the PostgreSQL test server: run `.ci/run`, or `.ci/postgres start <dir>` and export LINKY_TEST_POSTGRES",
     );
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+    linky_proxy_postgres::create_test_database(&server)
         .await
-        .unwrap();
-    tokio::spawn(connection);
-    let name = format!(
-        "shared_quota_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_subsec_nanos()
-    );
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        .expect("the test server makes a database")
 }
 
 /// A household's access token, stored as the device flow would leave it.

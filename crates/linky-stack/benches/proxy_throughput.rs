@@ -240,7 +240,9 @@ async fn main() {
     let mut flow_rows = vec![("SQLite", flows)];
 
     if let Ok(server) = std::env::var("LINKY_BENCH_POSTGRES") {
-        let url = fresh_database(&server).await;
+        let url = linky_proxy_postgres::create_test_database(&server)
+            .await
+            .expect("the PostgreSQL server of LINKY_BENCH_POSTGRES makes a database");
         let mut options = StackOptions::new(Arc::new(ManualClock::new(at("2026-11-28T10:00:00Z"))));
         options.sim.quota.per_second = 1_000_000;
         options.sim.quota.per_hour = 100_000_000;
@@ -362,21 +364,4 @@ async fn device_flow(stack: &Stack, http: &reqwest::Client) -> (f64, f64) {
         refreshes += t.await.expect("refresher");
     }
     (codes, refreshes as f64 / started.elapsed().as_secs_f64())
-}
-
-/// A new database on `server`; its URL.
-async fn fresh_database(server: &str) -> String {
-    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
-        .await
-        .expect("the PostgreSQL server of LINKY_BENCH_POSTGRES");
-    tokio::spawn(connection);
-    let name = format!("bench_{}", std::process::id());
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create the bench database");
-    format!(
-        "{}/{name}",
-        server.rsplit_once('/').map_or(server, |(b, _)| b)
-    )
 }

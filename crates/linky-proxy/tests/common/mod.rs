@@ -74,27 +74,12 @@ impl TestStore {
 
 /// A new, empty database on the test PostgreSQL server (`LINKY_TEST_POSTGRES`); its URL.
 pub async fn fresh_postgres_database() -> String {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let admin = std::env::var("LINKY_TEST_POSTGRES").expect(
+    let server = std::env::var("LINKY_TEST_POSTGRES").expect(
         "LINKY_PROXY_TEST_BACKEND=postgres needs LINKY_TEST_POSTGRES (`.ci/run` starts a throwaway cluster)",
     );
-    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+    linky_proxy_postgres::create_test_database(&server)
         .await
-        .expect("the test PostgreSQL server answers");
-    tokio::spawn(connection);
-    let name = format!(
-        "proxy_test_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        Utc::now().timestamp_subsec_nanos()
-    );
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let (base, _) = admin.rsplit_once('/').unwrap();
-    format!("{base}/{name}")
+        .expect("the test PostgreSQL server makes a database")
 }
 
 pub struct Options {
