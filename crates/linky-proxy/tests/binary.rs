@@ -13,6 +13,18 @@ fn bin() -> Command {
     c
 }
 
+/// The address a started `linky-proxy` prints on its first line (`listening on <url>`).
+fn listening_at(child: &mut std::process::Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned()
+}
+
 #[test]
 fn bad_settings_name_the_key_and_never_print_the_secret() {
     let out = bin()
@@ -63,15 +75,7 @@ fn serves_with_settings_from_file_environment_and_flags() {
         .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
+    let url = listening_at(&mut child);
     linky_proxy::upstream::install_tls_provider();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (health, code) = rt.block_on(async {
@@ -145,15 +149,7 @@ fn two_processes_share_one_postgres_database() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let address = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("{line}"))
-            .to_owned();
+        let address = listening_at(&mut child);
         (child, address)
     };
     let (mut one, first) = start();

@@ -169,12 +169,13 @@ impl Pricer<'_> {
         }
     }
 
-    /// A day's subscription share, or nothing when no price or no subscription is in force.
-    fn subscription(&self, date: NaiveDate) -> Money {
+    /// The subscription's share of one of `parts` equal parts of a day (1: the day, its hours:
+    /// an hour), or nothing when no price or no subscription is in force.
+    fn subscription(&self, date: NaiveDate, parts: i64) -> Money {
         self.tariff
             .in_force(date)
             .and_then(|p| p.subscription)
-            .map(|monthly| monthly.share(1, days_in_month(date)))
+            .map(|monthly| monthly.share(1, days_in_month(date) * parts))
             .unwrap_or_default()
     }
 
@@ -221,7 +222,7 @@ impl Pricer<'_> {
                     option,
                     cost: Cost {
                         energy,
-                        subscription: self.subscription(day.date),
+                        subscription: self.subscription(day.date, 1),
                         basis,
                     },
                 })
@@ -256,11 +257,7 @@ pub fn hour_costs(
         .filter_map(|(start, energy)| {
             let (money, basis) = pricer.hour(*start, &energy.consumption)?;
             let date = paris::local_date(*start);
-            let subscription = tariff
-                .in_force(date)
-                .and_then(|p| p.subscription)
-                .map(|m| m.share(1, days_in_month(date) * paris::day_hours(date)))
-                .unwrap_or_default();
+            let subscription = pricer.subscription(date, paris::day_hours(date));
             Some((
                 *start,
                 Cost {
@@ -464,6 +461,15 @@ mod tests {
         assert_eq!(days[0].cost.subscription, Money::from_cents(100));
         assert_eq!(days[1].cost.subscription, Money::from_cents(200));
         assert!(days.iter().all(|d| d.cost.basis == CostBasis::Measured));
+        // Hours share their day's subscription (each rounded to the micro-euro).
+        let hours = hour_costs(&history, &tariff, &DayColours::default());
+        let (start, end) = paris::day_bounds(d("2026-01-15"));
+        let day: Money = hours.range(start..end).map(|(_, c)| c.subscription).sum();
+        assert!(
+            (day - Money::from_cents(100)).micro().abs() <= 24,
+            "{day:?}"
+        );
+        assert_eq!(hours[&start].energy, Money::from_cents(20));
     }
 
     #[test]
