@@ -13,6 +13,7 @@ fn root() -> PathBuf {
 /// graph, the domain at the bottom, the binaries at the top.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-core", &[]),
+    ("settings-layers", &[]),
     ("enedis-protocol", &["linky-core"]),
     ("day-colours", &["linky-core"]),
     (
@@ -49,6 +50,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linky-proxy-store",
             "linky-proxy-sqlite",
             "linky-proxy-postgres",
+            "settings-layers",
         ],
     ),
     (
@@ -75,6 +77,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linky-domoticz",
             "linky-web",
             "linky-stack",
+            "settings-layers",
         ],
     ),
     ("domoticz-double", &[]),

@@ -9,6 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use linky_core::consent::ConsentDuration;
 use linky_core::Secret;
 use serde::{Deserialize, Serialize};
+use settings_layers::{Expected, LayerError, Layers, Origin};
 
 /// What to do with the v5 metering calls of the original plugin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -376,10 +377,10 @@ pub fn variable_of(key: &str) -> String {
     format!("LINKY_PROXY_{}", key.to_ascii_uppercase())
 }
 
-/// Settings being gathered from their sources, by key, before they are read once.
+/// Settings being gathered from their sources, by key, before they are read once (the layers
+/// are `settings-layers`'; this names the proxy's variables and words its errors).
 pub struct Gathered {
-    defaults: toml::Table,
-    values: toml::Table,
+    layers: Layers,
 }
 
 impl Default for Gathered {
@@ -391,69 +392,32 @@ impl Default for Gathered {
 impl Gathered {
     /// Nothing yet: every key at its default.
     pub fn new() -> Gathered {
-        let defaults = toml::Table::try_from(ProxyConfig::default()).unwrap_or_default();
         Gathered {
-            defaults,
-            values: toml::Table::new(),
+            layers: Layers::new::<ProxyConfig>().strict(),
         }
     }
 
     /// The keys the proxy knows, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.defaults.keys().map(String::as_str)
+    pub fn keys(&self) -> Vec<String> {
+        self.layers.keys()
     }
 
     /// A TOML file's settings.
     pub fn file(&mut self, text: &str) -> Result<(), ConfigError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| ConfigError {
-            key: "(file)".to_owned(),
-            problem: e.message().to_owned(),
-            fix: "write the file as TOML: one `key = value` per line".to_owned(),
-        })?;
-        for (key, value) in table {
-            self.known(&key, Source::File)?;
-            self.values.insert(key, value);
-        }
-        Ok(())
+        self.layers.file(text).map_err(|e| self.explain(e))
     }
 
     /// A value given as text (a variable or a flag), typed as the key's default is: a number, a
     /// yes/no, a comma-separated list, or text.
     pub fn text(&mut self, key: &str, text: &str, source: Source) -> Result<(), ConfigError> {
-        self.known(key, source)?;
-        let value = match self.defaults.get(key) {
-            Some(toml::Value::Integer(_)) => {
-                text.trim().parse().map(toml::Value::Integer).map_err(|_| {
-                    (
-                        format!("\"{text}\" is not a whole number"),
-                        "give a whole number",
-                    )
-                })
-            }
-            Some(toml::Value::Boolean(_)) => match text.trim() {
-                "true" | "1" | "yes" => Ok(toml::Value::Boolean(true)),
-                "false" | "0" | "no" | "" => Ok(toml::Value::Boolean(false)),
-                _ => Err((
-                    format!("\"{text}\" is not a yes or no"),
-                    "give true or false",
-                )),
-            },
-            Some(toml::Value::Array(_)) => Ok(toml::Value::Array(
-                text.split(',')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(|t| toml::Value::String(t.to_owned()))
-                    .collect(),
-            )),
-            _ => Ok(toml::Value::String(text.to_owned())),
+        let origin = match source {
+            Source::File => Origin::File,
+            Source::Environment => Origin::Variable(variable_of(key)),
+            Source::Flag => Origin::Flag(format!("--{}", key.replace('_', "-"))),
         };
-        let value = value.map_err(|(problem, fix)| ConfigError {
-            key: named(key, source),
-            problem,
-            fix: fix.to_owned(),
-        })?;
-        self.values.insert(key.to_owned(), value);
-        Ok(())
+        self.layers
+            .text(key, text, origin)
+            .map_err(|e| self.explain(e))
     }
 
     /// Every `LINKY_PROXY_<KEY>` among `variables` (except `LINKY_PROXY_CONFIG`, the file's path).
@@ -473,54 +437,67 @@ impl Gathered {
         Ok(())
     }
 
-    fn known(&self, key: &str, source: Source) -> Result<(), ConfigError> {
-        if self.defaults.contains_key(key) {
-            return Ok(());
-        }
-        Err(ConfigError {
-            key: named(key, source),
-            problem: "not a setting of linky-proxy".to_owned(),
-            fix: format!(
-                "check its spelling; the settings are {}",
-                self.keys().collect::<Vec<_>>().join(", ")
-            ),
-        })
-    }
-
     /// The settings, each value read by its type once, then checked together.
     pub fn read(self) -> Result<ProxyConfig, ConfigError> {
-        // Each key alone first, so that an error names the key it is about.
-        for (key, value) in &self.values {
-            let mut one = toml::Table::new();
-            one.insert(key.clone(), value.clone());
-            if let Err(e) = ProxyConfig::deserialize(toml::Value::Table(one)) {
-                return Err(ConfigError {
-                    key: key.clone(),
-                    problem: e.message().trim().to_owned(),
-                    fix: format!(
-                        "correct it in the settings file, {} or --{}",
-                        variable_of(key),
-                        key.replace('_', "-")
-                    ),
-                });
-            }
-        }
-        let config =
-            ProxyConfig::deserialize(toml::Value::Table(self.values)).map_err(|e| ConfigError {
-                key: "(settings)".to_owned(),
-                problem: e.message().trim().to_owned(),
-                fix: "correct the value named".to_owned(),
-            })?;
+        let keys = self.keys();
+        let config: ProxyConfig = self.layers.read().map_err(|e| explain(e, &keys))?;
         config.validate()?;
         Ok(config)
     }
+
+    fn explain(&self, e: LayerError) -> ConfigError {
+        explain(e, &self.keys())
+    }
 }
 
-fn named(key: &str, source: Source) -> String {
-    match source {
-        Source::File => key.to_owned(),
-        Source::Environment => variable_of(key),
-        Source::Flag => format!("--{}", key.replace('_', "-")),
+/// A layer's error in the proxy's words: the key, the problem, the fix.
+fn explain(e: LayerError, keys: &[String]) -> ConfigError {
+    let key = e.named().to_owned();
+    match e {
+        LayerError::Syntax { message } => ConfigError {
+            key: "(file)".to_owned(),
+            problem: message,
+            fix: "write the file as TOML: one `key = value` per line".to_owned(),
+        },
+        LayerError::Unknown { .. } => ConfigError {
+            key,
+            problem: "not a setting of linky-proxy".to_owned(),
+            fix: format!("check its spelling; the settings are {}", keys.join(", ")),
+        },
+        LayerError::Text { text, expected, .. } => {
+            let (what, fix) = match expected {
+                Expected::WholeNumber | Expected::Number => {
+                    ("a whole number", "give a whole number")
+                }
+                Expected::YesNo => ("a yes or no", "give true or false"),
+            };
+            ConfigError {
+                key,
+                problem: format!("\"{text}\" is not {what}"),
+                fix: fix.to_owned(),
+            }
+        }
+        LayerError::Value {
+            key: setting,
+            message,
+            ..
+        } => ConfigError {
+            key: if setting.is_empty() {
+                key
+            } else {
+                setting.clone()
+            },
+            problem: message,
+            fix: if setting.is_empty() {
+                "correct the value named".to_owned()
+            } else {
+                format!(
+                    "correct it in the settings file, {} or --{}",
+                    variable_of(&setting),
+                    setting.replace('_', "-")
+                )
+            },
+        },
     }
 }
 
@@ -740,7 +717,7 @@ mod tests {
         );
         assert_eq!(flags.read().unwrap_err().key, "upstream_per_second");
         // Every field of ProxyConfig has its key (an `Option` left out would have no variable).
-        let keys: Vec<String> = Gathered::new().keys().map(str::to_owned).collect();
+        let keys = Gathered::new().keys();
         assert_eq!(keys.len(), 27, "{keys:?}");
     }
 }

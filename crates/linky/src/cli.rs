@@ -305,35 +305,33 @@ pub struct SyncArgs {
 }
 
 impl SyncArgs {
-    /// Applies the flags given over the settings.
-    pub fn apply(&self, s: &mut crate::settings::Settings) {
-        if let Some(v) = self.history_days {
-            s.sync.history_days = v;
-        }
-        if let Some(v) = self.daily_days {
-            s.sync.daily_days = v;
-        }
-        if let Some(v) = self.max_power_days {
-            s.sync.max_power_days = v;
-        }
-        if let Some(v) = &self.api {
-            s.sync.api = v.clone();
-        }
-        if let Some(v) = self.max_rate {
-            s.sync.max_rate = v;
-        }
-        if let Some(v) = &self.enedis_api_url {
-            s.direct.api_url = Some(v.clone());
-        }
-        if let Some(v) = &self.enedis_client_id {
-            s.direct.client_id = Some(v.clone());
-        }
-        if let Some(v) = &self.meters {
-            s.direct.meters = v.clone();
-        }
-        if let Some(v) = self.retry_base_ms {
-            s.sync.retry_base_ms = v;
-        }
+    /// The settings flags given, as written with their text (read with the file and the
+    /// environment by `settings::Gathering`).
+    pub fn flags(&self) -> Vec<(&'static str, String)> {
+        let text = |v: &dyn ToString| v.to_string();
+        [
+            (
+                "--history-days",
+                self.history_days.as_ref().map(|v| text(v)),
+            ),
+            ("--daily-days", self.daily_days.as_ref().map(|v| text(v))),
+            (
+                "--max-power-days",
+                self.max_power_days.as_ref().map(|v| text(v)),
+            ),
+            ("--api", self.api.clone()),
+            ("--max-rate", self.max_rate.as_ref().map(|v| text(v))),
+            ("--enedis-api-url", self.enedis_api_url.clone()),
+            ("--enedis-client-id", self.enedis_client_id.clone()),
+            ("--meters", self.meters.as_ref().map(|m| m.join(","))),
+            (
+                "--retry-base-ms",
+                self.retry_base_ms.as_ref().map(|v| text(v)),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(flag, value)| value.map(|v| (flag, v)))
+        .collect()
     }
 }
 

@@ -83,27 +83,30 @@ fn init(cli: &Cli, args: &cli::InitArgs) -> commands::CommandResult {
 /// The settings: the file (`--config`, `LINKY_CONFIG`, or the default place), then the
 /// environment, then the global flags; checked.
 fn effective_settings(cli: &Cli) -> Result<settings::Settings, commands::CommandError> {
-    let explicit = explicit_config(cli);
-    let mut s = match (&explicit, settings::Settings::default_path()) {
-        (Some(path), _) => settings::Settings::load(path, true)?,
-        (None, Some(path)) => settings::Settings::load(&path, false)?,
-        (None, None) => settings::Settings::default(),
-    };
-    s.apply_env(|name| std::env::var(name).ok())?;
+    let mut gathering = settings::Gathering::new();
+    match (explicit_config(cli), settings::Settings::default_path()) {
+        (Some(path), _) => gathering.load(&path, true)?,
+        (None, Some(path)) => gathering.load(&path, false)?,
+        (None, None) => {}
+    }
+    gathering.environment(|name| std::env::var(name).ok())?;
+    let mut flags = Vec::new();
     if let Some(dir) = &cli.data_dir {
-        s.data_dir = Some(dir.clone());
+        flags.push(("--data-dir", dir.display().to_string()));
     }
     if let Some(lang) = cli.lang {
-        s.lang = Some(linky_core::Lang::from(lang).to_string());
+        flags.push(("--lang", linky_core::Lang::from(lang).to_string()));
     }
     if let Command::Sync(args) = &cli.command {
-        args.apply(&mut s);
+        flags.extend(args.flags());
     }
     if let Command::Run(args) | Command::Dashboard(args) = &cli.command {
         if let Some(listen) = &args.listen {
-            s.web.listen = listen.clone();
+            flags.push(("--listen", listen.clone()));
         }
     }
+    gathering.flags(flags)?;
+    let s = gathering.read()?;
     s.validate()?;
     Ok(s)
 }

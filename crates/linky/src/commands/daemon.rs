@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(conso.late_retry, chrono::Duration::hours(1));
         // A window the person chose is kept.
         let mut chosen = Settings::default();
-        chosen.daemon.window_end = "09:00".into();
+        chosen.daemon.window_end = crate::settings::textual::ClockTime::at(9, 0);
         assert_eq!(daemon_settings(&chosen, true).unwrap().window_end, t(9, 0));
     }
 }

@@ -2,23 +2,24 @@
 //! (the last wins). Every setting of the original plugin has a home here, with its default and
 //! limits. Checked at start: an error names the key, the problem and the fix, in both languages.
 
-mod environment;
+mod keys;
 mod sections;
 mod tariff;
+pub mod textual;
 mod validate;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use linky_core::Lang;
 use serde::{Deserialize, Serialize};
 
+pub use keys::Gathering;
 pub use linky_core::Secret;
 pub use sections::{
     ConsoApiSection, DaemonSection, DashboardSection, DirectSection, DomoticzSection,
     OffPeakSection, SyncSection, WebSection,
 };
 pub use tariff::{describe as describe_tariff, ColourSource, TariffSection};
-use validate::error;
 pub use validate::{Api, SettingError};
 
 /// Every setting.
@@ -26,7 +27,8 @@ pub use validate::{Api, SettingError};
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Language of messages: `fr` or `en` (default: the locale's).
-    pub lang: Option<String>,
+    #[serde(with = "textual::option", skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
     /// Where data and tokens live.
     pub data_dir: Option<PathBuf>,
     /// The consent proxy's address, for `linky login`.
@@ -52,46 +54,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the file at `path` (an absent file is fine unless `required`).
-    pub fn load(path: &Path, required: bool) -> Result<Settings, SettingError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                return Ok(Settings::default())
-            }
-            Err(e) => {
-                return Err(error(
-                    "--config",
-                    (
-                        format!("{} illisible ({e})", path.display()),
-                        format!("cannot read {} ({e})", path.display()),
-                    ),
-                    (
-                        "vérifiez le chemin et les droits, ou créez-le avec `linky init`",
-                        "check the path and permissions, or create it with `linky init`",
-                    ),
-                ));
-            }
-        };
-        Settings::parse(&text, &path.display().to_string())
-    }
-
-    /// Reads settings from TOML text; `origin` names where it came from in the error.
+    /// Reads settings from TOML text alone; `origin` names where it came from in the error.
     pub fn parse(text: &str, origin: &str) -> Result<Settings, SettingError> {
-        toml::from_str(text).map_err(|e| {
-            let message = e.message().to_owned();
-            error(
-                origin,
-                (
-                    format!("fichier de réglages invalide : {message}"),
-                    format!("invalid settings file: {message}"),
-                ),
-                (
-                    "corrigez le fichier (voir `linky config show` pour la forme attendue)",
-                    "fix the file (see `linky config show` for the expected form)",
-                ),
-            )
-        })
+        let mut gathering = Gathering::new();
+        gathering.file(text, origin)?;
+        gathering.read()
     }
 
     /// The default file: `$XDG_CONFIG_HOME/linky/config.toml` or `~/.config/linky/config.toml`.
@@ -104,11 +71,7 @@ impl Settings {
     }
     /// The language of messages, if one is set.
     pub fn language(&self) -> Option<Lang> {
-        match self.lang.as_deref() {
-            Some("fr") => Some(Lang::Fr),
-            Some("en") => Some(Lang::En),
-            _ => None,
-        }
+        self.lang
     }
 
     /// The effective settings as TOML, secrets masked (a [`Secret`] shows as `***`).
@@ -121,19 +84,13 @@ impl Settings {
 mod tests {
     use super::*;
     use linky_core::Localized;
+    use std::path::Path;
 
     #[test]
     fn every_validation_error_names_its_key() {
         let ok = Settings::default();
         ok.validate().unwrap();
         let cases: Vec<(Settings, &str)> = vec![
-            (
-                Settings {
-                    lang: Some("de".into()),
-                    ..ok.clone()
-                },
-                "lang",
-            ),
             (
                 Settings {
                     proxy: Some("proxy.example".into()),
@@ -200,16 +157,6 @@ mod tests {
                     ..ok.clone()
                 },
                 "sync.max_rate",
-            ),
-            (
-                Settings {
-                    sync: SyncSection {
-                        api: "v4".into(),
-                        ..SyncSection::default()
-                    },
-                    ..ok.clone()
-                },
-                "sync.api",
             ),
             (
                 Settings {
@@ -295,16 +242,6 @@ mod tests {
             (
                 Settings {
                     domoticz: DomoticzSection {
-                        timezone: "Paris".into(),
-                        ..DomoticzSection::default()
-                    },
-                    ..ok.clone()
-                },
-                "domoticz.timezone",
-            ),
-            (
-                Settings {
-                    domoticz: DomoticzSection {
                         password: Some("x".into()),
                         ..DomoticzSection::default()
                     },
@@ -315,33 +252,13 @@ mod tests {
             (
                 Settings {
                     daemon: DaemonSection {
-                        window_start: "8h".into(),
-                        ..DaemonSection::default()
-                    },
-                    ..ok.clone()
-                },
-                "daemon.window_start",
-            ),
-            (
-                Settings {
-                    daemon: DaemonSection {
-                        window_start: "11:00".into(),
-                        window_end: "08:00".into(),
+                        window_start: textual::ClockTime::at(11, 0),
+                        window_end: textual::ClockTime::at(8, 0),
                         ..DaemonSection::default()
                     },
                     ..ok.clone()
                 },
                 "daemon.window_end",
-            ),
-            (
-                Settings {
-                    daemon: DaemonSection {
-                        night_start: "25:00".into(),
-                        ..DaemonSection::default()
-                    },
-                    ..ok.clone()
-                },
-                "daemon.night_start",
             ),
             (
                 Settings {
@@ -394,8 +311,23 @@ mod tests {
                 "web.token",
             ),
         ];
-        for (settings, key) in cases {
-            let e = settings.validate().unwrap_err();
+        // Values typed when read are refused by the reading, under the same key.
+        let texts = [
+            ("lang = \"de\"", "lang"),
+            ("[sync]\napi = \"v4\"", "sync.api"),
+            ("[domoticz]\ntimezone = \"Paris\"", "domoticz.timezone"),
+            ("[daemon]\nwindow_start = \"8h\"", "daemon.window_start"),
+            ("[daemon]\nnight_start = \"25:00\"", "daemon.night_start"),
+        ];
+        let errors = cases
+            .into_iter()
+            .map(|(settings, key)| (settings.validate().unwrap_err(), key))
+            .chain(
+                texts
+                    .into_iter()
+                    .map(|(text, key)| (Settings::parse(text, "t").unwrap_err(), key)),
+            );
+        for (e, key) in errors {
             assert_eq!(e.key, key);
             assert!(
                 e.localized(Lang::Fr)
@@ -409,13 +341,19 @@ mod tests {
         }
     }
 
+    fn load(path: &Path, required: bool) -> Result<Settings, SettingError> {
+        let mut gathering = Gathering::new();
+        gathering.load(path, required)?;
+        gathering.read()
+    }
+
     #[test]
     fn files_parse_and_unknown_keys_are_refused() {
         let dir = std::env::temp_dir().join(format!("linky-settings-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("config.toml");
         std::fs::write(&file, "proxy = \"https://p.example.org\"\n[sync]\nhistory_days = 365\n[offpeak]\nschedule = \"22h-6h\"\n").unwrap();
-        let s = Settings::load(&file, true).unwrap();
+        let s = load(&file, true).unwrap();
         assert_eq!(
             (
                 s.sync.history_days,
@@ -425,15 +363,15 @@ mod tests {
             (365, 1095, "22h-6h")
         );
         std::fs::write(&file, "[sync]\nhistroy_days = 3\n").unwrap();
-        assert!(Settings::load(&file, true)
+        assert!(load(&file, true)
             .unwrap_err()
             .localized(Lang::En)
             .contains("histroy_days"));
         assert_eq!(
-            Settings::load(&dir.join("none.toml"), false).unwrap(),
+            load(&dir.join("none.toml"), false).unwrap(),
             Settings::default()
         );
-        assert!(Settings::load(&dir.join("none.toml"), true).is_err());
+        assert!(load(&dir.join("none.toml"), true).is_err());
         let shown = Settings {
             direct: DirectSection {
                 client_secret: Some("hunter2".into()),

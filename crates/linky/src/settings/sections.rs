@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::textual::{self, Api, ClockTime};
 use super::validate::{error, SettingError};
 use super::Secret;
 
@@ -87,7 +88,8 @@ pub struct DomoticzSection {
     /// Write to Domoticz 2023.2 despite its bug.
     pub force_2023_2: bool,
     /// The Domoticz server's time zone.
-    pub timezone: String,
+    #[serde(with = "textual")]
+    pub timezone: chrono_tz::Tz,
     /// The Dummy hardware holding linky's devices.
     pub hardware: String,
     /// Day rows with end-of-day meter indexes (the 11-part form), on by default: Domoticz's
@@ -109,7 +111,7 @@ impl Default for DomoticzSection {
             accept_invalid_certs: false,
             ca_file: None,
             force_2023_2: false,
-            timezone: "Europe/Paris".into(),
+            timezone: chrono_tz::Europe::Paris,
             hardware: "Linky".into(),
             day_indexes: true,
             cost_device: false,
@@ -132,7 +134,8 @@ pub struct SyncSection {
     /// Calls per second at most (0.1–5).
     pub max_rate: f64,
     /// API generation: `auto`, `2026` or `v5`.
-    pub api: String,
+    #[serde(with = "textual")]
+    pub api: Api,
     /// First wait before retrying a failing call, milliseconds.
     pub retry_base_ms: u64,
 }
@@ -145,7 +148,7 @@ impl Default for SyncSection {
             daily_days: 1095,
             max_power_days: 1095,
             max_rate: 4.0,
-            api: "auto".into(),
+            api: Api::Auto,
             retry_base_ms: 2000,
         }
     }
@@ -219,13 +222,17 @@ pub struct DirectSection {
 #[serde(default, deny_unknown_fields)]
 pub struct DaemonSection {
     /// Daily sync at a random time between these two Paris times.
-    pub window_start: String,
+    #[serde(with = "textual")]
+    pub window_start: ClockTime,
     /// End of the daily window.
-    pub window_end: String,
+    #[serde(with = "textual")]
+    pub window_end: ClockTime,
     /// No Enedis call from this Paris time...
-    pub night_start: String,
+    #[serde(with = "textual")]
+    pub night_start: ClockTime,
     /// ...until this one.
-    pub night_end: String,
+    #[serde(with = "textual")]
+    pub night_end: ClockTime,
     /// Hours after which a sync that left yesterday unpublished tries again.
     pub late_retry_hours: u32,
 }
@@ -233,10 +240,10 @@ pub struct DaemonSection {
 impl Default for DaemonSection {
     fn default() -> DaemonSection {
         DaemonSection {
-            window_start: "08:00".into(),
-            window_end: "11:00".into(),
-            night_start: "22:00".into(),
-            night_end: "08:00".into(),
+            window_start: ClockTime::at(8, 0),
+            window_end: ClockTime::at(11, 0),
+            night_start: ClockTime::at(22, 0),
+            night_end: ClockTime::at(8, 0),
             late_retry_hours: 4,
         }
     }

@@ -2,6 +2,8 @@
 //! English.
 
 use chrono::NaiveTime;
+
+pub use super::textual::Api;
 use linky_core::holidays::HolidayZone;
 use linky_core::offpeak::OffPeakSchedule;
 use linky_core::periods::DashboardPeriod;
@@ -66,22 +68,6 @@ fn range<T: PartialOrd + std::fmt::Display + Copy>(
         ));
     }
     Ok(())
-}
-
-fn time(key: &str, text: &str) -> Result<NaiveTime, SettingError> {
-    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| {
-        error(
-            key,
-            (
-                format!("« {text} » n'est pas une heure"),
-                format!("\"{text}\" is not a time"),
-            ),
-            (
-                "écrivez HH:MM, par exemple 08:00",
-                "write HH:MM, e.g. 08:00",
-            ),
-        )
-    })
 }
 
 pub(super) fn url(key: &str, text: &str) -> Result<(), SettingError> {
@@ -150,21 +136,11 @@ impl Settings {
         self.typed().map(|_| ())
     }
 
-    /// Checks every value and gives them in their own types: the one place the text is parsed
-    /// (commands take their values from here, with no default of their own to fall back on).
+    /// Checks every value and what values say together, and gives them in the types commands
+    /// use (commands take their values from here, with no default of their own to fall back on).
+    /// Most values got their type when read ([`super::textual`]); the off-peak schedule, the
+    /// dashboard's periods and the tariff are read here, where their own errors name the key.
     pub fn typed(&self) -> Result<Typed, SettingError> {
-        if let Some(lang) = &self.lang {
-            if lang != "fr" && lang != "en" {
-                return Err(error(
-                    "lang",
-                    (
-                        format!("« {lang} » n'est pas une langue connue"),
-                        format!("\"{lang}\" is not a known language"),
-                    ),
-                    ("écrivez fr ou en", "write fr or en"),
-                ));
-            }
-        }
         if let Some(p) = &self.proxy {
             url("proxy", p)?;
         }
@@ -174,21 +150,6 @@ impl Settings {
         range("sync.daily_days", s.daily_days, 1, 1095)?;
         range("sync.max_power_days", s.max_power_days, 1, 1095)?;
         range("sync.max_rate", s.max_rate, 0.1, 5.0)?;
-        let api = match s.api.as_str() {
-            "auto" => Api::Auto,
-            "2026" => Api::V2026,
-            "v5" => Api::V5,
-            _ => {
-                return Err(error(
-                    "sync.api",
-                    (
-                        format!("« {} » inconnu", s.api),
-                        format!("\"{}\" is unknown", s.api),
-                    ),
-                    ("choisissez auto, 2026 ou v5", "choose auto, 2026 or v5"),
-                ))
-            }
-        };
         let schedule = match OffPeakSchedule::parse(&self.offpeak.schedule) {
             Ok(schedule) => schedule,
             Err(e) => {
@@ -291,19 +252,6 @@ impl Settings {
         if let Some(u) = &z.url {
             url("domoticz.url", u)?;
         }
-        let Ok(domoticz_zone) = z.timezone.parse::<chrono_tz::Tz>() else {
-            return Err(error(
-                "domoticz.timezone",
-                (
-                    format!("« {} » n'est pas un fuseau horaire connu", z.timezone),
-                    format!("\"{}\" is not a known time zone", z.timezone),
-                ),
-                (
-                    "écrivez un nom IANA comme Europe/Paris",
-                    "write an IANA name such as Europe/Paris",
-                ),
-            ));
-        };
         if z.password.is_some() && z.user.is_none() {
             return Err(error(
                 "domoticz.user",
@@ -325,14 +273,8 @@ impl Settings {
             ));
         }
         let d = &self.daemon;
-        let (ws, we) = (
-            time("daemon.window_start", &d.window_start)?,
-            time("daemon.window_end", &d.window_end)?,
-        );
-        let night = (
-            time("daemon.night_start", &d.night_start)?,
-            time("daemon.night_end", &d.night_end)?,
-        );
+        let (ws, we) = (d.window_start.0, d.window_end.0);
+        let night = (d.night_start.0, d.night_end.0);
         if ws >= we {
             return Err(error(
                 "daemon.window_end",
@@ -359,7 +301,7 @@ impl Settings {
         Ok(Typed {
             tariff,
             colours,
-            api,
+            api: s.api,
             user_schedule: Some(schedule).filter(|s| !s.is_empty()),
             holiday_zone: if self.offpeak.alsace_moselle {
                 HolidayZone::AlsaceMoselle
@@ -368,21 +310,10 @@ impl Settings {
             },
             daily_window: (ws, we),
             night,
-            domoticz_zone,
+            domoticz_zone: z.timezone,
             primary,
         })
     }
-}
-
-/// Which Enedis API generation to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// 2026 first, v5 where the 2026 paths are not served.
-    Auto,
-    /// The 2026 generation only.
-    V2026,
-    /// v5 only.
-    V5,
 }
 
 /// The settings' values in their own types, made once by [`Settings::typed`].
