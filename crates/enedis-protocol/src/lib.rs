@@ -100,14 +100,15 @@ pub(crate) fn local_stamp(t: chrono::NaiveDateTime) -> String {
 pub(crate) fn curve_from_stamps<'a>(
     items: impl Iterator<Item = Result<(&'a str, Option<&'a str>, u32), ProtocolError>>,
 ) -> Result<linky_core::LoadCurve, ProtocolError> {
-    use linky_core::paris::Stamp;
+    use linky_core::paris::StampReader;
     use linky_core::Step;
     let mut points = Vec::with_capacity(items.size_hint().0);
+    let mut stamps = StampReader::default();
     // Steps rarely change: parse each distinct text once.
     let mut last_step: Option<(&str, Step)> = None;
     for item in items {
         let (date, step_text, watts) = item?;
-        let stamp = Stamp::parse(date).map_err(|_| ProtocolError::Value {
+        let stamp = stamps.read(date).map_err(|_| ProtocolError::Value {
             field: "date",
             value: date.to_owned(),
         })?;

@@ -168,7 +168,8 @@ impl<'a> Reader<'a> {
         self.object(|r, key| match key {
             "unite" => once(&mut unit, r.string()?),
             "points" => {
-                let mut list = Vec::new();
+                // About 80 bytes a point: one allocation for the usual answer.
+                let mut list = Vec::with_capacity(if keep { r.bytes.len() / 80 } else { 0 });
                 r.array(|r| {
                     let point = r.point()?;
                     if keep {
@@ -184,6 +185,11 @@ impl<'a> Reader<'a> {
     }
 
     fn point(&mut self) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+        let start = self.at;
+        if let Some(point) = self.compact_point() {
+            return Some(point);
+        }
+        self.at = start;
         let (mut v, mut d, mut p) = (None, None, None);
         self.object(|r, key| match key {
             "v" => once(&mut v, r.string()?),
@@ -192,6 +198,38 @@ impl<'a> Reader<'a> {
             _ => r.skip(0),
         })?;
         Some((v?, d?, p.flatten()))
+    }
+
+    /// A point as Enedis and the simulator write it, without spaces and `v`, `d`, `p` first
+    /// (`{"v":"120","d":"2026-09-28 00:30:00","p":"PT30M","n":"B",…}`): read by position, the
+    /// other members checked and passed over. `None` (the caller starts again with the general
+    /// reader) for any other form.
+    fn compact_point(&mut self) -> Option<(&'a str, &'a str, Option<&'a str>)> {
+        self.space();
+        self.literal("{\"v\":")?;
+        let v = self.string()?;
+        self.literal(",\"d\":")?;
+        let d = self.string()?;
+        self.literal(",\"p\":")?;
+        let p = self.string()?;
+        loop {
+            match *self.bytes.get(self.at)? {
+                b'}' => {
+                    self.at += 1;
+                    return Some((v, d, Some(p)));
+                }
+                b',' => {
+                    self.at += 1;
+                    let key = self.string()?;
+                    if matches!(key, "v" | "d" | "p") {
+                        return None;
+                    }
+                    self.expect(b':')?;
+                    self.skip(1)?;
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// Any value, checked and passed over.
@@ -278,6 +316,16 @@ mod tests {
             {"unite":"VA","points":[]}],"contexte":[]}  "#;
         let read = curve_body(body).unwrap();
         assert_eq!(read.id_prm, "22516914714270");
+        // The compact form (read by position) and the general one give the same points.
+        let compact = r#"{"idPrm":"1","grandeur":[{"unite":"W","points":[{"v":"120","d":"2026-11-01 00:30:00","p":"PT30M","n":"B","iv":"0","ec":"0"},{"v":"7","d":"2026-11-01 01:00:00","p":null},{"v":"8","d":"2026-11-01 01:30:00","p":"PT30M","x":{"y":[1]}}]}]}"#;
+        assert_eq!(
+            curve_body(compact).unwrap().points,
+            vec![
+                ("120", "2026-11-01 00:30:00", Some("PT30M")),
+                ("7", "2026-11-01 01:00:00", None),
+                ("8", "2026-11-01 01:30:00", Some("PT30M"))
+            ]
+        );
         assert_eq!(read.unit, "W");
         assert_eq!(
             read.points,
@@ -301,6 +349,9 @@ mod tests {
             r#"{"idPrm":"1","grandeur":[],"x":01}"#,
             r#"{"idPrm":"1","grandeur":[]} x"#,
             r#"{"idPrm":"1","grandeur":[{"unite":"W","points":[{"v":"1","d":"x","p":"PT30M"}]}]"#,
+            // The compact form read by position still refuses a repeated key or a stray byte.
+            r#"{"idPrm":"1","grandeur":[{"unite":"W","points":[{"v":"1","d":"x","p":"PT30M","v":"2"}]}]}"#,
+            r#"{"idPrm":"1","grandeur":[{"unite":"W","points":[{"v":"1","d":"x","p":"PT30M","n":"B"x}]}]}"#,
             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
         ] {
             assert!(curve_body(body).is_none(), "{body}");

@@ -193,8 +193,17 @@ impl MeterHistory {
     pub fn days(&self) -> Vec<DayEnergy> {
         // Hours come in order, so their days do: summed in a run, the map built once.
         let mut runs: Vec<(NaiveDate, (MeterEnergy, i64))> = Vec::new();
+        // The day of an hour is looked up in the zone once per day, not once per hour.
+        let mut day: Option<(NaiveDate, DateTime<Utc>)> = None;
         for (start, energy) in &self.hours {
-            let date = paris::local_date(*start);
+            let date = match day {
+                Some((date, next)) if *start < next => date,
+                _ => {
+                    let date = paris::local_date(*start);
+                    day = Some((date, paris::day_start(date + chrono::Duration::days(1))));
+                    date
+                }
+            };
             match runs.last_mut() {
                 Some((d, (sum, n))) if *d == date => {
                     sum.add(energy);

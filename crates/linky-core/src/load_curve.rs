@@ -162,7 +162,17 @@ impl LoadCurve {
     /// A curve from points already placed in time. They must be in order and must not overlap.
     pub fn new(points: Vec<LoadCurvePoint>) -> Result<LoadCurve, LoadCurveError> {
         for pair in points.windows(2) {
-            if pair[1].start() < pair[0].end {
+            // In whole seconds and nanoseconds, without chrono's checked arithmetic: this runs
+            // for every point read or stored.
+            let start = (
+                pair[1].end.timestamp() - pair[1].step.seconds(),
+                pair[1].end.timestamp_subsec_nanos(),
+            );
+            let previous_end = (
+                pair[0].end.timestamp(),
+                pair[0].end.timestamp_subsec_nanos(),
+            );
+            if start < previous_end {
                 return Err(LoadCurveError::Overlap {
                     earlier: paris::end_stamp(pair[0].end),
                     later: paris::end_stamp(pair[1].end),

@@ -276,6 +276,29 @@ impl Stamp {
     /// `YYYY-MM-DD HH:MM:SS` (or with `T`): the form of every Enedis point, read without the
     /// general parser.
     fn parse_plain(t: &str) -> Option<NaiveDateTime> {
+        StampReader::default().plain(t)
+    }
+}
+
+/// Reads the stamps of one answer: [`Stamp::parse`], with the date of the previous plain stamp
+/// kept, since an answer's points come 48 a day (the date's checks cost more than the rest).
+#[derive(Debug, Clone, Default)]
+pub struct StampReader {
+    last_date: Option<([u8; 10], NaiveDate)>,
+}
+
+impl StampReader {
+    /// Reads one stamp.
+    pub fn read(&mut self, text: &str) -> Result<Stamp, StampError> {
+        match self.plain(text) {
+            Some(fast) => Ok(Stamp::Local(fast)),
+            None => Stamp::parse(text),
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS` (or with `T`): the form of every Enedis point, read without the
+    /// general parser.
+    fn plain(&mut self, t: &str) -> Option<NaiveDateTime> {
         let b = t.as_bytes();
         if b.len() != 19
             || b[4] != b'-'
@@ -291,7 +314,15 @@ impl Stamp {
                 c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
             })
         };
-        let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        let date_text: [u8; 10] = b[..10].try_into().ok()?;
+        let date = match self.last_date {
+            Some((text, date)) if text == date_text => date,
+            _ => {
+                let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+                self.last_date = Some((date_text, date));
+                date
+            }
+        };
         let time = NaiveTime::from_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
         Some(date.and_time(time))
     }
@@ -362,11 +393,20 @@ impl EndStampResolver {
 
     fn place(&self, naive: NaiveDateTime) -> DateTime<Utc> {
         let second = Duration::seconds(1);
-        let before = naive - second;
-        if let Some(offset) = constant_offset(before.date()) {
-            // An ordinary day: one candidate, no zone lookup.
-            return Utc.from_utc_datetime(&(naive - Duration::seconds(offset.into())));
+        // The day of the interval's last second: the day before for a stamp at midnight.
+        let day = match naive.time() == NaiveTime::MIN {
+            true => naive.date().pred_opt(),
+            false => Some(naive.date()),
+        };
+        if let Some(offset) = day.and_then(constant_offset) {
+            // An ordinary day: one candidate, no zone lookup, integer arithmetic.
+            let utc = naive.and_utc().timestamp() - i64::from(offset);
+            if let Some(t) = DateTime::from_timestamp(utc, naive.and_utc().timestamp_subsec_nanos())
+            {
+                return t;
+            }
         }
+        let before = naive - second;
         let candidates: Vec<DateTime<Utc>> = match TZ.from_local_datetime(&before) {
             LocalResult::Single(t) => vec![t.with_timezone(&Utc)],
             LocalResult::Ambiguous(a, b) => vec![a.with_timezone(&Utc), b.with_timezone(&Utc)],

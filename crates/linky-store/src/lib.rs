@@ -208,12 +208,54 @@ fn from_ts(s: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(s, 0).unwrap_or_default()
 }
 
+/// `YYYY-MM-DD`, written by hand: the store writes one per stored day and ledger row, and
+/// chrono's general formatter costs several times more.
 fn day_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    let (year, month, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&year) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        -1,
+        (month / 10) as i32,
+        (month % 10) as i32,
+        -1,
+        (day / 10) as i32,
+        (day % 10) as i32,
+    ];
+    digits
+        .iter()
+        .map(|&n| {
+            if n < 0 {
+                '-'
+            } else {
+                char::from(b'0' + n as u8)
+            }
+        })
+        .collect()
 }
 
+/// Reads a stored `YYYY-MM-DD` by hand, the reverse of [`day_text`] (one per row read).
 fn parse_day(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("day {s:?}")))
+    let corrupt = || StoreError::Corrupt(format!("day {s:?}"));
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| corrupt());
+    }
+    let num = |range: std::ops::Range<usize>| {
+        b[range].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return Err(corrupt());
+    };
+    NaiveDate::from_ymd_opt(year as i32, month, day).ok_or_else(corrupt)
 }
 
 /// The store.
@@ -244,8 +286,11 @@ impl Store {
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // FULL: a committed window survives a power cut, which matters more than speed here.
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        // NORMAL in WAL mode: a commit is atomic and survives a crash of the process (`kill -9`);
+        // a power cut may take back the last commits, never half of one, and the ledger goes
+        // with its data, so whatever is taken back is fetched again by the next sync. FULL
+        // would add an fsync per commit for nothing the ledger does not already recover.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Each window is a savepoint inside the run's batch: its undo pages stay in memory
         // (a few hundred kB at most) instead of a temporary file written page by page.
         conn.pragma_update(None, "temp_store", "MEMORY")?;

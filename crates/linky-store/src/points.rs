@@ -2,7 +2,7 @@
 //! seconds from the day's start to the point's end (u32, little-endian), the step in minutes
 //! (u8) and the average power in W (u32, little-endian).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use linky_core::{LoadCurvePoint, Step};
 
 use crate::StoreError;
@@ -35,12 +35,14 @@ pub fn decode(
         return Err(corrupt());
     }
     out.reserve(body.len() / POINT);
+    // Integer seconds rather than chrono's checked arithmetic: this runs for every point read.
+    let base = day_start.timestamp();
     for chunk in body.chunks_exact(POINT) {
         let offset = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
         let step = Step::from_minutes(u16::from(chunk[4])).ok_or_else(corrupt)?;
         let watts = u32::from_le_bytes([chunk[5], chunk[6], chunk[7], chunk[8]]);
         out.push(LoadCurvePoint {
-            end: day_start + Duration::seconds(offset.into()),
+            end: DateTime::from_timestamp(base + i64::from(offset), 0).ok_or_else(corrupt)?,
             step,
             watts,
         });
@@ -51,7 +53,7 @@ pub fn decode(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Duration, TimeZone};
 
     #[test]
     fn round_trip_and_corruption() {
