@@ -72,6 +72,9 @@ pub struct StackOptions {
     /// The proxy's database: `sqlite://<file>` or `postgres://…`, or SQLite in memory by
     /// default.
     pub database: Option<String>,
+    /// A runtime of its own for the proxy (benchmarks measure its threads apart from the
+    /// simulator's); by default the caller's.
+    pub proxy_runtime: Option<tokio::runtime::Handle>,
 }
 
 impl StackOptions {
@@ -95,6 +98,7 @@ impl StackOptions {
                 ..ProxyConfig::default()
             },
             database: None,
+            proxy_runtime: None,
         }
     }
 }
@@ -120,7 +124,9 @@ impl Stack {
     /// Starts the simulator and the proxy on free loopback ports.
     pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
         linky_enedis::install_tls_provider();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        // Bound with the standard library: the proxy's runtime (perhaps not this one) takes it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
         let proxy_url = format!("http://{}", listener.local_addr()?);
         let sim_config = SimConfig {
             credentials: Some(Credentials {
@@ -159,23 +165,33 @@ impl Stack {
         let stopped = async {
             let _ = stopped.await;
         };
-        let proxy_error = |e: &dyn std::fmt::Display| StackError::Proxy(e.to_string());
-        match config.database.backend() {
-            linky_proxy::Backend::Sqlite => {
-                let store =
-                    SqliteStore::from_url(config.database.expose()).map_err(|e| proxy_error(&e))?;
-                let state = AppState::new(store, config, options.clock.clone())
-                    .map_err(|e| proxy_error(&e))?;
-                tokio::spawn(linky_proxy::serve(listener, state, stopped));
+        let clock = options.clock.clone();
+        let start_proxy = async move {
+            let proxy_error = |e: &dyn std::fmt::Display| StackError::Proxy(e.to_string());
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            match config.database.backend() {
+                linky_proxy::Backend::Sqlite => {
+                    let store = SqliteStore::from_url(config.database.expose())
+                        .map_err(|e| proxy_error(&e))?;
+                    let state = AppState::new(store, config, clock).map_err(|e| proxy_error(&e))?;
+                    tokio::spawn(linky_proxy::serve(listener, state, stopped));
+                }
+                linky_proxy::Backend::Postgres => {
+                    let store = PostgresStore::connect(config.database.expose())
+                        .await
+                        .map_err(|e| proxy_error(&e))?;
+                    let state = AppState::new(store, config, clock).map_err(|e| proxy_error(&e))?;
+                    tokio::spawn(linky_proxy::serve(listener, state, stopped));
+                }
             }
-            linky_proxy::Backend::Postgres => {
-                let store = PostgresStore::connect(config.database.expose())
-                    .await
-                    .map_err(|e| proxy_error(&e))?;
-                let state = AppState::new(store, config, options.clock.clone())
-                    .map_err(|e| proxy_error(&e))?;
-                tokio::spawn(linky_proxy::serve(listener, state, stopped));
-            }
+            Ok::<(), StackError>(())
+        };
+        match &options.proxy_runtime {
+            Some(runtime) => runtime
+                .spawn(start_proxy)
+                .await
+                .map_err(|e| StackError::Proxy(e.to_string()))??,
+            None => start_proxy.await?,
         }
         let http = linky_enedis::http_client().map_err(StackError::Proxy)?;
         let http_no_redirect = reqwest::Client::builder()

@@ -22,6 +22,23 @@ fn rss_kb(pid: u32, field: &str) -> Option<u64> {
         .ok()
 }
 
+/// Resident memory by kind: anonymous (heap, stacks) and file-backed (the program's code and
+/// libraries), from `/proc/<pid>/smaps_rollup`, in kB.
+fn resident_by_kind(pid: u32) -> (Option<u64>, Option<u64>) {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    let anonymous = field("Anonymous:");
+    let file = field("Rss:")
+        .zip(anonymous)
+        .map(|(rss, anon)| rss.saturating_sub(anon));
+    (anonymous, file)
+}
+
 fn mb(kb: Option<u64>) -> String {
     kb.map_or_else(|| "?".into(), |k| format!("{:.1} MB", k as f64 / 1024.0))
 }
@@ -81,26 +98,45 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     let pid = child.id();
     let idle = rss_kb(pid, "VmRSS:");
+    let idle_kinds = resident_by_kind(pid);
     let base = format!("http://127.0.0.1:{port}");
     linky_enedis::install_tls_provider();
     let http = reqwest::Client::new();
     visit(&http, &base, today).await;
     let one = rss_kb(pid, "VmRSS:");
+    let one_kinds = resident_by_kind(pid);
     for _ in 0..99 {
         visit(&http, &base, today).await;
     }
     let hundred = rss_kb(pid, "VmRSS:");
+    let hundred_kinds = resident_by_kind(pid);
     let peak = rss_kb(pid, "VmHWM:");
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status();
     let _ = child.wait();
+    let kinds = |(anonymous, file): (Option<u64>, Option<u64>)| {
+        format!(
+            "heap and stacks {}, program and libraries {}",
+            mb(anonymous),
+            mb(file)
+        )
+    };
     println!("linky run over two years of half-hourly data for one meter:");
-    println!("  idle after a sync     {:>9}   (goal <= 12 MB)", mb(idle));
-    println!("  after one visit       {:>9}   (goal <= 15 MB)", mb(one));
     println!(
-        "  after 100 visits      {:>9}   (goal: steady)",
-        mb(hundred)
+        "  idle after a sync     {:>9}   (goal <= 12 MB; {})",
+        mb(idle),
+        kinds(idle_kinds)
+    );
+    println!(
+        "  after one visit       {:>9}   (goal <= 15 MB; {})",
+        mb(one),
+        kinds(one_kinds)
+    );
+    println!(
+        "  after 100 visits      {:>9}   (goal: steady; {})",
+        mb(hundred),
+        kinds(hundred_kinds)
     );
     println!("  peak                  {:>9}", mb(peak));
 }
