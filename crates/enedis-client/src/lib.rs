@@ -91,7 +91,9 @@ pub async fn bounded_body(
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ClientError::TooLarge(limit));
     }
-    let mut body: Vec<u8> = Vec::new();
+    // Sized once from the announced length (most answers give one): no growth, no copies.
+    let announced = response.content_length().unwrap_or(0).min(limit as u64);
+    let mut body: Vec<u8> = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
     while let Some(chunk) = response.chunk().await.map_err(ClientError::from_reqwest)? {
         if body.len() + chunk.len() > limit {
             return Err(ClientError::TooLarge(limit));

@@ -38,8 +38,25 @@ pub use config::{
     Backend, ConfigError, DatabaseUrl, Gathered, IpBlock, ProxyConfig, Source, V5Translation,
 };
 
-/// What every handler shares.
-pub struct AppState<S> {
+/// What every handler shares, behind one `Arc` so that a request clones one pointer, not one per
+/// field.
+pub struct AppState<S>(Arc<Shared<S>>);
+
+impl<S> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState(self.0.clone())
+    }
+}
+
+impl<S> std::ops::Deref for AppState<S> {
+    type Target = Shared<S>;
+    fn deref(&self) -> &Shared<S> {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared<S> {
     /// Storage.
     pub store: S,
     /// Settings.
@@ -137,22 +154,6 @@ pub fn too_many(wait: std::time::Duration, description: &str) -> Response {
     r
 }
 
-impl<S: Clone> Clone for AppState<S> {
-    fn clone(&self) -> Self {
-        AppState {
-            store: self.store.clone(),
-            config: self.config.clone(),
-            clock: self.clock.clone(),
-            enedis: self.enedis.clone(),
-            limits: self.limits.clone(),
-            v5_gone: self.v5_gone.clone(),
-            checking: self.checking.clone(),
-            access_cache: self.access_cache.clone(),
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
 impl<S: ProxyStore> AppState<S> {
     /// A state over a store, settings and a clock.
     pub fn new(
@@ -189,7 +190,7 @@ impl<S: ProxyStore> AppState<S> {
                 }
             },
         )?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             store,
             limits: Arc::new(RequestLimits::new(&config)),
             v5_gone: Arc::new(std::sync::atomic::AtomicBool::new(false)),
@@ -199,7 +200,7 @@ impl<S: ProxyStore> AppState<S> {
             config: Arc::new(config),
             clock,
             enedis: Arc::new(enedis),
-        })
+        })))
     }
 
     /// Marks `grant`'s consent as being checked until the guard is dropped.

@@ -15,6 +15,11 @@ use linky_proxy_store::ProxyStore;
 
 mod admin;
 
+/// mimalloc rather than glibc's malloc: a proxied request allocates and frees many small
+/// buffers across the runtime's threads, and glibc's arenas spent about a fifth of the CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The device-flow consent proxy in front of Enedis Data Connect.
 ///
 /// Every setting can be given in the TOML file (`--config`), as a variable `LINKY_PROXY_<KEY>`

@@ -28,6 +28,17 @@ fn sane(given: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// An id made here: a random prefix drawn once per process, then a counter. Unique across
+/// instances and restarts (the prefix), and no call to the system's generator per request (an
+/// id is not a secret).
+fn made_here() -> String {
+    static PREFIX: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| crate::secrets::random_hex()[..8].to_owned());
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}{n:08x}")
+}
+
 /// The middleware.
 pub async fn tag(mut request: Request, next: Next) -> Response {
     let id = request
@@ -36,7 +47,7 @@ pub async fn tag(mut request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| sane(v))
         .map(str::to_owned)
-        .unwrap_or_else(|| crate::secrets::random_hex()[..16].to_owned());
+        .unwrap_or_else(made_here);
     if let Ok(value) = HeaderValue::from_str(&id) {
         request.headers_mut().insert(HEADER, value);
     }
@@ -66,5 +77,8 @@ mod tests {
         assert!(!sane("short"));
         assert!(!sane("evil\nlog line injected"));
         assert!(!sane(&"x".repeat(65)));
+        let (a, b) = (made_here(), made_here());
+        assert!(sane(&a) && sane(&b) && a != b, "{a} {b}");
+        assert_eq!(a[..8], b[..8], "one prefix per process");
     }
 }
