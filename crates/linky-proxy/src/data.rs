@@ -169,7 +169,8 @@ pub async fn proxy<S: ProxyStore>(
     } else {
         format!("{path}?{query}")
     };
-    match state.enedis.get(&path_and_query).await {
+    let answer = crate::limits::for_household(family.id, state.enedis.get(&path_and_query)).await;
+    match answer {
         Ok(answer)
             if v5_call.is_some()
                 && unknown_path(answer.status, &String::from_utf8_lossy(&answer.body)) =>

@@ -134,13 +134,13 @@ impl GlobalLimit {
 }
 
 /// Enedis's quota for the application, kept below: a per-second and a per-hour bucket. A call
-/// waits a little for its turn (callers queue fairly, first come first served, since each
-/// household's own budget already keeps any one from taking most of it); past `max_wait` it is
-/// refused with the time to wait.
+/// waits a little for its turn, households taking turns in a round (a household with many calls
+/// waiting gets one turn per round, as one with a single call: see [`FairTurn`]); past
+/// `max_wait` it is refused with the time to wait.
 pub struct UpstreamQuota {
     second: GlobalLimit,
     hour: GlobalLimit,
-    turn: tokio::sync::Mutex<()>,
+    turn: FairTurn,
     max_wait: Duration,
     shared: Option<(Arc<dyn SharedBudget>, Arc<dyn Clock>)>,
     metrics: Option<Arc<crate::metrics::ProxyMetrics>>,
@@ -157,6 +157,146 @@ impl std::fmt::Debug for UpstreamQuota {
             .field("max_wait", &self.max_wait)
             .field("shared", &self.shared.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+tokio::task_local! {
+    /// The household (token family) a task calls Enedis for; none for the proxy's own calls
+    /// (its token, consent checks).
+    static HOUSEHOLD: i64;
+}
+
+/// Runs `work` as calls for `household`: its calls to Enedis take the household's turns.
+pub async fn for_household<F: std::future::Future>(household: i64, work: F) -> F::Output {
+    HOUSEHOLD.scope(household, work).await
+}
+
+fn current_household() -> Option<i64> {
+    HOUSEHOLD.try_with(|h| *h).ok()
+}
+
+/// One caller at a time, households in a round: each household waiting has its own queue, and
+/// the turn goes to the first caller of the waiting household served least recently, so a
+/// household that sends many calls at once gets no more turns than one that sends one. A caller
+/// that stops waiting (its request was dropped) is passed over.
+#[derive(Debug, Default)]
+pub struct FairTurn {
+    state: Mutex<TurnState>,
+}
+
+#[derive(Debug, Default)]
+struct TurnState {
+    /// Someone has the turn.
+    taken: bool,
+    /// Households waiting, each with its callers in order.
+    waiting: Vec<(
+        Option<i64>,
+        std::collections::VecDeque<tokio::sync::oneshot::Sender<()>>,
+    )>,
+    /// When each household last had the turn (a count of turns given).
+    last_served: HashMap<Option<i64>, u64>,
+    /// Turns given so far.
+    turns: u64,
+}
+
+/// Households remembered by [`TurnState::last_served`] at most: past it, those served longest
+/// ago are forgotten (they count as never served, which only helps them).
+const REMEMBERED_HOUSEHOLDS: usize = 10_000;
+
+/// The turn, given to the next caller when dropped.
+#[derive(Debug)]
+pub struct Turn<'a> {
+    owner: &'a FairTurn,
+}
+
+impl FairTurn {
+    /// Waits for the turn of a caller of `household`.
+    pub async fn wait(&self, household: Option<i64>) -> Turn<'_> {
+        let receiver = {
+            let mut state = self.lock();
+            if !state.taken {
+                state.taken = true;
+                return Turn { owner: self };
+            }
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            match state.waiting.iter_mut().find(|(h, _)| *h == household) {
+                Some((_, callers)) => callers.push_back(sender),
+                None => state
+                    .waiting
+                    .push((household, std::collections::VecDeque::from([sender]))),
+            }
+            receiver
+        };
+        let mut waiting = Waiting {
+            owner: self,
+            receiver,
+            done: false,
+        };
+        // The sender is dropped only after the turn was handed over (or never, while queued).
+        let _ = (&mut waiting.receiver).await;
+        waiting.done = true;
+        Turn { owner: self }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, TurnState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Hands the turn to the first caller of the waiting household served least recently.
+    fn pass(&self) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        loop {
+            let next = state
+                .waiting
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (h, _))| state.last_served.get(h).copied().unwrap_or(0))
+                .map(|(i, _)| i);
+            let Some(i) = next else {
+                state.taken = false;
+                return;
+            };
+            let household = state.waiting[i].0;
+            let caller = state.waiting[i].1.pop_front();
+            if state.waiting[i].1.is_empty() {
+                state.waiting.swap_remove(i);
+            }
+            let Some(caller) = caller else { continue };
+            if caller.send(()).is_ok() {
+                state.turns += 1;
+                state.last_served.insert(household, state.turns);
+                if state.last_served.len() > REMEMBERED_HOUSEHOLDS {
+                    let recent = state.turns.saturating_sub(REMEMBERED_HOUSEHOLDS as u64 / 2);
+                    state.last_served.retain(|_, turn| *turn >= recent);
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// A caller in a household's queue. Dropped while waiting (its request was dropped), it passes
+/// on a turn handed to it in the meantime, so that no turn is lost.
+struct Waiting<'a> {
+    owner: &'a FairTurn,
+    receiver: tokio::sync::oneshot::Receiver<()>,
+    done: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if !self.done && self.receiver.try_recv().is_ok() {
+            self.owner.pass();
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.owner.pass();
     }
 }
 
@@ -213,7 +353,7 @@ impl UpstreamQuota {
                 Duration::from_secs(3600),
                 f64::from(per_hour),
             )),
-            turn: tokio::sync::Mutex::new(()),
+            turn: FairTurn::default(),
             max_wait,
             shared: None,
             metrics: None,
@@ -250,9 +390,7 @@ impl UpstreamQuota {
     }
 
     async fn slot(&self) -> Result<(), Duration> {
-        // The tokio mutex is fair: callers get their turn in arrival order, which keeps every
-        // household served in turn.
-        let _turn = self.turn.lock().await;
+        let _turn = self.turn.wait(current_household()).await;
         let deadline = Instant::now() + self.max_wait;
         let Some((budget, clock)) = &self.shared else {
             self.hour.take()?;
@@ -333,6 +471,68 @@ impl enedis_client::Gate for UpstreamQuota {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn households_take_turns_whatever_their_number_of_calls() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            // 40 calls a second for one second; household 1 sends eight at a time, households
+            // 2 and 3 one at a time: in a first-come round, household 1 would take 80 %.
+            let quota = Arc::new(UpstreamQuota::new(40, 100_000, Duration::from_secs(5)));
+            // The second's burst spent first: the turns matter when callers wait.
+            for _ in 0..40 {
+                quota.acquire().await.unwrap();
+            }
+            let end = Instant::now() + Duration::from_millis(1000);
+            let mut tasks = Vec::new();
+            for (household, callers) in [(1_i64, 8), (2, 1), (3, 1)] {
+                for _ in 0..callers {
+                    let quota = quota.clone();
+                    tasks.push(tokio::spawn(for_household(household, async move {
+                        let mut served = 0_u32;
+                        while Instant::now() < end {
+                            // Calls still queued at the end are served after it: not counted.
+                            if quota.acquire().await.is_ok() && Instant::now() < end {
+                                served += 1;
+                            }
+                        }
+                        (household, served)
+                    })));
+                }
+            }
+            let mut served = HashMap::<i64, u32>::new();
+            for t in tasks {
+                let (household, n) = t.await.unwrap();
+                *served.entry(household).or_default() += n;
+            }
+            eprintln!("calls served per household: {served:?}");
+            let (greedy, others) = (served[&1], served[&2].min(served[&3]));
+            assert!(others >= 8, "{served:?}");
+            assert!(
+                f64::from(greedy) <= 1.25 * f64::from(others) + 1.0,
+                "one turn per household per round: {served:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_caller_that_stops_waiting_loses_no_turn() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let turn = FairTurn::default();
+            let first = turn.wait(Some(1)).await;
+            // A second caller gives up while queued; a third must still get the turn.
+            let gave_up = tokio::time::timeout(Duration::from_millis(20), turn.wait(Some(2))).await;
+            assert!(gave_up.is_err());
+            drop(first);
+            let third = tokio::time::timeout(Duration::from_secs(1), turn.wait(Some(3))).await;
+            assert!(third.is_ok(), "the turn was not lost");
+        });
+    }
 
     #[test]
     fn buckets_refill_and_forget_idle_keys() {
