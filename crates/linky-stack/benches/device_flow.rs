@@ -27,6 +27,8 @@ fn at(text: &str) -> DateTime<Utc> {
 /// Options with every quota out of the way: this measures the flow, not the limits.
 fn unlimited() -> StackOptions {
     let mut options = StackOptions::new(Arc::new(ManualClock::new(at("2026-11-28T10:00:00Z"))));
+    options.sim.quota.per_second = 1_000_000;
+    options.sim.quota.per_hour = 100_000_000;
     options.proxy.device_codes_per_address_per_hour = 100_000_000;
     options.proxy.device_codes_per_second = 1_000_000;
     options
