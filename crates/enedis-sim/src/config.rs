@@ -80,6 +80,11 @@ pub struct SimConfig {
     pub subscribed_services_delay_seconds: i64,
     /// Whether the v5 APIs still answer (false: as after the autumn 2026 cut-off).
     pub v5_enabled: bool,
+    /// Whether the application subscribed to `comptage_auto` (the contract's off-peak hours),
+    /// which Enedis sells apart: without it the real server answered 403 (seen by another
+    /// application on 4 October 2026; the body was not recorded, so this one is the documented
+    /// `unauthorized_user`).
+    pub comptage_subscribed: bool,
     /// The RTE application accepted by the simulated RTE token endpoint; `None` accepts any
     /// non-empty pair.
     pub rte_credentials: Option<Credentials>,
@@ -100,6 +105,7 @@ impl Default for SimConfig {
             faults: FaultSet::default(),
             subscribed_services_delay_seconds: 5,
             v5_enabled: true,
+            comptage_subscribed: true,
             rte_credentials: None,
         }
     }

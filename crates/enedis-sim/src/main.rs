@@ -77,6 +77,10 @@ struct Args {
     /// Answer 404 on the v5 paths, as after the autumn 2026 cut-off.
     #[arg(long)]
     no_v5: bool,
+    /// Answer 403 on `comptage_auto`, as the real server does to an application without that
+    /// subscription.
+    #[arg(long)]
+    no_comptage: bool,
 }
 
 fn faults(args: &Args) -> anyhow::Result<FaultSet> {
@@ -166,6 +170,7 @@ async fn main() -> anyhow::Result<()> {
         faults: faults(&args)?,
         subscribed_services_delay_seconds: args.subscribed_services_delay,
         v5_enabled: !args.no_v5,
+        comptage_subscribed: !args.no_comptage,
         ..SimConfig::default()
     };
     let clock = enedis_sim::clock::from_flags(args.now, args.freeze);

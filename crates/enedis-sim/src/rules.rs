@@ -518,6 +518,12 @@ impl World<'_> {
         let meter = self
             .consented_meter(Some(prm))
             .map_err(|_| no_subscribed_service())?;
+        if resource == ContractResource::Comptage && !self.config.comptage_subscribed {
+            return Err((
+                403,
+                json!({"error": "unauthorized_user", "error_description": "user is not authorized to access this resource"}),
+            ));
+        }
         let customer = customer_by_id(meter.customer);
         let offset_stamp = |d: NaiveDate| {
             format!(

@@ -520,6 +520,12 @@ impl EnedisSource {
         }
         let body = if status == 200 {
             Some(body)
+        } else if status == 403 && part == ContractPart::OffPeak {
+            // `comptage_auto` is sold apart: an application without it gets 403 whatever the
+            // consent. Read as "no off-peak hours from the contract", never as a lost consent
+            // (a consent really lost shows on the data calls too).
+            tracing::info!(%pdl, "the contract's off-peak hours are not available to this application (403 on comptage_auto); set offpeak.schedule");
+            None
         } else {
             let error = EnedisError::from_response(status, &body, None);
             match error.kind() {

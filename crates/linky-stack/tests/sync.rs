@@ -536,6 +536,61 @@ async fn a_failed_contract_part_is_retried_and_never_stored_half_read() {
     );
 }
 
+/// `comptage_auto` is sold apart, and the real server answered 403 to an application without it:
+/// the contract's off-peak hours are then read as unknown, the consent is not lost, the data
+/// still comes, and the part is not asked again every run.
+#[tokio::test]
+async fn a_403_on_the_off_peak_part_is_no_lost_consent() {
+    let pdl = "22516914714270";
+    let clock = Arc::new(ManualClock::new(at(NOW)));
+    let mut options = StackOptions::new(clock.clone());
+    options.sim.quota = Quota {
+        per_second: 100_000,
+        per_hour: 1_000_000,
+    };
+    options.sim.comptage_subscribed = false;
+    let s = Stack::start(options).await.unwrap();
+    let dir = dir("comptage");
+    login(&s, &dir, 0, &[pdl]).await;
+    // One contract part a run: the synthesis, the off-peak hours, the subscribed power; then
+    // two more runs in which no part is due.
+    let mut reports = Vec::new();
+    for _ in 0..5 {
+        reports.push(sync(&dir, clock.clone(), &short()).await);
+        clock.advance(Duration::hours(1));
+    }
+    for r in &reports {
+        assert!(r.consent_lost.is_empty(), "{:?}", r.consent_lost);
+        assert!(r.contracts_unread.is_empty(), "{:?}", r.contracts_unread);
+    }
+    let comptage: Vec<u16> = s
+        .sim
+        .requests()
+        .iter()
+        .filter(|q| q.path.starts_with("/comptage_auto"))
+        .map(|q| q.status)
+        .collect();
+    // One call of the client in five runs (the proxy's Enedis client asks once more with a
+    // renewed application token, since Enedis also says 403 for an unknown token).
+    assert!(
+        !comptage.is_empty() && comptage.len() <= 2 && comptage.iter().all(|s| *s == 403),
+        "asked once, then known as unavailable: {comptage:?}"
+    );
+    let store = Store::open(&dir.path().join("linky.db")).unwrap();
+    let meter = store
+        .meters()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.pdl.as_str() == pdl)
+        .unwrap();
+    assert_eq!(meter.contract_offpeak, None);
+    assert_eq!(meter.subscribed_kva, Some(9), "the other parts are read");
+    assert!(
+        store.count(linky_store::StoredTable::CurvePoints).unwrap() > 0,
+        "the data still comes"
+    );
+}
+
 /// Issue 14, item 2: an HTML 4xx page (a reverse proxy's 404, a captive portal) is not an Enedis
 /// answer: it never marks days absent nor touches days already stored; once it is gone, the
 /// next syncs complete the history as a clean run would.
