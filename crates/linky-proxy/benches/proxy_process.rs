@@ -297,10 +297,10 @@ fn main() {
         },
         clock.clone(),
     );
-    let _running_sim = sim_runtime
+    let running_sim = sim_runtime
         .block_on(sim.bind("127.0.0.1:0".parse().expect("address")))
         .expect("simulator");
-    let sim_url = _running_sim.url();
+    let sim_url = running_sim.url();
     let app_token = sim_runtime.block_on(async {
         let answer: serde_json::Value = reqwest::Client::new()
             .post(format!("{sim_url}/oauth2/v3/token"))
