@@ -157,7 +157,7 @@ pub async fn proxy<S: ProxyStore>(
     if let Some(call) = &v5_call {
         let gone = state.v5_gone.load(std::sync::atomic::Ordering::Relaxed);
         if state.config.v5_translation == V5Translation::Translate || gone {
-            return translated(&state, call).await;
+            return crate::limits::for_household(family.id, translated(&state, call)).await;
         }
     }
     if let Err(wait) = state.limits.calls_by_meter.take(&meter) {
@@ -180,7 +180,9 @@ pub async fn proxy<S: ProxyStore>(
                 .v5_gone
                 .store(true, std::sync::atomic::Ordering::Relaxed);
             match &v5_call {
-                Some(call) => translated(&state, call).await,
+                Some(call) => {
+                    crate::limits::for_household(family.id, translated(&state, call)).await
+                }
                 None => internal("v5 call vanished"),
             }
         }
