@@ -196,14 +196,14 @@ impl Layers {
                 return Err(LayerError::Value {
                     key: key.clone(),
                     named: named(key, origin),
-                    message: e.message().trim().to_owned(),
+                    message: without_values(e.message().trim()),
                 });
             }
         }
         T::deserialize(toml::Value::Table(self.values)).map_err(|e| LayerError::Value {
             key: String::new(),
             named: "(settings)".to_owned(),
-            message: e.message().trim().to_owned(),
+            message: without_values(e.message().trim()),
         })
     }
 
@@ -211,6 +211,27 @@ impl Layers {
         insert_at(&mut self.values, key, value);
         self.origins.insert(key.to_owned(), origin);
     }
+}
+
+/// serde's message without the value it quotes between backticks (`invalid type: integer
+/// \`123\`, expected a string`): the key may be a secret given with the wrong type, and the
+/// error names the key and the type expected, which is enough to fix it.
+fn without_values(message: &str) -> String {
+    // Only the forms that quote the value given; "unknown variant `x`, expected `a` or `b`"
+    // is about a choice of words, never a secret, and its choices help.
+    if !message.starts_with("invalid") {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match c {
+            '`' => quoted = !quoted,
+            _ if !quoted => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace(" ,", ",").replace("  ", " ")
 }
 
 /// How a key given by `origin` is named to the user.
@@ -379,6 +400,16 @@ mod tests {
             e.named(),
             "sync.dayz",
             "unknown keys meet deny_unknown_fields"
+        );
+
+        // A value of the wrong type is not repeated: it may be a secret.
+        let mut layers = Layers::new::<Settings>();
+        layers.file("name = 271828").unwrap();
+        let e = layers.read::<Settings>().unwrap_err();
+        assert!(
+            matches!(&e, LayerError::Value { key, message, .. }
+                if key == "name" && !message.contains("271828") && message.contains("string")),
+            "{e:?}"
         );
 
         let e = Layers::new::<Settings>().file("[sync\n").unwrap_err();
