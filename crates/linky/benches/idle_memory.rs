@@ -1,5 +1,6 @@
 //! Resident memory of `linky run` (it runs on small boards): idle after a sync, then after one
-//! dashboard visit, then after 100 visits (each loads the page and the API calls it makes).
+//! dashboard visit, then after 100 and 200 visits (each loads the page and the API calls it
+//! makes).
 //! The store holds two years of half-hourly data for one meter; the proxy does not answer, so
 //! the daemon fails its sync and waits. Goals (issue 17): idle <= 12 MB, after a visit <= 15 MB,
 //! steady over 100 visits. Run with `cargo bench -p linky --bench idle_memory`.
@@ -110,6 +111,12 @@ async fn main() {
     }
     let hundred = rss_kb(pid, "VmRSS:");
     let hundred_kinds = resident_by_kind(pid);
+    // A hundred more: steady memory stops growing.
+    for _ in 0..100 {
+        visit(&http, &base, today).await;
+    }
+    let two_hundred = rss_kb(pid, "VmRSS:");
+    let two_hundred_kinds = resident_by_kind(pid);
     let peak = rss_kb(pid, "VmHWM:");
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -137,6 +144,11 @@ async fn main() {
         "  after 100 visits      {:>9}   (goal: steady; {})",
         mb(hundred),
         kinds(hundred_kinds)
+    );
+    println!(
+        "  after 200 visits      {:>9}   ({})",
+        mb(two_hundred),
+        kinds(two_hundred_kinds)
     );
     println!("  peak                  {:>9}", mb(peak));
 }
