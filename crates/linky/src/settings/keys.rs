@@ -166,7 +166,8 @@ impl Gathering {
         flags: impl IntoIterator<Item = (&'a str, String)>,
     ) -> Result<(), SettingError> {
         for (flag, value) in flags {
-            // A flag missing from the table is a programming error, caught by the test below.
+            // A flag missing from the table is a programming error, caught by the test
+            // `every_flag_of_the_command_line_sets_its_setting`.
             let Some(g) = GIVEN.iter().find(|g| g.flag == Some(flag)) else {
                 continue;
             };
@@ -284,6 +285,67 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), count, "a variable or flag named twice");
+    }
+
+    /// Every flag `linky sync` passes on has its line in [`GIVEN`] (a missing one would be
+    /// passed over by [`Gathering::flags`]), and lands in its setting.
+    #[test]
+    fn every_flag_of_the_command_line_sets_its_setting() {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from([
+            "linky",
+            "sync",
+            "--history-days",
+            "10",
+            "--daily-days",
+            "11",
+            "--max-power-days",
+            "12",
+            "--api",
+            "v5",
+            "--max-rate",
+            "1.5",
+            "--enedis-api-url",
+            "https://enedis.example",
+            "--enedis-client-id",
+            "id",
+            "--meters",
+            "12345678901234,98765432109876",
+            "--retry-base-ms",
+            "5",
+        ])
+        .unwrap();
+        let crate::cli::Command::Sync(args) = &cli.command else {
+            panic!("not the sync command");
+        };
+        let flags = args.flags();
+        assert_eq!(flags.len(), 9, "{flags:?}");
+        for (flag, _) in &flags {
+            assert!(
+                GIVEN.iter().any(|g| g.flag == Some(*flag)),
+                "{flag} has no line in GIVEN"
+            );
+        }
+        for flag in ["--data-dir", "--lang", "--listen"] {
+            assert!(GIVEN.iter().any(|g| g.flag == Some(flag)), "{flag}");
+        }
+        let mut g = Gathering::new();
+        g.flags(flags).unwrap();
+        let s = g.read().unwrap();
+        assert_eq!(
+            (
+                s.sync.history_days,
+                s.sync.daily_days,
+                s.sync.max_power_days,
+                s.sync.max_rate,
+                s.sync.retry_base_ms
+            ),
+            (10, 11, 12, 1.5, 5)
+        );
+        assert_eq!(s.sync.api, super::super::Api::V5);
+        assert_eq!(s.direct.api_url.as_deref(), Some("https://enedis.example"));
+        assert_eq!(s.direct.client_id.as_deref(), Some("id"));
+        assert_eq!(s.direct.meters.len(), 2);
     }
 
     #[test]
