@@ -14,6 +14,7 @@ fn root() -> PathBuf {
 const ALLOWED: &[(&str, &[&str])] = &[
     ("linky-core", &[]),
     ("settings-layers", &[]),
+    ("heap-release", &[]),
     ("enedis-protocol", &["linky-core"]),
     ("day-colours", &["linky-core"]),
     (
@@ -37,7 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("linky-domoticz", &["linky-core", "linky-store"]),
-    ("linky-web", &["linky-core", "linky-store"]),
+    ("linky-web", &["linky-core", "linky-store", "heap-release"]),
     ("linky-proxy-store", &[]),
     ("linky-proxy-sqlite", &["linky-proxy-store"]),
     ("linky-proxy-postgres", &["linky-proxy-store"]),
@@ -78,6 +79,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "linky-web",
             "linky-stack",
             "settings-layers",
+            "heap-release",
         ],
     ),
     ("domoticz-double", &[]),

@@ -14,6 +14,8 @@ use clap::Parser;
 use crate::cli::{Cli, Command, OffPeakCommand};
 
 fn main() -> ExitCode {
+    // Before any thread starts: linky runs for months on small boards (see heap-release).
+    heap_release::use_one_arena();
     let cli = Cli::parse();
     let flag_lang = cli.lang.map(linky_core::Lang::from);
     let (result, lang) = match &cli.command {

@@ -64,6 +64,10 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
         all.push(format!("{pdl}:{threshold}"));
     }
     let _ = store.set_consent_warnings(&all);
+    drop(store);
+    // A sync parses and stores up to two years of points; give that memory back for the hours
+    // of waiting that follow.
+    heap_release::release_freed();
 }
 
 /// `linky run`.
