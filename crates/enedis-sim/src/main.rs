@@ -2,6 +2,8 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -130,19 +132,29 @@ fn faults(args: &Args) -> anyhow::Result<FaultSet> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
+    // expressions of `EnvFilter`, whose engine would double this part of the program).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing_subscriber::filter::LevelFilter::WARN)
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colours only on a terminal: a file or the journal gets plain text.
+                .with_ansi(
+                    std::io::IsTerminal::is_terminal(&std::io::stderr())
+                        && std::env::var_os("NO_COLOR").is_none(),
+                )
+                // Its default reports a failed write with `eprintln!`, which panics when stderr
+                // is a closed pipe: a log line must never stop the program.
+                .log_internal_errors(false)
+                .with_filter(filter),
         )
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: a file or the journal gets plain text.
-        .with_ansi(
-            std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none(),
-        )
-        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
-        // closed pipe: a log line must never stop the program.
-        .log_internal_errors(false)
         .init();
     let credentials = match (&args.client_id, &args.client_secret) {
         (Some(id), Some(secret)) => Some(Credentials {

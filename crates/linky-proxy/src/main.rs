@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use anyhow::Context;
 use clap::Parser;
@@ -135,19 +137,29 @@ async fn main() -> anyhow::Result<()> {
         print!("{text}");
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
+    // expressions of `EnvFilter`, whose engine would double this part of the program).
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing_subscriber::filter::LevelFilter::INFO)
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colours only on a terminal: a file or the journal gets plain text.
+                .with_ansi(
+                    std::io::IsTerminal::is_terminal(&std::io::stderr())
+                        && std::env::var_os("NO_COLOR").is_none(),
+                )
+                // Its default reports a failed write with `eprintln!`, which panics when stderr
+                // is a closed pipe: a log line must never stop the program.
+                .log_internal_errors(false)
+                .with_filter(filter),
         )
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: a file or the journal gets plain text.
-        .with_ansi(
-            std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none(),
-        )
-        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
-        // closed pipe: a log line must never stop the program.
-        .log_internal_errors(false)
         .init();
     linky_proxy::upstream::install_tls_provider();
     let config = settings(args)?;

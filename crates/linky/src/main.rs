@@ -8,6 +8,8 @@ mod report;
 mod settings;
 
 use std::process::ExitCode;
+use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 use clap::Parser;
 
@@ -144,20 +146,29 @@ fn networked(
     out: &report::Output,
     settings: settings::Settings,
 ) -> commands::CommandResult {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("LINKY_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
+    // expressions of `EnvFilter`, whose engine would double this part of the program).
+    let filter = std::env::var("LINKY_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing_subscriber::filter::LevelFilter::WARN)
+        });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colours only on a terminal: a file or the journal gets plain text.
+                .with_ansi(
+                    std::io::IsTerminal::is_terminal(&std::io::stderr())
+                        && std::env::var_os("NO_COLOR").is_none(),
+                )
+                // Its default reports a failed write with `eprintln!`, which panics when stderr
+                // is a closed pipe: a log line must never stop the program.
+                .log_internal_errors(false)
+                .with_filter(filter),
         )
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: a file or the journal gets plain text.
-        .with_ansi(
-            std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none(),
-        )
-        // Its default reports a failed write with `eprintln!`, which panics when stderr is a
-        // closed pipe: a log line must never stop the program.
-        .log_internal_errors(false)
         .init();
     let paths = match &cli.command {
         // The demo keeps everything in a temporary folder.
