@@ -3,10 +3,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -185,7 +187,40 @@ pub fn router(config: WebConfig) -> Router {
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(config.clone(), guard))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(give_back_memory))
         .with_state(config)
+}
+
+/// Requests being answered now.
+static ANSWERING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a request in [`ANSWERING`] while it lives, even when its client leaves early.
+struct Answering;
+
+impl Answering {
+    fn begin() -> Answering {
+        ANSWERING.fetch_add(1, Ordering::AcqRel);
+        Answering
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        // The last request out gives back what the others freed (a year of points, SQLite's
+        // page cache, the JSON built from them), so the daemon's memory after a visit is what
+        // it was before (issue 17: steady over 100 visits).
+        if ANSWERING.fetch_sub(1, Ordering::AcqRel) == 1 {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn_blocking(heap_release::release_freed)),
+                Err(_) => drop(heap_release::release_freed()),
+            }
+        }
+    }
+}
+
+async fn give_back_memory(request: Request, next: Next) -> Response {
+    let _answering = Answering::begin();
+    next.run(request).await
 }
 
 /// Same-length digests compared without early exit: the time taken tells nothing of the secret.
@@ -282,14 +317,7 @@ async fn with_store<T: Send + 'static>(
     tokio::task::spawn_blocking(move || {
         // Read only: no migration or change of mode per request, and the page cannot write.
         let store = Store::open_for_reading(&config.store)?;
-        let result = work(&store, &config);
-        drop(store);
-        // The last reader out gives back what the reads freed (a year of points, SQLite's
-        // page cache), so the daemon's memory after a visit is what it was before.
-        if STORE_WORK.available_permits() == 1 {
-            heap_release::release_freed();
-        }
-        result
+        work(&store, &config)
     })
     .await
     .unwrap_or_else(|e| {
