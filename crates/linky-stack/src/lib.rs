@@ -12,7 +12,6 @@ use linky_core::{Clock, OffsetClock};
 use linky_enedis::login::{DeviceFlow, LoginError};
 use linky_enedis::tokens::TokenFamily;
 use linky_proxy::{AppState, ProxyConfig};
-use linky_proxy_postgres::PostgresStore;
 use linky_proxy_sqlite::SqliteStore;
 
 /// The instant the tests of the `linky` binary start from: noon in Paris, on a day after the
@@ -176,12 +175,21 @@ impl Stack {
                     let state = AppState::new(store, config, clock).map_err(|e| proxy_error(&e))?;
                     tokio::spawn(linky_proxy::serve(listener, state, stopped));
                 }
+                #[cfg(feature = "postgres")]
                 linky_proxy::Backend::Postgres => {
-                    let store = PostgresStore::connect(config.database.expose())
-                        .await
-                        .map_err(|e| proxy_error(&e))?;
+                    let store =
+                        linky_proxy_postgres::PostgresStore::connect(config.database.expose())
+                            .await
+                            .map_err(|e| proxy_error(&e))?;
                     let state = AppState::new(store, config, clock).map_err(|e| proxy_error(&e))?;
                     tokio::spawn(linky_proxy::serve(listener, state, stopped));
+                }
+                #[cfg(not(feature = "postgres"))]
+                linky_proxy::Backend::Postgres => {
+                    return Err(StackError::Proxy(
+                        "this build runs the proxy on SQLite only (feature `postgres` left out)"
+                            .to_owned(),
+                    ));
                 }
             }
             Ok::<(), StackError>(())
