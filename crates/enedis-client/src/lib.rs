@@ -219,7 +219,10 @@ pub struct EnedisClient<G: Gate> {
     base: String,
     credentials: Credentials,
     clock: Arc<dyn Clock>,
-    token: Mutex<Option<AppToken>>,
+    /// The application token: read by every call, written by a renewal.
+    token: std::sync::Mutex<Option<AppToken>>,
+    /// Held while a token is asked for, so that calls needing one ask once.
+    renewal: Mutex<()>,
     gate: G,
     calls: AtomicU32,
 }
@@ -239,7 +242,8 @@ impl<G: Gate> EnedisClient<G> {
             base: base.trim_end_matches('/').to_owned(),
             credentials,
             clock,
-            token: Mutex::new(None),
+            token: std::sync::Mutex::new(None),
+            renewal: Mutex::new(()),
             gate,
             calls: AtomicU32::new(0),
         }
@@ -261,13 +265,34 @@ impl<G: Gate> EnedisClient<G> {
         Ok(())
     }
 
+    /// The token in cache, if it has more than a minute left.
+    fn cached_token(&self) -> Option<String> {
+        let now = self.clock.now();
+        self.token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .filter(|t| t.renew_after > now)
+            .map(|t| t.value.clone())
+    }
+
     /// The application token, from cache while it has more than a minute left, unless `renew`.
     pub async fn app_token(&self, renew: bool) -> Result<String, ClientError> {
-        let mut cached = self.token.lock().await;
-        let now = self.clock.now();
-        if let Some(t) = cached.as_ref().filter(|t| !renew && t.renew_after > now) {
-            return Ok(t.value.clone());
+        // Every proxied call passes here: the cache is read under a plain lock held for a
+        // clone, and only a renewal queues (on `renewal`), so calls do not wait on each other.
+        if !renew {
+            if let Some(token) = self.cached_token() {
+                return Ok(token);
+            }
         }
+        let _renewal = self.renewal.lock().await;
+        if !renew {
+            // Renewed by the call ahead in the queue.
+            if let Some(token) = self.cached_token() {
+                return Ok(token);
+            }
+        }
+        let now = self.clock.now();
         self.turn().await?;
         let response = self
             .http
@@ -292,7 +317,10 @@ impl<G: Gate> EnedisClient<G> {
         }
         let token: TokenAnswer = serde_json::from_slice(&answer.body)
             .map_err(|e| ClientError::Unreadable(e.to_string()))?;
-        *cached = Some(AppToken {
+        *self
+            .token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(AppToken {
             value: token.access_token.clone(),
             renew_after: now + chrono::Duration::seconds(token.lifetime_seconds() - 60),
         });

@@ -41,8 +41,42 @@ fn at(text: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// User and system CPU, in seconds, from a `stat` file (fields 14 and 15, in 1/100 s).
-fn cpu_of_stat(stat: &str) -> f64 {
+/// CPU time, in seconds: in the program itself, and in the kernel on its behalf (sockets,
+/// wake-ups), which an HTTP hop spends about half of its time in.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    user: f64,
+    system: f64,
+}
+
+impl Cpu {
+    fn total(self) -> f64 {
+        self.user + self.system
+    }
+}
+
+impl std::ops::Add for Cpu {
+    type Output = Cpu;
+    fn add(self, other: Cpu) -> Cpu {
+        Cpu {
+            user: self.user + other.user,
+            system: self.system + other.system,
+        }
+    }
+}
+
+impl std::ops::Sub for Cpu {
+    type Output = Cpu;
+    fn sub(self, other: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - other.user,
+            system: self.system - other.system,
+        }
+    }
+}
+
+/// User and system CPU from a `stat` file (fields 14 and 15, in 1/100 s).
+fn cpu_of_stat(stat: &str) -> Cpu {
     // The command name may hold spaces: the fields start after its closing parenthesis.
     let fields: Vec<&str> = stat
         .rsplit_once(')')
@@ -55,24 +89,27 @@ fn cpu_of_stat(stat: &str) -> f64 {
             .and_then(|f| f.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    (ticks(11) + ticks(12)) / 100.0
+    Cpu {
+        user: ticks(11) / 100.0,
+        system: ticks(12) / 100.0,
+    }
 }
 
 /// CPU of the `stat` files under `dir` (processes or threads) whose command is `name`.
-fn cpu_named(dir: &str, name: &str) -> f64 {
+fn cpu_named(dir: &str, name: &str) -> Cpu {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0.0;
+        return Cpu::default();
     };
     entries
         .flatten()
         .filter(|e| std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == name))
         .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
         .map(|stat| cpu_of_stat(&stat))
-        .sum()
+        .fold(Cpu::default(), |a, b| a + b)
 }
 
-fn process_cpu(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(0.0, |s| cpu_of_stat(&s))
+fn process_cpu(pid: u32) -> Cpu {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(Cpu::default(), |s| cpu_of_stat(&s))
 }
 
 /// A process's resident memory now and at its peak, in MB.
@@ -377,7 +414,7 @@ fn main() {
     ];
     println!("wrk -t2, {SECONDS} s a row, against the simulator, a bare hop and the linky-proxy process, all on this machine:");
     println!(
-        "{:<30} {:>5} {:>8} {:>6} {:>7} {:>7} {:>8} {:>10} {:>10} {:>8}",
+        "{:<30} {:>5} {:>8} {:>6} {:>7} {:>7} {:>8} {:>16} {:>10} {:>8}",
         "",
         "conns",
         "req/s",
@@ -385,10 +422,12 @@ fn main() {
         "p50 ms",
         "p99 ms",
         "+p99",
-        "hop µs/rq",
+        "hop µs/rq (user)",
         "db µs/rq",
         "RSS MB"
     );
+    // CPU per request of each hop, to set each proxy beside the bare hop of the same run.
+    let mut per_request: Vec<(&str, usize, String, f64)> = Vec::new();
     for (what, path) in &paths {
         println!("{what}:");
         for connections in CONNECTIONS {
@@ -405,8 +444,13 @@ fn main() {
                 let (hop_before, db_before) = (cpu(), cpu_named("/proc", "postgres"));
                 let f = wrk(&url, &hop.token, connections);
                 let requests = (f.per_second * f64::from(SECONDS)).max(1.0);
-                let hop_us = (cpu() - hop_before) / requests * 1e6;
-                let db_us = (cpu_named("/proc", "postgres") - db_before) / requests * 1e6;
+                let spent = cpu() - hop_before;
+                let hop_us = spent.total() / requests * 1e6;
+                let hop_user_us = spent.user / requests * 1e6;
+                if direct.is_some() {
+                    per_request.push((what, connections, hop.name.clone(), hop_us));
+                }
+                let db_us = (cpu_named("/proc", "postgres") - db_before).total() / requests * 1e6;
                 let (share, added) = match &direct {
                     Some(d) => (
                         format!("{:.0} %", f.per_second / d.per_second * 100.0),
@@ -415,7 +459,7 @@ fn main() {
                     None => (String::new(), String::new()),
                 };
                 println!(
-                    "  {:<28} {:>5} {:>8.0} {:>6} {:>7.2} {:>7.2} {:>8} {:>10} {:>10} {:>8}{}",
+                    "  {:<28} {:>5} {:>8.0} {:>6} {:>7.2} {:>7.2} {:>8} {:>16} {:>10} {:>8}{}",
                     hop.name,
                     connections,
                     f.per_second,
@@ -424,7 +468,7 @@ fn main() {
                     f.p99_ms,
                     added,
                     if direct.is_some() {
-                        format!("{hop_us:.0}")
+                        format!("{hop_us:.0} ({hop_user_us:.0})")
                     } else {
                         String::new()
                     },
@@ -441,6 +485,21 @@ fn main() {
                     direct = Some(f);
                 }
             }
+        }
+    }
+    println!(
+        "CPU per request beside the bare hop's, same path and run, {} connections:",
+        CONNECTIONS[0]
+    );
+    for (what, connections, name, us) in &per_request {
+        let bare = per_request
+            .iter()
+            .find(|(w, c, n, _)| w == what && c == connections && n.starts_with("bare"));
+        if let (Some((.., bare_us)), false) = (bare, name.starts_with("bare")) {
+            println!(
+                "  {what}: {name} {us:.0} µs = {:.2} x the bare hop ({bare_us:.0} µs)",
+                us / bare_us
+            );
         }
     }
     for (backend, (child, _)) in &proxies {

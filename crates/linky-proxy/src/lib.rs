@@ -315,12 +315,12 @@ async fn count_request(
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        // `/data/proxy/{*path}` is labelled `/data/proxy/*path`: braces inside label values
-        // trip some parsers.
-        .map(|m| m.as_str().replace(['{', '}'], ""))
-        .unwrap_or_default();
+        .cloned();
     let response = next.run(request).await;
-    metrics.request(&route, response.status().as_u16());
+    metrics.request(
+        route.as_ref().map_or("", |m| m.as_str()),
+        response.status().as_u16(),
+    );
     response
 }
 

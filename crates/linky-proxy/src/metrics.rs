@@ -17,7 +17,8 @@ const FLOW_BUCKETS: [f64; 8] = [15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 18
 /// This instance's counters.
 #[derive(Debug, Default)]
 pub struct ProxyMetrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// By route pattern as axum names it (`/data/proxy/{*path}`), then status.
+    requests: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     upstream: Mutex<BTreeMap<&'static str, u64>>,
     quota_waits: AtomicU64,
     quota_refusals: AtomicU64,
@@ -33,9 +34,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl ProxyMetrics {
     /// A request answered: its route pattern and status.
     pub fn request(&self, route: &str, status: u16) {
-        *lock(&self.requests)
-            .entry((route.to_owned(), status))
-            .or_default() += 1;
+        // Once per request: the route is looked up as given, and copied only the first time.
+        let mut requests = lock(&self.requests);
+        let statuses = match requests.get_mut(route) {
+            Some(statuses) => statuses,
+            None => requests.entry(route.to_owned()).or_default(),
+        };
+        *statuses.entry(status).or_default() += 1;
     }
 
     /// A call to Enedis and how it ended: `ok`, `client_error`, `quota` (429), `unavailable`
@@ -91,12 +96,19 @@ impl ProxyMetrics {
             "counter",
             "Requests answered, by route pattern and status.",
         );
-        for ((route, status), n) in lock(&self.requests).iter() {
-            let route = route.replace('\\', "\\\\").replace('"', "\\\"");
-            let _ = writeln!(
-                out,
-                "linky_proxy_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+        for (route, statuses) in lock(&self.requests).iter() {
+            // `/data/proxy/{*path}` is labelled `/data/proxy/*path`: braces inside label
+            // values trip some parsers.
+            let route = route
+                .replace(['{', '}'], "")
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"");
+            for (status, n) in statuses {
+                let _ = writeln!(
+                    out,
+                    "linky_proxy_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         family(
             &mut out,
@@ -174,7 +186,7 @@ mod tests {
         let m = ProxyMetrics::default();
         m.request("/device/code", 200);
         m.request("/device/code", 200);
-        m.request("/data/proxy/*path", 429);
+        m.request("/data/proxy/{*path}", 429);
         m.upstream("ok");
         m.flow_done(45.0);
         m.flow_done(400.0);
@@ -182,6 +194,8 @@ mod tests {
         assert!(
             text.contains("linky_proxy_requests_total{route=\"/device/code\",status=\"200\"} 2")
         );
+        assert!(text
+            .contains("linky_proxy_requests_total{route=\"/data/proxy/*path\",status=\"429\"} 1"));
         assert!(text.contains("linky_proxy_flow_duration_seconds_bucket{le=\"60\"} 1"));
         assert!(text.contains("linky_proxy_flow_duration_seconds_bucket{le=\"600\"} 2"));
         assert!(text.contains("linky_proxy_flow_duration_seconds_count 2"));
