@@ -147,7 +147,8 @@ pub fn aggregate(
     // One pass in whole seconds. Points come in order, so buckets do too: they go to a vector,
     // the last one open, and the map is built once at the end. The bucket of an hour is looked
     // up once per hour, not once per point.
-    let mut buckets: Vec<(PeriodKey, TariffSplit)> = Vec::new();
+    let mut buckets: Vec<(PeriodKey, TariffSplit)> =
+        Vec::with_capacity(expected_buckets(points, period));
     let mut last: Option<(i64, PeriodKey)> = None;
     for point in points {
         let offpeak = is_offpeak(point);
@@ -187,6 +188,24 @@ pub fn aggregate(
         out.entry(key).or_default().add(&split);
     }
     out
+}
+
+/// How many buckets ordered `points` fill, about (a little more, never much more): sized once,
+/// the vector of buckets is never copied as it grows.
+fn expected_buckets(points: &[LoadCurvePoint], period: Period) -> usize {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return 0;
+    };
+    let span = (last.end - first.end).num_seconds().max(0) + first.step.seconds();
+    let shortest = match period {
+        Period::Hour => HOUR,
+        Period::Day => 23 * HOUR,
+        Period::Week => 7 * 24 * HOUR,
+        Period::Month => 28 * 24 * HOUR,
+        Period::Year => 365 * 24 * HOUR,
+    };
+    // Out of order, the span says nothing: let the vector grow.
+    usize::try_from(span / shortest + 2).unwrap_or(0).min(points.len() * 2 + 2)
 }
 
 /// Sums hourly buckets (from [`aggregate`] with [`Period::Hour`]) into a coarser period: the
