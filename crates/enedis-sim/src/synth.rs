@@ -7,12 +7,14 @@
 //! at least the highest average power of the day, inside that point's interval: the three
 //! resources are consistent by construction.
 
+use std::collections::HashMap;
 use std::f64::consts::PI;
+use std::sync::Mutex;
 
 use chrono::{Datelike, Duration, NaiveDate, Timelike, Weekday};
 use linky_core::{paris, DailyEnergy, Direction, Energy, LoadCurvePoint, MaxPower};
 
-use crate::catalog::{Holes, Meter};
+use crate::catalog::{Holes, Meter, StepPlan};
 
 /// SplitMix64: a tiny, well-mixed hash, enough for repeatable pseudo-random values.
 fn mix(mut x: u64) -> u64 {
@@ -61,15 +63,64 @@ fn bump(hour: f64, centre: f64, width: f64) -> f64 {
 }
 
 /// The data source of the simulator.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Synth {
     seed: u64,
+    /// Day curves already drawn: the same days are asked again and again (a sync's windows, a
+    /// benchmark's calls), and drawing one costs a few transcendental functions per point.
+    drawn: Mutex<HashMap<DrawnKey, Drawn>>,
+}
+
+/// A drawn day: its meter, direction and date.
+type DrawnKey = (&'static str, Direction, NaiveDate);
+
+/// A drawn day curve, with what of its meter it was drawn for (two meters of the same number
+/// in two catalogs must not share a curve).
+#[derive(Debug)]
+struct Drawn {
+    meter: MeterShape,
+    points: Vec<LoadCurvePoint>,
+}
+
+/// What a day curve depends on in a meter, besides its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MeterShape {
+    consumption: bool,
+    production: bool,
+    holes: Holes,
+    steps: StepPlan,
+    self_consumption: bool,
+}
+
+impl MeterShape {
+    fn of(meter: &Meter) -> MeterShape {
+        MeterShape {
+            consumption: meter.consumption,
+            production: meter.production,
+            holes: meter.holes,
+            steps: meter.steps,
+            self_consumption: meter.self_consumption,
+        }
+    }
+}
+
+/// Day curves kept at most (about 5 MB: two years of both directions of a meter fit); past it
+/// the cache starts again empty.
+const DRAWN_DAYS: usize = 4096;
+
+impl Clone for Synth {
+    fn clone(&self) -> Synth {
+        Synth::new(self.seed)
+    }
 }
 
 impl Synth {
     /// Data for this seed.
     pub fn new(seed: u64) -> Synth {
-        Synth { seed }
+        Synth {
+            seed,
+            drawn: Mutex::new(HashMap::new()),
+        }
     }
 
     fn consumption_w(&self, house: &Household, key: u64, point: &LoadCurvePoint) -> f64 {
@@ -122,6 +173,40 @@ impl Synth {
     /// day at the meter's step(s), or nothing if the meter does not measure `direction` or the
     /// day is a hole.
     pub fn day_curve(
+        &self,
+        meter: &Meter,
+        direction: Direction,
+        date: NaiveDate,
+    ) -> Vec<LoadCurvePoint> {
+        let key = (meter.pdl, direction, date);
+        let shape = MeterShape::of(meter);
+        let mut drawn = self
+            .drawn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(day) = drawn.get(&key).filter(|d| d.meter == shape) {
+            return day.points.clone();
+        }
+        drop(drawn);
+        let points = self.draw_day_curve(meter, direction, date);
+        drawn = self
+            .drawn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if drawn.len() >= DRAWN_DAYS {
+            drawn.clear();
+        }
+        drawn.insert(
+            key,
+            Drawn {
+                meter: shape,
+                points: points.clone(),
+            },
+        );
+        points
+    }
+
+    fn draw_day_curve(
         &self,
         meter: &Meter,
         direction: Direction,
@@ -217,6 +302,25 @@ mod tests {
         assert_eq!(a, Synth::new(1).day_curve(m, Direction::Consumption, d));
         assert_ne!(a, Synth::new(2).day_curve(m, Direction::Consumption, d));
         assert_eq!(a.len(), 48);
+    }
+
+    #[test]
+    fn a_drawn_day_is_drawn_once_for_its_meter_only() {
+        let m = meter_by_pdl("22516914714270").unwrap();
+        let d = date(2025, 1, 15);
+        let s = Synth::new(3);
+        let first = s.day_curve(m, Direction::Consumption, d);
+        assert_eq!(first, s.day_curve(m, Direction::Consumption, d));
+        assert_eq!(first, s.draw_day_curve(m, Direction::Consumption, d));
+        // The same number with hourly steps (another catalog's meter): its own curve.
+        let hourly = Meter {
+            steps: StepPlan::Fixed(linky_core::Step::from_minutes(60).unwrap()),
+            ..*m
+        };
+        let other = s.day_curve(&hourly, Direction::Consumption, d);
+        assert_eq!(other.len(), 24);
+        assert_eq!(other, s.draw_day_curve(&hourly, Direction::Consumption, d));
+        assert_eq!(first, s.day_curve(m, Direction::Consumption, d));
     }
 
     #[test]

@@ -205,7 +205,9 @@ fn expected_buckets(points: &[LoadCurvePoint], period: Period) -> usize {
         Period::Year => 365 * 24 * HOUR,
     };
     // Out of order, the span says nothing: let the vector grow.
-    usize::try_from(span / shortest + 2).unwrap_or(0).min(points.len() * 2 + 2)
+    usize::try_from(span / shortest + 2)
+        .unwrap_or(0)
+        .min(points.len() * 2 + 2)
 }
 
 /// Sums hourly buckets (from [`aggregate`] with [`Period::Hour`]) into a coarser period: the
