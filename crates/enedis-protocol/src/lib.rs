@@ -70,19 +70,26 @@ impl Localized for ProtocolError {
 /// `YYYY-MM-DD HH:MM:SS`, the form of every Enedis stamp, written without chrono's format
 /// interpreter (the simulator writes thousands per answer).
 pub(crate) fn local_stamp(t: chrono::NaiveDateTime) -> String {
+    let mut out = String::with_capacity(19);
+    push_local_stamp(&mut out, t);
+    out
+}
+
+/// [`local_stamp`], written at the end of `out`.
+pub(crate) fn push_local_stamp(out: &mut String, t: chrono::NaiveDateTime) {
     use chrono::{Datelike, Timelike};
     fn two(out: &mut String, n: u32) {
         out.push(char::from(b'0' + (n / 10 % 10) as u8));
         out.push(char::from(b'0' + (n % 10) as u8));
     }
-    let mut out = String::with_capacity(19);
     let year = t.year();
     if (0..10_000).contains(&year) {
         let year = year as u32;
-        two(&mut out, year / 100);
-        two(&mut out, year % 100);
+        two(out, year / 100);
+        two(out, year % 100);
     } else {
-        return t.format("%Y-%m-%d %H:%M:%S").to_string();
+        out.push_str(&t.format("%Y-%m-%d %H:%M:%S").to_string());
+        return;
     }
     for (separator, n) in [
         ('-', t.month()),
@@ -92,9 +99,8 @@ pub(crate) fn local_stamp(t: chrono::NaiveDateTime) -> String {
         (':', t.second()),
     ] {
         out.push(separator);
-        two(&mut out, n);
+        two(out, n);
     }
-    out
 }
 
 pub(crate) fn curve_from_stamps<'a>(

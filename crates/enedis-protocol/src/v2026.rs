@@ -335,6 +335,40 @@ impl MesureResponse {
         MesureResponse::envelope(pdl, start, end, g)
     }
 
+    /// The JSON body of [`MesureResponse::from_load_curve`], written directly: byte for byte
+    /// what `serde_json` writes of that value, without the six strings per point the value
+    /// holds (the simulator writes thousands of points per second).
+    pub fn load_curve_body(
+        direction: Direction,
+        pdl: &str,
+        start: NaiveDate,
+        end: NaiveDate,
+        points: &[LoadCurvePoint],
+    ) -> Vec<u8> {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(256 + points.len() * 80);
+        out.push_str(r#"{"idPrm":"#);
+        // The one text from outside: escaped as serde_json escapes it.
+        out.push_str(&serde_json::Value::from(pdl).to_string());
+        let _ = write!(
+            out,
+            r#","etapeMetier":"BRUT","periode":{{"dateDebut":"{}","dateFin":"{}"}},"modeCalcul":"MESURE","grandeur":[{{"grandeurMetier":"{}","grandeurPhysique":"PA","unite":"W","points":["#,
+            start.format(DATE),
+            end.format(DATE),
+            metier(direction),
+        );
+        for (i, p) in points.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, r#"{{"v":"{}","d":""#, p.watts);
+            crate::push_local_stamp(&mut out, paris::end_stamp(p.end));
+            let _ = write!(out, r#"","p":"{}","n":"B","iv":"0","ec":"0"}}"#, p.step);
+        }
+        out.push_str(r#"],"calendrier":[]}],"contexte":[]}"#);
+        out.into_bytes()
+    }
+
     /// The answer for daily energies.
     pub fn from_daily_energy(
         direction: Direction,
@@ -746,5 +780,77 @@ mod tests {
             assert!(!out.contains(gone), "{gone}: {out}");
         }
         assert_eq!(without_personal_data(b"<html>"), "{}");
+    }
+
+    /// The points of the Paris days `from..to` at `minutes`, with varied values.
+    fn curve(from: NaiveDate, to: NaiveDate, minutes: u16) -> Vec<LoadCurvePoint> {
+        let step = linky_core::Step::from_minutes(minutes).unwrap();
+        let (start, _) = paris::day_bounds(from);
+        let (end, _) = paris::day_bounds(to);
+        let mut points = Vec::new();
+        let mut t = start;
+        while t < end {
+            t += step.duration();
+            points.push(LoadCurvePoint {
+                end: t,
+                step,
+                watts: (points.len() as u32 * 7919) % 12_000,
+            });
+        }
+        points
+    }
+
+    #[test]
+    fn the_written_load_curve_body_is_what_serde_writes() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        for (direction, pdl, from, to, minutes) in [
+            (
+                Direction::Consumption,
+                "22516914714270",
+                day(2026, 11, 20),
+                day(2026, 11, 27),
+                30,
+            ),
+            // Both daylight-saving days: 46 and 50 half-hours, the repeated hour's stamps.
+            (
+                Direction::Production,
+                "22516914714270",
+                day(2026, 3, 28),
+                day(2026, 3, 30),
+                30,
+            ),
+            (
+                Direction::Consumption,
+                "22516914714270",
+                day(2026, 10, 24),
+                day(2026, 10, 26),
+                10,
+            ),
+            (
+                Direction::Consumption,
+                "1234\"5",
+                day(2025, 1, 1),
+                day(2025, 1, 2),
+                60,
+            ),
+            (
+                Direction::Consumption,
+                "22516914714270",
+                day(2025, 1, 1),
+                day(2025, 1, 1),
+                30,
+            ),
+        ] {
+            let points = curve(from, to, minutes);
+            let value = MesureResponse::from_load_curve(direction, pdl, from, to, &points);
+            assert_eq!(
+                String::from_utf8(MesureResponse::load_curve_body(
+                    direction, pdl, from, to, &points
+                ))
+                .unwrap(),
+                serde_json::to_string(&value).unwrap(),
+                "{from} {minutes}"
+            );
+        }
     }
 }

@@ -203,8 +203,8 @@ fn answer(
     };
     if let Some(mesure) = conso_api::mesure_of(type_name) {
         let params = query(["pointId", "dateDebut", "dateFin"]);
-        return match state.world(|w| w.metering_2026(mesure, &params)) {
-            Ok(body) => Json(body).into_response(),
+        return match state.world(|w| w.metering_2026_body(mesure, &params)) {
+            Ok(body) => crate::routes::json_bytes(body),
             Err(rejection) => {
                 let (status, body) = rejection.v2026();
                 enedis_refusal(status, body)

@@ -157,8 +157,8 @@ async fn metering_v5(State(state): Shared, Query(params): Params, resource: Reso
 }
 
 async fn metering_2026(State(state): Shared, Query(params): Params, mesure: Mesure) -> Response {
-    match state.world(|w| w.metering_2026(mesure, &params)) {
-        Ok(body) => Json(body).into_response(),
+    match state.world(|w| w.metering_2026_body(mesure, &params)) {
+        Ok(body) => json_bytes(body),
         Err(rejection) => {
             let (status, body) = rejection.v2026();
             json_answer(status, body)
@@ -178,6 +178,15 @@ async fn retired() -> Response {
         404,
         json!({"code": "404", "type": "Status report", "message": "Not Found", "description": "The requested resource is not available."}),
     )
+}
+
+/// A 200 answer whose JSON body is already written.
+pub(crate) fn json_bytes(body: Vec<u8>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn json_answer(status: u16, body: serde_json::Value) -> Response {

@@ -282,17 +282,42 @@ impl World<'_> {
         })
     }
 
+    /// [`World::metering_2026`] as the body sent. A load curve, the bulk of what is asked, is
+    /// written directly ([`MesureResponse::load_curve_body`], the same bytes); the rest goes
+    /// through serde.
+    pub fn metering_2026_body(
+        &self,
+        mesure: Mesure,
+        params: &HashMap<String, String>,
+    ) -> Result<Vec<u8>, Rejection> {
+        let curve = matches!(
+            mesure,
+            Mesure::CourbeDeChargeConsommation | Mesure::CourbeDeChargeProduction
+        );
+        if curve && self.config.dst_stamps != DstStamps::DropDuplicates {
+            let m = self.measure(mesure.v5(), query_2026(params))?;
+            if let Measured::Curve(points) = &m.data {
+                return Ok(MesureResponse::load_curve_body(
+                    mesure.v5().direction(),
+                    m.meter.pdl,
+                    m.start,
+                    m.end,
+                    points,
+                ));
+            }
+        }
+        let answer = self.metering_2026(mesure, params)?;
+        // Plain strings and lists: serde_json cannot fail on it.
+        Ok(serde_json::to_vec(&answer).unwrap_or_default())
+    }
+
     /// Answers a 2026 metering call with its 2026 body.
     pub fn metering_2026(
         &self,
         mesure: Mesure,
         params: &HashMap<String, String>,
     ) -> Result<MesureResponse, Rejection> {
-        let query = MeterQuery {
-            pdl: param(params, "pointId"),
-            start: param(params, "dateDebut"),
-            end: param(params, "dateFin"),
-        };
+        let query = query_2026(params);
         let monthly = if mesure == Mesure::PuissanceConsoMaxQuotidienne {
             let monthly = match param(params, "mesuresPas") {
                 None | Some("P1D") => false,
@@ -500,6 +525,15 @@ fn no_subscribed_service() -> (u16, Value) {
         400,
         json!({"error": "Bad request", "error_description": "Pas de services souscrits, le flux est stoppé."}),
     )
+}
+
+/// The meter and days of a 2026 call.
+fn query_2026(params: &HashMap<String, String>) -> MeterQuery<'_> {
+    MeterQuery {
+        pdl: param(params, "pointId"),
+        start: param(params, "dateDebut"),
+        end: param(params, "dateFin"),
+    }
 }
 
 impl World<'_> {
