@@ -134,13 +134,17 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
     // expressions of `EnvFilter`, whose engine would double this part of the program).
-    let filter = std::env::var("RUST_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new()
-                .with_default(tracing_subscriber::filter::LevelFilter::WARN)
-        });
+    let default = || {
+        tracing_subscriber::filter::Targets::new()
+            .with_default(tracing_subscriber::filter::LevelFilter::WARN)
+    };
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(text) if !text.trim().is_empty() => text.parse().unwrap_or_else(|e| {
+            eprintln!("RUST_LOG cannot be read ({e}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging at warn and above");
+            default()
+        }),
+        _ => default(),
+    };
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

@@ -148,13 +148,22 @@ fn networked(
 ) -> commands::CommandResult {
     // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
     // expressions of `EnvFilter`, whose engine would double this part of the program).
-    let filter = std::env::var("LINKY_LOG")
-        .ok()
-        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
-        .unwrap_or_else(|| {
-            tracing_subscriber::filter::Targets::new()
-                .with_default(tracing_subscriber::filter::LevelFilter::WARN)
-        });
+    let warnings = || {
+        tracing_subscriber::filter::Targets::new()
+            .with_default(tracing_subscriber::filter::LevelFilter::WARN)
+    };
+    let filter = match std::env::var("LINKY_LOG") {
+        Ok(text) if !text.trim().is_empty() => text.parse().unwrap_or_else(|e| {
+            let fr = format!("linky : LINKY_LOG illisible ({e}) : donnez un niveau (error, warn, info, debug, trace) ou des paires cible=niveau séparées par des virgules ; journal limité aux avertissements");
+            let en = format!("linky: LINKY_LOG cannot be read ({e}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging warnings only");
+            report::line_err(&match out.lang() {
+                Some(lang) => lang.pick(fr, en),
+                None => format!("{fr}\n{en}"),
+            });
+            warnings()
+        }),
+        _ => warnings(),
+    };
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()

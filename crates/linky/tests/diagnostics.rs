@@ -694,3 +694,20 @@ async fn a_damaged_store_is_told_left_untouched_and_repaired() {
         .count();
     assert!(aside >= 2, "the damaged files are kept aside");
 }
+
+/// A log filter linky cannot read is told, with what it takes, and the command goes on.
+#[test]
+fn an_unreadable_log_filter_is_told() {
+    let d = tempfile::tempdir().unwrap();
+    let out = linky(d.path(), &["sync"])
+        .env("LINKY_LOG", "linky=loud")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("LINKY_LOG cannot be read") && stderr.contains("target=level"),
+        "{stderr}"
+    );
+    // The command itself still runs, and says what it says without a meter.
+    assert!(stderr.contains("no meter yet"), "{stderr}");
+}
