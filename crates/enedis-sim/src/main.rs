@@ -2,8 +2,6 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -134,32 +132,9 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
     // expressions of `EnvFilter`, whose engine would double this part of the program).
-    let default = || {
-        tracing_subscriber::filter::Targets::new()
-            .with_default(tracing_subscriber::filter::LevelFilter::WARN)
-    };
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(text) if !text.trim().is_empty() => text.parse().unwrap_or_else(|e| {
-            eprintln!("RUST_LOG cannot be read ({e}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging at warn and above");
-            default()
-        }),
-        _ => default(),
-    };
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                // Colours only on a terminal: a file or the journal gets plain text.
-                .with_ansi(
-                    std::io::IsTerminal::is_terminal(&std::io::stderr())
-                        && std::env::var_os("NO_COLOR").is_none(),
-                )
-                // Its default reports a failed write with `eprintln!`, which panics when stderr
-                // is a closed pipe: a log line must never stop the program.
-                .log_internal_errors(false)
-                .with_filter(filter),
-        )
-        .init();
+    if let Err(e) = stderr_log::init("RUST_LOG", stderr_log::LevelFilter::WARN) {
+        eprintln!("RUST_LOG cannot be read ({}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging at warn and above", e.reason);
+    }
     let credentials = match (&args.client_id, &args.client_secret) {
         (Some(id), Some(secret)) => Some(Credentials {
             client_id: id.clone(),

@@ -8,8 +8,6 @@ mod report;
 mod settings;
 
 use std::process::ExitCode;
-use tracing_subscriber::layer::{Layer as _, SubscriberExt as _};
-use tracing_subscriber::util::SubscriberInitExt as _;
 
 use clap::Parser;
 
@@ -148,37 +146,15 @@ fn networked(
 ) -> commands::CommandResult {
     // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
     // expressions of `EnvFilter`, whose engine would double this part of the program).
-    let warnings = || {
-        tracing_subscriber::filter::Targets::new()
-            .with_default(tracing_subscriber::filter::LevelFilter::WARN)
-    };
-    let filter = match std::env::var("LINKY_LOG") {
-        Ok(text) if !text.trim().is_empty() => text.parse().unwrap_or_else(|e| {
-            let fr = format!("linky : LINKY_LOG illisible ({e}) : donnez un niveau (error, warn, info, debug, trace) ou des paires cible=niveau séparées par des virgules ; journal limité aux avertissements");
-            let en = format!("linky: LINKY_LOG cannot be read ({e}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging warnings only");
-            report::line_err(&match out.lang() {
-                Some(lang) => lang.pick(fr, en),
-                None => format!("{fr}\n{en}"),
-            });
-            warnings()
-        }),
-        _ => warnings(),
-    };
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                // Colours only on a terminal: a file or the journal gets plain text.
-                .with_ansi(
-                    std::io::IsTerminal::is_terminal(&std::io::stderr())
-                        && std::env::var_os("NO_COLOR").is_none(),
-                )
-                // Its default reports a failed write with `eprintln!`, which panics when stderr
-                // is a closed pipe: a log line must never stop the program.
-                .log_internal_errors(false)
-                .with_filter(filter),
-        )
-        .init();
+    if let Err(e) = stderr_log::init("LINKY_LOG", stderr_log::LevelFilter::WARN) {
+        let reason = &e.reason;
+        let fr = format!("linky : LINKY_LOG illisible ({reason}) : donnez un niveau (error, warn, info, debug, trace) ou des paires cible=niveau séparées par des virgules ; journal limité aux avertissements");
+        let en = format!("linky: LINKY_LOG cannot be read ({reason}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging warnings only");
+        report::line_err(&match out.lang() {
+            Some(lang) => lang.pick(fr, en),
+            None => format!("{fr}\n{en}"),
+        });
+    }
     let paths = match &cli.command {
         // The demo keeps everything in a temporary folder.
         Command::Demo(_) => commands::Paths {
