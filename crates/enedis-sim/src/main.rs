@@ -130,8 +130,6 @@ fn faults(args: &Args) -> anyhow::Result<FaultSet> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
-    // expressions of `EnvFilter`, whose engine would double this part of the program).
     if let Err(e) = stderr_log::init("RUST_LOG", stderr_log::LevelFilter::WARN) {
         eprintln!("RUST_LOG cannot be read ({}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging at warn and above", e.reason);
     }

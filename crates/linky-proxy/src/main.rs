@@ -135,8 +135,6 @@ async fn main() -> anyhow::Result<()> {
         print!("{text}");
         return Ok(());
     }
-    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
-    // expressions of `EnvFilter`, whose engine would double this part of the program).
     if let Err(e) = stderr_log::init("RUST_LOG", stderr_log::LevelFilter::INFO) {
         eprintln!("RUST_LOG cannot be read ({}): give a level (error, warn, info, debug, trace) or target=level pairs separated by commas; logging at info and above", e.reason);
     }

@@ -144,8 +144,6 @@ fn networked(
     out: &report::Output,
     settings: settings::Settings,
 ) -> commands::CommandResult {
-    // Directives as `info` or `linky_sync=debug,warn` (targets and levels, without the regular
-    // expressions of `EnvFilter`, whose engine would double this part of the program).
     if let Err(e) = stderr_log::init("LINKY_LOG", stderr_log::LevelFilter::WARN) {
         let reason = &e.reason;
         let fr = format!("linky : LINKY_LOG illisible ({reason}) : donnez un niveau (error, warn, info, debug, trace) ou des paires cible=niveau séparées par des virgules ; journal limité aux avertissements");

@@ -64,10 +64,6 @@ fn after_sync(paths: &Paths, report: &SyncReport, lang: Lang, clock: &dyn Clock)
         all.push(format!("{pdl}:{threshold}"));
     }
     let _ = store.set_consent_warnings(&all);
-    drop(store);
-    // A sync parses and stores up to two years of points; give that memory back for the hours
-    // of waiting that follow.
-    heap_release::release_freed();
 }
 
 /// `linky run`.
@@ -157,7 +153,12 @@ pub async fn run(
                     let _ = store.set_next_sync(at);
                 }
             }
-            Event::Synced(report) => after_sync(paths, &report, lang, clock.as_ref()),
+            Event::Synced(report) => {
+                after_sync(paths, &report, lang, clock.as_ref());
+                // A sync parses and stores up to two years of points; give that memory back
+                // for the hours of waiting that follow.
+                heap_release::release_freed();
+            }
         },
         stop,
         None,
